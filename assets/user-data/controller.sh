@@ -1,0 +1,33 @@
+#!/bin/bash
+# Controller user data. The lines written before this file at synth set:
+#   SCRIPTS_S3_URL     s3:// URL of the zipped assets/controller/ scripts (changes only when they change)
+#   CONFIG_PARAMETER   name of the SSM parameter that points at the active config bundle
+#   VOLUME_ID          the JENKINS_HOME EBS volume
+#   STACK_NAME REGION SIGNAL_RESOURCE   for cfn-signal
+# Nothing here depends on casc/ or jobs/: a config edit must never replace the controller.
+set -euo pipefail
+
+: "${SCRIPTS_S3_URL:?}" "${CONFIG_PARAMETER:?}" "${VOLUME_ID:?}" "${STACK_NAME:?}" "${REGION:?}" "${SIGNAL_RESOURCE:?}"
+
+signal_failure() {
+  # bootstrap.sh signals for itself; this covers failures before it runs (e.g. S3 unreachable).
+  dnf install -y -q aws-cfn-bootstrap || true
+  /opt/aws/bin/cfn-signal --exit-code 1 --reason "controller user data failed before bootstrap (see /var/log/cloud-init-output.log)" \
+    --stack "$STACK_NAME" --resource "$SIGNAL_RESOURCE" --region "$REGION" || true
+}
+trap signal_failure ERR
+
+install -d -m 0755 /opt/jenkins-gpu/bin
+work_dir=$(mktemp -d)
+aws s3 cp --only-show-errors --region "$REGION" "$SCRIPTS_S3_URL" "$work_dir/scripts.zip"
+python3 -m zipfile -e "$work_dir/scripts.zip" /opt/jenkins-gpu/bin
+find /opt/jenkins-gpu/bin -name '*.sh' -exec chmod 0755 {} +
+rm -rf "$work_dir"
+
+trap - ERR
+exec /opt/jenkins-gpu/bin/bootstrap.sh \
+  --stack-name "$STACK_NAME" \
+  --region "$REGION" \
+  --config-parameter "$CONFIG_PARAMETER" \
+  --volume-id "$VOLUME_ID" \
+  --signal-resource "$SIGNAL_RESOURCE"

@@ -1,0 +1,190 @@
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { BuiltBundle, writeBundle } from '../bundle/build-bundle';
+import { STACK_VARIABLES } from '../casc/stack-variables';
+import { JenkinsController } from './jenkins-controller';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface ControllerConfigProps {
+  /** The controller the bundle is applied to. */
+  readonly controller: JenkinsController;
+  /** The rendered config bundle (`casc/`, `jobs/`), validated by the caller. */
+  readonly bundle: BuiltBundle;
+  /** Plain `${VARS}` for JCasC: every non-secret stack variable, values may be tokens. */
+  readonly variables: Record<string, string>;
+  /** Secret `${VARS}` for JCasC: read from Secrets Manager on the controller, never in the template. */
+  readonly secretVariables: Record<string, secretsmanager.ISecret>;
+  /** The JCasC reload token (`CASC_RELOAD_TOKEN`). */
+  readonly reloadTokenSecret: secretsmanager.ISecret;
+  /** Name of the SSM parameter that points at the active bundle. @default `/<stackName>/controller/config` */
+  readonly parameterName?: string;
+  /** Minutes a deploy waits for the controller to apply a bundle. @default 30 */
+  readonly applyTimeoutMinutes?: number;
+}
+
+/**
+ * Config delivery: the bundle as an S3 asset, an SSM parameter that points at it (read by the controller at
+ * every boot) and a custom resource that applies a new bundle to the running controller at deploy time,
+ * failing the deploy with Jenkins' message when Jenkins rejects it.
+ */
+export class ControllerConfig extends Construct {
+  public readonly parameter: ssm.StringParameter;
+  public readonly bundleAsset: s3assets.Asset;
+  public readonly digest: string;
+
+  constructor(scope: Construct, id: string, props: ControllerConfigProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const timeoutMinutes = props.applyTimeoutMinutes ?? 30;
+    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 110) {
+      throw new Error(
+        `ControllerConfig: applyTimeoutMinutes must be an integer from 5 to 110 (got ${timeoutMinutes})`,
+      );
+    }
+    checkVariables(props.variables, props.secretVariables);
+    const parameterName = props.parameterName ?? defaultConfigParameterName(stack.stackName);
+
+    // The bundle is written inside cdk.out only (content-addressed), then staged as an asset.
+    const outdir =
+      Stack.of(this).node.root.node.tryGetContext('jenkinsGpu:bundleDir') ?? assemblyOutdir(this);
+    this.digest = props.bundle.digest;
+    this.bundleAsset = new s3assets.Asset(this, 'Bundle', { path: writeBundle(props.bundle, outdir) });
+
+    const role = props.controller.role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadConfigBundle',
+        actions: ['s3:GetObject'],
+        resources: [
+          `arn:${stack.partition}:s3:::${this.bundleAsset.s3BucketName}/${this.bundleAsset.s3ObjectKey}`,
+        ],
+      }),
+    );
+    for (const secret of [...Object.values(props.secretVariables), props.reloadTokenSecret]) {
+      secret.grantRead(role);
+    }
+
+    this.parameter = new ssm.StringParameter(this, 'Parameter', {
+      parameterName,
+      description: 'Active Jenkins config bundle and JCasC variables (no secret values: secrets are ARNs)',
+      stringValue: stack.toJsonString({
+        bundle: {
+          bucket: this.bundleAsset.s3BucketName,
+          key: this.bundleAsset.s3ObjectKey,
+          digest: this.digest,
+        },
+        vars: props.variables,
+        secrets: Object.fromEntries(Object.entries(props.secretVariables).map(([k, s]) => [k, s.secretArn])),
+        reloadTokenSecret: props.reloadTokenSecret.secretArn,
+      }),
+    });
+    this.parameter.grantRead(role);
+    // The controller reads the parameter at its first boot.
+    props.controller.autoScalingGroup.node.addDependency(this.parameter);
+
+    this.addApplyOnDeploy(props, timeoutMinutes);
+  }
+
+  private addApplyOnDeploy(props: ControllerConfigProps, timeoutMinutes: number): void {
+    const stack = Stack.of(this);
+    const asg = props.controller.autoScalingGroup;
+    const handler = (name: string, entry: string) =>
+      new nodejs.NodejsFunction(this, name, {
+        entry: path.join(ROOT, 'lambda', 'apply-config', 'index.ts'),
+        handler: entry,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        timeout: Duration.minutes(1),
+        memorySize: 256,
+        logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),
+        bundling: { minify: true, sourceMap: false },
+      });
+    const onEvent = handler('ApplyOnEvent', 'onEvent');
+    const isComplete = handler('ApplyIsComplete', 'isComplete');
+
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }),
+    );
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:SendCommand'],
+        resources: [
+          stack.formatArn({
+            service: 'ssm',
+            account: '',
+            resource: 'document',
+            resourceName: 'AWS-RunShellScript',
+          }),
+        ],
+      }),
+    );
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:SendCommand'],
+        resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+        conditions: {
+          StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': asg.autoScalingGroupName },
+        },
+      }),
+    );
+    isComplete.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] }),
+    );
+
+    const provider = new cr.Provider(this, 'ApplyProvider', {
+      onEventHandler: onEvent,
+      isCompleteHandler: isComplete,
+      queryInterval: Duration.seconds(15),
+      totalTimeout: Duration.minutes(timeoutMinutes),
+      logGroup: new logs.LogGroup(this, 'ApplyProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    const apply = new CustomResource(this, 'Apply', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::JenkinsConfigApply',
+      properties: {
+        AutoScalingGroupName: asg.autoScalingGroupName,
+        ParameterName: this.parameter.parameterName,
+        Digest: this.digest,
+        // Any change of the parameter (new bundle, a new worker AMI, …) re-applies it.
+        ParameterValue: this.parameter.stringValue,
+        TimeoutSeconds: String(timeoutMinutes * 60 - 60),
+      },
+    });
+    apply.node.addDependency(asg, props.controller.role, this.parameter);
+  }
+}
+
+export function defaultConfigParameterName(stackName: string): string {
+  return `/${stackName}/controller/config`;
+}
+
+function checkVariables(plain: Record<string, string>, secret: Record<string, unknown>): void {
+  const given = new Set([...Object.keys(plain), ...Object.keys(secret)]);
+  const missing = STACK_VARIABLES.filter((v) => !given.has(v.name)).map((v) => v.name);
+  const unknown = [...given].filter((name) => !STACK_VARIABLES.some((v) => v.name === name));
+  const misplaced = STACK_VARIABLES.filter((v) => (v.secret ? v.name in plain : v.name in secret)).map(
+    (v) => v.name,
+  );
+  if (missing.length || unknown.length || misplaced.length) {
+    throw new Error(
+      `ControllerConfig: variables must match lib/casc/stack-variables.ts (missing: ${missing.join(', ') || 'none'}; unknown: ${unknown.join(', ') || 'none'}; secret/plain mixed up: ${misplaced.join(', ') || 'none'})`,
+    );
+  }
+}
+
+function assemblyOutdir(scope: Construct): string {
+  const root = scope.node.root as unknown as { outdir?: string };
+  if (!root.outdir)
+    throw new Error('ControllerConfig: must be used inside a cdk App (needs its output directory)');
+  return path.join(root.outdir, 'jenkins-config-bundles');
+}

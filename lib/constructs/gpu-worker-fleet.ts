@@ -1,0 +1,223 @@
+import { Construct } from 'constructs';
+import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/** Tag key every worker of this stack carries (value: `fleetTagValue`); IAM and the reaper key on it. */
+export const FLEET_TAG_KEY = 'jenkins-gpu:fleet';
+
+export interface WorkerLaunchScope {
+  /** Instance types the casc templates launch (derived from the YAML at synth). */
+  readonly instanceTypes: string[];
+  /** Whether any template requests spot capacity. */
+  readonly usesSpot: boolean;
+}
+
+export interface GpuWorkerFleetProps {
+  readonly vpc: ec2.IVpc;
+  /** Subnets the workers launch in. */
+  readonly subnets: ec2.ISubnet[];
+  /** The controller's security group: the only source allowed to reach workers (SSH). */
+  readonly controllerSecurityGroup: ec2.ISecurityGroup;
+  /** The controller's role, which gets the EC2 plugin's permissions. */
+  readonly controllerRole: iam.IRole;
+  /** Value of the `jenkins-gpu:fleet` tag on this stack's workers. */
+  readonly fleetTagValue: string;
+  /** What the casc YAML launches; RunInstances is limited to it. */
+  readonly launchScope: WorkerLaunchScope;
+  /** Name of the EC2 key pair whose private key Jenkins holds as the `worker-ssh-key` credential. */
+  readonly keyPairName: string;
+  /**
+   * AMI the templates use, when it is an explicit id. RunInstances is then limited to that image;
+   * otherwise to images owned by Amazon (the Deep Learning AMIs).
+   * @default undefined (Amazon-owned images)
+   */
+  readonly explicitAmiId?: string;
+  /** S3 bucket the workers may read and write (`s3://` results). @default undefined (no S3 access) */
+  readonly resultsBucketName?: string;
+}
+
+/**
+ * The AWS side of the GPU worker cloud: the workers' role, instance profile and security group (SSH only
+ * from the controller), and the controller's EC2-plugin permissions scoped to this fleet: PassRole only for
+ * the worker role, start/stop/terminate only on instances with this fleet's tag, RunInstances only for the
+ * instance types, AMI source and subnets the YAML uses.
+ */
+export class GpuWorkerFleet extends Construct {
+  public readonly role: iam.Role;
+  public readonly instanceProfile: iam.InstanceProfile;
+  public readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: GpuWorkerFleetProps) {
+    super(scope, id);
+    if (props.launchScope.instanceTypes.length === 0) {
+      throw new Error(
+        'GpuWorkerFleet: launchScope.instanceTypes must name at least one instance type (got none)',
+      );
+    }
+    if (props.subnets.length === 0) {
+      throw new Error('GpuWorkerFleet: subnets must contain at least one subnet (got none)');
+    }
+    if (
+      !/^[A-Za-z0-9_.:/=+@-]{1,256}$/.test(props.fleetTagValue) &&
+      !props.fleetTagValue.includes('${Token')
+    ) {
+      throw new Error(
+        `GpuWorkerFleet: fleetTagValue must be a valid tag value (got ${JSON.stringify(props.fleetTagValue)})`,
+      );
+    }
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description:
+        'GPU training workers (EC2 plugin agents): no permissions unless a results bucket is configured',
+    });
+    if (props.resultsBucketName) {
+      const bucketArn = `arn:${Stack.of(this).partition}:s3:::${props.resultsBucketName}`;
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ListResults', actions: ['s3:ListBucket'], resources: [bucketArn] }),
+      );
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadWriteResults',
+          actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [`${bucketArn}/*`],
+        }),
+      );
+    }
+    this.instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role: this.role });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'GPU workers: SSH only from the Jenkins controller',
+      allowAllOutbound: true,
+    });
+    this.securityGroup.addIngressRule(
+      props.controllerSecurityGroup,
+      ec2.Port.tcp(22),
+      'SSH from the Jenkins controller',
+    );
+
+    this.grantPluginPermissions(props);
+  }
+
+  private grantPluginPermissions(props: GpuWorkerFleetProps): void {
+    const stack = Stack.of(this);
+    const arn = (resource: string, name: string, account?: string) =>
+      stack.formatArn({
+        service: 'ec2',
+        resource,
+        resourceName: name,
+        ...(account !== undefined ? { account } : {}),
+      });
+    const fleetCondition = { StringEquals: { [`aws:ResourceTag/${FLEET_TAG_KEY}`]: props.fleetTagValue } };
+    const add = (statement: iam.PolicyStatement) => props.controllerRole.addToPrincipalPolicy(statement);
+
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginDescribe',
+        // Describe calls cannot be scoped to resources.
+        actions: [
+          'ec2:DescribeInstances',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeImages',
+          'ec2:DescribeKeyPairs',
+          'ec2:DescribeRegions',
+          'ec2:DescribeAvailabilityZones',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSpotInstanceRequests',
+          'ec2:DescribeSpotPriceHistory',
+        ],
+        resources: ['*'],
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginLaunchInstanceTypes',
+        actions: props.launchScope.usesSpot
+          ? ['ec2:RunInstances', 'ec2:RequestSpotInstances']
+          : ['ec2:RunInstances'],
+        resources: [arn('instance', '*')],
+        conditions: { StringEquals: { 'ec2:InstanceType': [...props.launchScope.instanceTypes].sort() } },
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginLaunchImage',
+        actions: ['ec2:RunInstances'],
+        ...(props.explicitAmiId
+          ? { resources: [arn('image', props.explicitAmiId, '')] }
+          : { resources: [arn('image', '*', '')], conditions: { StringEquals: { 'ec2:Owner': 'amazon' } } }),
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginLaunchNetworkAndStorage',
+        actions: ['ec2:RunInstances'],
+        resources: [
+          ...props.subnets.map((s) => arn('subnet', s.subnetId)),
+          arn('security-group', this.securityGroup.securityGroupId),
+          arn('key-pair', props.keyPairName),
+          arn('network-interface', '*'),
+          arn('volume', '*'),
+          ...(props.launchScope.usesSpot ? [arn('spot-instances-request', '*')] : []),
+        ],
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginTagOnLaunch',
+        actions: ['ec2:CreateTags'],
+        resources: [
+          arn('instance', '*'),
+          arn('volume', '*'),
+          arn('network-interface', '*'),
+          arn('spot-instances-request', '*'),
+        ],
+        conditions: { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'RequestSpotInstances'] } },
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginTagFleet',
+        actions: ['ec2:CreateTags'],
+        resources: [arn('instance', '*'), arn('volume', '*'), arn('spot-instances-request', '*')],
+        conditions: { StringEquals: { [`aws:RequestTag/${FLEET_TAG_KEY}`]: props.fleetTagValue } },
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginManageFleet',
+        actions: [
+          'ec2:StartInstances',
+          'ec2:StopInstances',
+          'ec2:TerminateInstances',
+          'ec2:CreateTags',
+          'ec2:DeleteTags',
+          'ec2:GetConsoleOutput',
+        ],
+        resources: [arn('instance', '*')],
+        conditions: fleetCondition,
+      }),
+    );
+    if (props.launchScope.usesSpot) {
+      add(
+        new iam.PolicyStatement({
+          sid: 'Ec2PluginCancelSpot',
+          // Spot requests carry no fleet tag before they are fulfilled; the action cannot be scoped further.
+          actions: ['ec2:CancelSpotInstanceRequests'],
+          resources: ['*'],
+        }),
+      );
+    }
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginPassWorkerRole',
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      }),
+    );
+  }
+}

@@ -1,0 +1,259 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { Aws, CfnResource, Duration, RemovalPolicy, Size, Stack, Tags } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as dlm from 'aws-cdk-lib/aws-dlm';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+
+/** Repository root, for assets. */
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Tag on the controller instance and its JENKINS_HOME volume; the reaper never touches this role. */
+export const CONTROLLER_ROLE_TAG = { key: 'jenkins-gpu:role', value: 'controller' };
+
+export interface JenkinsControllerProps {
+  readonly vpc: ec2.IVpc;
+  /** The controller's subnet; its zone is the zone of the JENKINS_HOME volume. */
+  readonly subnet: ec2.ISubnet;
+  /** Name of the SSM parameter that points at the active config bundle (read at every boot). */
+  readonly configParameterName: string;
+  /** EC2 instance type. @default t3.large */
+  readonly instanceType?: ec2.InstanceType;
+  /** JENKINS_HOME volume size in GiB (gp3, encrypted). @default 50 */
+  readonly homeVolumeSizeGiB?: number;
+  /** Days of daily JENKINS_HOME snapshots to keep. @default 14 */
+  readonly snapshotRetentionDays?: number;
+  /**
+   * SSM parameter with the AMI id, resolved by EC2 at each launch (not by CloudFormation), so a newer AMI
+   * never changes the launch template: a replaced instance simply boots the latest image.
+   * @default '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64'
+   */
+  readonly amiParameterName?: string;
+  /** Root volume size in GiB. @default 30 */
+  readonly rootVolumeSizeGiB?: number;
+  /** Give the instance a public IPv4 address for outbound access (public subnets without NAT). @default true */
+  readonly associatePublicIp?: boolean;
+  /** Minutes CloudFormation waits for the controller to report healthy after a launch. @default 30 */
+  readonly bootTimeoutMinutes?: number;
+}
+
+/**
+ * The Jenkins controller: an Auto Scaling group of exactly one instance in one zone, JENKINS_HOME on its own
+ * encrypted gp3 volume (retained, snapshotted daily) that every replacement instance re-attaches, IMDSv2,
+ * an encrypted root, no inbound rule, SSM for access. Its user data depends only on the controller scripts,
+ * never on casc/ or jobs/: the config bundle is found at boot through `configParameterName`.
+ */
+export class JenkinsController extends Construct {
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly role: iam.Role;
+  public readonly homeVolume: ec2.Volume;
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  /** Port Jenkins listens on (HTTP, reached through SSM port forwarding or the load balancer). */
+  public readonly port = 8080;
+
+  constructor(scope: Construct, id: string, props: JenkinsControllerProps) {
+    super(scope, id);
+    const homeSize = props.homeVolumeSizeGiB ?? 50;
+    const retentionDays = props.snapshotRetentionDays ?? 14;
+    const rootSize = props.rootVolumeSizeGiB ?? 30;
+    const bootTimeout = props.bootTimeoutMinutes ?? 30;
+    requireInteger('homeVolumeSizeGiB', homeSize, 20, 16384);
+    requireInteger('snapshotRetentionDays', retentionDays, 1, 1000);
+    requireInteger('rootVolumeSizeGiB', rootSize, 20, 1024);
+    requireInteger('bootTimeoutMinutes', bootTimeout, 10, 120);
+    const stack = Stack.of(this);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description:
+        'Jenkins controller: no inbound rule (SSM port forwarding), outbound for updates and AWS APIs',
+      allowAllOutbound: true,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'Jenkins controller instance role',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+
+    this.homeVolume = new ec2.Volume(this, 'JenkinsHome', {
+      availabilityZone: props.subnet.availabilityZone,
+      size: Size.gibibytes(homeSize),
+      volumeType: ec2.EbsDeviceVolumeType.GP3,
+      encrypted: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      volumeName: `${stack.stackName}-jenkins-home`,
+    });
+    Tags.of(this.homeVolume).add(CONTROLLER_ROLE_TAG.key, CONTROLLER_ROLE_TAG.value);
+    Tags.of(this.homeVolume).add('jenkins-gpu:home', stack.stackName);
+    this.addDailySnapshots(stack.stackName, retentionDays);
+
+    const scripts = new s3assets.Asset(this, 'Scripts', { path: path.join(ROOT, 'assets', 'controller') });
+    scripts.grantRead(this.role);
+
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      instanceType: props.instanceType ?? new ec2.InstanceType('t3.large'),
+      machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(
+        props.amiParameterName ?? '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+        { os: ec2.OperatingSystemType.LINUX },
+      ),
+      role: this.role,
+      securityGroup: this.securityGroup,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      // Public subnets without NAT: a public address gives outbound access; no inbound rule exists.
+      associatePublicIpAddress: props.associatePublicIp ?? true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(rootSize, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+      userData: ec2.UserData.forLinux(),
+    });
+
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Asg', {
+      vpc: props.vpc,
+      vpcSubnets: { subnets: [props.subnet] },
+      launchTemplate: this.launchTemplate,
+      minCapacity: 1,
+      maxCapacity: 1,
+      desiredCapacity: 1,
+      // Never two controllers on one JENKINS_HOME: the old instance is terminated before the new one starts.
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
+        maxBatchSize: 1,
+        minInstancesInService: 0,
+        waitOnResourceSignals: true,
+        pauseTime: Duration.minutes(bootTimeout),
+      }),
+      signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(bootTimeout) }),
+      healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(bootTimeout) }),
+    });
+    Tags.of(this.autoScalingGroup).add(CONTROLLER_ROLE_TAG.key, CONTROLLER_ROLE_TAG.value, {
+      applyToLaunchedInstances: true,
+    });
+    Tags.of(this.autoScalingGroup).add('Name', `${stack.stackName}-jenkins-controller`, {
+      applyToLaunchedInstances: true,
+    });
+
+    const signalResource = (this.autoScalingGroup.node.defaultChild as CfnResource).logicalId;
+    this.launchTemplate.userData!.addCommands(
+      ...renderUserData({
+        SCRIPTS_S3_URL: scripts.s3ObjectUrl,
+        CONFIG_PARAMETER: props.configParameterName,
+        VOLUME_ID: this.homeVolume.volumeId,
+        STACK_NAME: Aws.STACK_NAME,
+        REGION: Aws.REGION,
+        SIGNAL_RESOURCE: signalResource,
+      }),
+    );
+    this.grantBootPermissions(props.configParameterName, signalResource);
+  }
+
+  private addDailySnapshots(stackName: string, retentionDays: number): void {
+    const dlmRole = new iam.Role(this, 'SnapshotRole', {
+      assumedBy: new iam.ServicePrincipal('dlm.amazonaws.com'),
+      description: 'Data Lifecycle Manager: daily JENKINS_HOME snapshots',
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSDataLifecycleManagerServiceRole'),
+      ],
+    });
+    new dlm.CfnLifecyclePolicy(this, 'DailySnapshots', {
+      description: `Daily JENKINS_HOME snapshots of ${stackName}`.slice(0, 500),
+      state: 'ENABLED',
+      executionRoleArn: dlmRole.roleArn,
+      policyDetails: {
+        policyType: 'EBS_SNAPSHOT_MANAGEMENT',
+        resourceTypes: ['VOLUME'],
+        targetTags: [{ key: 'jenkins-gpu:home', value: stackName }],
+        schedules: [
+          {
+            name: 'daily',
+            copyTags: true,
+            createRule: { interval: 24, intervalUnit: 'HOURS', times: ['03:00'] },
+            retainRule: { count: retentionDays },
+          },
+        ],
+      },
+    });
+  }
+
+  private grantBootPermissions(configParameterName: string, signalResource: string): void {
+    const stack = Stack.of(this);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadControllerConfig',
+        actions: ['ssm:GetParameter'],
+        resources: [
+          stack.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: configParameterName.replace(/^\//, ''),
+          }),
+        ],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AttachJenkinsHome',
+        actions: ['ec2:AttachVolume'],
+        resources: [
+          stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: this.homeVolume.volumeId }),
+        ],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AttachJenkinsHomeToController',
+        actions: ['ec2:AttachVolume'],
+        resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+        conditions: {
+          StringEquals: { [`aws:ResourceTag/${CONTROLLER_ROLE_TAG.key}`]: CONTROLLER_ROLE_TAG.value },
+        },
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WaitForVolume',
+        actions: ['ec2:DescribeVolumes'],
+        resources: ['*'],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SignalBoot',
+        actions: ['cloudformation:SignalResource'],
+        resources: [stack.stackId],
+        conditions: { StringEquals: { 'cloudformation:LogicalResourceId': signalResource } },
+      }),
+    );
+  }
+}
+
+function requireInteger(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`JenkinsController: ${name} must be an integer from ${min} to ${max} (got ${value})`);
+  }
+}
+
+/**
+ * The user data: `NAME='value'` lines for the parameters, then `assets/user-data/controller.sh` (its
+ * shebang dropped: UserData.forLinux() writes one). Values are tokens or fixed names, never secrets.
+ */
+export function renderUserData(params: Record<string, string>): string[] {
+  const script = fs.readFileSync(path.join(ROOT, 'assets', 'user-data', 'controller.sh'), 'utf8');
+  const body = script
+    .replace(/^#!.*\n/, '')
+    .trimEnd()
+    .split('\n');
+  const preamble = Object.entries(params).map(([name, value]) => `${name}='${value}'`);
+  return [...preamble, ...body];
+}

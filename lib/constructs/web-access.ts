@@ -1,0 +1,88 @@
+import { Construct } from 'constructs';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+
+export interface WebAccessProps {
+  readonly vpc: ec2.IVpc;
+  /** Public subnets for the load balancer (at least two zones). */
+  readonly subnets: ec2.ISubnet[];
+  /** The controller group the load balancer forwards to. */
+  readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The controller's security group (gets one inbound rule: Jenkins' port from the load balancer). */
+  readonly controllerSecurityGroup: ec2.ISecurityGroup;
+  /** Port Jenkins listens on. @default 8080 */
+  readonly controllerPort?: number;
+  /** IPv4 CIDRs allowed to reach HTTPS. Required, at least one. */
+  readonly allowedCidrs: string[];
+  /** ACM certificate ARN for the HTTPS listener. */
+  readonly certificateArn: string;
+}
+
+/**
+ * Optional HTTPS entry to the Jenkins UI: an internet-facing load balancer that accepts 443 only from the
+ * configured CIDRs, terminates TLS with an ACM certificate and forwards to the controller's port.
+ */
+export class WebAccess extends Construct {
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+
+  constructor(scope: Construct, id: string, props: WebAccessProps) {
+    super(scope, id);
+    if (props.allowedCidrs.length === 0) {
+      throw new Error('WebAccess: allowedCidrs must contain at least one CIDR (got none)');
+    }
+    const port = props.controllerPort ?? 8080;
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Jenkins HTTPS load balancer: 443 from the allowed CIDRs only',
+      allowAllOutbound: false,
+    });
+    for (const cidr of props.allowedCidrs) {
+      securityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), `HTTPS from ${cidr}`);
+    }
+    securityGroup.addEgressRule(
+      props.controllerSecurityGroup,
+      ec2.Port.tcp(port),
+      'to the Jenkins controller',
+    );
+    props.controllerSecurityGroup.addIngressRule(
+      securityGroup,
+      ec2.Port.tcp(port),
+      'Jenkins UI from the load balancer',
+    );
+
+    const logs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      vpcSubnets: { subnets: props.subnets },
+      internetFacing: true,
+      securityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    this.loadBalancer.logAccessLogs(logs, 'jenkins');
+    const listener = this.loadBalancer.addListener('Https', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)],
+      open: false,
+    });
+    listener.addTargets('Controller', {
+      port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [props.autoScalingGroup],
+      healthCheck: { path: '/login', healthyHttpCodes: '200', interval: Duration.seconds(30) },
+      deregistrationDelay: Duration.seconds(30),
+    });
+  }
+}

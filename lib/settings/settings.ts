@@ -1,0 +1,76 @@
+import { UserInputError } from '../errors';
+
+/**
+ * Deployment settings: everything that differs between one user's deployment and another's, typed, with
+ * defaults, validated with messages that name the setting, the value and what is allowed.
+ *
+ * Settings come from the CDK context key `jenkinsGpu` (in `cdk.json` or `cdk.context.json`) and can be
+ * overridden one at a time on the command line: `npx cdk deploy -c jenkinsGpu.controllerInstanceType=m7i.large`.
+ */
+
+export type AccessMode = 'ssm' | 'alb';
+
+export interface DeploymentSettings {
+  /** CloudFormation stack name. @default 'JenkinsGpuTraining' */
+  readonly stackName: string;
+  /** AWS account id; leave unset for an environment-agnostic stack (resolved by the CLI profile). @default undefined */
+  readonly account?: string;
+  /** AWS region; leave unset for an environment-agnostic stack. @default undefined */
+  readonly region?: string;
+  /** CIDR of the new VPC (ignored with `vpcId`). @default '10.40.0.0/16' */
+  readonly vpcCidr: string;
+  /** Use an existing VPC instead of creating one. @default undefined (a new VPC) */
+  readonly vpcId?: string;
+  /** Availability zones of the existing VPC's subnets, same order as `subnetIds`. @default [] */
+  readonly availabilityZones: string[];
+  /** Subnets (with a route to the internet or NAT) for the controller and workers, with `vpcId`. @default [] */
+  readonly subnetIds: string[];
+  /** Controller instance type. @default 't3.large' */
+  readonly controllerInstanceType: string;
+  /** Size of the JENKINS_HOME EBS volume in GiB. @default 50 */
+  readonly jenkinsHomeSizeGiB: number;
+  /** Days to keep daily JENKINS_HOME snapshots. @default 14 */
+  readonly snapshotRetentionDays: number;
+  /** How users reach the UI: `ssm` (port forward, no inbound port) or `alb` (HTTPS load balancer). @default 'ssm' */
+  readonly accessMode: AccessMode;
+  /** CIDRs allowed to reach the load balancer (`alb` only; required there). @default [] */
+  readonly allowedCidrs: string[];
+  /** ACM certificate ARN for the load balancer (`alb` only; required there). @default undefined */
+  readonly certificateArn?: string;
+  /** Public URL of Jenkins when `alb` is used (e.g. https://jenkins.example.com/). @default the ALB DNS name */
+  readonly jenkinsUrl?: string;
+  /** E-mail address for alarms and budget alerts. @default undefined (no e-mail subscription) */
+  readonly alertEmail?: string;
+  /** SSM parameter holding the controller AMI id, resolved by EC2 at each launch. @default Amazon Linux 2023 */
+  readonly controllerAmiParameter: string;
+  /** Public SSM parameter of the GPU worker AMI (Deep Learning AMI). @default Ubuntu 22.04 OSS Nvidia driver DLAMI */
+  readonly workerAmiParameter: string;
+  /** Explicit worker AMI id; overrides `workerAmiParameter`. @default undefined */
+  readonly workerAmiId?: string;
+  /** Default data/results location offered by the training job. @default 'gs://my-training-bucket' */
+  readonly resultsLocation: string;
+  /** Monthly AWS Budget in USD with e-mail alerts (needs `alertEmail`). @default undefined (no budget) */
+  readonly monthlyBudgetUsd?: number;
+  /** Alarm when the estimated GPU burn rate exceeds this many USD per hour. @default 10 */
+  readonly hourlyBurnAlarmUsd: number;
+}
+
+export const DEFAULT_SETTINGS: DeploymentSettings = {
+  stackName: 'JenkinsGpuTraining',
+  vpcCidr: '10.40.0.0/16',
+  availabilityZones: [],
+  subnetIds: [],
+  controllerInstanceType: 't3.large',
+  jenkinsHomeSizeGiB: 50,
+  snapshotRetentionDays: 14,
+  accessMode: 'ssm',
+  allowedCidrs: [],
+  controllerAmiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+  workerAmiParameter:
+    '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id',
+  resultsLocation: 'gs://my-training-bucket',
+  hourlyBurnAlarmUsd: 10,
+};
+
+/** A user mistake in the settings: shown as one line, no stack trace. */
+export class SettingsError extends UserInputError {}

@@ -1,0 +1,202 @@
+import { AccessMode, DEFAULT_SETTINGS, DeploymentSettings, SettingsError } from './settings';
+
+type Raw = Record<string, unknown>;
+type Check = (value: unknown) => string | undefined;
+
+const SOURCE = 'setting jenkinsGpu';
+
+const KNOWN_KEYS = new Set<string>([
+  ...Object.keys(DEFAULT_SETTINGS),
+  'account',
+  'region',
+  'vpcId',
+  'certificateArn',
+  'jenkinsUrl',
+  'alertEmail',
+  'workerAmiId',
+  'monthlyBudgetUsd',
+]);
+
+const PATTERNS = {
+  stackName: /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+  account: /^\d{12}$/,
+  region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
+  cidr: /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/,
+  vpcId: /^vpc-[0-9a-f]{8,17}$/,
+  subnetId: /^subnet-[0-9a-f]{8,17}$/,
+  az: /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/,
+  instanceType: /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/,
+  acmArn: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
+  email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
+  ssmParameter: /^\/[A-Za-z0-9_.\-/]+$/,
+  amiId: /^ami-[0-9a-f]{8,17}$/,
+  url: /^https?:\/\/[^\s/]+(\/\S*)?$/,
+  location: /^(gs|s3):\/\/[a-z0-9][a-z0-9._-]{1,62}(\/\S*)?$/,
+};
+
+function fail(key: string, value: unknown, allowed: string): never {
+  throw new SettingsError(`${SOURCE}.${key}: invalid value ${JSON.stringify(value)} (allowed: ${allowed})`);
+}
+
+export function isValidCidr(value: string): boolean {
+  const m = PATTERNS.cidr.exec(value);
+  if (!m) return false;
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  return octets.every((o) => o >= 0 && o <= 255) && prefix >= 0 && prefix <= 32;
+}
+
+function str(raw: Raw, key: keyof DeploymentSettings, pattern: RegExp, allowed: string): string | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) fail(key, value, allowed);
+  return value;
+}
+
+function int(raw: Raw, key: keyof DeploymentSettings, min: number, max: number): number | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    fail(key, value, `an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function list(raw: Raw, key: keyof DeploymentSettings, check: Check, allowed: string): string[] | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  // `-c jenkinsGpu.allowedCidrs=a,b` arrives as a string: accept comma-separated lists too.
+  const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+  if (!Array.isArray(items)) fail(key, value, `a list of ${allowed}`);
+  for (const item of items) {
+    const problem = check(item);
+    if (problem) fail(key, item, `${allowed}${problem}`);
+  }
+  return items as string[];
+}
+
+/**
+ * Merge raw settings (the `jenkinsGpu` context object plus `jenkinsGpu.<key>` overrides) over the
+ * defaults and validate them. Throws SettingsError naming the setting, the value and what is allowed.
+ */
+export function resolveSettings(raw: Raw): DeploymentSettings {
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_KEYS.has(key)) {
+      throw new SettingsError(
+        `${SOURCE}.${key}: unknown setting (allowed: ${[...KNOWN_KEYS].sort().join(', ')})`,
+      );
+    }
+  }
+  const cidrCheck: Check = (v) => (typeof v === 'string' && isValidCidr(v) ? undefined : '');
+  const accessMode = raw.accessMode ?? DEFAULT_SETTINGS.accessMode;
+  if (accessMode !== 'ssm' && accessMode !== 'alb') fail('accessMode', accessMode, "'ssm' or 'alb'");
+
+  const s: DeploymentSettings = {
+    stackName:
+      str(
+        raw,
+        'stackName',
+        PATTERNS.stackName,
+        'letters, digits and hyphens, starting with a letter, at most 128',
+      ) ?? DEFAULT_SETTINGS.stackName,
+    account: str(raw, 'account', PATTERNS.account, 'a 12-digit AWS account id'),
+    region: str(raw, 'region', PATTERNS.region, 'an AWS region name such as us-east-1'),
+    vpcCidr:
+      str(raw, 'vpcCidr', PATTERNS.cidr, 'an IPv4 CIDR such as 10.40.0.0/16') ?? DEFAULT_SETTINGS.vpcCidr,
+    vpcId: str(raw, 'vpcId', PATTERNS.vpcId, 'a VPC id such as vpc-0123456789abcdef0'),
+    availabilityZones:
+      list(
+        raw,
+        'availabilityZones',
+        (v) => (typeof v === 'string' && PATTERNS.az.test(v) ? undefined : ''),
+        'availability zone names such as us-east-1a',
+      ) ?? [],
+    subnetIds:
+      list(
+        raw,
+        'subnetIds',
+        (v) => (typeof v === 'string' && PATTERNS.subnetId.test(v) ? undefined : ''),
+        'subnet ids such as subnet-0123456789abcdef0',
+      ) ?? [],
+    controllerInstanceType:
+      str(raw, 'controllerInstanceType', PATTERNS.instanceType, 'an EC2 instance type such as t3.large') ??
+      DEFAULT_SETTINGS.controllerInstanceType,
+    jenkinsHomeSizeGiB: int(raw, 'jenkinsHomeSizeGiB', 20, 16384) ?? DEFAULT_SETTINGS.jenkinsHomeSizeGiB,
+    snapshotRetentionDays:
+      int(raw, 'snapshotRetentionDays', 1, 3650) ?? DEFAULT_SETTINGS.snapshotRetentionDays,
+    accessMode: accessMode as AccessMode,
+    allowedCidrs: list(raw, 'allowedCidrs', cidrCheck, 'IPv4 CIDRs such as 203.0.113.0/24') ?? [],
+    certificateArn: str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN'),
+    jenkinsUrl: str(raw, 'jenkinsUrl', PATTERNS.url, 'an http(s) URL such as https://jenkins.example.com/'),
+    alertEmail: str(raw, 'alertEmail', PATTERNS.email, 'an e-mail address'),
+    controllerAmiParameter:
+      str(raw, 'controllerAmiParameter', PATTERNS.ssmParameter, 'an SSM parameter name starting with /') ??
+      DEFAULT_SETTINGS.controllerAmiParameter,
+    workerAmiParameter:
+      str(raw, 'workerAmiParameter', PATTERNS.ssmParameter, 'an SSM parameter name starting with /') ??
+      DEFAULT_SETTINGS.workerAmiParameter,
+    workerAmiId: str(raw, 'workerAmiId', PATTERNS.amiId, 'an AMI id such as ami-0123456789abcdef0'),
+    resultsLocation:
+      str(raw, 'resultsLocation', PATTERNS.location, 'a gs:// or s3:// location') ??
+      DEFAULT_SETTINGS.resultsLocation,
+    monthlyBudgetUsd: int(raw, 'monthlyBudgetUsd', 1, 10_000_000),
+    hourlyBurnAlarmUsd: int(raw, 'hourlyBurnAlarmUsd', 1, 100_000) ?? DEFAULT_SETTINGS.hourlyBurnAlarmUsd,
+  };
+  checkCombinations(s);
+  return s;
+}
+
+function checkCombinations(s: DeploymentSettings): void {
+  if (s.vpcId) {
+    if (s.subnetIds.length === 0) {
+      throw new SettingsError(
+        `${SOURCE}.subnetIds: required with vpcId (allowed: one or more subnet ids of ${s.vpcId})`,
+      );
+    }
+    if (s.availabilityZones.length !== s.subnetIds.length) {
+      throw new SettingsError(
+        `${SOURCE}.availabilityZones: must list one zone per subnet id (got ${s.availabilityZones.length} zones for ${s.subnetIds.length} subnets)`,
+      );
+    }
+  } else if (s.subnetIds.length > 0 || s.availabilityZones.length > 0) {
+    throw new SettingsError(
+      `${SOURCE}.subnetIds: only allowed together with vpcId (a new VPC creates its own subnets)`,
+    );
+  }
+  if (s.accessMode === 'alb') {
+    if (s.allowedCidrs.length === 0) {
+      throw new SettingsError(
+        `${SOURCE}.allowedCidrs: required with accessMode 'alb' (allowed: IPv4 CIDRs such as 203.0.113.0/24; 0.0.0.0/0 only if you mean the whole internet)`,
+      );
+    }
+    if (!s.certificateArn) {
+      throw new SettingsError(
+        `${SOURCE}.certificateArn: required with accessMode 'alb' (allowed: an ACM certificate ARN in the stack's region)`,
+      );
+    }
+  } else if (s.allowedCidrs.length > 0 || s.certificateArn) {
+    throw new SettingsError(
+      `${SOURCE}.accessMode: allowedCidrs and certificateArn need accessMode 'alb' (got 'ssm', which opens no inbound port)`,
+    );
+  }
+  if (s.monthlyBudgetUsd !== undefined && !s.alertEmail) {
+    throw new SettingsError(
+      `${SOURCE}.monthlyBudgetUsd: needs alertEmail to send budget alerts to (allowed: set alertEmail too)`,
+    );
+  }
+}
+
+/** Read the settings from a CDK app's context: the `jenkinsGpu` object plus `jenkinsGpu.<key>` overrides. */
+export function settingsFromContext(tryGetContext: (key: string) => unknown): DeploymentSettings {
+  const base = tryGetContext('jenkinsGpu');
+  if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base))) {
+    throw new SettingsError(`${SOURCE}: must be an object of settings (got ${JSON.stringify(base)})`);
+  }
+  const raw: Raw = { ...((base as Raw | undefined) ?? {}) };
+  for (const key of KNOWN_KEYS) {
+    const override = tryGetContext(`jenkinsGpu.${key}`);
+    if (override !== undefined) raw[key] = override;
+  }
+  return resolveSettings(raw);
+}
