@@ -1,7 +1,7 @@
 import { AccessMode, DEFAULT_SETTINGS, DeploymentSettings, SettingsError } from './settings';
 
 type Raw = Record<string, unknown>;
-type Check = (value: unknown) => string | undefined;
+type Check = (value: unknown) => boolean;
 
 const SOURCE = 'setting jenkinsGpu';
 
@@ -46,10 +46,16 @@ export function isValidCidr(value: string): boolean {
   return octets.every((o) => o >= 0 && o <= 255) && prefix >= 0 && prefix <= 32;
 }
 
-function str(raw: Raw, key: keyof DeploymentSettings, pattern: RegExp, allowed: string): string | undefined {
+function str(
+  raw: Raw,
+  key: keyof DeploymentSettings,
+  pattern: RegExp | ((value: string) => boolean),
+  allowed: string,
+): string | undefined {
   const value = raw[key];
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !pattern.test(value)) fail(key, value, allowed);
+  const ok = typeof value === 'string' && (pattern instanceof RegExp ? pattern.test(value) : pattern(value));
+  if (!ok) fail(key, value, allowed);
   return value;
 }
 
@@ -70,8 +76,7 @@ function list(raw: Raw, key: keyof DeploymentSettings, check: Check, allowed: st
   const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
   if (!Array.isArray(items)) fail(key, value, `a list of ${allowed}`);
   for (const item of items) {
-    const problem = check(item);
-    if (problem) fail(key, item, `${allowed}${problem}`);
+    if (!check(item)) fail(key, item, allowed);
   }
   return items as string[];
 }
@@ -88,7 +93,7 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
       );
     }
   }
-  const cidrCheck: Check = (v) => (typeof v === 'string' && isValidCidr(v) ? undefined : '');
+  const cidrCheck: Check = (v) => typeof v === 'string' && isValidCidr(v);
   const accessMode = raw.accessMode ?? DEFAULT_SETTINGS.accessMode;
   if (accessMode !== 'ssm' && accessMode !== 'alb') fail('accessMode', accessMode, "'ssm' or 'alb'");
 
@@ -103,20 +108,20 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
     account: str(raw, 'account', PATTERNS.account, 'a 12-digit AWS account id'),
     region: str(raw, 'region', PATTERNS.region, 'an AWS region name such as us-east-1'),
     vpcCidr:
-      str(raw, 'vpcCidr', PATTERNS.cidr, 'an IPv4 CIDR such as 10.40.0.0/16') ?? DEFAULT_SETTINGS.vpcCidr,
+      str(raw, 'vpcCidr', isValidCidr, 'an IPv4 CIDR such as 10.40.0.0/16') ?? DEFAULT_SETTINGS.vpcCidr,
     vpcId: str(raw, 'vpcId', PATTERNS.vpcId, 'a VPC id such as vpc-0123456789abcdef0'),
     availabilityZones:
       list(
         raw,
         'availabilityZones',
-        (v) => (typeof v === 'string' && PATTERNS.az.test(v) ? undefined : ''),
+        (v) => typeof v === 'string' && PATTERNS.az.test(v),
         'availability zone names such as us-east-1a',
       ) ?? [],
     subnetIds:
       list(
         raw,
         'subnetIds',
-        (v) => (typeof v === 'string' && PATTERNS.subnetId.test(v) ? undefined : ''),
+        (v) => typeof v === 'string' && PATTERNS.subnetId.test(v),
         'subnet ids such as subnet-0123456789abcdef0',
       ) ?? [],
     controllerInstanceType:

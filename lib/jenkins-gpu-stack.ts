@@ -1,0 +1,179 @@
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { CfnOutput, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { buildBundle } from './bundle/build-bundle';
+import { loadValidatedCasc } from './casc/synth-check';
+import { ControllerConfig } from './constructs/controller-config';
+import { CostGuard } from './constructs/cost-guard';
+import { GpuWorkerFleet } from './constructs/gpu-worker-fleet';
+import { JenkinsController } from './constructs/jenkins-controller';
+import { JenkinsCredentials } from './constructs/jenkins-credentials';
+import { Network } from './constructs/network';
+import { WebAccess } from './constructs/web-access';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { DeploymentSettings } from './settings/settings';
+
+export interface JenkinsGpuStackProps extends StackProps {
+  /** Validated deployment settings (lib/settings). */
+  readonly settings: DeploymentSettings;
+  /**
+   * Repository root holding `casc/`, `jobs/` and `assets/`.
+   * @default the directory above lib/
+   */
+  readonly repoRoot?: string;
+}
+
+/** Training-job timeout the reaper allows before stopping a running worker, plus idle time and margin. */
+const DEFAULT_JOB_TIMEOUT_HOURS = 5;
+
+/**
+ * The whole deployment. It only wires the constructs: casc/ is validated and bundled first (bad YAML fails
+ * synth with the validator's messages), then network, credentials, controller, worker fleet, config
+ * delivery, optional HTTPS access and the cost guard.
+ */
+export class JenkinsGpuStack extends Stack {
+  constructor(scope: Construct, id: string, props: JenkinsGpuStackProps) {
+    super(scope, id, props);
+    const settings = props.settings;
+    const repoRoot = props.repoRoot ?? path.resolve(__dirname, '..');
+    const stackName = this.stackName;
+
+    const casc = loadValidatedCasc(repoRoot);
+    const bundle = buildBundle({ repoRoot });
+
+    const network = new Network(this, 'Network', {
+      vpcCidr: settings.vpcCidr,
+      existingVpc: settings.vpcId
+        ? { vpcId: settings.vpcId, availabilityZones: settings.availabilityZones, subnetIds: settings.subnetIds }
+        : undefined,
+    });
+    const credentials = new JenkinsCredentials(this, 'Credentials', { stackName });
+
+    const controller = new JenkinsController(this, 'Controller', {
+      vpc: network.vpc,
+      subnet: network.controllerSubnet,
+      configParameterName: `/${stackName}/controller/config`,
+      instanceType: new ec2.InstanceType(settings.controllerInstanceType),
+      homeVolumeSizeGiB: settings.jenkinsHomeSizeGiB,
+      snapshotRetentionDays: settings.snapshotRetentionDays,
+      amiParameterName: settings.controllerAmiParameter,
+    });
+    credentials.grantRead(controller.role);
+
+    const fleetTagValue = stackName;
+    const fleet = new GpuWorkerFleet(this, 'Workers', {
+      vpc: network.vpc,
+      subnets: network.vpc.publicSubnets,
+      controllerSecurityGroup: controller.securityGroup,
+      controllerRole: controller.role,
+      fleetTagValue,
+      launchScope: casc.launchScope,
+      keyPairName: credentials.keyPairName,
+      explicitAmiId: settings.workerAmiId,
+      resultsBucketName: s3BucketOf(settings.resultsLocation),
+    });
+
+    const web =
+      settings.accessMode === 'alb'
+        ? new WebAccess(this, 'WebAccess', {
+            vpc: network.vpc,
+            subnets: network.vpc.publicSubnets,
+            autoScalingGroup: controller.autoScalingGroup,
+            controllerSecurityGroup: controller.securityGroup,
+            allowedCidrs: settings.allowedCidrs,
+            certificateArn: settings.certificateArn!,
+          })
+        : undefined;
+    const jenkinsUrl =
+      settings.jenkinsUrl ?? (web ? `https://${web.loadBalancer.loadBalancerDnsName}/` : 'http://localhost:8080/');
+
+    const workerAmiId =
+      settings.workerAmiId ??
+      ssm.StringParameter.valueForTypedStringParameterV2(
+        this,
+        settings.workerAmiParameter,
+        ssm.ParameterValueType.AWS_EC2_IMAGE_ID,
+      );
+
+    new ControllerConfig(this, 'Config', {
+      controller,
+      bundle,
+      variables: {
+        JENKINS_URL: jenkinsUrl,
+        JENKINS_ADMIN_EMAIL: settings.alertEmail ?? 'jenkins@localhost',
+        AWS_REGION: this.region,
+        STACK_NAME: stackName,
+        CREDENTIALS_SECRET_PREFIX: credentials.secretPrefix,
+        WORKER_AMI_ID: workerAmiId,
+        WORKER_SUBNET_IDS: network.vpc.publicSubnets.map((s) => s.subnetId).join(' '),
+        WORKER_SECURITY_GROUP_ID: fleet.securityGroup.securityGroupId,
+        WORKER_INSTANCE_PROFILE_ARN: fleet.instanceProfile.instanceProfileArn,
+        FLEET_TAG_VALUE: fleetTagValue,
+        RESULTS_LOCATION: settings.resultsLocation,
+      },
+      secretVariables: { ADMIN_PASSWORD: credentials.adminPasswordSecret },
+      reloadTokenSecret: credentials.reloadTokenSecret,
+    });
+
+    const maxRunningHours = DEFAULT_JOB_TIMEOUT_HOURS + Math.ceil(casc.maxIdleMinutes / 60) + 1;
+    new CostGuard(this, 'CostGuard', {
+      fleetTagValue,
+      cloudInstanceCap: casc.cloudInstanceCap,
+      maxRunningHours,
+      currentAmiIds: [workerAmiId],
+      alertEmail: settings.alertEmail,
+      hourlyBurnThresholdUsd: settings.hourlyBurnAlarmUsd,
+      monthlyBudgetUsd: settings.monthlyBudgetUsd,
+    });
+
+    Tags.of(this).add('jenkins-gpu:stack', stackName);
+    this.addOutputs({ settings, controller, credentials, fleetTagValue, jenkinsUrl, workerAmiId, maxRunningHours });
+    acknowledgeNagFindings(this);
+  }
+
+  private addOutputs(o: {
+    settings: DeploymentSettings;
+    controller: JenkinsController;
+    credentials: JenkinsCredentials;
+    fleetTagValue: string;
+    jenkinsUrl: string;
+    workerAmiId: string;
+    maxRunningHours: number;
+  }): void {
+    const asgName = o.controller.autoScalingGroup.autoScalingGroupName;
+    new CfnOutput(this, 'JenkinsUrl', { value: o.jenkinsUrl, description: 'Open Jenkins here' });
+    if (o.settings.accessMode === 'ssm') {
+      new CfnOutput(this, 'OpenUiCommand', {
+        description: 'Port-forward the UI to http://localhost:8080/ through SSM (no inbound port is open)',
+        value:
+          `aws ssm start-session --document-name AWS-StartPortForwardingSession --parameters portNumber=8080,localPortNumber=8080 --target ` +
+          `$(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${asgName} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)`,
+      });
+    }
+    new CfnOutput(this, 'ControllerAutoScalingGroup', { value: asgName });
+    new CfnOutput(this, 'AdminPasswordSecret', {
+      description: 'User admin; read the password with: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
+      value: o.credentials.adminPasswordSecret.secretArn,
+    });
+    new CfnOutput(this, 'CredentialsToFill', {
+      description: 'Credentials that still hold placeholders',
+      value: `npm run credentials -- status --stack ${this.stackName}`,
+    });
+    new CfnOutput(this, 'CredentialsSecretPrefix', { value: o.credentials.secretPrefix });
+    new CfnOutput(this, 'FleetTagValue', { value: o.fleetTagValue });
+    new CfnOutput(this, 'WorkerAmiIds', { value: o.workerAmiId });
+    new CfnOutput(this, 'ReaperMaxRunningHours', { value: String(o.maxRunningHours) });
+    new CfnOutput(this, 'JenkinsHomeVolume', {
+      description: 'Retained on cdk destroy, with its daily snapshots',
+      value: o.controller.homeVolume.volumeId,
+    });
+  }
+}
+
+/** The bucket of an `s3://` results location, for the workers' role; gs:// needs no AWS permission. */
+function s3BucketOf(location: string): string | undefined {
+  const m = /^s3:\/\/([^/]+)/.exec(location);
+  return m ? m[1] : undefined;
+}

@@ -1,0 +1,175 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { JenkinsController } from '../../lib/constructs/jenkins-controller';
+import { Network } from '../../lib/constructs/network';
+import { testStack } from '../helpers';
+
+function controllerTemplate(props: Partial<ConstructorParameters<typeof JenkinsController>[2]> = {}) {
+  const stack = testStack();
+  const network = new Network(stack, 'Network');
+  const controller = new JenkinsController(stack, 'Controller', {
+    vpc: network.vpc,
+    subnet: network.controllerSubnet,
+    configParameterName: '/TestStack/controller/config',
+    ...props,
+  });
+  return { stack, controller, t: Template.fromStack(stack) };
+}
+
+describe('JenkinsController', () => {
+  const { controller, t } = controllerTemplate();
+
+  it('runs exactly one instance in one subnet', () => {
+    t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '1',
+      MaxSize: '1',
+      DesiredCapacity: '1',
+      VPCZoneIdentifier: [Match.anyValue()],
+    });
+  });
+
+  it('never runs two controllers against JENKINS_HOME during an update and waits for the boot signal', () => {
+    t.hasResource('AWS::AutoScaling::AutoScalingGroup', {
+      UpdatePolicy: {
+        AutoScalingRollingUpdate: Match.objectLike({
+          MaxBatchSize: 1,
+          MinInstancesInService: 0,
+          WaitOnResourceSignals: true,
+        }),
+        AutoScalingScheduledAction: Match.anyValue(),
+      },
+      CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT30M' } },
+    });
+    t.resourcePropertiesCountIs('AWS::AutoScaling::AutoScalingGroup', {}, 1);
+  });
+
+  it('requires IMDSv2 and encrypts the root volume', () => {
+    t.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: { Encrypted: true, VolumeSize: 30, VolumeType: 'gp3', DeleteOnTermination: true },
+          },
+        ],
+      }),
+    });
+  });
+
+  it('resolves the AMI at launch, so a new AMI never changes the launch template', () => {
+    t.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        ImageId: 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+      }),
+    });
+  });
+
+  it('keeps JENKINS_HOME on an encrypted gp3 volume that is retained', () => {
+    t.hasResource('AWS::EC2::Volume', {
+      Properties: Match.objectLike({ Encrypted: true, VolumeType: 'gp3', Size: 50 }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('snapshots JENKINS_HOME daily and keeps 14 snapshots by default', () => {
+    t.hasResourceProperties('AWS::DLM::LifecyclePolicy', {
+      State: 'ENABLED',
+      PolicyDetails: Match.objectLike({
+        ResourceTypes: ['VOLUME'],
+        TargetTags: [{ Key: 'jenkins-gpu:home', Value: Match.anyValue() }],
+        Schedules: [
+          Match.objectLike({
+            CreateRule: Match.objectLike({ Interval: 24, IntervalUnit: 'HOURS' }),
+            RetainRule: { Count: 14 },
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('opens no inbound port', () => {
+    const groups = t.findResources('AWS::EC2::SecurityGroup');
+    const controllerGroup = Object.values(groups).find((g) =>
+      String(g.Properties.GroupDescription).startsWith('Jenkins controller'),
+    );
+    expect(controllerGroup).toBeDefined();
+    expect(controllerGroup!.Properties.SecurityGroupIngress).toBeUndefined();
+    t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+  });
+
+  it('gets SSM, may attach only its own volume and signal only its own group', () => {
+    t.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: [
+        Match.objectLike({
+          'Fn::Join': Match.arrayWith([Match.arrayWith([':iam::aws:policy/AmazonSSMManagedInstanceCore'])]),
+        }),
+      ],
+    });
+    const policy = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policy).toContain('"Sid":"AttachJenkinsHome"');
+    expect(policy).toContain('"aws:ResourceTag/jenkins-gpu:role":"controller"');
+    expect(policy).toContain('"cloudformation:LogicalResourceId"');
+  });
+
+  it('tags the instance as the controller', () => {
+    t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      Tags: Match.arrayWith([{ Key: 'jenkins-gpu:role', Value: 'controller', PropagateAtLaunch: true }]),
+    });
+  });
+
+  it('user data fetches the scripts and runs bootstrap with the config parameter, volume and signal target', () => {
+    const userData = renderedUserData(t);
+    expect(userData).toContain("CONFIG_PARAMETER='/TestStack/controller/config'");
+    expect(userData).toContain(
+      `SIGNAL_RESOURCE='${Stack.of(controller).getLogicalId(controller.autoScalingGroup.node.defaultChild as never)}'`,
+    );
+    expect(userData).toMatch(/exec \/opt\/jenkins-gpu\/bin\/bootstrap\.sh/);
+    const code = userData.split('\n').filter((line) => !line.trimStart().startsWith('#'));
+    expect(code.join('\n')).not.toMatch(/casc|jobs\//);
+  });
+
+  it('renders user data that passes shellcheck', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'userdata-')), 'user-data.sh');
+    fs.writeFileSync(file, renderedUserData(t));
+    expect(() => execFileSync('shellcheck', ['--shell=bash', file], { encoding: 'utf8' })).not.toThrow();
+  });
+
+  it.each([
+    [
+      { homeVolumeSizeGiB: 10 },
+      'JenkinsController: homeVolumeSizeGiB must be an integer from 20 to 16384 (got 10)',
+    ],
+    [
+      { snapshotRetentionDays: 0 },
+      'JenkinsController: snapshotRetentionDays must be an integer from 1 to 1000 (got 0)',
+    ],
+    [
+      { bootTimeoutMinutes: 5 },
+      'JenkinsController: bootTimeoutMinutes must be an integer from 10 to 120 (got 5)',
+    ],
+  ])('rejects %j', (props, message) => {
+    expect(() => controllerTemplate(props)).toThrow(message);
+  });
+});
+
+/** The user data as the instance sees it, with CloudFormation references replaced by placeholders. */
+export function renderedUserData(t: Template): string {
+  const lt = Object.values(t.findResources('AWS::EC2::LaunchTemplate'))[0];
+  const parts = lt.Properties.LaunchTemplateData.UserData['Fn::Base64'];
+  const flatten = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    if (v && typeof v === 'object' && 'Fn::Join' in v) {
+      const [sep, items] = (v as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      return items.map(flatten).join(sep);
+    }
+    if (v && typeof v === 'object' && 'Ref' in v) return `ref-${(v as { Ref: string }).Ref}`;
+    return 'cfn-value';
+  };
+  return flatten(parts);
+}
