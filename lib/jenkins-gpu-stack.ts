@@ -12,7 +12,6 @@ import { JenkinsController } from './constructs/jenkins-controller';
 import { JenkinsCredentials } from './constructs/jenkins-credentials';
 import { Network } from './constructs/network';
 import { WebAccess } from './constructs/web-access';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { DeploymentSettings } from './settings/settings';
 
 export interface JenkinsGpuStackProps extends StackProps {
@@ -46,10 +45,34 @@ export class JenkinsGpuStack extends Stack {
     const network = new Network(this, 'Network', {
       vpcCidr: settings.vpcCidr,
       existingVpc: settings.vpcId
-        ? { vpcId: settings.vpcId, availabilityZones: settings.availabilityZones, subnetIds: settings.subnetIds }
+        ? {
+            vpcId: settings.vpcId,
+            availabilityZones: settings.availabilityZones,
+            subnetIds: settings.subnetIds,
+          }
         : undefined,
     });
     const credentials = new JenkinsCredentials(this, 'Credentials', { stackName });
+
+    const fleetTagValue = stackName;
+    const workerAmiId =
+      settings.workerAmiId ??
+      ssm.StringParameter.valueForTypedStringParameterV2(
+        this,
+        settings.workerAmiParameter,
+        ssm.ParameterValueType.AWS_EC2_IMAGE_ID,
+      );
+
+    const maxRunningHours = DEFAULT_JOB_TIMEOUT_HOURS + Math.ceil(casc.maxIdleMinutes / 60) + 1;
+    const costGuard = new CostGuard(this, 'CostGuard', {
+      fleetTagValue,
+      cloudInstanceCap: casc.cloudInstanceCap,
+      maxRunningHours,
+      currentAmiIds: [workerAmiId],
+      alertEmail: settings.alertEmail,
+      hourlyBurnThresholdUsd: settings.hourlyBurnAlarmUsd,
+      monthlyBudgetUsd: settings.monthlyBudgetUsd,
+    });
 
     const controller = new JenkinsController(this, 'Controller', {
       vpc: network.vpc,
@@ -59,10 +82,10 @@ export class JenkinsGpuStack extends Stack {
       homeVolumeSizeGiB: settings.jenkinsHomeSizeGiB,
       snapshotRetentionDays: settings.snapshotRetentionDays,
       amiParameterName: settings.controllerAmiParameter,
+      notificationTopic: costGuard.alarmTopic,
     });
     credentials.grantRead(controller.role);
 
-    const fleetTagValue = stackName;
     const fleet = new GpuWorkerFleet(this, 'Workers', {
       vpc: network.vpc,
       subnets: network.vpc.publicSubnets,
@@ -87,15 +110,8 @@ export class JenkinsGpuStack extends Stack {
           })
         : undefined;
     const jenkinsUrl =
-      settings.jenkinsUrl ?? (web ? `https://${web.loadBalancer.loadBalancerDnsName}/` : 'http://localhost:8080/');
-
-    const workerAmiId =
-      settings.workerAmiId ??
-      ssm.StringParameter.valueForTypedStringParameterV2(
-        this,
-        settings.workerAmiParameter,
-        ssm.ParameterValueType.AWS_EC2_IMAGE_ID,
-      );
+      settings.jenkinsUrl ??
+      (web ? `https://${web.loadBalancer.loadBalancerDnsName}/` : 'http://localhost:8080/');
 
     new ControllerConfig(this, 'Config', {
       controller,
@@ -117,20 +133,8 @@ export class JenkinsGpuStack extends Stack {
       reloadTokenSecret: credentials.reloadTokenSecret,
     });
 
-    const maxRunningHours = DEFAULT_JOB_TIMEOUT_HOURS + Math.ceil(casc.maxIdleMinutes / 60) + 1;
-    new CostGuard(this, 'CostGuard', {
-      fleetTagValue,
-      cloudInstanceCap: casc.cloudInstanceCap,
-      maxRunningHours,
-      currentAmiIds: [workerAmiId],
-      alertEmail: settings.alertEmail,
-      hourlyBurnThresholdUsd: settings.hourlyBurnAlarmUsd,
-      monthlyBudgetUsd: settings.monthlyBudgetUsd,
-    });
-
     Tags.of(this).add('jenkins-gpu:stack', stackName);
-    this.addOutputs({ settings, controller, credentials, fleetTagValue, jenkinsUrl, workerAmiId, maxRunningHours });
-    acknowledgeNagFindings(this);
+    this.addOutputs({ settings, controller, credentials, costGuard, fleetTagValue, jenkinsUrl, workerAmiId });
   }
 
   private addOutputs(o: {
@@ -139,8 +143,8 @@ export class JenkinsGpuStack extends Stack {
     credentials: JenkinsCredentials;
     fleetTagValue: string;
     jenkinsUrl: string;
+    costGuard: CostGuard;
     workerAmiId: string;
-    maxRunningHours: number;
   }): void {
     const asgName = o.controller.autoScalingGroup.autoScalingGroupName;
     new CfnOutput(this, 'JenkinsUrl', { value: o.jenkinsUrl, description: 'Open Jenkins here' });
@@ -154,7 +158,8 @@ export class JenkinsGpuStack extends Stack {
     }
     new CfnOutput(this, 'ControllerAutoScalingGroup', { value: asgName });
     new CfnOutput(this, 'AdminPasswordSecret', {
-      description: 'User admin; read the password with: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
+      description:
+        'User admin; read the password with: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
       value: o.credentials.adminPasswordSecret.secretArn,
     });
     new CfnOutput(this, 'CredentialsToFill', {
@@ -164,7 +169,8 @@ export class JenkinsGpuStack extends Stack {
     new CfnOutput(this, 'CredentialsSecretPrefix', { value: o.credentials.secretPrefix });
     new CfnOutput(this, 'FleetTagValue', { value: o.fleetTagValue });
     new CfnOutput(this, 'WorkerAmiIds', { value: o.workerAmiId });
-    new CfnOutput(this, 'ReaperMaxRunningHours', { value: String(o.maxRunningHours) });
+    new CfnOutput(this, 'ReaperMaxRunningHours', { value: String(o.costGuard.maxRunningHours) });
+    new CfnOutput(this, 'ReaperMaxStoppedDays', { value: String(o.costGuard.maxStoppedDays) });
     new CfnOutput(this, 'JenkinsHomeVolume', {
       description: 'Retained on cdk destroy, with its daily snapshots',
       value: o.controller.homeVolume.volumeId,

@@ -24,6 +24,14 @@ python3 -m zipfile -e "$work_dir/scripts.zip" /opt/jenkins-gpu/bin
 find /opt/jenkins-gpu/bin -name '*.sh' -exec chmod 0755 {} +
 rm -rf "$work_dir"
 
+# Later boots run bootstrap.sh from a unit (user data runs once per instance; /run is empty after a reboot).
+install -d -m 0755 /etc/jenkins-gpu
+printf 'STACK_NAME=%s\nREGION=%s\nCONFIG_PARAMETER=%s\nVOLUME_ID=%s\n' \
+  "$STACK_NAME" "$REGION" "$CONFIG_PARAMETER" "$VOLUME_ID" >/etc/jenkins-gpu/bootstrap.env
+install -m 0644 /opt/jenkins-gpu/bin/systemd/jenkins-gpu-bootstrap.service /etc/systemd/system/
+systemctl daemon-reload
+systemctl enable jenkins-gpu-bootstrap.service
+
 trap - ERR
 exec /opt/jenkins-gpu/bin/bootstrap.sh \
   --stack-name "$STACK_NAME" \

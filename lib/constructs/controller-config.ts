@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -12,6 +12,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { BuiltBundle, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
 import { JenkinsController } from './jenkins-controller';
+import { LAMBDA_RUNTIME } from './lambda-defaults';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -102,7 +103,7 @@ export class ControllerConfig extends Construct {
       new nodejs.NodejsFunction(this, name, {
         entry: path.join(ROOT, 'lambda', 'apply-config', 'index.ts'),
         handler: entry,
-        runtime: lambda.Runtime.NODEJS_22_X,
+        runtime: LAMBDA_RUNTIME,
         architecture: lambda.Architecture.ARM_64,
         timeout: Duration.minutes(1),
         memorySize: 256,
@@ -161,6 +162,58 @@ export class ControllerConfig extends Construct {
       },
     });
     apply.node.addDependency(asg, props.controller.role, this.parameter);
+
+    const basicExecution =
+      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+    const logsOnly = {
+      id: basicExecution,
+      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs',
+    };
+    Validations.of(onEvent).acknowledge(
+      logsOnly,
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'autoscaling:DescribeAutoScalingGroups has no resource-level permissions',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason:
+          'ssm:SendCommand is limited by aws:ResourceTag to instances of the controller Auto Scaling group',
+      },
+    );
+    Validations.of(isComplete).acknowledge(logsOnly, {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'ssm:GetCommandInvocation has no resource-level permissions',
+    });
+    const fnArn = (fn: nodejs.NodejsFunction) =>
+      `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`;
+    const frameworkArn = (name: string) =>
+      `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(provider.node.findChild(name).node.defaultChild as lambda.CfnFunction)}.Arn>:*]`;
+    Validations.of(provider).acknowledge(
+      { ...logsOnly, reason: `CDK provider framework: ${logsOnly.reason}` },
+      { id: fnArn(onEvent), reason: 'CDK provider framework: invokes versions of its own handler' },
+      { id: fnArn(isComplete), reason: 'CDK provider framework: invokes versions of its own handler' },
+      {
+        id: frameworkArn('framework-isComplete'),
+        reason: 'CDK provider framework: its waiter invokes versions of its own functions',
+      },
+      {
+        id: frameworkArn('framework-onTimeout'),
+        reason: 'CDK provider framework: its waiter invokes versions of its own functions',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-SF1',
+        reason: 'CDK provider framework waiter: each poll is logged by the isComplete function itself',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-SF2',
+        reason: 'CDK provider framework waiter: a short-lived poll loop, tracing adds nothing',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason: 'CDK provider framework functions use the runtime aws-cdk-lib chooses',
+      },
+    );
   }
 }
 

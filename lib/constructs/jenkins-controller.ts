@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { Aws, CfnResource, Duration, RemovalPolicy, Size, Stack, Tags } from 'aws-cdk-lib';
+import { Aws, CfnResource, Duration, RemovalPolicy, Size, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as dlm from 'aws-cdk-lib/aws-dlm';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sns from 'aws-cdk-lib/aws-sns';
 
 /** Repository root, for assets. */
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -36,6 +37,8 @@ export interface JenkinsControllerProps {
   readonly rootVolumeSizeGiB?: number;
   /** Give the instance a public IPv4 address for outbound access (public subnets without NAT). @default true */
   readonly associatePublicIp?: boolean;
+  /** SNS topic told about every launch, termination and failure of the controller instance. @default none */
+  readonly notificationTopic?: sns.ITopic;
   /** Minutes CloudFormation waits for the controller to report healthy after a launch. @default 30 */
   readonly bootTimeoutMinutes?: number;
 }
@@ -93,7 +96,13 @@ export class JenkinsController extends Construct {
     this.addDailySnapshots(stack.stackName, retentionDays);
 
     const scripts = new s3assets.Asset(this, 'Scripts', { path: path.join(ROOT, 'assets', 'controller') });
-    scripts.grantRead(this.role);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadControllerScripts',
+        actions: ['s3:GetObject'],
+        resources: [`arn:${stack.partition}:s3:::${scripts.s3BucketName}/${scripts.s3ObjectKey}`],
+      }),
+    );
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       instanceType: props.instanceType ?? new ec2.InstanceType('t3.large'),
@@ -126,7 +135,6 @@ export class JenkinsController extends Construct {
       launchTemplate: this.launchTemplate,
       minCapacity: 1,
       maxCapacity: 1,
-      desiredCapacity: 1,
       // Never two controllers on one JENKINS_HOME: the old instance is terminated before the new one starts.
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
@@ -136,6 +144,8 @@ export class JenkinsController extends Construct {
       }),
       signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(bootTimeout) }),
       healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(bootTimeout) }),
+      // A replaced controller means a lost instance: tell the operators.
+      notifications: props.notificationTopic ? [{ topic: props.notificationTopic }] : undefined,
     });
     Tags.of(this.autoScalingGroup).add(CONTROLLER_ROLE_TAG.key, CONTROLLER_ROLE_TAG.value, {
       applyToLaunchedInstances: true,
@@ -155,7 +165,28 @@ export class JenkinsController extends Construct {
         SIGNAL_RESOURCE: signalResource,
       }),
     );
-    this.grantBootPermissions(props.configParameterName, signalResource);
+    this.grantBootPermissions();
+    this.acknowledgeNagFindings(!props.notificationTopic);
+  }
+
+  /** cdk-nag findings that are by design, acknowledged on the resources themselves with the reason. */
+  private acknowledgeNagFindings(withoutNotifications: boolean): void {
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason:
+        'SSM Session Manager (port forwarding, the default and only way in) and Run Command (config apply) need exactly this AWS-maintained policy',
+    });
+    Validations.of(this.node.findChild('SnapshotRole')).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole]',
+      reason: 'The AWS-maintained service role Data Lifecycle Manager needs to snapshot JENKINS_HOME',
+    });
+    if (withoutNotifications) {
+      Validations.of(this.autoScalingGroup).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-AS3',
+        reason:
+          'No notification topic was given; CloudFormation signals report failed launches of the single controller',
+      });
+    }
   }
 
   private addDailySnapshots(stackName: string, retentionDays: number): void {
@@ -186,21 +217,9 @@ export class JenkinsController extends Construct {
     });
   }
 
-  private grantBootPermissions(configParameterName: string, signalResource: string): void {
+  /** Reading the config parameter is granted by ControllerConfig, which owns it. */
+  private grantBootPermissions(): void {
     const stack = Stack.of(this);
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadControllerConfig',
-        actions: ['ssm:GetParameter'],
-        resources: [
-          stack.formatArn({
-            service: 'ssm',
-            resource: 'parameter',
-            resourceName: configParameterName.replace(/^\//, ''),
-          }),
-        ],
-      }),
-    );
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'AttachJenkinsHome',
@@ -227,14 +246,7 @@ export class JenkinsController extends Construct {
         resources: ['*'],
       }),
     );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'SignalBoot',
-        actions: ['cloudformation:SignalResource'],
-        resources: [stack.stackId],
-        conditions: { StringEquals: { 'cloudformation:LogicalResourceId': signalResource } },
-      }),
-    );
+    // cloudformation:SignalResource is granted by the Auto Scaling group's `signals` (CDK adds it).
   }
 }
 

@@ -180,6 +180,12 @@ function checkCombinations(s: DeploymentSettings): void {
         `${SOURCE}.certificateArn: required with accessMode 'alb' (allowed: an ACM certificate ARN in the stack's region)`,
       );
     }
+    const certRegion = s.certificateArn.split(':')[3];
+    if (s.region !== certRegion) {
+      throw new SettingsError(
+        `${SOURCE}.region: must be set to the certificate's region with accessMode 'alb' (got ${JSON.stringify(s.region ?? null)}, certificate is in ${certRegion}; load balancer access logs need a concrete region)`,
+      );
+    }
   } else if (s.allowedCidrs.length > 0 || s.certificateArn) {
     throw new SettingsError(
       `${SOURCE}.accessMode: allowedCidrs and certificateArn need accessMode 'alb' (got 'ssm', which opens no inbound port)`,

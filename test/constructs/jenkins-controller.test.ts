@@ -27,7 +27,6 @@ describe('JenkinsController', () => {
     t.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
       MinSize: '1',
       MaxSize: '1',
-      DesiredCapacity: '1',
       VPCZoneIdentifier: [Match.anyValue()],
     });
   });
@@ -103,7 +102,7 @@ describe('JenkinsController', () => {
     t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 
-  it('gets SSM, may attach only its own volume and signal only its own group', () => {
+  it('gets SSM, may attach only its own volume and may signal the stack', () => {
     t.hasResourceProperties('AWS::IAM::Role', {
       ManagedPolicyArns: [
         Match.objectLike({
@@ -114,7 +113,7 @@ describe('JenkinsController', () => {
     const policy = JSON.stringify(t.findResources('AWS::IAM::Policy'));
     expect(policy).toContain('"Sid":"AttachJenkinsHome"');
     expect(policy).toContain('"aws:ResourceTag/jenkins-gpu:role":"controller"');
-    expect(policy).toContain('"cloudformation:LogicalResourceId"');
+    expect(policy).toContain('"cloudformation:SignalResource"');
   });
 
   it('tags the instance as the controller', () => {

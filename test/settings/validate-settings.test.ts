@@ -74,8 +74,14 @@ describe('resolveSettings', () => {
 
   it('accepts a complete load-balancer configuration, lists given as comma-separated strings', () => {
     const arn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
+    expect(() =>
+      resolveSettings({ accessMode: 'alb', allowedCidrs: '198.51.100.0/24', certificateArn: arn }),
+    ).toThrow(
+      "setting jenkinsGpu.region: must be set to the certificate's region with accessMode 'alb' (got null, certificate is in us-east-1",
+    );
     const s = resolveSettings({
       accessMode: 'alb',
+      region: 'us-east-1',
       allowedCidrs: '198.51.100.0/24, 203.0.113.7/32',
       certificateArn: arn,
     });

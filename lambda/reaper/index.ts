@@ -1,0 +1,168 @@
+/**
+ * Scheduled reaper (cost guard layer 3): stops GPU workers running past their hard lifetime and terminates
+ * workers stopped for too long or built from an AMI no template uses, even when Jenkins is down.
+ * Decisions come from `lib/cost/decide.ts` (shared with `npm run workers -- reap --dry-run`).
+ *
+ * Logs are one JSON object per line; the summary line is CloudWatch Embedded Metric Format, so the
+ * metrics need no cloudwatch:PutMetricData permission. Must not import aws-cdk-lib.
+ */
+import { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { decide, ReaperPolicy } from '../../lib/cost/decide';
+import {
+  ActionOutcome,
+  applyDecisions,
+  describeFleetInstances,
+  Ec2Sender,
+} from '../../lib/cost/fleet-instances';
+
+export const METRIC_NAMESPACE = 'JenkinsGpu';
+
+export interface ReaperConfig extends ReaperPolicy {
+  readonly dryRun: boolean;
+}
+
+/** Reads the reaper's configuration from its environment; throws one message naming every problem. */
+export function readReaperConfig(env: NodeJS.ProcessEnv): ReaperConfig {
+  const problems: string[] = [];
+  const positiveNumber = (name: string): number => {
+    const raw = (env[name] ?? '').trim();
+    const value = raw === '' ? NaN : Number(raw);
+    if (!(Number.isFinite(value) && value > 0))
+      problems.push(`${name} must be a positive number (got '${raw}')`);
+    return value;
+  };
+  const fleetTagValue = (env.FLEET_TAG_VALUE ?? '').trim();
+  if (fleetTagValue === '') problems.push('FLEET_TAG_VALUE is not set');
+  const config: ReaperConfig = {
+    fleetTagValue,
+    maxRunningHours: positiveNumber('MAX_RUNNING_HOURS'),
+    maxStoppedDays: positiveNumber('MAX_STOPPED_DAYS'),
+    currentAmiIds: (env.CURRENT_AMI_IDS ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== ''),
+    dryRun: (env.DRY_RUN ?? '').trim().toLowerCase() === 'true',
+  };
+  if (problems.length > 0) throw new Error(`Reaper configuration: ${problems.join('; ')}`);
+  return config;
+}
+
+/**
+ * EC2 client for the reaper. The standard retry mode retries throttling (`RequestLimitExceeded`) with
+ * backoff; 8 attempts ride out a burst of DescribeInstances from the EC2 plugin on the same account.
+ * `overrides` lets tests inject a zero-backoff retry strategy and a fake HTTP handler.
+ */
+export function createReaperEc2Client(overrides: EC2ClientConfig = {}): EC2Client {
+  return new EC2Client({ maxAttempts: 8, retryMode: 'standard', ...overrides });
+}
+
+export interface ReaperReport {
+  readonly fleet: string;
+  readonly dryRun: boolean;
+  readonly runningWorkers: number;
+  readonly estimatedHourlyCostUsd: number;
+  readonly actions: readonly ActionOutcome[];
+  readonly failures: number;
+}
+
+export interface ReaperDeps {
+  readonly ec2: Ec2Sender;
+  readonly config: ReaperConfig;
+  readonly now: () => Date;
+  /** Receives one JSON line per call. */
+  readonly log: (line: string) => void;
+}
+
+export async function runReaper({ ec2, config, now, log }: ReaperDeps): Promise<ReaperReport> {
+  const clock = now();
+  const instances = await describeFleetInstances(ec2, config.fleetTagValue);
+  const { decisions, summary } = decide(instances, config, clock);
+  const facts = new Map(instances.map((i) => [i.instanceId, i]));
+
+  for (const decision of decisions) {
+    const instance = facts.get(decision.instanceId);
+    log(
+      JSON.stringify({
+        level: 'info',
+        msg: 'decision',
+        fleet: config.fleetTagValue,
+        dryRun: config.dryRun,
+        ...decision,
+        state: instance?.state,
+        instanceType: instance?.instanceType,
+        template: instance?.tags['jenkins-gpu:template'],
+      }),
+    );
+  }
+
+  const actions = config.dryRun ? [] : await applyDecisions(ec2, decisions);
+  for (const outcome of actions) {
+    log(
+      JSON.stringify({
+        level: outcome.error ? 'error' : 'info',
+        msg: 'action',
+        fleet: config.fleetTagValue,
+        ...outcome,
+      }),
+    );
+  }
+  const failures = actions.filter((a) => a.error !== undefined).length;
+
+  log(
+    JSON.stringify({
+      _aws: {
+        Timestamp: clock.getTime(),
+        CloudWatchMetrics: [
+          {
+            Namespace: METRIC_NAMESPACE,
+            Dimensions: [['Fleet']],
+            Metrics: [
+              { Name: 'RunningWorkers', Unit: 'Count' },
+              { Name: 'EstimatedHourlyCost', Unit: 'None' },
+              { Name: 'ReaperActionFailures', Unit: 'Count' },
+            ],
+          },
+        ],
+      },
+      Fleet: config.fleetTagValue,
+      RunningWorkers: summary.runningWorkers,
+      EstimatedHourlyCost: summary.estimatedHourlyCostUsd,
+      ReaperActionFailures: failures,
+      UnpricedWorkers: summary.unpricedWorkers,
+      msg: 'summary',
+      dryRun: config.dryRun,
+    }),
+  );
+
+  return {
+    fleet: config.fleetTagValue,
+    dryRun: config.dryRun,
+    runningWorkers: summary.runningWorkers,
+    estimatedHourlyCostUsd: summary.estimatedHourlyCostUsd,
+    actions,
+    failures,
+  };
+}
+
+let sharedClient: EC2Client | undefined;
+
+/**
+ * EventBridge entry point. Every instance is handled before a failure is reported; the invocation then
+ * fails so the function's Errors metric (alarmed by CostGuard) shows it.
+ */
+export async function handler(): Promise<ReaperReport> {
+  const config = readReaperConfig(process.env);
+  sharedClient ??= createReaperEc2Client();
+  const report = await runReaper({
+    ec2: sharedClient,
+    config,
+    now: () => new Date(),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  if (report.failures > 0) {
+    throw new Error(
+      `Reaper: ${report.failures} of ${report.actions.length} action(s) failed (see the log lines above)`,
+    );
+  }
+  return report;
+}

@@ -1,0 +1,40 @@
+/**
+ * What the controller's EC2 plugin may launch, derived from the casc YAML (pure: no CDK). The worker-fleet
+ * construct turns this into RunInstances conditions (ec2:InstanceType, image and subnet resources), so a
+ * new instance type in the YAML is allowed by the next deploy and nothing else is.
+ */
+import { allTemplates } from './fleet';
+import type { CascTree } from './nodes';
+
+export interface WorkerLaunchScope {
+  /** Sorted, unique `type` values of every template. */
+  readonly instanceTypes: string[];
+  /** Whether any template has a `spotConfig` (needs the spot market options / spot request actions). */
+  readonly usesSpot: boolean;
+  /** Sorted, unique template descriptions. */
+  readonly templateDescriptions: string[];
+  /** Sorted, unique `ami` values: `${WORKER_AMI_ID}` or literal `ami-…` ids. */
+  readonly amiRefs: string[];
+  /** Sorted, unique subnet references: `subnetId` split on spaces, commas and semicolons, as the plugin does. */
+  readonly subnetRefs: string[];
+  /** Sorted, unique `securityGroups` entries (comma separated in the YAML). */
+  readonly securityGroupRefs: string[];
+  /** Sorted, unique `iamInstanceProfile` values (what iam:PassRole must cover). */
+  readonly instanceProfileRefs: string[];
+}
+
+const sortedUnique = (values: Array<string | undefined>): string[] =>
+  [...new Set(values.map((v) => v?.trim()).filter((v): v is string => !!v))].sort();
+
+export function deriveWorkerLaunchScope(tree: CascTree): WorkerLaunchScope {
+  const templates = allTemplates(tree);
+  return {
+    instanceTypes: sortedUnique(templates.map((t) => t.type)),
+    usesSpot: templates.some((t) => t.get('spotConfig')?.kind === 'map'),
+    templateDescriptions: sortedUnique(templates.map((t) => t.description)),
+    amiRefs: sortedUnique(templates.map((t) => t.text('ami'))),
+    subnetRefs: sortedUnique(templates.flatMap((t) => (t.text('subnetId') ?? '').split(/[\s,;]+/))),
+    securityGroupRefs: sortedUnique(templates.flatMap((t) => (t.text('securityGroups') ?? '').split(','))),
+    instanceProfileRefs: sortedUnique(templates.map((t) => t.text('iamInstanceProfile'))),
+  };
+}

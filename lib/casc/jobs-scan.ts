@@ -1,0 +1,200 @@
+/**
+ * Reads what pipelines and Job DSL scripts in `jobs/` ask of the casc tree, with regular expressions on
+ * the Groovy text (comments blanked out first, line numbers kept). What is recognised:
+ *
+ * - labels: `agent { label 'x' }` / `label "x"` (declarative, also inside `node { }`), `node('x')`,
+ *   `node(label: 'x')`, Job DSL `label('x')`; the value may be a quoted literal, `params.NAME`, or a
+ *   double-quoted string with `${params.NAME}` / `${NAME}` inside. A parameter is expanded to its values:
+ *   every choice of `choice(name: 'NAME', choices: [...])` / `choices: 'a\nb'` / Job DSL
+ *   `choiceParam('NAME', [...])`, or the default of `string(name: 'NAME', defaultValue: '…')` / Job DSL
+ *   `stringParam('NAME', '…')`. Parameters are collected from all job files (the seed may declare what
+ *   the Jenkinsfile uses). Anything else built at runtime is reported as a warning, not checked.
+ *   `sh(label: …)` and other steps' `label:` arguments are not agent labels and are ignored.
+ * - credential ids: `credentials('id')`, `credentialsId: 'id'`, `x.credentialsId = 'id'` (so `file(…)`, `usernamePassword(…)`,
+ *   `sshUserPrivateKey(…)`, `string(…)` bindings), Job DSL `credentialsId('id')`. Ids containing `$`
+ *   are dynamic and skipped.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface LabelUse {
+  readonly file: string;
+  readonly line: number;
+  /** The expression as written (for messages). */
+  readonly source: string;
+  /** Concrete label expressions to check; empty when it could not be resolved. */
+  readonly expressions: string[];
+  /** Set when the label is built at runtime from something this scan cannot resolve. */
+  readonly unresolved?: string;
+}
+
+export interface CredentialUse {
+  readonly file: string;
+  readonly line: number;
+  readonly id: string;
+}
+
+export interface JobsScan {
+  readonly files: string[];
+  readonly labels: LabelUse[];
+  readonly credentials: CredentialUse[];
+}
+
+const JOB_FILE = /^(Jenkinsfile.*|.*\.groovy|.*\.jenkinsfile)$/i;
+
+export function listJobFiles(jobsPath: string): string[] {
+  if (!fs.existsSync(jobsPath)) return [];
+  if (!fs.statSync(jobsPath).isDirectory()) return [jobsPath];
+  const found: string[] = [];
+  for (const name of fs.readdirSync(jobsPath).sort()) {
+    if (name.startsWith('.')) continue;
+    const full = path.join(jobsPath, name);
+    if (fs.statSync(full).isDirectory()) found.push(...listJobFiles(full));
+    else if (JOB_FILE.test(name)) found.push(full);
+  }
+  return found;
+}
+
+export function scanJobs(jobsPath: string): JobsScan {
+  const files = listJobFiles(jobsPath);
+  const texts = files.map((file) => ({ file, text: blankComments(fs.readFileSync(file, 'utf8')) }));
+  const params = new Map<string, string[]>();
+  for (const { text } of texts) collectParameters(text, params);
+  const labels: LabelUse[] = [];
+  const credentials: CredentialUse[] = [];
+  for (const { file, text } of texts) {
+    labels.push(...findLabels(file, text, params));
+    credentials.push(...findCredentials(file, text));
+  }
+  return { files, labels, credentials };
+}
+
+const QUOTED = String.raw`(?:'([^'\n]*)'|"([^"\n]*)")`;
+const VALUE = String.raw`(?:'([^'\n]*)'|"([^"\n]*)"|params\.(\w+))`;
+
+const LABEL_PATTERNS = [
+  new RegExp(String.raw`\bnode\s*\(\s*label\s*:\s*${VALUE}`, 'g'),
+  new RegExp(String.raw`\bnode\s*\(\s*${VALUE}\s*[,)]`, 'g'),
+  new RegExp(String.raw`(?<![.\w])label\s+${VALUE}`, 'g'),
+  new RegExp(String.raw`(?<![.\w])label\s*\(\s*${VALUE}\s*\)`, 'g'),
+];
+
+const CREDENTIAL_PATTERNS = [
+  new RegExp(String.raw`\bcredentials\s*\(\s*${QUOTED}\s*\)`, 'g'),
+  new RegExp(String.raw`\bcredentialsId\s*[:=]\s*${QUOTED}`, 'g'),
+  new RegExp(String.raw`\bcredentialsId\s*\(\s*${QUOTED}\s*\)`, 'g'),
+];
+
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function quotedStrings(text: string): string[] {
+  return [...text.matchAll(new RegExp(QUOTED, 'g'))].map((m) => m[1] ?? m[2]);
+}
+
+function collectParameters(text: string, params: Map<string, string[]>): void {
+  const add = (name: string, values: string[]): void => {
+    params.set(name, [...new Set([...(params.get(name) ?? []), ...values])]);
+  };
+  for (const m of text.matchAll(/\bchoice\s*\(([^)]*)\)/g)) {
+    const args = m[1];
+    const name = new RegExp(String.raw`\bname\s*:\s*${QUOTED}`).exec(args);
+    if (!name) continue;
+    const list = /\bchoices\s*:\s*\[([^\]]*)\]/.exec(args);
+    const joined = new RegExp(String.raw`\bchoices\s*:\s*${QUOTED}`).exec(args);
+    const values = list ? quotedStrings(list[1]) : joined ? (joined[1] ?? joined[2]).split('\\n') : [];
+    add(name[1] ?? name[2], values);
+  }
+  for (const m of text.matchAll(/\bstring\s*\(([^)]*)\)/g)) {
+    const name = new RegExp(String.raw`\bname\s*:\s*${QUOTED}`).exec(m[1]);
+    const value = new RegExp(String.raw`\bdefaultValue\s*:\s*${QUOTED}`).exec(m[1]);
+    if (name && value) add(name[1] ?? name[2], [value[1] ?? value[2]]);
+  }
+  for (const m of text.matchAll(new RegExp(String.raw`\bchoiceParam\s*\(\s*${QUOTED}\s*,\s*\[([^\]]*)\]`, 'g'))) {
+    add(m[1] ?? m[2], quotedStrings(m[3]));
+  }
+  for (const m of text.matchAll(new RegExp(String.raw`\bstringParam\s*\(\s*${QUOTED}\s*,\s*${QUOTED}`, 'g'))) {
+    add(m[1] ?? m[2], [m[3] ?? m[4]]);
+  }
+}
+
+function findLabels(file: string, text: string, params: Map<string, string[]>): LabelUse[] {
+  const uses = new Map<number, LabelUse>();
+  for (const pattern of LABEL_PATTERNS) {
+    for (const m of text.matchAll(pattern)) {
+      const index = m.index ?? 0;
+      if (uses.has(index)) continue;
+      const line = lineAt(text, index);
+      const [single, double, param] = [m[1], m[2], m[3]];
+      if (param !== undefined) uses.set(index, expand(file, line, `params.${param}`, `\${params.${param}}`, params));
+      else if (double !== undefined) uses.set(index, expand(file, line, `"${double}"`, double, params));
+      else uses.set(index, { file, line, source: `'${single}'`, expressions: [single] });
+    }
+  }
+  return [...uses.values()].filter((use) => use.unresolved || use.expressions.some((e) => e.trim() !== ''));
+}
+
+/** Substitutes `${params.X}` / `${X}` with every known value of parameter X. */
+function expand(file: string, line: number, source: string, template: string, params: Map<string, string[]>): LabelUse {
+  const references = [...template.matchAll(/\$\{\s*(?:params\.)?(\w+)\s*\}/g)].map((m) => m[1]);
+  if (template.includes('$') && references.length === 0) {
+    return { file, line, source, expressions: [], unresolved: 'an expression built at runtime' };
+  }
+  let expressions = [template];
+  for (const name of new Set(references)) {
+    const values = params.get(name);
+    if (!values || values.length === 0) {
+      return { file, line, source, expressions: [], unresolved: `parameter or variable '${name}' (no choices or default found)` };
+    }
+    const reference = new RegExp(String.raw`\$\{\s*(?:params\.)?${name}\s*\}`, 'g');
+    expressions = expressions.flatMap((e) => values.map((v) => e.replace(reference, v)));
+  }
+  return { file, line, source, expressions };
+}
+
+function findCredentials(file: string, text: string): CredentialUse[] {
+  const uses = new Map<number, CredentialUse>();
+  for (const pattern of CREDENTIAL_PATTERNS) {
+    for (const m of text.matchAll(pattern)) {
+      const id = m[1] ?? m[2];
+      if (id.includes('$')) continue;
+      uses.set(m.index ?? 0, { file, line: lineAt(text, m.index ?? 0), id });
+    }
+  }
+  return [...uses.values()];
+}
+
+/** Replaces Groovy comments with spaces (newlines kept), leaving strings untouched. */
+export function blankComments(text: string): string {
+  const out = text.split('');
+  let i = 0;
+  const blank = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
+  };
+  while (i < text.length) {
+    const rest = text.startsWith.bind(text);
+    if (rest("'''", i) || rest('"""', i)) {
+      const end = text.indexOf(text.slice(i, i + 3), i + 3);
+      i = end < 0 ? text.length : end + 3;
+    } else if (text[i] === "'" || text[i] === '"') {
+      const quote = text[i];
+      i++;
+      while (i < text.length && text[i] !== quote && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+      i++;
+    } else if (rest('//', i)) {
+      const end = text.indexOf('\n', i);
+      const stop = end < 0 ? text.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (rest('/*', i)) {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      blank(i, stop);
+      i = stop;
+    } else i++;
+  }
+  return out.join('');
+}

@@ -1,0 +1,144 @@
+/**
+ * This project's rules on top of the plugin's data model: what keeps GPU money safe (caps, idle stop,
+ * launch timeout, EXCLUSIVE labels, a Name tag the reaper and humans can see) and what keeps secrets out
+ * of the YAML. Each rule names the reason in its message.
+ */
+import { didYouMean } from './did-you-mean';
+import { INSTANCE_TYPES, isGpuInstanceType } from './ec2-data';
+import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
+import { child, items, scalarText, walkScalars, type CascNode, type CascTree, type Loc } from './nodes';
+import { problemAt, type Problem } from './problem';
+
+const POSITIVE_INTEGER = /^\s*[1-9]\d*\s*$/;
+const WHOLE_VARIABLE = /^\$\{[^}]+\}$/;
+
+export function checkPolicy(tree: CascTree): Problem[] {
+  const problems: Problem[] = [];
+  const descriptions = new Map<string, Loc>();
+  for (const cloud of ec2Clouds(tree)) {
+    checkCloud(cloud, problems);
+    for (const template of cloud.templates) checkTemplate(template, descriptions, problems);
+  }
+  checkSecrets(tree, problems);
+  return problems;
+}
+
+function checkCloud(cloud: CloudView, problems: Problem[]): void {
+  checkCap(cloud.get('instanceCapStr'), cloud.node.loc, `${cloud.path}.instanceCapStr`, 'cloud', problems);
+  const privateKey = cloud.get('privateKey');
+  if (privateKey) {
+    problems.push(
+      problemAt(
+        privateKey.loc,
+        `${cloud.path}.privateKey`,
+        'privateKey is ignored by the EC2 plugin and puts key material in the YAML; use sshKeysCredentialsId',
+      ),
+    );
+  }
+}
+
+function checkCap(node: CascNode | undefined, parentLoc: Loc, path: string, level: 'cloud' | 'template', problems: Problem[]): void {
+  const value = scalarText(node);
+  if (value === undefined || value.trim() === '') {
+    problems.push(problemAt(node?.loc ?? parentLoc, path, `instanceCapStr must be set at ${level} level: empty means unlimited GPU machines`));
+  } else if (value.trim() === '0') {
+    const why =
+      level === 'cloud'
+        ? 'cloud instanceCapStr "0" blocks every launch'
+        : 'template instanceCapStr "0" means unlimited in the EC2 plugin';
+    problems.push(problemAt(node!.loc, path, `${why} (expected a positive integer, got "0")`));
+  } else if (!POSITIVE_INTEGER.test(value)) {
+    problems.push(problemAt(node!.loc, path, `instanceCapStr must be a positive integer (expected a positive integer, got "${value}")`));
+  }
+}
+
+function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, problems: Problem[]): void {
+  const at = (key: string): { loc: Loc; path: string } => ({
+    loc: template.get(key)?.loc ?? template.node.loc,
+    path: `${template.path}.${key}`,
+  });
+  const report = (key: string, message: string): void => {
+    const { loc, path } = at(key);
+    problems.push(problemAt(loc, path, message));
+  };
+
+  const description = template.description?.trim();
+  if (!description) report('description', "description must be set: it is the template's identity (keep it stable and unique)");
+  else if (descriptions.has(description)) {
+    const first = descriptions.get(description)!;
+    report('description', `duplicate template description '${description}' (first at line ${first.line} of ${first.file})`);
+  } else descriptions.set(description, at('description').loc);
+
+  const type = template.type?.trim();
+  if (!type) report('type', 'type must be set to an EC2 instance type (the controller may only launch the types the YAML names)');
+  else if (WHOLE_VARIABLE.test(type)) report('type', 'type must be a literal instance type: the IAM policy of the controller is derived from it');
+  else if (!INSTANCE_TYPES.has(type)) {
+    report('type', `unknown EC2 instance type '${type}'${didYouMean(type, INSTANCE_TYPES)} (types are listed in data/ec2-instance-types.json)`);
+  } else if (isGpuInstanceType(type)) {
+    const mode = template.text('mode');
+    if (mode !== 'EXCLUSIVE') {
+      report(
+        'mode',
+        `a GPU template must be EXCLUSIVE so only jobs that ask for its label start a GPU machine (expected EXCLUSIVE, got ${mode ?? 'nothing: the default is NORMAL'})`,
+      );
+    }
+    if (template.labels.length === 0) report('labelString', 'a GPU template needs a labelString: jobs select GPU workers by label');
+  }
+
+  checkPositiveNumber(template, 'idleTerminationMinutes', 'omitted means an idle GPU worker is never stopped', report);
+  checkPositiveNumber(template, 'launchTimeoutStr', 'omitted means a hung launch is never cleaned up', report);
+  checkCap(template.get('instanceCapStr'), template.node.loc, `${template.path}.instanceCapStr`, 'template', problems);
+
+  const hasNameTag = items(template.get('tags')).some(
+    (tag) => scalarText(child(tag, 'name')) === 'Name' && (scalarText(child(tag, 'value')) ?? '').trim() !== '',
+  );
+  if (!hasNameTag) report('tags', "tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one");
+
+  checkDeviceMapping(template, report);
+}
+
+function checkPositiveNumber(
+  template: TemplateView,
+  key: string,
+  whyRequired: string,
+  report: (key: string, message: string) => void,
+): void {
+  const value = template.text(key);
+  if (value === undefined || value.trim() === '') report(key, `${key} must be set: ${whyRequired}`);
+  else if (!POSITIVE_INTEGER.test(value)) report(key, `${key} must be a positive integer (expected a positive integer, got "${value}")`);
+}
+
+/** The plugin's parser reads the 6th field as encrypted only when it is the word `encrypted` (`true` = not). */
+function checkDeviceMapping(template: TemplateView, report: (key: string, message: string) => void): void {
+  const mapping = template.text('customDeviceMapping');
+  if (!mapping) return;
+  for (const device of mapping.split(',')) {
+    const [name, spec] = device.split('=');
+    const encryptedField = spec?.split(':')[5];
+    if (encryptedField && encryptedField !== 'encrypted') {
+      report(
+        'customDeviceMapping',
+        `${name}: the encrypted field must be the word 'encrypted' (expected encrypted, got "${encryptedField}": the plugin would not encrypt)`,
+      );
+    }
+  }
+}
+
+const SECRET_KEY = /(password|passwd|secret|token|passphrase|api[-_]?key|private[-_]?key)/i;
+const NOT_A_SECRET_KEY = /(Id|Ids|Enabled|Name|Prefix)$/;
+const PEM_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+const AWS_ACCESS_KEY_ID = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/;
+
+/** No literal secrets: secret-like keys hold a `${VAR}`, and no value carries a private key or access key. */
+function checkSecrets(tree: CascTree, problems: Problem[]): void {
+  walkScalars(tree.root, '', (scalar, path, key) => {
+    if (typeof scalar.value !== 'string' || scalar.value === '') return;
+    const text = scalar.value;
+    if (PEM_BLOCK.test(text)) problems.push(problemAt(scalar.loc, path, 'contains a PEM private key block: keep keys in Secrets Manager'));
+    else if (AWS_ACCESS_KEY_ID.test(text)) {
+      problems.push(problemAt(scalar.loc, path, 'contains an AWS access key id: use the instance profile, never keys in the YAML'));
+    } else if (key && SECRET_KEY.test(key) && !NOT_A_SECRET_KEY.test(key) && !WHOLE_VARIABLE.test(text.trim())) {
+      problems.push(problemAt(scalar.loc, path, `'${key}' looks like a literal secret: use a \${VAR} the stack provides`));
+    }
+  });
+}

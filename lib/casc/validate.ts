@@ -1,0 +1,65 @@
+/**
+ * The casc validator: load (with positions) → plugin data model → project policy → cross-references.
+ * Used by `npm run check:casc` and at synth. `schemaOnly` stops after the data model (the plugin's own
+ * fixtures are valid for it but not for this project's policy).
+ */
+import * as path from 'path';
+
+import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
+import { loadCascTree } from './load';
+import type { CascTree } from './nodes';
+import { checkPolicy } from './policy';
+import { isError, sortProblems, type Problem } from './problem';
+import { checkSchema } from './schema/check';
+import { summarise } from './summary';
+
+export interface ValidateCascOptions {
+  /** A casc file or directory. */
+  readonly cascPath: string;
+  /** Pipelines and Job DSL scripts; skipped when absent. */
+  readonly jobsPath?: string;
+  /** `artifactId:version` lines; default `<casc dir>/plugins.txt`. */
+  readonly pluginsFile?: string;
+  readonly schemaOnly?: boolean;
+}
+
+export interface CascValidation {
+  /** Errors and warnings, sorted by file and line. */
+  readonly problems: Problem[];
+  /** True when there is no error (warnings allowed). */
+  readonly ok: boolean;
+  readonly summary: string;
+  readonly tree?: CascTree;
+}
+
+export function defaultPluginsFile(cascPath: string): string {
+  return path.join(path.extname(cascPath) ? path.dirname(cascPath) : cascPath, 'plugins.txt');
+}
+
+export function validateCascTree(options: ValidateCascOptions): CascValidation {
+  const loaded = loadCascTree(options.cascPath);
+  const problems: Problem[] = [...loaded.problems];
+  const tree = loaded.tree;
+  if (tree) {
+    const schema = checkSchema(tree);
+    problems.push(...schema.problems);
+    if (!options.schemaOnly) {
+      problems.push(
+        ...checkPolicy(tree),
+        ...checkVariables(tree),
+        ...checkCascCredentials(tree),
+        ...checkJobs(tree, options.jobsPath),
+        ...checkPlugins(tree, schema.pluginUses, options.pluginsFile ?? defaultPluginsFile(options.cascPath)),
+      );
+    }
+  }
+  const sorted = sortProblems(problems);
+  const errors = sorted.filter(isError).length;
+  const warnings = sorted.length - errors;
+  const ok = errors === 0 && tree !== undefined;
+  let summary: string;
+  if (!ok) summary = `casc invalid: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning(s)` : ''}`;
+  else if (options.schemaOnly) summary = `casc schema OK: ${tree.files.length} file(s)${warnings ? `, ${warnings} warning(s)` : ''}`;
+  else summary = summarise(tree) + (warnings ? `; ${warnings} warning(s)` : '');
+  return { problems: sorted, ok, summary, tree };
+}

@@ -1,0 +1,318 @@
+import * as path from 'path';
+import { Construct, IConstruct } from 'constructs';
+import { Aws, Duration, Fn, Token, Validations } from 'aws-cdk-lib';
+import * as budgets from 'aws-cdk-lib/aws-budgets';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { LAMBDA_RUNTIME } from './lambda-defaults';
+
+/** Namespace of the reaper's Embedded Metric Format metrics (see lambda/reaper). */
+export const COST_METRIC_NAMESPACE = 'JenkinsGpu';
+
+export interface CostGuardProps {
+  /** Value of the `jenkins-gpu:fleet` tag on this stack's workers; the reaper only touches those. */
+  readonly fleetTagValue: string;
+  /** The EC2 cloud's instance cap; more running workers than this raises an alarm. */
+  readonly cloudInstanceCap: number;
+  /** Hard lifetime in hours of a running worker since its last start (job timeout + idle + margin). */
+  readonly maxRunningHours: number;
+  /**
+   * Days a worker may stay stopped before it is terminated (its EBS volume keeps billing).
+   * @default 7
+   */
+  readonly maxStoppedDays?: number;
+  /**
+   * AMI ids the worker templates use now (tokens allowed); stopped workers from other AMIs are terminated.
+   * @default [] - the AMI rule is off
+   */
+  readonly currentAmiIds?: string[];
+  /**
+   * Only log what the reaper would do.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * When the reaper runs.
+   * @default events.Schedule.rate(Duration.minutes(15))
+   */
+  readonly schedule?: events.Schedule;
+  /**
+   * E-mail address subscribed to the alarm topic (and budget alerts).
+   * @default - no subscription; subscribe to `alarmTopic` yourself
+   */
+  readonly alertEmail?: string;
+  /**
+   * Alarm when the estimated on-demand cost of the running workers exceeds this many USD per hour.
+   * @default - no cost alarm (the instance-count alarm still applies)
+   */
+  readonly hourlyBurnThresholdUsd?: number;
+  /**
+   * A monthly account cost budget in USD with alerts at 80 % and 100 % of actual spend.
+   * @default - no budget
+   */
+  readonly monthlyBudgetUsd?: number;
+  /**
+   * Retention of the reaper's log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Cost guard layers 3 and 4: a scheduled reaper Lambda that stops workers past their hard lifetime and
+ * terminates long-stopped or outdated ones (it works while Jenkins is down), alarms on worker count,
+ * burn rate and reaper failures, and an optional monthly budget.
+ */
+export class CostGuard extends Construct {
+  readonly reaper: nodejs.NodejsFunction;
+  readonly alarmTopic: sns.Topic;
+  readonly runningWorkersAlarm: cloudwatch.Alarm;
+  readonly hourlyCostAlarm?: cloudwatch.Alarm;
+  readonly reaperErrorsAlarm: cloudwatch.Alarm;
+  readonly budget?: budgets.CfnBudget;
+  /** The effective policy values, for stack outputs read by `npm run workers`. */
+  readonly maxRunningHours: number;
+  readonly maxStoppedDays: number;
+
+  constructor(scope: Construct, id: string, props: CostGuardProps) {
+    super(scope, id);
+    validateCostGuardProps(props);
+    this.maxRunningHours = props.maxRunningHours;
+    this.maxStoppedDays = props.maxStoppedDays ?? 7;
+    const fleetTagValue = props.fleetTagValue;
+    const amiIds = props.currentAmiIds ?? [];
+
+    const logGroup = new logs.LogGroup(this, 'ReaperLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    // Own role with an inline log policy instead of the AWSLambdaBasicExecutionRole managed policy.
+    const role = new iam.Role(this, 'ReaperRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'GPU worker reaper: describe, and stop/terminate only instances of its fleet',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    // DescribeInstances supports no resource-level permissions.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:StopInstances', 'ec2:TerminateInstances'],
+        resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`],
+        conditions: { StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': fleetTagValue } },
+      }),
+    );
+
+    this.reaper = new nodejs.NodejsFunction(this, 'Reaper', {
+      entry: path.join(__dirname, '..', '..', 'lambda', 'reaper', 'index.ts'),
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+      // The next scheduled run retries anyway; async retries would only repeat a failure sooner.
+      retryAttempts: 0,
+      role,
+      logGroup,
+      description: `Stops/terminates stray GPU workers of fleet ${Token.isUnresolved(fleetTagValue) ? '(stack)' : fleetTagValue}`,
+      environment: {
+        FLEET_TAG_VALUE: fleetTagValue,
+        MAX_RUNNING_HOURS: String(props.maxRunningHours),
+        MAX_STOPPED_DAYS: String(this.maxStoppedDays),
+        // Fn.join keeps deploy-time AMI ids (tokens) intact; it refuses an empty list.
+        CURRENT_AMI_IDS: amiIds.length > 0 ? Fn.join(',', amiIds) : '',
+        DRY_RUN: String(props.dryRun ?? false),
+      },
+      bundling: { minify: true, sourceMap: false, target: 'node22' },
+    });
+
+    new events.Rule(this, 'ReaperSchedule', {
+      description: 'Runs the GPU worker reaper',
+      schedule: props.schedule ?? events.Schedule.rate(Duration.minutes(15)),
+      targets: [new targets.LambdaFunction(this.reaper, { retryAttempts: 0 })],
+    });
+
+    this.alarmTopic = this.createAlarmTopic(props);
+    const alarmAction = new cwActions.SnsAction(this.alarmTopic);
+    const metric = (metricName: string, statistic: string, period: Duration) =>
+      new cloudwatch.Metric({
+        namespace: COST_METRIC_NAMESPACE,
+        metricName,
+        dimensionsMap: { Fleet: fleetTagValue },
+        statistic,
+        period,
+      });
+
+    this.runningWorkersAlarm = new cloudwatch.Alarm(this, 'RunningWorkersAlarm', {
+      alarmDescription: `More GPU workers running than the cloud's instance cap (${props.cloudInstanceCap})`,
+      metric: metric('RunningWorkers', cloudwatch.Stats.MAXIMUM, Duration.minutes(30)),
+      threshold: props.cloudInstanceCap,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.runningWorkersAlarm.addAlarmAction(alarmAction);
+
+    if (props.hourlyBurnThresholdUsd !== undefined) {
+      this.hourlyCostAlarm = new cloudwatch.Alarm(this, 'HourlyCostAlarm', {
+        alarmDescription: `Running GPU workers cost more than ${props.hourlyBurnThresholdUsd} USD/hour (on-demand estimate)`,
+        metric: metric('EstimatedHourlyCost', cloudwatch.Stats.AVERAGE, Duration.hours(1)),
+        threshold: props.hourlyBurnThresholdUsd,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.hourlyCostAlarm.addAlarmAction(alarmAction);
+    }
+
+    // A reaper that cannot run (IAM, throttling, a bad deploy) must not fail silently.
+    this.reaperErrorsAlarm = new cloudwatch.Alarm(this, 'ReaperErrorsAlarm', {
+      alarmDescription: 'The GPU worker reaper failed (see its log group)',
+      metric: this.reaper.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.reaperErrorsAlarm.addAlarmAction(alarmAction);
+
+    if (props.monthlyBudgetUsd !== undefined)
+      this.budget = this.createBudget(props.monthlyBudgetUsd, props.alertEmail);
+    this.acknowledgeNagFindings(role);
+  }
+
+  /** cdk-nag findings that are by design, acknowledged on the resources themselves with the reason. */
+  private acknowledgeNagFindings(role: iam.Role): void {
+    const reaperPolicy = role.node.findChild('DefaultPolicy').node.defaultChild as IConstruct;
+    Validations.of(reaperPolicy).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'ec2:DescribeInstances supports no resource-level permissions; it is the only action on *',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason:
+          'Stop/TerminateInstances target instances unknown at deploy time; limited by the fleet tag condition',
+      },
+    );
+  }
+
+  /**
+   * SNS topic for the alarms. A customer managed key, because CloudWatch alarms cannot publish to a topic
+   * encrypted with the AWS managed `alias/aws/sns` key (its policy cannot grant cloudwatch.amazonaws.com).
+   */
+  private createAlarmTopic(props: CostGuardProps): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the GPU cost guard alarm topic',
+      enableKeyRotation: true,
+    });
+    for (const service of ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com']) {
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      );
+    }
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Jenkins GPU cost guard',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    if (props.alertEmail) topic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
+    return topic;
+  }
+
+  /**
+   * Account-wide on purpose: a filter on the fleet tag would show $0 until someone activates the tag as a
+   * cost allocation tag, and a budget that silently never alerts is worse than a broad one.
+   */
+  private createBudget(limitUsd: number, alertEmail: string | undefined): budgets.CfnBudget {
+    const subscribers: budgets.CfnBudget.SubscriberProperty[] = [
+      { subscriptionType: 'SNS', address: this.alarmTopic.topicArn },
+      ...(alertEmail ? [{ subscriptionType: 'EMAIL', address: alertEmail }] : []),
+    ];
+    return new budgets.CfnBudget(this, 'MonthlyBudget', {
+      budget: {
+        budgetType: 'COST',
+        timeUnit: 'MONTHLY',
+        budgetLimit: { amount: limitUsd, unit: 'USD' },
+      },
+      notificationsWithSubscribers: [80, 100].map((threshold) => ({
+        notification: {
+          notificationType: 'ACTUAL',
+          comparisonOperator: 'GREATER_THAN',
+          threshold,
+          thresholdType: 'PERCENTAGE',
+        },
+        subscribers,
+      })),
+    });
+  }
+}
+
+/** Throws on the first invalid prop, with the message the tests pin. */
+export function validateCostGuardProps(props: CostGuardProps): void {
+  const fail = (message: string): never => {
+    throw new Error(`CostGuard: ${message}`);
+  };
+  if (!Token.isUnresolved(props.fleetTagValue) && props.fleetTagValue.trim() === '') {
+    fail('fleetTagValue must not be empty');
+  }
+  if (!Number.isInteger(props.cloudInstanceCap) || props.cloudInstanceCap < 1) {
+    fail(`cloudInstanceCap must be a positive integer (got ${props.cloudInstanceCap})`);
+  }
+  if (!Number.isFinite(props.maxRunningHours) || props.maxRunningHours <= 0) {
+    fail(`maxRunningHours must be a positive number (got ${props.maxRunningHours})`);
+  }
+  const maxStoppedDays = props.maxStoppedDays ?? 7;
+  if (!Number.isInteger(maxStoppedDays) || maxStoppedDays < 1) {
+    fail(`maxStoppedDays must be a positive integer (got ${maxStoppedDays})`);
+  }
+  for (const amiId of props.currentAmiIds ?? []) {
+    if (!Token.isUnresolved(amiId) && !/^ami-[0-9a-f]{8,17}$/.test(amiId)) {
+      fail(`currentAmiIds must hold AMI ids like ami-0123456789abcdef0 (got '${amiId}')`);
+    }
+  }
+  if (
+    props.alertEmail !== undefined &&
+    !Token.isUnresolved(props.alertEmail) &&
+    !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alertEmail)
+  ) {
+    fail(`alertEmail must be an e-mail address (got '${props.alertEmail}')`);
+  }
+  if (
+    props.hourlyBurnThresholdUsd !== undefined &&
+    !(Number.isFinite(props.hourlyBurnThresholdUsd) && props.hourlyBurnThresholdUsd > 0)
+  ) {
+    fail(`hourlyBurnThresholdUsd must be a positive number (got ${props.hourlyBurnThresholdUsd})`);
+  }
+  if (
+    props.monthlyBudgetUsd !== undefined &&
+    !(Number.isFinite(props.monthlyBudgetUsd) && props.monthlyBudgetUsd > 0)
+  ) {
+    fail(`monthlyBudgetUsd must be a positive number (got ${props.monthlyBudgetUsd})`);
+  }
+}

@@ -1,0 +1,290 @@
+import * as path from 'path';
+import {
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  Tags,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { CREDENTIALS, CredentialSpec, PLACEHOLDER_PREFIX } from '../credentials/catalog';
+import { LAMBDA_RUNTIME } from './lambda-defaults';
+
+/** Tag keys read by the AWS Secrets Manager Credentials Provider plugin. */
+export const CREDENTIALS_TYPE_TAG = 'jenkins:credentials:type';
+export const CREDENTIALS_USERNAME_TAG = 'jenkins:credentials:username';
+export const CREDENTIALS_FILENAME_TAG = 'jenkins:credentials:filename';
+/** Tag on every secret of this construct: which stack owns it (also useful for `listSecrets.filters`). */
+export const STACK_TAG = 'jenkins-gpu:stack';
+
+/** Initial value of the stack-managed key secret until the key-pair custom resource fills it. */
+export const MANAGED_SECRET_INITIAL_VALUE = 'PENDING: filled by the stack (worker key pair custom resource)';
+
+export interface JenkinsCredentialsProps {
+  /**
+   * Name of the owning stack: default secret prefix, key-pair name and the `jenkins-gpu:stack` tag.
+   *
+   * @default - `Stack.of(this).stackName`
+   */
+  readonly stackName?: string;
+
+  /**
+   * Prefix of every secret name (`<secretPrefix><id>`). The credentials provider strips it, so Jenkins
+   * sees the catalog ids.
+   *
+   * @default - `<stackName>/`
+   */
+  readonly secretPrefix?: string;
+
+  /**
+   * Name of the EC2 key pair created for the GPU workers; its private key goes into the
+   * `worker-ssh-key` secret.
+   *
+   * @default - `<stackName>-workers`
+   */
+  readonly keyPairName?: string;
+
+  /**
+   * The Jenkins credentials to create. Only for tests and forks: the stack uses the catalog.
+   *
+   * @default - `CREDENTIALS` from `lib/credentials/catalog.ts`
+   */
+  readonly credentials?: readonly CredentialSpec[];
+
+  /**
+   * What happens to the secrets on `cdk destroy` or removal from the stack. RETAIN keeps user-filled
+   * values (and the admin password) through a destroy; a re-deploy under the same stack name then needs
+   * them deleted first (their names are fixed).
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]+$/;
+const CREDENTIAL_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
+const KEY_PAIR_NAME_PATTERN = /^[A-Za-z0-9 ._-]{1,255}$/;
+
+/** Validates the props; throws with an exact message (tested). */
+export function validateJenkinsCredentialsProps(
+  stackName: string,
+  secretPrefix: string,
+  keyPairName: string,
+  credentials: readonly CredentialSpec[],
+): void {
+  if (Token.isUnresolved(stackName) || stackName.length === 0) {
+    throw new Error('JenkinsCredentials: stackName must be a non-empty literal string');
+  }
+  if (!SECRET_NAME_PATTERN.test(secretPrefix) || secretPrefix.length > 200) {
+    throw new Error(
+      `JenkinsCredentials: secretPrefix "${secretPrefix}" must be 1-200 characters of A-Z a-z 0-9 / _ + = . @ -`,
+    );
+  }
+  if (!KEY_PAIR_NAME_PATTERN.test(keyPairName)) {
+    throw new Error(
+      `JenkinsCredentials: keyPairName "${keyPairName}" must be 1-255 characters of A-Z a-z 0-9 space . _ -`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const spec of credentials) {
+    if (!CREDENTIAL_ID_PATTERN.test(spec.id)) {
+      throw new Error(`JenkinsCredentials: credential id "${spec.id}" must match [A-Za-z0-9_.-]+`);
+    }
+    if (seen.has(spec.id)) {
+      throw new Error(`JenkinsCredentials: duplicate credential id "${spec.id}"`);
+    }
+    seen.add(spec.id);
+    if (spec.managedByStack && spec.type !== 'sshUserPrivateKey') {
+      throw new Error(
+        `JenkinsCredentials: credential "${spec.id}" is managedByStack but only sshUserPrivateKey credentials can be`,
+      );
+    }
+  }
+  if (credentials.filter((c) => c.managedByStack).length > 1) {
+    throw new Error('JenkinsCredentials: at most one credential can be managedByStack (the worker key)');
+  }
+}
+
+/** The placeholder every user-filled secret starts with; names the exact command that fills it. */
+export function placeholderValue(id: string): string {
+  return `${PLACEHOLDER_PREFIX} ${id} --file <path>`;
+}
+
+/**
+ * The Jenkins credentials as Secrets Manager secrets, tagged for the AWS Secrets Manager Credentials
+ * Provider plugin, plus the generated admin password and JCasC reload token (not tagged as credentials).
+ *
+ * User-filled secrets start as a recognisable, non-secret placeholder (the template never holds a real
+ * value); `npm run credentials -- set` fills them. The workers' SSH key is made by a custom resource that
+ * writes the private key straight into its secret, so it never appears in the template or `cdk.out`.
+ *
+ * All secrets are retained on `cdk destroy` by default (see `removalPolicy`).
+ */
+export class JenkinsCredentials extends Construct {
+  /** Credential secrets by catalog id. */
+  public readonly secrets: Readonly<Record<string, secretsmanager.ISecret>>;
+  /** ARNs of the credential secrets (not the admin password or reload token). */
+  public readonly secretArns: string[];
+  /** Name prefix of every secret of this construct. */
+  public readonly secretPrefix: string;
+  /** The workers' EC2 key pair name (resolved from the custom resource, so it depends on it). */
+  public readonly keyPairName: string;
+  /** Password of the local Jenkins `admin` user, generated by Secrets Manager. */
+  public readonly adminPasswordSecret: secretsmanager.ISecret;
+  /** Token for `POST /reload-configuration-as-code/`, generated by Secrets Manager. */
+  public readonly reloadTokenSecret: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: JenkinsCredentialsProps = {}) {
+    super(scope, id);
+    const stackName = props.stackName ?? Stack.of(this).stackName;
+    const secretPrefix = props.secretPrefix ?? `${stackName}/`;
+    const keyPairName = props.keyPairName ?? `${stackName}-workers`;
+    const credentials = props.credentials ?? CREDENTIALS;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    validateJenkinsCredentialsProps(stackName, secretPrefix, keyPairName, credentials);
+    this.secretPrefix = secretPrefix;
+
+    const secrets: Record<string, secretsmanager.Secret> = {};
+    for (const spec of credentials) {
+      const secret = new secretsmanager.Secret(this, `Credential-${spec.id}`, {
+        secretName: `${secretPrefix}${spec.id}`,
+        description: `Jenkins credential ${spec.id}: ${spec.description}`,
+        // Not secret: a placeholder (or a "pending" marker for the stack-managed key). CloudFormation only
+        // writes it on create, so values set later by the CLI survive every deploy while this text is stable.
+        secretStringValue: SecretValue.unsafePlainText(
+          spec.managedByStack ? MANAGED_SECRET_INITIAL_VALUE : placeholderValue(spec.id),
+        ),
+        removalPolicy,
+      });
+      tagAsJenkinsCredential(secret, spec, stackName);
+      secrets[spec.id] = secret;
+    }
+    this.secrets = secrets;
+    this.secretArns = credentials.map((c) => secrets[c.id].secretArn);
+
+    this.adminPasswordSecret = new secretsmanager.Secret(this, 'AdminPassword', {
+      secretName: `${secretPrefix}admin-password`,
+      description: 'Password of the local Jenkins admin user (generated)',
+      generateSecretString: {
+        passwordLength: 32,
+        excludePunctuation: false,
+        // Quotes and backslashes break shell/YAML quoting on the way into JCasC.
+        excludeCharacters: '"\'`\\',
+      },
+      removalPolicy,
+    });
+    this.reloadTokenSecret = new secretsmanager.Secret(this, 'CascReloadToken', {
+      secretName: `${secretPrefix}casc-reload-token`,
+      description: 'JCasC reload token (generated)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    });
+    for (const secret of [this.adminPasswordSecret, this.reloadTokenSecret]) {
+      Tags.of(secret).add(STACK_TAG, stackName);
+    }
+
+    const managed = credentials.find((c) => c.managedByStack);
+    this.keyPairName = managed
+      ? this.createWorkerKeyPair(secrets[managed.id], keyPairName, stackName)
+      : keyPairName;
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'Jenkins credentials are user-provided (tokens, keys) or an EC2 key pair; Secrets Manager cannot rotate them. ' +
+        'The admin password and reload token are read by the controller at boot only.',
+    });
+  }
+
+  /**
+   * Grants reading these credentials: GetSecretValue on exactly these secrets (not the admin password or
+   * reload token) and ListSecrets, which AWS cannot scope to resources.
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: this.secretArns,
+    });
+    iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:ListSecrets'], resourceArns: ['*'] });
+    return grant;
+  }
+
+  private createWorkerKeyPair(secret: secretsmanager.Secret, keyPairName: string, stackName: string): string {
+    const { region, account, partition } = Stack.of(this);
+    const keyPairArn = `arn:${partition}:ec2:${region}:${account}:key-pair/${keyPairName}`;
+    const onEvent = new nodejs.NodejsFunction(this, 'WorkerKeyPairFunction', {
+      entry: path.join(__dirname, '..', '..', 'lambda', 'worker-key-pair', 'index.ts'),
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      timeout: Duration.minutes(1),
+      description: 'Creates the GPU workers EC2 key pair and stores its private key in Secrets Manager',
+      bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+    });
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateKeyPair', 'ec2:DeleteKeyPair'],
+        resources: [keyPairArn],
+      }),
+    );
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateTags'],
+        resources: [keyPairArn],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'CreateKeyPair' } },
+      }),
+    );
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }),
+    );
+    const provider = new cr.Provider(this, 'WorkerKeyPairProvider', { onEventHandler: onEvent });
+    const keyPair = new CustomResource(this, 'WorkerKeyPair', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::JenkinsWorkerKeyPair',
+      properties: { KeyName: keyPairName, SecretArn: secret.secretArn, StackTag: stackName },
+    });
+    const basicExecutionRole =
+      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+    Validations.of(onEvent).acknowledge({
+      id: basicExecutionRole,
+      reason: 'AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
+    });
+    Validations.of(provider).acknowledge(
+      {
+        id: basicExecutionRole,
+        reason:
+          'CDK provider framework: AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(onEvent.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason: 'CDK provider framework: may invoke any version of the one handler function',
+      },
+      { id: 'AwsSolutions::AwsSolutions-L1', reason: 'CDK provider framework picks its own runtime' },
+    );
+    return keyPair.getAttString('KeyName');
+  }
+}
+
+function tagAsJenkinsCredential(
+  secret: secretsmanager.Secret,
+  spec: CredentialSpec,
+  stackName: string,
+): void {
+  const tags = Tags.of(secret);
+  tags.add(CREDENTIALS_TYPE_TAG, spec.type);
+  if (spec.username !== undefined) {
+    tags.add(CREDENTIALS_USERNAME_TAG, spec.username);
+  }
+  if (spec.filename !== undefined) {
+    tags.add(CREDENTIALS_FILENAME_TAG, spec.filename);
+  }
+  tags.add(STACK_TAG, stackName);
+}

@@ -1,0 +1,214 @@
+/**
+ * The reaper's decisions, used by both the scheduled Lambda (`lambda/reaper`) and the `workers` CLI so that
+ * `npm run workers -- reap --dry-run` shows exactly what the Lambda would do.
+ * Pure: no AWS SDK, no aws-cdk-lib, no clock (the caller passes `now`).
+ *
+ * Boundaries: a limit is a maximum that is still allowed, so an instance exactly at a limit is kept and
+ * only one strictly past it (by 1 ms) is acted on.
+ */
+import { hourlyPrice, PriceTable, PRICE_TABLE } from './prices';
+
+export const FLEET_TAG_KEY = 'jenkins-gpu:fleet';
+export const ROLE_TAG_KEY = 'jenkins-gpu:role';
+export const TEMPLATE_TAG_KEY = 'jenkins-gpu:template';
+
+/** What the reaper knows about one EC2 instance (mapped from DescribeInstances). */
+export interface InstanceFacts {
+  readonly instanceId: string;
+  /** EC2 state name: pending, running, stopping, stopped, shutting-down, terminated. */
+  readonly state: string;
+  readonly instanceType?: string;
+  /** EC2 `LaunchTime`: EC2 resets it on every start, so it is the time of the last start. */
+  readonly launchTime?: Date;
+  /** EC2 `StateTransitionReason`, e.g. `User initiated (2026-07-20 10:30:00 GMT)`: holds the stop time. */
+  readonly stateTransitionReason?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly imageId?: string;
+}
+
+export interface ReaperPolicy {
+  /** Only instances whose `jenkins-gpu:fleet` tag equals this value are ever acted on. */
+  readonly fleetTagValue: string;
+  /** Hard lifetime of a running worker since its last start: job timeout + idle minutes + margin. */
+  readonly maxRunningHours: number;
+  /** A worker stopped for longer than this is terminated (its EBS volume keeps billing). */
+  readonly maxStoppedDays: number;
+  /** AMI ids the templates launch now; a stopped worker from another AMI is never reused. Empty: rule off. */
+  readonly currentAmiIds: readonly string[];
+}
+
+export type ReaperAction = 'keep' | 'stop' | 'terminate';
+
+export interface ReaperDecision {
+  readonly instanceId: string;
+  readonly action: ReaperAction;
+  readonly reason: string;
+}
+
+export interface FleetSummary {
+  /** Fleet workers in `pending` or `running` (the states that bill compute), before this run's actions. */
+  readonly runningWorkers: number;
+  /** Sum of the on-demand $/hour of those workers whose type has a known price. */
+  readonly estimatedHourlyCostUsd: number;
+  /** Running workers whose type the price table does not list (not in the estimate). */
+  readonly unpricedWorkers: number;
+}
+
+export interface ReaperResult {
+  readonly decisions: readonly ReaperDecision[];
+  readonly summary: FleetSummary;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export function decide(
+  instances: readonly InstanceFacts[],
+  policy: ReaperPolicy,
+  now: Date,
+  prices: PriceTable = PRICE_TABLE,
+): ReaperResult {
+  const problems = policyProblems(policy);
+  if (problems.length > 0) throw new Error(`Invalid reaper policy: ${problems.join('; ')}`);
+  const decisions = instances.map((instance) => decideOne(instance, policy, now));
+  return { decisions, summary: summarizeFleet(instances, policy.fleetTagValue, prices) };
+}
+
+/** Running workers of one fleet (as observed, before any action) and their estimated on-demand $/hour. */
+export function summarizeFleet(
+  instances: readonly InstanceFacts[],
+  fleetTagValue: string,
+  prices: PriceTable = PRICE_TABLE,
+): FleetSummary {
+  const running = instances.filter((i) => isFleetWorker(i, { fleetTagValue }) && isBillingCompute(i.state));
+  let estimatedHourlyCostUsd = 0;
+  let unpricedWorkers = 0;
+  for (const instance of running) {
+    const price = hourlyPrice(instance.instanceType, prices);
+    if (price === undefined) unpricedWorkers += 1;
+    else estimatedHourlyCostUsd += price;
+  }
+  return {
+    runningWorkers: running.length,
+    estimatedHourlyCostUsd: Math.round(estimatedHourlyCostUsd * 1000) / 1000,
+    unpricedWorkers,
+  };
+}
+
+/** Why a policy is unusable (empty when fine); shared by the Lambda's env parsing and the CLI's flags. */
+export function policyProblems(policy: ReaperPolicy): string[] {
+  const problems: string[] = [];
+  if (policy.fleetTagValue.trim() === '') problems.push('fleetTagValue must not be empty');
+  if (!(Number.isFinite(policy.maxRunningHours) && policy.maxRunningHours > 0)) {
+    problems.push(`maxRunningHours must be a positive number (got ${policy.maxRunningHours})`);
+  }
+  if (!(Number.isFinite(policy.maxStoppedDays) && policy.maxStoppedDays > 0)) {
+    problems.push(`maxStoppedDays must be a positive number (got ${policy.maxStoppedDays})`);
+  }
+  return problems;
+}
+
+export function decideOne(instance: InstanceFacts, policy: ReaperPolicy, now: Date): ReaperDecision {
+  const keep = (reason: string): ReaperDecision => ({
+    instanceId: instance.instanceId,
+    action: 'keep',
+    reason,
+  });
+  const act = (action: ReaperAction, reason: string): ReaperDecision => ({
+    instanceId: instance.instanceId,
+    action,
+    reason,
+  });
+
+  const fleet = instance.tags[FLEET_TAG_KEY];
+  if (fleet === undefined) return keep(`no ${FLEET_TAG_KEY} tag: not a worker of this fleet`);
+  if (fleet !== policy.fleetTagValue) return keep(`${FLEET_TAG_KEY}=${fleet} is another fleet`);
+  if (instance.tags[ROLE_TAG_KEY] === 'controller') return keep('the Jenkins controller is never reaped');
+
+  switch (instance.state) {
+    case 'pending':
+    case 'running':
+      return decideRunning(instance, policy, now, keep, act);
+    case 'stopped':
+      return decideStopped(instance, policy, now, keep, act);
+    default:
+      return keep(`state ${instance.state}: nothing to do`);
+  }
+}
+
+type Keep = (reason: string) => ReaperDecision;
+type Act = (action: ReaperAction, reason: string) => ReaperDecision;
+
+function decideRunning(instance: InstanceFacts, policy: ReaperPolicy, now: Date, keep: Keep, act: Act) {
+  const startedMs = instance.launchTime?.getTime();
+  if (startedMs === undefined || Number.isNaN(startedMs))
+    return keep(`${instance.state} with no launch time`);
+  const upMs = now.getTime() - startedMs;
+  const limitMs = policy.maxRunningHours * HOUR_MS;
+  const upText = `${instance.state} for ${formatHours(upMs)}`;
+  if (upMs > limitMs) return act('stop', `${upText}, past the hard lifetime of ${policy.maxRunningHours} h`);
+  return keep(`${upText}, within ${policy.maxRunningHours} h`);
+}
+
+function decideStopped(instance: InstanceFacts, policy: ReaperPolicy, now: Date, keep: Keep, act: Act) {
+  // A stopped worker from an old AMI is never restarted by the plugin (the AMI is part of the match), so it
+  // only costs EBS: terminate it whatever its stop time.
+  if (
+    policy.currentAmiIds.length > 0 &&
+    instance.imageId &&
+    !policy.currentAmiIds.includes(instance.imageId)
+  ) {
+    return act('terminate', `stopped, built from ${instance.imageId} which no template uses any more`);
+  }
+  const stoppedAt = parseStopTime(instance.stateTransitionReason);
+  if (!stoppedAt) {
+    return keep(
+      `stopped, stop time unknown (state transition reason: ${JSON.stringify(instance.stateTransitionReason ?? '')})`,
+    );
+  }
+  const stoppedMs = now.getTime() - stoppedAt.getTime();
+  const limitMs = policy.maxStoppedDays * DAY_MS;
+  const stoppedText = `stopped for ${formatDays(stoppedMs)} (since ${stoppedAt.toISOString()})`;
+  if (stoppedMs > limitMs) return act('terminate', `${stoppedText}, longer than ${policy.maxStoppedDays} d`);
+  return keep(`${stoppedText}, within ${policy.maxStoppedDays} d`);
+}
+
+const STOP_TIME = /\((\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT\)/;
+
+/**
+ * The stop time EC2 writes into `StateTransitionReason` (`User initiated (YYYY-MM-DD HH:MM:SS GMT)`, also
+ * after an instance-initiated shutdown). Returns `undefined` for anything else, including impossible
+ * dates such as month 13: the reaper never guesses a stop time.
+ */
+export function parseStopTime(reason: string | undefined): Date | undefined {
+  const match = reason ? STOP_TIME.exec(reason) : null;
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const roundTrips =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  return roundTrips ? date : undefined;
+}
+
+export function isFleetWorker(instance: InstanceFacts, policy: Pick<ReaperPolicy, 'fleetTagValue'>): boolean {
+  return (
+    instance.tags[FLEET_TAG_KEY] === policy.fleetTagValue && instance.tags[ROLE_TAG_KEY] !== 'controller'
+  );
+}
+
+export function isBillingCompute(state: string): boolean {
+  return state === 'pending' || state === 'running';
+}
+
+function formatHours(ms: number): string {
+  return `${(ms / HOUR_MS).toFixed(2)} h`;
+}
+
+function formatDays(ms: number): string {
+  return `${(ms / DAY_MS).toFixed(2)} d`;
+}

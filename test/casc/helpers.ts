@@ -1,0 +1,87 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { formatProblem } from '../../lib/casc/problem';
+import { validateCascTree, type CascValidation } from '../../lib/casc/validate';
+
+export const REPO = path.resolve(__dirname, '../..');
+/** The shipped casc/ec2-cloud.yaml, both templates. */
+export const SHIPPED_FILE = fs.readFileSync(path.join(REPO, 'casc/ec2-cloud.yaml'), 'utf8');
+
+const SPOT_START = '          # Spot template, opt-in per build';
+const SPOT_END = '        cleanUpOrphanedNodes: true';
+
+function spotBlock(): string {
+  const start = SHIPPED_FILE.indexOf(SPOT_START);
+  const end = SHIPPED_FILE.indexOf(SPOT_END);
+  if (start < 0 || end < start) throw new Error('casc/ec2-cloud.yaml: the spot template block moved; update test/casc/helpers.ts');
+  return SHIPPED_FILE.slice(start, end);
+}
+
+/**
+ * The shipped file with the on-demand template only: the base for single-template edits (each edit must
+ * match exactly one place). `withSpotTemplate` puts the shipped spot template back.
+ */
+export const SHIPPED_EC2_YAML = SHIPPED_FILE.replace(spotBlock(), '');
+
+/** Stand-ins for the lead's files, only ever written into temp dirs. */
+export const MINIMAL_JENKINS_YAML = 'unclassified:\n  location:\n    url: "${JENKINS_URL}"\n';
+export const MINIMAL_PLUGINS = 'configuration-as-code:1\nec2:2059.v05f9d511d7e5\n';
+
+/** Writes files (relative paths) into a fresh temp dir and returns it. */
+export function tempTree(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casc-test-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+/** Validates `ec2Yaml` (default: the shipped file) with stand-in jenkins.yaml and plugins.txt. */
+export function validateEc2(
+  ec2Yaml: string = SHIPPED_EC2_YAML,
+  extra: Record<string, string> = {},
+  schemaOnly = false,
+): CascValidation & { dir: string; lines: string[] } {
+  const dir = tempTree({
+    'casc/ec2-cloud.yaml': ec2Yaml,
+    'casc/jenkins.yaml': MINIMAL_JENKINS_YAML,
+    'casc/plugins.txt': MINIMAL_PLUGINS,
+    ...extra,
+  });
+  const result = validateCascTree({ cascPath: path.join(dir, 'casc'), jobsPath: path.join(dir, 'jobs'), schemaOnly });
+  return { ...result, dir, lines: result.problems.map((p) => formatProblem(p, dir)) };
+}
+
+/** Offsets of `needle` outside YAML comments. */
+function uncommentedOffsets(text: string, needle: string): number[] {
+  const found: number[] = [];
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+    const lineStart = text.lastIndexOf('\n', i) + 1;
+    if (!text.slice(lineStart, i).includes('#')) found.push(i);
+  }
+  return found;
+}
+
+/** Replaces exactly one uncommented occurrence, so an edit that no longer applies fails loudly. */
+export function edit(text: string, from: string, to: string): string {
+  const offsets = uncommentedOffsets(text, from);
+  if (offsets.length !== 1) throw new Error(`expected one '${from}' in the YAML, found ${offsets.length}`);
+  return text.slice(0, offsets[0]) + to + text.slice(offsets[0] + from.length);
+}
+
+/** 1-based line of the one uncommented occurrence of `needle`. */
+export function lineOf(text: string, needle: string): number {
+  const offsets = uncommentedOffsets(text, needle);
+  if (offsets.length !== 1) throw new Error(`expected one '${needle}' in the YAML, found ${offsets.length}`);
+  return text.slice(0, offsets[0]).split('\n').length;
+}
+
+/** `text` with the shipped spot template added as the cloud's last template. */
+export function withSpotTemplate(text: string = SHIPPED_EC2_YAML): string {
+  const at = text.indexOf(SPOT_END);
+  if (at < 0) throw new Error(`expected '${SPOT_END.trim()}' in the YAML`);
+  return text.slice(0, at) + spotBlock() + text.slice(at);
+}

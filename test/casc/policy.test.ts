@@ -1,0 +1,121 @@
+import { edit, lineOf, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from './helpers';
+
+const T0 = 'jenkins.clouds[0].amazonEC2.templates[0]';
+const CLOUD = 'jenkins.clouds[0].amazonEC2';
+
+/** Problems of the shipped YAML after one edit (jobs/ absent, stand-in plugins). */
+function problemsAfter(from: string, to: string): { lines: string[]; yaml: string } {
+  const yaml = edit(SHIPPED_EC2_YAML, from, to);
+  return { lines: validateEc2(yaml).lines, yaml };
+}
+
+describe('policy', () => {
+  it('accepts the shipped ec2-cloud.yaml', () => {
+    const result = validateEc2();
+    expect(result.lines).toEqual([]);
+    expect(result.summary).toBe(
+      'casc OK: 1 cloud (gpu-workers cap 4); 1 template (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min); ' +
+        '$1.05/hour with every worker running (us-east-1 on-demand)',
+    );
+  });
+
+  it('requires EXCLUSIVE mode for a GPU template', () => {
+    const { lines, yaml } = problemsAfter('mode: EXCLUSIVE', 'mode: NORMAL');
+    expect(lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(yaml, 'mode: NORMAL')}: ${T0}.mode: a GPU template must be EXCLUSIVE so only jobs that ask for its label start a GPU machine (expected EXCLUSIVE, got NORMAL)`,
+    ]);
+  });
+
+  it('requires a label on a GPU template', () => {
+    const { lines } = problemsAfter('            labelString: tensorflow\n', '');
+    expect(lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, '- description: gpu-tensorflow-ondemand')}: ${T0}.labelString: a GPU template needs a labelString: jobs select GPU workers by label`,
+    ]);
+  });
+
+  it('requires idleTerminationMinutes, a positive integer', () => {
+    const missing = problemsAfter('            idleTerminationMinutes: "10"\n', '');
+    expect(missing.lines).toEqual([
+      expect.stringContaining(`${T0}.idleTerminationMinutes: idleTerminationMinutes must be set: omitted means an idle GPU worker is never stopped`),
+    ]);
+    const zero = problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: "0"');
+    expect(zero.lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(zero.yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: idleTerminationMinutes must be a positive integer (expected a positive integer, got "0")`,
+    ]);
+  });
+
+  it('requires launchTimeoutStr, a positive integer', () => {
+    expect(problemsAfter('            launchTimeoutStr: "600"\n', '').lines).toEqual([
+      expect.stringContaining(`${T0}.launchTimeoutStr: launchTimeoutStr must be set: omitted means a hung launch is never cleaned up`),
+    ]);
+    expect(problemsAfter('launchTimeoutStr: "600"', 'launchTimeoutStr: "-1"').lines).toEqual([
+      expect.stringContaining(`${T0}.launchTimeoutStr: launchTimeoutStr must be a positive integer (expected a positive integer, got "-1")`),
+    ]);
+  });
+
+  it('requires a Name tag', () => {
+    const { lines } = problemsAfter('              - name: Name\n                value: managed-by-jenkins\n', '');
+    expect(lines).toEqual([
+      expect.stringContaining(`${T0}.tags: tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one`),
+    ]);
+  });
+
+  it('rejects zero, missing and non-numeric caps at cloud and template level', () => {
+    const cloudZero = problemsAfter('instanceCapStr: "4"', 'instanceCapStr: "0"');
+    expect(cloudZero.lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(cloudZero.yaml, 'instanceCapStr: "0"')}: ${CLOUD}.instanceCapStr: cloud instanceCapStr "0" blocks every launch (expected a positive integer, got "0")`,
+    ]);
+    const templateZero = problemsAfter('instanceCapStr: "2"', 'instanceCapStr: "0"');
+    expect(templateZero.lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(templateZero.yaml, 'instanceCapStr: "0"')}: ${T0}.instanceCapStr: template instanceCapStr "0" means unlimited in the EC2 plugin (expected a positive integer, got "0")`,
+    ]);
+    expect(problemsAfter('instanceCapStr: "2"', 'instanceCapStr: "two"').lines).toEqual([
+      expect.stringContaining(`${T0}.instanceCapStr: instanceCapStr must be a positive integer (expected a positive integer, got "two")`),
+    ]);
+    expect(problemsAfter('        instanceCapStr: "4"\n', '').lines).toEqual([
+      expect.stringContaining(`${CLOUD}.instanceCapStr: instanceCapStr must be set at cloud level: empty means unlimited GPU machines`),
+    ]);
+  });
+
+  it('requires a real EC2 instance type', () => {
+    expect(problemsAfter('type: g4dn.xlarge', 'type: g4dn.xlrge').lines).toEqual([
+      expect.stringContaining(
+        `${T0}.type: unknown EC2 instance type 'g4dn.xlrge' (did you mean 'g4dn.xlarge'?) (types are listed in data/ec2-instance-types.json)`,
+      ),
+    ]);
+  });
+
+  it('requires unique template descriptions', () => {
+    const second = withSpotTemplate().replace('description: gpu-tensorflow-spot', 'description: gpu-tensorflow-ondemand');
+    expect(validateEc2(second).lines).toEqual([
+      expect.stringMatching(
+        /jenkins\.clouds\[0\]\.amazonEC2\.templates\[1\]\.description: duplicate template description 'gpu-tensorflow-ondemand' \(first at line \d+ of /,
+      ),
+    ]);
+  });
+
+  it('rejects privateKey and literal secrets', () => {
+    const yaml = edit(SHIPPED_EC2_YAML, '        sshKeysCredentialsId: worker-ssh-key\n', '        sshKeysCredentialsId: worker-ssh-key\n        privateKey: "${ADMIN_PASSWORD}"\n');
+    expect(validateEc2(yaml).lines).toEqual([
+      expect.stringContaining(`${CLOUD}.privateKey: privateKey is ignored by the EC2 plugin and puts key material in the YAML; use sshKeysCredentialsId`),
+    ]);
+    const secrets = validateEc2(SHIPPED_EC2_YAML, {
+      'casc/jenkins.yaml':
+        'jenkins:\n  securityRealm:\n    local:\n      users:\n        - id: admin\n          password: hunter2\n' +
+        'unclassified:\n  location:\n    url: "${JENKINS_URL}"\n    adminAddress: "AKIAIOSFODNN7EXAMPLE"\n' +
+        '  awsCredentialsProvider:\n    client:\n      clientConfiguration:\n        proxyPassword: "-----BEGIN RSA PRIVATE KEY-----"\n',
+      'casc/plugins.txt': 'configuration-as-code:1\nec2:1\naws-secrets-manager-credentials-provider:1\n',
+    });
+    expect(secrets.lines).toEqual([
+      "casc/jenkins.yaml:6: jenkins.securityRealm.local.users[0].password: 'password' looks like a literal secret: use a ${VAR} the stack provides",
+      'casc/jenkins.yaml:10: unclassified.location.adminAddress: contains an AWS access key id: use the instance profile, never keys in the YAML',
+      'casc/jenkins.yaml:14: unclassified.awsCredentialsProvider.client.clientConfiguration.proxyPassword: contains a PEM private key block: keep keys in Secrets Manager',
+    ]);
+  });
+
+  it("checks the customDeviceMapping encrypted field (the plugin reads only the word 'encrypted')", () => {
+    expect(problemsAfter('gp3::encrypted', 'gp3::true').lines).toEqual([
+      expect.stringContaining(`${T0}.customDeviceMapping: /dev/sda1: the encrypted field must be the word 'encrypted'`),
+    ]);
+  });
+});

@@ -1,0 +1,174 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  ADMIN_PASSWORD,
+  bundleFiles,
+  CORE_VERSION,
+  expectNoSecrets,
+  RELOAD_TOKEN,
+  Sandbox,
+  serveDownloads,
+} from './harness';
+
+const VOLUME = 'vol-0abc123def4567890';
+const ARGS = [
+  '--stack-name',
+  'jg',
+  '--region',
+  'us-east-1',
+  '--config-parameter',
+  '/jg/controller/config',
+  '--volume-id',
+  VOLUME,
+  '--signal-resource',
+  'ControllerAsg',
+];
+
+describe('bootstrap.sh', () => {
+  let sb: Sandbox;
+  let digest: string;
+
+  beforeEach(async () => {
+    sb = new Sandbox();
+    await sb.http.start();
+    sb.http.sequence('PUT /latest/api/token', [[200, 'imds-token']]);
+    sb.http.routes.set('GET /latest/meta-data/instance-id', (req, res) => {
+      // IMDSv2: the id is only given with the token.
+      const ok = req.headers['x-aws-ec2-metadata-token'] === 'imds-token';
+      res.writeHead(ok ? 200 : 401).end(ok ? 'i-0123456789abcdef0' : '');
+    });
+    sb.http.sequence('GET /login', [
+      [503, 'starting'],
+      [200, 'login'],
+    ]);
+    // The volume shows up as an NVMe device whose by-id name carries the volume id.
+    const byId = sb.p('dev/disk/by-id');
+    fs.mkdirSync(byId, { recursive: true });
+    fs.writeFileSync(path.join(byId, `nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')}`), '');
+    fs.writeFileSync(path.join(sb.dir, 'meminfo'), 'MemTotal:        8000000 kB\nMemFree: 1 kB\n');
+    digest = sb.putBundle(bundleFiles(), 'bundle.zip');
+    sb.setParameter(digest, 'bundle.zip');
+  });
+
+  afterEach(async () => {
+    await sb.cleanup();
+  });
+
+  const run = () => sb.run('bootstrap.sh', ARGS, { JENKINS_GPU_MEMINFO: path.join(sb.dir, 'meminfo') });
+
+  test('happy path: volume, filesystem, core, plugins, variables, units, Jenkins up, cfn-signal success', async () => {
+    serveDownloads(sb);
+
+    const r = await run();
+
+    expect(r.stderr).toContain('Jenkins answers');
+    expect(r.code).toBe(0);
+    const calls = sb.calls();
+    expect(calls).toContain('dnf install -y java-21-amazon-corretto-headless');
+    expect(calls).toContain(
+      `aws ec2 attach-volume --region us-east-1 --volume-id ${VOLUME} --instance-id i-0123456789abcdef0`,
+    );
+    expect(calls).toContain(
+      `mkfs.ext4 -q -L JENKINS_HOME ${sb.p('dev/disk/by-id')}/nvme-Amazon_Elastic_Block_Store_vol0abc`,
+    );
+    expect(calls).toContain(`mount ${sb.p('var/lib/jenkins')}`);
+    expect(calls).toMatch(/useradd --system .*jenkins/);
+    expect(calls).toContain('--latest false');
+    expect(calls).toContain('systemctl restart jenkins.service');
+    expect(calls).toContain('systemctl start jenkins-gpu-healthcheck.timer');
+    expect(calls).toMatch(
+      /cfn-signal --success true .*--stack jg --resource ControllerAsg --region us-east-1/,
+    );
+    expect(calls).not.toContain('--success false');
+
+    expect(fs.readFileSync(sb.p('etc/fstab'), 'utf8')).toBe(
+      'UUID=0f0e0d0c-1111-2222-3333-444455556666 /var/lib/jenkins ext4 defaults,nofail 0 2\n',
+    );
+    expect(sb.current()).toBe(digest);
+    expect(fs.existsSync(sb.p(`opt/jenkins-gpu/war/jenkins-${CORE_VERSION}.war`))).toBe(true);
+    const vars = sb.p('run/jenkins-gpu/casc-vars');
+    expect(fs.readFileSync(path.join(vars, 'ADMIN_PASSWORD'), 'utf8')).toBe(ADMIN_PASSWORD);
+    expect(fs.readFileSync(path.join(vars, 'AWS_REGION'), 'utf8')).toBe('us-east-1');
+    const tokenEnv = sb.p('run/jenkins-gpu/reload-token.env');
+    expect(fs.readFileSync(tokenEnv, 'utf8')).toBe(`CASC_RELOAD_TOKEN=${RELOAD_TOKEN}\n`);
+    expect(fs.statSync(tokenEnv).mode & 0o777).toBe(0o400);
+    // 8000000 kB of memory: half of it (3906 MB) for the heap.
+    expect(fs.readFileSync(sb.p('etc/jenkins-gpu/jenkins.env'), 'utf8')).toBe(
+      'JAVA_HEAP_OPTS="-Xms1953m -Xmx3906m"\n',
+    );
+    expect(fs.readFileSync(sb.p('etc/jenkins-gpu/controller.env'), 'utf8')).toContain(
+      'CONFIG_PARAMETER=/jg/controller/config',
+    );
+    const unit = fs.readFileSync(sb.p('etc/systemd/system/jenkins.service'), 'utf8');
+    expect(unit).toContain('EnvironmentFile=/run/jenkins-gpu/reload-token.env');
+    expect(unit).toContain('Environment=CASC_JENKINS_CONFIG=/opt/jenkins-gpu/config/current/casc');
+    expect(unit).toContain('Environment=SECRETS=/run/jenkins-gpu/casc-vars');
+    expect(unit).toContain('Restart=always');
+    expect(unit).not.toContain('casc.reload.token');
+    expect(fs.existsSync(sb.p('etc/systemd/system/jenkins-gpu-healthcheck.timer'))).toBe(true);
+    expectNoSecrets(sb, r);
+  });
+
+  test('existing filesystem and volume already attached: no mkfs, no attach', async () => {
+    serveDownloads(sb);
+    sb.flag('blkid-type', 'ext4\n');
+    sb.flag('volume-holder', 'i-0123456789abcdef0\n');
+
+    const r = await run();
+
+    expect(r.code).toBe(0);
+    expect(sb.calls()).not.toContain('mkfs.ext4');
+    expect(sb.calls()).not.toContain('attach-volume');
+  });
+
+  test('war sha256 mismatch: fails loudly and signals failure with the reason', async () => {
+    serveDownloads(sb, { badWarSha: true });
+
+    const r = await run();
+
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('sha256 mismatch');
+    const calls = sb.calls();
+    expect(calls).toMatch(/cfn-signal --success false --reason sha256 mismatch for \S+jenkins\.war/);
+    expect(calls).not.toContain('--success true');
+    expect(calls).not.toContain('systemctl restart jenkins.service');
+    expect(fs.existsSync(sb.p(`opt/jenkins-gpu/war/jenkins-${CORE_VERSION}.war`))).toBe(false);
+    expectNoSecrets(sb, r);
+  });
+
+  test('plugin resolution failure fails the boot', async () => {
+    serveDownloads(sb);
+    sb.flag('java-fail');
+
+    const r = await run();
+
+    expect(r.code).not.toBe(0);
+    expect(sb.calls()).toMatch(/cfn-signal --success false --reason plugin installation failed/);
+  });
+
+  test('reboot (--no-signal): brings Jenkins up again without signalling CloudFormation', async () => {
+    serveDownloads(sb);
+    sb.flag('blkid-type', 'ext4\n');
+    sb.flag('volume-holder', 'i-0123456789abcdef0\n');
+
+    const r = await sb.run('bootstrap.sh', [...ARGS.slice(0, -2), '--no-signal'], {
+      JENKINS_GPU_MEMINFO: path.join(sb.dir, 'meminfo'),
+    });
+
+    expect(r.code).toBe(0);
+    expect(sb.calls()).toContain('systemctl restart jenkins.service');
+    expect(sb.calls()).not.toContain('cfn-signal');
+    expect(fs.readFileSync(sb.p('run/jenkins-gpu/reload-token.env'), 'utf8')).toBe(
+      `CASC_RELOAD_TOKEN=${RELOAD_TOKEN}\n`,
+    );
+  });
+
+  test('needs exactly one of --signal-resource and --no-signal', async () => {
+    const both = await sb.run('bootstrap.sh', [...ARGS, '--no-signal']);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain('(--signal-resource ID | --no-signal)');
+    const neither = await sb.run('bootstrap.sh', ARGS.slice(0, -2));
+    expect(neither.code).not.toBe(0);
+    expect(sb.calls()).not.toContain('cfn-signal');
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * Test harness for the controller scripts: a sandbox root (JENKINS_GPU_ROOT), fakes first on PATH, a config
+ * bundle in the fake S3, and a real loopback HTTP server that plays Jenkins, IMDS and the download sites.
+ */
+import { execFileSync, spawn } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { bundleDigest } from '../../lib/bundle/digest';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const CONTROLLER = path.join(REPO, 'assets', 'controller');
+const FAKES = path.join(REPO, 'test', 'fakes', 'controller');
+
+export const ADMIN_PASSWORD = 'Adm1n-S3cret-Value-42';
+export const RELOAD_TOKEN = 'reloadTokenSecretValue987';
+export const ADMIN_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:admin-password';
+export const TOKEN_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:reload-token';
+export const CORE_VERSION = '2.528.3';
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface Recorded {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+}
+
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** A loopback HTTP server; routes are looked up by `METHOD path` (query string stripped). */
+export class FakeHttp {
+  readonly requests: Recorded[] = [];
+  readonly routes = new Map<string, Handler>();
+  private server?: http.Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+      const key = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+      const handler = this.routes.get(key);
+      req.resume();
+      if (handler) {
+        handler(req, res);
+      } else {
+        res.writeHead(404).end('not found');
+      }
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  /** Answers the route with each status/body in turn, the last one forever. */
+  sequence(key: string, replies: Array<[number, string]>): void {
+    let i = 0;
+    this.routes.set(key, (_req, res) => {
+      const [status, body] = replies[Math.min(i++, replies.length - 1)];
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+    });
+  }
+
+  file(key: string, body: Buffer | string): void {
+    this.routes.set(key, (_req, res) => res.writeHead(200).end(body));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
+
+/** A port nothing listens on (bound, then closed): connections are refused. */
+export async function closedPortUrl(): Promise<string> {
+  const s = http.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+export function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+}
+
+export function bundleFiles(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    'casc/jenkins.yaml': 'jenkins:\n  systemMessage: "${JENKINS_URL}"\n',
+    'casc/clouds.yaml': 'jenkins:\n  clouds: []\n',
+    'casc/plugins.txt': '# pinned\nconfiguration-as-code:1967.va_968e15fd05b_\nec2:2059.v05f9d511d7e5\n',
+    'casc/jenkins-core.txt': `${CORE_VERSION}\n`,
+    'jobs/train.groovy': 'pipelineJob("train") {}\n',
+    ...overrides,
+  };
+}
+
+export class Sandbox {
+  readonly dir: string;
+  readonly root: string;
+  readonly fake: string;
+  readonly bin: string;
+  readonly http = new FakeHttp();
+
+  constructor() {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jg-test-'));
+    this.root = path.join(this.dir, 'root');
+    this.fake = path.join(this.dir, 'fake');
+    this.bin = path.join(this.dir, 'bin');
+    for (const d of [this.root, this.fake, this.bin, path.join(this.fake, 'secrets')]) {
+      fs.mkdirSync(d, { recursive: true });
+    }
+    for (const name of fs.readdirSync(FAKES)) {
+      if (name.endsWith('.md')) continue;
+      fs.copyFileSync(path.join(FAKES, name), path.join(this.bin, name));
+      fs.chmodSync(path.join(this.bin, name), 0o755);
+    }
+    fs.writeFileSync(path.join(this.fake, 'secrets', 'admin-password'), ADMIN_PASSWORD);
+    fs.writeFileSync(path.join(this.fake, 'secrets', 'reload-token'), RELOAD_TOKEN);
+    fs.writeFileSync(path.join(this.fake, 'calls.log'), '');
+  }
+
+  p(rel: string): string {
+    return path.join(this.root, rel);
+  }
+
+  /** Zips a bundle into the fake S3 and returns its digest (computed by the TypeScript implementation). */
+  putBundle(files: Record<string, string>, key: string): string {
+    const tree = fs.mkdtempSync(path.join(this.dir, 'bundle-'));
+    writeTree(tree, files);
+    const digest = bundleDigest(tree);
+    fs.mkdirSync(path.join(this.fake, 's3', 'assets-bucket'), { recursive: true });
+    execFileSync('zip', ['-qr', path.join(this.fake, 's3', 'assets-bucket', key), '.'], { cwd: tree });
+    return digest;
+  }
+
+  setParameter(digest: string, key: string): void {
+    const value = {
+      bundle: { bucket: 'assets-bucket', key, digest },
+      vars: { JENKINS_URL: 'http://jenkins.example.com/', AWS_REGION: 'us-east-1' },
+      secrets: { ADMIN_PASSWORD: ADMIN_ARN },
+      reloadTokenSecret: TOKEN_ARN,
+    };
+    fs.writeFileSync(path.join(this.fake, 'parameter.json'), JSON.stringify(value));
+  }
+
+  /** A controller as bootstrap.sh leaves it: an active release, the token env file, controller.env. */
+  installActiveRelease(files: Record<string, string>): string {
+    const tree = fs.mkdtempSync(path.join(this.dir, 'active-'));
+    writeTree(tree, files);
+    const digest = bundleDigest(tree);
+    const releases = this.p('opt/jenkins-gpu/config/releases');
+    fs.mkdirSync(releases, { recursive: true });
+    fs.cpSync(tree, path.join(releases, digest), { recursive: true });
+    fs.symlinkSync(path.join(releases, digest), this.p('opt/jenkins-gpu/config/current'));
+    fs.mkdirSync(this.p('run/jenkins-gpu/casc-vars'), { recursive: true });
+    fs.writeFileSync(this.p('run/jenkins-gpu/casc-vars/JENKINS_URL'), 'http://old.example.com/');
+    fs.writeFileSync(this.p('run/jenkins-gpu/reload-token.env'), `CASC_RELOAD_TOKEN=${RELOAD_TOKEN}\n`);
+    fs.mkdirSync(this.p('etc/jenkins-gpu'), { recursive: true });
+    fs.writeFileSync(
+      this.p('etc/jenkins-gpu/controller.env'),
+      'STACK_NAME=jg\nAWS_REGION=us-east-1\nCONFIG_PARAMETER=/jg/controller/config\n',
+    );
+    return digest;
+  }
+
+  current(): string {
+    return path.basename(fs.readlinkSync(this.p('opt/jenkins-gpu/config/current')));
+  }
+
+  calls(): string {
+    return fs.readFileSync(path.join(this.fake, 'calls.log'), 'utf8');
+  }
+
+  flag(name: string, content = ''): void {
+    fs.writeFileSync(path.join(this.fake, name), content);
+  }
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      PATH: `${this.bin}:${process.env.PATH}`,
+      HOME: this.dir,
+      TMPDIR: this.dir,
+      LANG: 'C',
+      FAKE_DIR: this.fake,
+      JENKINS_GPU_ROOT: this.root,
+      JENKINS_URL_LOCAL: this.http.url,
+      JENKINS_WAR_BASE_URL: `${this.http.url}/war`,
+      PLUGIN_MANAGER_BASE_URL: `${this.http.url}/pm`,
+      PLUGIN_MANAGER_SHA256: createHash('sha256').update(FAKE_PLUGIN_MANAGER_JAR).digest('hex'),
+      IMDS_URL: this.http.url,
+      RELOAD_RETRY_DELAY: '0',
+      SAFE_RESTART_POLL: '0',
+      JENKINS_WAIT_INTERVAL: '0',
+      ...extra,
+    };
+  }
+
+  /** Runs a script asynchronously (the fake HTTP server lives in this process and must keep answering). */
+  run(script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', [path.join(CONTROLLER, script), ...args], {
+        env: this.env(extraEnv),
+        cwd: this.dir,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  async cleanup(): Promise<void> {
+    await this.http.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Secrets must never reach any output: stdout, stderr or the recorded command lines. */
+export function expectNoSecrets(sandbox: Sandbox, result: RunResult): void {
+  for (const text of [result.stdout, result.stderr, sandbox.calls()]) {
+    expect(text).not.toContain(ADMIN_PASSWORD);
+    expect(text).not.toContain(RELOAD_TOKEN);
+  }
+}
+
+export const PLUGIN_MANAGER_VERSION = '2.15.0';
+const FAKE_PLUGIN_MANAGER_JAR = Buffer.from('fake plugin manager jar');
+
+/** Serves a war and the plugin manager jar with their published .sha256 files. */
+export function serveDownloads(sandbox: Sandbox, opts: { badWarSha?: boolean } = {}): void {
+  const war = Buffer.from('fake jenkins war');
+  const jar = FAKE_PLUGIN_MANAGER_JAR;
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const warSha = opts.badWarSha ? '0'.repeat(64) : sha(war);
+  sandbox.http.file(`GET /war/${CORE_VERSION}/jenkins.war`, war);
+  sandbox.http.file(`GET /war/${CORE_VERSION}/jenkins.war.sha256`, `${warSha}  jenkins.war\n`);
+  // The plugin manager's sha256 is pinned in lib.sh; tests pin the fake jar's through PLUGIN_MANAGER_SHA256.
+  sandbox.http.file(
+    `GET /pm/${PLUGIN_MANAGER_VERSION}/jenkins-plugin-manager-${PLUGIN_MANAGER_VERSION}.jar`,
+    jar,
+  );
+}

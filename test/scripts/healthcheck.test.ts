@@ -1,0 +1,82 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { closedPortUrl, Sandbox } from './harness';
+
+describe('healthcheck.sh', () => {
+  let sb: Sandbox;
+  const stateFile = () => sb.p('run/jenkins-gpu/healthcheck-failures');
+
+  beforeEach(async () => {
+    sb = new Sandbox();
+    await sb.http.start();
+    sb.flag('active-jenkins');
+    // Active since 100 s after boot, now 10000 s after boot: well past the 600 s grace period.
+    sb.flag('active-since-us', '100000000\n');
+    fs.writeFileSync(path.join(sb.dir, 'uptime'), '10000.42 20000.00\n');
+  });
+
+  afterEach(async () => {
+    await sb.cleanup();
+  });
+
+  const run = (extra: Record<string, string> = {}) =>
+    sb.run('healthcheck.sh', [], { JENKINS_GPU_UPTIME_FILE: path.join(sb.dir, 'uptime'), ...extra });
+
+  test('healthy: probes /login, resets the failure count, no restart', async () => {
+    sb.http.sequence('GET /login', [[200, 'login page']]);
+    fs.mkdirSync(path.dirname(stateFile()), { recursive: true });
+    fs.writeFileSync(stateFile(), '2\n');
+
+    const r = await run();
+
+    expect(r.code).toBe(0);
+    expect(sb.http.requests.map((q) => q.url)).toEqual(['/login']);
+    expect(fs.readFileSync(stateFile(), 'utf8').trim()).toBe('0');
+    expect(sb.calls()).not.toContain('restart');
+  });
+
+  test('3 consecutive failures: restarts Jenkins on the third and resets the count', async () => {
+    sb.http.sequence('GET /login', [[503, 'hung']]);
+
+    for (const expected of ['1', '2']) {
+      const r = await run();
+      expect(r.code).toBe(0);
+      expect(fs.readFileSync(stateFile(), 'utf8').trim()).toBe(expected);
+      expect(sb.calls()).not.toContain('systemctl restart');
+    }
+    const r = await run();
+
+    expect(r.code).toBe(0);
+    expect(sb.calls()).toContain('systemctl restart jenkins.service');
+    expect(fs.readFileSync(stateFile(), 'utf8').trim()).toBe('0');
+  });
+
+  test('connection refused counts as a failure too', async () => {
+    const r = await run({ JENKINS_URL_LOCAL: await closedPortUrl() });
+
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(stateFile(), 'utf8').trim()).toBe('1');
+  });
+
+  test('within the grace period: no probe, no restart', async () => {
+    sb.flag('active-since-us', '9700000000\n'); // active for 300 s
+    fs.mkdirSync(path.dirname(stateFile()), { recursive: true });
+    fs.writeFileSync(stateFile(), '2\n');
+
+    const r = await run();
+
+    expect(r.code).toBe(0);
+    expect(sb.http.requests).toHaveLength(0);
+    expect(sb.calls()).not.toContain('systemctl restart');
+  });
+
+  test('jenkins not active: systemd handles it, no probe', async () => {
+    fs.rmSync(path.join(sb.fake, 'active-jenkins'));
+
+    const r = await run();
+
+    expect(r.code).toBe(0);
+    expect(sb.http.requests).toHaveLength(0);
+    expect(sb.calls()).not.toContain('systemctl restart');
+  });
+});

@@ -1,0 +1,38 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { createApp } from '../../lib/app';
+
+export const REPO = path.resolve(__dirname, '../..');
+const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(REPO, 'cdk.json'), 'utf8')).context as Record<
+  string,
+  unknown
+>;
+
+/** The real app as `cdk synth` builds it (cdk.json context), minus esbuild bundling. */
+export function synthApp(context: Record<string, unknown> = {}) {
+  const { app, stack } = createApp({
+    context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context },
+  });
+  return { app, stack };
+}
+
+/** Copy of the parts of the repository a stack reads (casc/, jobs/, assets/), to edit in a test. */
+export function repoCopy(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'repo-copy-'));
+  for (const part of ['casc', 'jobs', 'assets']) {
+    fs.cpSync(path.join(REPO, part), path.join(dir, part), { recursive: true });
+  }
+  return dir;
+}
+
+export function editFile(file: string, from: string, to: string): void {
+  const text = fs.readFileSync(file, 'utf8');
+  if (!text.includes(from)) throw new Error(`${file}: '${from}' not found`);
+  fs.writeFileSync(file, text.replace(from, to));
+}
+
+export function resourcesOfType(t: Template, type: string): string {
+  return JSON.stringify(t.findResources(type));
+}

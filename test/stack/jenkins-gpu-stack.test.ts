@@ -1,0 +1,181 @@
+import * as path from 'path';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
+import { CascValidationError } from '../../lib/casc/synth-check';
+import { resolveSettings } from '../../lib/settings/validate-settings';
+import { editFile, repoCopy, resourcesOfType, synthApp } from './app-helpers';
+
+/** The stack built from a repository copy (to edit casc/ or jobs/), with default settings. */
+function stackFrom(repoRoot: string, settings: Record<string, unknown> = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new JenkinsGpuStack(app, 'JenkinsGpuTraining', {
+    settings: resolveSettings(settings),
+    repoRoot,
+  });
+  return Template.fromStack(stack);
+}
+
+describe('the app', () => {
+  it('synthesizes with cdk-nag AwsSolutions and the CloudFormation rules, without a finding', () => {
+    const { app } = synthApp();
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synth on a cdk-nag finding (the gate is live)', () => {
+    const { app, stack } = synthApp();
+    new s3.Bucket(stack, 'UnencryptedTransportBucket');
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1|AwsSolutions-S10/);
+  });
+
+  it('fails synth on a CloudFormation rule finding (the gate is live)', () => {
+    const { app, stack } = synthApp();
+    new CfnResource(stack, 'Broken', { type: 'AWS::SNS::Topic', properties: { NoSuchProperty: 1 } });
+    expect(() => app.synth()).toThrow();
+  });
+
+  it('is deterministic: two synths give identical templates', () => {
+    const first = JSON.stringify(Template.fromStack(synthApp().stack).toJSON());
+    const second = JSON.stringify(Template.fromStack(synthApp().stack).toJSON());
+    expect(second).toBe(first);
+  });
+});
+
+describe('JenkinsGpuStack', () => {
+  const t = Template.fromStack(synthApp().stack);
+
+  it('tells the user how to open the UI, where the admin password is and what to fill', () => {
+    const outputs = t.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'JenkinsUrl',
+        'OpenUiCommand',
+        'AdminPasswordSecret',
+        'CredentialsToFill',
+        'CredentialsSecretPrefix',
+        'FleetTagValue',
+        'ReaperMaxRunningHours',
+        'ReaperMaxStoppedDays',
+        'JenkinsHomeVolume',
+      ]),
+    );
+    expect(JSON.stringify(outputs.OpenUiCommand.Value)).toContain('AWS-StartPortForwardingSession');
+    expect(outputs.JenkinsUrl.Value).toBe('http://localhost:8080/');
+  });
+
+  it('resolves the worker AMI from the public Deep Learning AMI parameter at deploy time', () => {
+    const params = t.toJSON().Parameters as Record<string, { Type: string; Default: string }>;
+    expect(Object.values(params)).toContainEqual(
+      expect.objectContaining({
+        Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+        Default: '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id',
+      }),
+    );
+  });
+
+  it('points the controller at the config bundle through one parameter, secrets by ARN only', () => {
+    const param = Object.values(t.findResources('AWS::SSM::Parameter')).find(
+      (p) => JSON.stringify(p.Properties.Name) === '"/JenkinsGpuTraining/controller/config"',
+    );
+    expect(param).toBeDefined();
+    const value = JSON.stringify(param!.Properties.Value);
+    for (const name of [
+      'WORKER_AMI_ID',
+      'WORKER_SUBNET_IDS',
+      'WORKER_SECURITY_GROUP_ID',
+      'WORKER_INSTANCE_PROFILE_ARN',
+      'FLEET_TAG_VALUE',
+      'JENKINS_URL',
+    ]) {
+      expect(value).toContain(name);
+    }
+    expect(value).toMatch(/ADMIN_PASSWORD\\":\\"",\{"Ref":"CredentialsAdminPassword/);
+  });
+
+  it('applies a new bundle on deploy through the custom resource, after the controller exists', () => {
+    t.hasResource('Custom::JenkinsConfigApply', {
+      Properties: Match.objectLike({ Digest: Match.stringLikeRegexp('^[0-9a-f]{64}$') }),
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ControllerAsg')]),
+    });
+  });
+
+  it('rejects invalid casc at synth with the validator message', () => {
+    const repo = repoCopy();
+    editFile(path.join(repo, 'casc/ec2-cloud.yaml'), 'mode: EXCLUSIVE', 'mode: NORMAL');
+    expect(() => stackFrom(repo)).toThrow(CascValidationError);
+    expect(() => stackFrom(repo)).toThrow(
+      /casc\/ec2-cloud\.yaml:\d+: jenkins\.clouds\[0\]\.amazonEC2\.templates\[0\]\.mode/,
+    );
+  });
+});
+
+describe('a casc/ or jobs/ edit', () => {
+  const base = stackFrom(repoCopy());
+  const repo = repoCopy();
+  editFile(path.join(repo, 'casc/ec2-cloud.yaml'), 'instanceCapStr: "4"', 'instanceCapStr: "6"');
+  editFile(
+    path.join(repo, 'casc/ec2-cloud.yaml'),
+    'idleTerminationMinutes: "10"',
+    'idleTerminationMinutes: "30"',
+  );
+  editFile(path.join(repo, 'jobs/seed.groovy'), "displayName('", "displayName('Edited: ");
+  const edited = stackFrom(repo);
+
+  it('leaves the launch template, its user data and the Auto Scaling group byte-identical', () => {
+    for (const type of [
+      'AWS::EC2::LaunchTemplate',
+      'AWS::AutoScaling::AutoScalingGroup',
+      'AWS::EC2::Volume',
+    ]) {
+      expect(resourcesOfType(edited, type)).toBe(resourcesOfType(base, type));
+    }
+  });
+
+  it('changes the bundle the controller applies', () => {
+    const digest = (t: Template) =>
+      Object.values(t.findResources('Custom::JenkinsConfigApply'))[0].Properties.Digest;
+    expect(digest(edited)).not.toBe(digest(base));
+  });
+});
+
+describe('IAM derived from the YAML', () => {
+  it('follows an instance type change', () => {
+    const repo = repoCopy();
+    const file = path.join(repo, 'casc/ec2-cloud.yaml');
+    editFile(file, 'type: g4dn.xlarge', 'type: g5.2xlarge');
+    const policies = resourcesOfType(stackFrom(repo), 'AWS::IAM::Policy');
+    expect(policies).toContain('"ec2:InstanceType":["g4dn.xlarge","g5.2xlarge"]');
+  });
+
+  it('allows exactly the shipped types by default', () => {
+    expect(resourcesOfType(stackFrom(repoCopy()), 'AWS::IAM::Policy')).toContain(
+      '"ec2:InstanceType":["g4dn.xlarge"]',
+    );
+  });
+});
+
+describe('settings flow into the stack', () => {
+  it('adds the HTTPS load balancer only in alb mode', () => {
+    const arn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const settings = resolveSettings({
+      accessMode: 'alb',
+      region: 'us-east-1',
+      account: '123456789012',
+      allowedCidrs: ['198.51.100.0/24'],
+      certificateArn: arn,
+    });
+    const stack = new JenkinsGpuStack(app, 'Alb', {
+      settings,
+      env: { region: 'us-east-1', account: '123456789012' },
+    });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    expect(JSON.stringify(t.findOutputs('JenkinsUrl'))).toContain('https://');
+    expect(
+      Template.fromStack(synthApp().stack).findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'),
+    ).toEqual({});
+    void Stack;
+  });
+});
