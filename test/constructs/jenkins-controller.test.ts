@@ -7,6 +7,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { JenkinsController } from '../../lib/constructs/jenkins-controller';
 import { Network } from '../../lib/constructs/network';
 import { testStack } from '../helpers';
+import { renderedUserData as fromTemplate } from '../tools/user-data';
+
+const renderedUserData = (t: Template) => fromTemplate(t.toJSON() as never);
 
 function controllerTemplate(props: Partial<ConstructorParameters<typeof JenkinsController>[2]> = {}) {
   const stack = testStack();
@@ -156,19 +159,3 @@ describe('JenkinsController', () => {
     expect(() => controllerTemplate(props)).toThrow(message);
   });
 });
-
-/** The user data as the instance sees it, with CloudFormation references replaced by placeholders. */
-export function renderedUserData(t: Template): string {
-  const lt = Object.values(t.findResources('AWS::EC2::LaunchTemplate'))[0];
-  const parts = lt.Properties.LaunchTemplateData.UserData['Fn::Base64'];
-  const flatten = (v: unknown): string => {
-    if (typeof v === 'string') return v;
-    if (v && typeof v === 'object' && 'Fn::Join' in v) {
-      const [sep, items] = (v as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-      return items.map(flatten).join(sep);
-    }
-    if (v && typeof v === 'object' && 'Ref' in v) return `ref-${(v as { Ref: string }).Ref}`;
-    return 'cfn-value';
-  };
-  return flatten(parts);
-}

@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Applies the controller-config parameter's bundle to the running controller; run as root through SSM Run
+# Command by the deploy (lambda/apply-config):
+#   apply-config.sh --expect-digest <sha256>
+# Same core and plugins: JCasC reload, no restart, running builds continue; a bundle Jenkins rejects is
+# rolled back and the command fails with Jenkins' message. New core or plugins: installed next to the
+# running ones, then a safe restart that waits for running builds (scheduled with systemd-run).
+#   apply-config.sh --safe-restart   (the scheduled restart itself)
+set -euo pipefail
+JG_LOG_PREFIX=apply-config
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+
+KEEP_RELEASES="${KEEP_RELEASES:-5}"
+RELOAD_ATTEMPTS="${RELOAD_ATTEMPTS:-5}"
+RELOAD_RETRY_DELAY="${RELOAD_RETRY_DELAY:-5}"
+SAFE_RESTART_POLL="${SAFE_RESTART_POLL:-30}"
+SAFE_RESTART_UNIT=jenkins-gpu-safe-restart
+
+# load_controller_env: parameter name and region written by bootstrap.sh; flags and env win.
+load_controller_env() {
+  if [[ -r "$JG_CONTROLLER_ENV" ]]; then
+    local saved_region="${AWS_REGION:-}" saved_param="${CONFIG_PARAMETER:-}"
+    # shellcheck source=/dev/null
+    source "$JG_CONTROLLER_ENV"
+    AWS_REGION="${saved_region:-${AWS_REGION:-}}"
+    CONFIG_PARAMETER="${saved_param:-${CONFIG_PARAMETER:-}}"
+  fi
+  [[ -n "${CONFIG_PARAMETER:-}" ]] || die "no config parameter: $JG_CONTROLLER_ENV missing and --config-parameter not given"
+  export AWS_REGION
+}
+
+# with_secret_curl_config CONFIG_TEXT -- CURL_ARGS...: runs curl with secret options (URL with the reload
+# token, admin credentials) read from a config file on stdin, so they never appear in the process list.
+with_secret_curl_config() {
+  local config="$1"
+  shift
+  [[ "$1" == "--" ]] && shift
+  curl --config - "$@" <<<"$config"
+}
+
+# --- reload -----------------------------------------------------------------------------------------------
+
+# reload_casc: POSTs the token reload; prints nothing, returns 0 on 2xx. On failure it leaves Jenkins' reply
+# (trimmed, tags stripped) in RELOAD_MESSAGE. Exit code 2: nothing listens (Jenkins down).
+RELOAD_MESSAGE=""
+reload_casc() {
+  local token attempt code body rc
+  token="$(read_reload_token)"
+  body="$(mktemp)"
+  for ((attempt = 1; attempt <= RELOAD_ATTEMPTS; attempt++)); do
+    rc=0
+    code="$(with_secret_curl_config "url = \"$JG_JENKINS_URL/reload-configuration-as-code/?casc-reload-token=$token\"" -- \
+      -sS -X POST --max-time 300 -o "$body" -w '%{http_code}')" || rc=$?
+    if ((rc == 7)); then
+      rm -f "$body"
+      RELOAD_MESSAGE="Jenkins is not running (connection to $JG_JENKINS_URL refused)"
+      return 2
+    fi
+    if [[ "$code" =~ ^2 ]]; then
+      rm -f "$body"
+      return 0
+    fi
+    # JCasC answers 403 while a reload is still running (configuration-as-code-plugin#2524): try again.
+    if [[ "$code" == "403" ]] && ((attempt < RELOAD_ATTEMPTS)); then
+      log "reload answered 403 (attempt $attempt/$RELOAD_ATTEMPTS), retrying in ${RELOAD_RETRY_DELAY}s"
+      sleep "$RELOAD_RETRY_DELAY"
+      continue
+    fi
+    break
+  done
+  RELOAD_MESSAGE="Jenkins rejected the configuration (HTTP ${code:-none}): $(trim_reply "$body")"
+  rm -f "$body"
+  return 1
+}
+
+# trim_reply FILE: Jenkins' error page without HTML tags and blank lines, at most 40 lines.
+trim_reply() {
+  sed -e 's/<[^>]*>//g' -e 's/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&#39;/'"'"'/g; s/&amp;/\&/g' "$1" |
+    sed -e 's/^[[:space:]]*//; s/[[:space:]]*$//' -e '/^$/d' | head -n 40
+}
+
+# --- var files backup (a rejected bundle must leave the previous variables too) ---------------------------
+
+backup_casc_vars() {
+  rm -rf "$JG_RUN/casc-vars.previous"
+  if [[ -d "$JG_CASC_VARS" ]]; then cp -a "$JG_CASC_VARS" "$JG_RUN/casc-vars.previous"; fi
+}
+
+restore_casc_vars() {
+  if [[ -d "$JG_RUN/casc-vars.previous" ]]; then
+    rm -rf "$JG_CASC_VARS"
+    mv -T "$JG_RUN/casc-vars.previous" "$JG_CASC_VARS"
+  fi
+}
+
+# --- apply paths ------------------------------------------------------------------------------------------
+
+same_file() { cmp -s "$1" "$2"; }
+
+# casc_vars_unchanged CONFIG: would writing CONFIG's variables leave the JCasC variable files as they are?
+casc_vars_unchanged() {
+  local config="$1" unchanged=0
+  backup_casc_vars
+  write_casc_vars "$config"
+  if [[ -d "$JG_RUN/casc-vars.previous" ]] && diff -rq "$JG_RUN/casc-vars.previous" "$JG_CASC_VARS" >/dev/null; then
+    unchanged=1
+  fi
+  restore_casc_vars
+  ((unchanged == 1))
+}
+
+core_or_plugins_changed() {
+  local old="$1" new="$2"
+  ! same_file "$old/casc/plugins.txt" "$new/casc/plugins.txt" ||
+    ! same_file "$old/casc/jenkins-core.txt" "$new/casc/jenkins-core.txt"
+}
+
+# apply_by_reload CONFIG OLD NEW: swap, reload; on rejection swap back and reload the previous release.
+apply_by_reload() {
+  local config="$1" old="$2" new="$3" rc=0
+  backup_casc_vars
+  write_casc_vars "$config"
+  point_current "$new"
+  reload_casc || rc=$?
+  if ((rc == 0)); then
+    rm -rf "$JG_RUN/casc-vars.previous"
+    log "configuration ${new##*/} applied by a JCasC reload; no restart"
+    return 0
+  fi
+  point_current "$old"
+  restore_casc_vars
+  if ((rc == 2)); then
+    die "$RELOAD_MESSAGE; the previous release ${old##*/} stays active"
+  fi
+  local message="$RELOAD_MESSAGE"
+  log "$message"
+  if reload_casc; then
+    log "previous release ${old##*/} reloaded"
+  else
+    warn "reloading the previous release ${old##*/} failed too: $RELOAD_MESSAGE"
+  fi
+  die "$message; rolled back to ${old##*/}"
+}
+
+# apply_with_restart CONFIG NEW: core/plugins are staged first (a failure changes nothing active), then the
+# release becomes current and a safe restart is scheduled in the background.
+apply_with_restart() {
+  local config="$1" new="$2"
+  install_core "$(core_version "$new")"
+  install_plugins "$new"
+  write_casc_vars "$config"
+  point_current "$new"
+  schedule_safe_restart
+  log "Jenkins core or plugins changed: release ${new##*/} is installed; Jenkins restarts once running builds have finished (unit $SAFE_RESTART_UNIT)"
+}
+
+schedule_safe_restart() {
+  if systemctl is-active --quiet "$SAFE_RESTART_UNIT"; then
+    log "a safe restart is already scheduled; it will start the new release"
+    return 0
+  fi
+  systemctl reset-failed "$SAFE_RESTART_UNIT" >/dev/null 2>&1 || true
+  systemd-run --unit "$SAFE_RESTART_UNIT" --description "Jenkins safe restart (jenkins-gpu)" \
+    "$JG_BIN/apply-config.sh" --safe-restart >&2 || die "cannot schedule the safe restart"
+}
+
+apply() {
+  local expect="$1" config digest old new
+  [[ "$expect" =~ ^[0-9a-f]{64}$ ]] || die "--expect-digest must be a sha256 hex"
+  load_controller_env
+  config="$(read_config_parameter "$CONFIG_PARAMETER")"
+  digest="$(config_get "$config" .bundle.digest)"
+  [[ "$digest" == "$expect" ]] || die "parameter holds digest $digest, deploy expected $expect"
+  old="$(active_release)"
+  [[ -n "$old" && -d "$old" ]] || die "no active release: the controller has not finished booting"
+  if [[ "${old##*/}" == "$digest" ]]; then
+    # Same bundle, but the parameter's variables may differ (a new worker AMI id, subnets, …).
+    if casc_vars_unchanged "$config"; then
+      log "release $digest is already active"
+      echo "already active"
+      return 0
+    fi
+    apply_by_reload "$config" "$old" "$old"
+    return 0
+  fi
+  new="$(stage_release "$config")"
+  if core_or_plugins_changed "$old" "$new"; then
+    apply_with_restart "$config" "$new"
+  else
+    apply_by_reload "$config" "$old" "$new"
+  fi
+  prune_releases "$KEEP_RELEASES"
+}
+
+# --- safe restart -----------------------------------------------------------------------------------------
+
+# admin_curl_config: basic auth as admin from the JCasC variable file, for a curl config on stdin.
+admin_curl_config() {
+  local password
+  password="$(cat "$JG_CASC_VARS/ADMIN_PASSWORD")" || die "no admin password file in $JG_CASC_VARS"
+  password="${password//\\/\\\\}"
+  printf 'user = "admin:%s"\n' "${password//\"/\\\"}"
+}
+
+# quiet_down: Jenkins wants a CSRF crumb for a POST with a password, and the crumb is bound to the session,
+# so both requests share a cookie jar.
+quiet_down() {
+  local auth jar crumb
+  auth="$(admin_curl_config)"
+  jar="$(mktemp)"
+  crumb="$(with_secret_curl_config "$auth" -- -fsS -c "$jar" -b "$jar" \
+    "$JG_JENKINS_URL/crumbIssuer/api/json" | jq -r '"\(.crumbRequestField):\(.crumb)"')" ||
+    crumb=""
+  with_secret_curl_config "$auth" -- -fsS -o /dev/null -X POST -c "$jar" -b "$jar" \
+    ${crumb:+-H "$crumb"} "$JG_JENKINS_URL/quietDown" || {
+    rm -f "$jar"
+    die "quietDown failed"
+  }
+  rm -f "$jar"
+}
+
+busy_executors() {
+  with_secret_curl_config "$(admin_curl_config)" -- -fsS \
+    "$JG_JENKINS_URL/computer/api/json?tree=busyExecutors" | jq -r '.busyExecutors'
+}
+
+safe_restart() {
+  log "putting Jenkins into quiet mode"
+  quiet_down
+  local busy
+  while :; do
+    busy="$(busy_executors || echo unknown)"
+    [[ "$busy" == "0" ]] && break
+    log "waiting for running builds ($busy busy executors)"
+    sleep "$SAFE_RESTART_POLL"
+  done
+  log "no build running: restarting Jenkins"
+  systemctl restart jenkins
+}
+
+main() {
+  local expect="" mode=apply
+  while (($# > 0)); do
+    case "$1" in
+      --expect-digest) expect="${2:-}" && shift ;;
+      --config-parameter) CONFIG_PARAMETER="${2:-}" && shift ;;
+      --region) AWS_REGION="${2:-}" && shift ;;
+      --safe-restart) mode=safe-restart ;;
+      *) die "usage: apply-config.sh --expect-digest <sha256> | --safe-restart" ;;
+    esac
+    shift
+  done
+  if [[ "$mode" == safe-restart ]]; then
+    safe_restart
+    return 0
+  fi
+  [[ -n "$expect" ]] || die "usage: apply-config.sh --expect-digest <sha256>"
+  mkdir -p "$JG_RUN"
+  # One apply at a time: a second deploy's command waits for the first instead of racing its swap.
+  exec 9>"$JG_RUN/apply.lock"
+  flock 9
+  apply "$expect"
+}
+
+main "$@"

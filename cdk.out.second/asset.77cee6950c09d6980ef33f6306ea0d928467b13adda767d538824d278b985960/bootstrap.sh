@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Brings up the Jenkins controller; run as root on every boot: from user data at the first boot (with
+# --signal-resource, so CloudFormation learns the outcome), by jenkins-gpu-bootstrap.service on later
+# boots (with --no-signal: nobody waits for a signal after a reboot):
+#   bootstrap.sh --stack-name S --region R --config-parameter /S/controller/config \
+#                --volume-id vol-... (--signal-resource LogicalId | --no-signal)
+# The user data knows only these values, so it never changes when casc/ or jobs/ change: everything that
+# does change is read from the controller-config parameter. Any failure sends cfn-signal failure with the
+# reason, so a broken controller fails the deploy instead of timing out.
+set -Eeuo pipefail
+JG_LOG_PREFIX=bootstrap
+SCRIPT_DIR="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$SCRIPT_DIR/lib.sh"
+
+IMDS_URL="${IMDS_URL:-http://169.254.169.254}"
+JENKINS_WAIT_SECONDS="${JENKINS_WAIT_SECONDS:-900}"
+JENKINS_WAIT_INTERVAL="${JENKINS_WAIT_INTERVAL:-5}"
+DEVICE_WAIT_SECONDS="${DEVICE_WAIT_SECONDS:-120}"
+STACK_NAME="" CONFIG_PARAMETER="" VOLUME_ID="" SIGNAL_RESOURCE="" NO_SIGNAL=""
+SIGNALLED=""
+
+usage() {
+  die "usage: bootstrap.sh --stack-name S --region R --config-parameter NAME --volume-id vol-... (--signal-resource ID | --no-signal)"
+}
+
+parse_args() {
+  while (($# > 0)); do
+    if [[ "$1" == "--no-signal" ]]; then
+      NO_SIGNAL=1
+      shift
+      continue
+    fi
+    [[ $# -ge 2 ]] || usage
+    case "$1" in
+      --stack-name) STACK_NAME="$2" ;;
+      --region) AWS_REGION="$2" ;;
+      --config-parameter) CONFIG_PARAMETER="$2" ;;
+      --volume-id) VOLUME_ID="$2" ;;
+      --signal-resource) SIGNAL_RESOURCE="$2" ;;
+      *) usage ;;
+    esac
+    shift 2
+  done
+  [[ -n "$STACK_NAME" && -n "${AWS_REGION:-}" && -n "$CONFIG_PARAMETER" && -n "$VOLUME_ID" ]] || usage
+  # Exactly one of the two: a first boot must signal, a reboot must not.
+  if [[ -n "$SIGNAL_RESOURCE" && -n "$NO_SIGNAL" ]] || [[ -z "$SIGNAL_RESOURCE" && -z "$NO_SIGNAL" ]]; then
+    usage
+  fi
+  [[ "$VOLUME_ID" =~ ^vol-[0-9a-f]+$ ]] || die "--volume-id must look like vol-0123abcd, got $VOLUME_ID"
+  export AWS_REGION
+}
+
+# --- cfn-signal -------------------------------------------------------------------------------------------
+
+# A missing cfn-signal must not turn into a silent 'success': CloudFormation would wait for the timeout.
+require_cfn_signal() {
+  [[ -z "$NO_SIGNAL" ]] || return 0
+  command -v cfn-signal >/dev/null || die "cfn-signal not found: cannot report to CloudFormation"
+}
+
+signal() {
+  local success="$1" reason="$2"
+  SIGNALLED=1
+  if [[ -n "$NO_SIGNAL" ]]; then
+    log "not signalling CloudFormation (--no-signal): success=$success $reason"
+    return 0
+  fi
+  cfn-signal --success "$success" --reason "$reason" --stack "$STACK_NAME" --resource "$SIGNAL_RESOURCE" \
+    --region "$AWS_REGION"
+}
+
+# ERR trap: remembers which command failed (the reason when no die message was written).
+on_err() {
+  local code="$1" line="$2" cmd="$3"
+  printf 'command failed (exit %s) at bootstrap.sh line %s: %s\n' "$code" "$line" "$cmd" >>"$JG_ERROR_FILE"
+}
+
+# EXIT trap: any non-zero exit before the success signal becomes a failure signal with the first reason.
+on_exit() {
+  local code="$1" reason
+  if ((code != 0)) && [[ -z "$SIGNALLED" && -n "$STACK_NAME" && -n "$SIGNAL_RESOURCE" ]]; then
+    reason="$(head -n1 "$JG_ERROR_FILE" 2>/dev/null || true)"
+    reason="${reason:-bootstrap failed with exit code $code}"
+    log "signalling failure to CloudFormation: $reason"
+    signal false "${reason:0:250}" || warn "cfn-signal failed"
+  fi
+  rm -f "$JG_ERROR_FILE"
+}
+
+# --- JENKINS_HOME volume ----------------------------------------------------------------------------------
+
+imds_instance_id() {
+  local token
+  token="$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS_URL/latest/api/token")" ||
+    die "cannot get an IMDSv2 token"
+  curl -fsS -H "X-aws-ec2-metadata-token: $token" "$IMDS_URL/latest/meta-data/instance-id" ||
+    die "cannot read the instance id from IMDS"
+}
+
+volume_attached_to() {
+  aws ec2 describe-volumes --region "$AWS_REGION" --volume-ids "$VOLUME_ID" \
+    --query 'Volumes[0].Attachments[0].InstanceId' --output text
+}
+
+# attach_volume INSTANCE_ID: the previous controller may still hold the volume while the ASG replaces it,
+# so wait for it to become available before attaching.
+attach_volume() {
+  local instance="$1" holder
+  holder="$(volume_attached_to)"
+  if [[ "$holder" == "$instance" ]]; then
+    log "volume $VOLUME_ID is already attached to this instance"
+    return 0
+  fi
+  if [[ -n "$holder" && "$holder" != "None" ]]; then
+    log "volume $VOLUME_ID is attached to $holder; waiting until it is released"
+    aws ec2 wait volume-available --region "$AWS_REGION" --volume-ids "$VOLUME_ID" ||
+      die "volume $VOLUME_ID did not become available"
+  fi
+  log "attaching $VOLUME_ID to $instance"
+  aws ec2 attach-volume --region "$AWS_REGION" --volume-id "$VOLUME_ID" --instance-id "$instance" \
+    --device /dev/xvdf >/dev/null || die "cannot attach volume $VOLUME_ID"
+}
+
+# volume_device: on Nitro instances the volume appears as /dev/nvme*n1 whose serial is the volume id
+# without the dash; udev links it under /dev/disk/by-id. Xen instances keep the requested name.
+volume_device() {
+  local candidate
+  for candidate in "$JG_ROOT/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID//-/}" \
+    "$JG_ROOT/dev/xvdf" "$JG_ROOT/dev/sdf"; do
+    if [[ -e "$candidate" ]]; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+wait_for_device() {
+  local waited=0 device
+  until device="$(volume_device)"; do
+    ((waited < DEVICE_WAIT_SECONDS)) || die "volume $VOLUME_ID did not appear as a block device"
+    sleep 2
+    waited=$((waited + 2))
+  done
+  printf '%s\n' "$device"
+}
+
+# format_if_blank DEVICE: never formats a volume that already has a filesystem (it holds JENKINS_HOME).
+format_if_blank() {
+  local device="$1" fstype
+  fstype="$(blkid -o value -s TYPE "$device" || true)"
+  if [[ -z "$fstype" ]]; then
+    log "no filesystem on $device: creating ext4 (label JENKINS_HOME)"
+    mkfs.ext4 -q -L JENKINS_HOME "$device" >&2
+  else
+    log "$device already has a $fstype filesystem"
+  fi
+}
+
+# mount_jenkins_home DEVICE: by UUID in fstab with nofail, so a missing volume never blocks a reboot.
+mount_jenkins_home() {
+  local device="$1" uuid fstab="$JG_ROOT/etc/fstab"
+  uuid="$(blkid -o value -s UUID "$device")" || die "cannot read the filesystem UUID of $device"
+  mkdir -p "$JG_JENKINS_HOME" "$(dirname "$fstab")"
+  touch "$fstab"
+  if ! grep -q "[[:space:]]/var/lib/jenkins[[:space:]]" "$fstab"; then
+    printf 'UUID=%s /var/lib/jenkins ext4 defaults,nofail 0 2\n' "$uuid" >>"$fstab"
+  fi
+  if mountpoint -q "$JG_JENKINS_HOME"; then
+    log "JENKINS_HOME is already mounted"
+  else
+    mount "$JG_JENKINS_HOME" || die "cannot mount JENKINS_HOME"
+  fi
+}
+
+# --- packages and user ------------------------------------------------------------------------------------
+
+install_packages() {
+  log "installing Java 21, jq, unzip and cfn-signal"
+  dnf install -y java-21-amazon-corretto-headless jq unzip aws-cfn-bootstrap >&2 ||
+    die "dnf install failed"
+}
+
+# ensure_jenkins_user: the uid may differ from the one that owns a re-attached JENKINS_HOME (other AMI), so
+# ownership is fixed when it does not match.
+ensure_jenkins_user() {
+  if ! id "$JG_JENKINS_USER" >/dev/null 2>&1; then
+    useradd --system --home-dir /var/lib/jenkins --no-create-home --shell /sbin/nologin "$JG_JENKINS_USER"
+  fi
+  if [[ "$(stat -c %U "$JG_JENKINS_HOME")" != "$JG_JENKINS_USER" ]]; then
+    log "giving JENKINS_HOME to $JG_JENKINS_USER"
+    chown -R "$JG_JENKINS_USER:$JG_JENKINS_USER" "$JG_JENKINS_HOME"
+  fi
+}
+
+# --- configuration ----------------------------------------------------------------------------------------
+
+# write_controller_env: lets apply-config.sh (run later through SSM) find the parameter and the region.
+write_controller_env() {
+  mkdir -p "$JG_ETC"
+  printf 'STACK_NAME=%q\nAWS_REGION=%q\nCONFIG_PARAMETER=%q\n' "$STACK_NAME" "$AWS_REGION" "$CONFIG_PARAMETER" \
+    >"$JG_CONTROLLER_ENV"
+}
+
+# heap_opts: half the instance memory for the heap; the rest is for metaspace, threads and the OS.
+heap_opts() {
+  local kb mb
+  kb="$(awk '/^MemTotal:/ { print $2 }' "${JENKINS_GPU_MEMINFO:-/proc/meminfo}")"
+  [[ "$kb" =~ ^[0-9]+$ ]] || die "cannot read MemTotal"
+  mb=$((kb / 1024 / 2))
+  ((mb >= 512)) || mb=512
+  printf -- '-Xms%sm -Xmx%sm\n' "$((mb / 2))" "$mb"
+}
+
+write_jenkins_env() {
+  mkdir -p "$JG_ETC"
+  printf 'JAVA_HEAP_OPTS="%s"\n' "$(heap_opts)" >"$JG_JENKINS_ENV"
+}
+
+# install_release JSON: the parameter's bundle becomes the active release with its core and plugins.
+install_release() {
+  local config="$1" release
+  release="$(stage_release "$config")"
+  install_core "$(core_version "$release")"
+  install_plugins "$release"
+  point_current "$release"
+  log "active config release: ${release##*/}"
+}
+
+# --- systemd ----------------------------------------------------------------------------------------------
+
+install_units() {
+  mkdir -p "$JG_SYSTEMD_DIR"
+  cp "$SCRIPT_DIR"/systemd/*.service "$SCRIPT_DIR"/systemd/*.timer "$JG_SYSTEMD_DIR/"
+  systemctl daemon-reload
+}
+
+# start_services: start, not enable (see jenkins.service); restart so a re-run picks up new files.
+start_services() {
+  systemctl restart jenkins.service
+  systemctl start jenkins-gpu-healthcheck.timer
+}
+
+wait_for_jenkins() {
+  local waited=0 code
+  while :; do
+    code="$(http_get_code "$JG_JENKINS_URL/login" --max-time 10)"
+    if [[ "$code" == "200" ]]; then
+      log "Jenkins answers on $JG_JENKINS_URL"
+      return 0
+    fi
+    ((waited < JENKINS_WAIT_SECONDS)) || die "Jenkins did not answer on /login within ${JENKINS_WAIT_SECONDS}s (last HTTP $code)"
+    sleep "$JENKINS_WAIT_INTERVAL"
+    waited=$((waited + JENKINS_WAIT_INTERVAL))
+  done
+}
+
+main() {
+  parse_args "$@"
+  JG_ERROR_FILE="$(mktemp)"
+  trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
+  trap 'on_exit $?' EXIT
+  install_packages
+  require_cfn_signal
+  local instance device config
+  instance="$(imds_instance_id)"
+  attach_volume "$instance"
+  device="$(wait_for_device)"
+  format_if_blank "$device"
+  mount_jenkins_home "$device"
+  ensure_jenkins_user
+  write_controller_env
+  config="$(read_config_parameter "$CONFIG_PARAMETER")"
+  install_release "$config"
+  prune_releases 5
+  write_casc_vars "$config"
+  write_reload_token_env "$config"
+  write_jenkins_env
+  install_units
+  start_services
+  wait_for_jenkins
+  signal true "Jenkins controller is up"
+  log "done"
+}
+
+main "$@"

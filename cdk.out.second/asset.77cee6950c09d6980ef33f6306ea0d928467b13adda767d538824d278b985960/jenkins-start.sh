@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Started by jenkins.service. The active release (`current`) decides which core and which plugin set run,
+# so a core/plugin upgrade staged by apply-config.sh takes effect exactly at the next (safe) restart.
+#   jenkins-start.sh --prepare   ExecStartPre, as root: puts the release's plugin set into JENKINS_HOME
+#   jenkins-start.sh             ExecStart, as jenkins: execs java with the release's war
+set -euo pipefail
+JG_LOG_PREFIX=jenkins-start
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+
+# sync_plugins: replaces the plugins in JENKINS_HOME/plugins with the staged set of the active release.
+# A marker file skips the copy when the set is unchanged, so a plain restart does not re-explode plugins.
+# `*.disabled` markers are kept: they are state, not installation.
+sync_plugins() {
+  local release key plugins="$JG_JENKINS_HOME/plugins"
+  release="$(active_release)"
+  [[ -n "$release" ]] || die "no active config release ($JG_CURRENT is missing)"
+  key="$(plugin_set_key "$release")"
+  [[ -f "$JG_PLUGIN_SETS/$key/.complete" ]] || die "plugin set $key of the active release is not installed"
+  mkdir -p "$plugins"
+  if [[ "$(cat "$plugins/.jenkins-gpu-plugin-set" 2>/dev/null || true)" == "$key" ]]; then return 0; fi
+  log "installing plugin set $key into $plugins"
+  find "$plugins" -mindepth 1 -maxdepth 1 ! -name '*.disabled' -exec rm -rf {} +
+  find "$JG_PLUGIN_SETS/$key" -maxdepth 1 -type f \( -name '*.jpi' -o -name '*.hpi' \) -exec cp -p {} "$plugins/" \;
+  printf '%s\n' "$key" >"$plugins/.jenkins-gpu-plugin-set"
+  chown -R "$JG_JENKINS_USER:$JG_JENKINS_USER" "$plugins"
+}
+
+# run_jenkins: exec, so systemd supervises the JVM itself (Restart=always after an OOM exit).
+run_jenkins() {
+  local release version war
+  release="$(active_release)"
+  [[ -n "$release" ]] || die "no active config release ($JG_CURRENT is missing)"
+  version="$(core_version "$release")"
+  war="$(war_path "$version")"
+  [[ -f "$war" ]] || die "Jenkins $version is not installed ($war missing)"
+  # JAVA_HEAP_OPTS comes from jenkins.env (sized from the instance memory by bootstrap.sh); word splitting
+  # of it is intended.
+  # shellcheck disable=SC2086
+  exec java ${JAVA_HEAP_OPTS:-} -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Djenkins.install.runSetupWizard=false -Dcasc.strict.secret.resolution=true \
+    -jar "$war" --httpPort=8080
+}
+
+case "${1:-}" in
+  --prepare) sync_plugins ;;
+  '') run_jenkins ;;
+  *) die "usage: jenkins-start.sh [--prepare]" ;;
+esac

@@ -1,0 +1,114 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { buildBundle } from '../../lib/bundle/build-bundle';
+import { STACK_VARIABLES } from '../../lib/casc/stack-variables';
+import { ControllerConfig, ControllerConfigProps } from '../../lib/constructs/controller-config';
+import { JenkinsController } from '../../lib/constructs/jenkins-controller';
+import { Network } from '../../lib/constructs/network';
+import { testStack } from '../helpers';
+
+function tinyRepo(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'config-'));
+  fs.mkdirSync(path.join(root, 'casc'));
+  fs.writeFileSync(path.join(root, 'casc', 'jenkins.yaml'), 'jenkins:\n  numExecutors: 0\n');
+  return root;
+}
+
+const PLAIN = Object.fromEntries(
+  STACK_VARIABLES.filter((v) => !v.secret).map((v) => [v.name, `value-of-${v.name}`]),
+);
+
+function build(overrides: Partial<ControllerConfigProps> = {}) {
+  const stack = testStack();
+  const network = new Network(stack, 'Network');
+  const controller = new JenkinsController(stack, 'Controller', {
+    vpc: network.vpc,
+    subnet: network.controllerSubnet,
+    configParameterName: '/TestStack/controller/config',
+  });
+  const admin = new secretsmanager.Secret(stack, 'Admin');
+  const token = new secretsmanager.Secret(stack, 'Token');
+  const config = new ControllerConfig(stack, 'Config', {
+    controller,
+    bundle: buildBundle({ repoRoot: tinyRepo() }),
+    variables: PLAIN,
+    secretVariables: { ADMIN_PASSWORD: admin },
+    reloadTokenSecret: token,
+    ...overrides,
+  });
+  return { config, t: Template.fromStack(stack) };
+}
+
+describe('ControllerConfig', () => {
+  const { config, t } = build();
+
+  it('publishes bundle location, digest and variables in one parameter, secrets as ARNs', () => {
+    const param = Object.values(t.findResources('AWS::SSM::Parameter'))[0];
+    expect(param.Properties.Name).toBe('/TestStack/controller/config');
+    const value = JSON.stringify(param.Properties.Value);
+    expect(value).toContain(config.digest);
+    expect(value).toContain('value-of-WORKER_AMI_ID');
+    expect(value).toMatch(/ADMIN_PASSWORD\\":\\"",\{"Ref":"Admin/);
+    expect(value).toMatch(/reloadTokenSecret\\":\\"",\{"Ref":"Token/);
+  });
+
+  it('lets the controller read exactly the bundle object and the secrets', () => {
+    const policy = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policy).toContain('"Sid":"ReadConfigBundle"');
+    expect(policy).toMatch(/"s3:GetObject".*\/[0-9a-f]{64}\.zip/);
+    expect(policy).toContain('"Ref":"Admin');
+    expect(policy).toContain('"Ref":"Token');
+  });
+
+  it('applies the bundle at deploy through a custom resource that waits for the controller', () => {
+    t.hasResource('Custom::JenkinsConfigApply', {
+      Properties: Match.objectLike({ Digest: config.digest, TimeoutSeconds: '1740' }),
+      DependsOn: Match.arrayWith([
+        Match.stringLikeRegexp('^ConfigParameter'),
+        Match.stringLikeRegexp('^ControllerAsg'),
+      ]),
+    });
+    t.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Runtime: 'nodejs24.x', Handler: 'index.onEvent' },
+      1,
+    );
+    t.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Runtime: 'nodejs24.x', Handler: 'index.isComplete' },
+      1,
+    );
+  });
+
+  it('may run commands only on instances of the controller group', () => {
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'ssm:SendCommand',
+            Condition: {
+              StringEquals: {
+                'aws:ResourceTag/aws:autoscaling:groupName': {
+                  Ref: Match.stringLikeRegexp('^ControllerAsg'),
+                },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('rejects variables that do not match the stack variables', () => {
+    const { WORKER_AMI_ID: _omit, ...missing } = PLAIN;
+    expect(() => build({ variables: { ...missing, TYPO: 'x' } })).toThrow(
+      'ControllerConfig: variables must match lib/casc/stack-variables.ts (missing: WORKER_AMI_ID; unknown: TYPO; secret/plain mixed up: none)',
+    );
+    expect(() => build({ applyTimeoutMinutes: 2 })).toThrow(
+      'ControllerConfig: applyTimeoutMinutes must be an integer from 5 to 110 (got 2)',
+    );
+  });
+});
