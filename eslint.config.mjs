@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.second/**', '**/*.js', '**/*.d.ts', 'jest.config.js'] },
+  {
+    ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.second/**', '**/*.js', '**/*.d.ts', 'jest.config.js'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
