@@ -16,6 +16,9 @@ RELOAD_ATTEMPTS="${RELOAD_ATTEMPTS:-5}"
 RELOAD_RETRY_DELAY="${RELOAD_RETRY_DELAY:-5}"
 SAFE_RESTART_POLL="${SAFE_RESTART_POLL:-30}"
 SAFE_RESTART_UNIT=jenkins-gpu-safe-restart
+# How long a restarted Jenkins may take to answer /login before the new release is rolled back.
+RESTART_WAIT_SECONDS="${RESTART_WAIT_SECONDS:-900}"
+RESTART_WAIT_INTERVAL="${RESTART_WAIT_INTERVAL:-10}"
 
 # load_controller_env: parameter name and region written by bootstrap.sh; flags and env win.
 load_controller_env() {
@@ -57,7 +60,9 @@ reload_casc() {
       RELOAD_MESSAGE="Jenkins is not running (connection to $JG_JENKINS_URL refused)"
       return 2
     fi
-    if [[ "$code" =~ ^2 ]]; then
+    # Depending on the JCasC release a failed reload answers 500 or 200, both with a JSON body
+    # {"status":"error","message":…}: a 2xx only counts when the body does not report an error.
+    if [[ "$code" =~ ^2 ]] && ! reply_reports_error "$body"; then
       rm -f "$body"
       return 0
     fi
@@ -74,8 +79,22 @@ reload_casc() {
   return 1
 }
 
-# trim_reply FILE: Jenkins' error page without HTML tags and blank lines, at most 40 lines.
+# reply_reports_error FILE: true when the reply is JCasC's JSON with "status" other than "ok".
+reply_reports_error() {
+  local status
+  status="$(jq -r 'if type == "object" then (.status // "") else "" end' "$1" 2>/dev/null)" || return 1
+  [[ -n "$status" && "$status" != "ok" ]]
+}
+
+# trim_reply FILE: Jenkins' reply as text: the JSON "message" if there is one, else the page without HTML
+# tags and blank lines; at most 40 lines.
 trim_reply() {
+  local message
+  message="$(jq -r 'if type == "object" then (.message // empty) else empty end' "$1" 2>/dev/null)" || message=""
+  if [[ -n "$message" ]]; then
+    printf '%s\n' "$message" | head -n 40
+    return 0
+  fi
   sed -e 's/<[^>]*>//g' -e 's/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&#39;/'"'"'/g; s/&amp;/\&/g' "$1" |
     sed -e 's/^[[:space:]]*//; s/[[:space:]]*$//' -e '/^$/d' | head -n 40
 }
@@ -146,10 +165,12 @@ apply_by_reload() {
 # apply_with_restart CONFIG NEW: core/plugins are staged first (a failure changes nothing active), then the
 # release becomes current and a safe restart is scheduled in the background.
 apply_with_restart() {
-  local config="$1" new="$2"
+  local config="$1" old="$2" new="$3"
   install_core "$(core_version "$new")"
   install_plugins "$new"
   write_casc_vars "$config"
+  # The safe restart rolls back to this release if Jenkins does not come up on the new one.
+  printf '%s\n' "$old" >"$JG_RUN/previous-release"
   point_current "$new"
   schedule_safe_restart
   log "Jenkins core or plugins changed: release ${new##*/} is installed; Jenkins restarts once running builds have finished (unit $SAFE_RESTART_UNIT)"
@@ -186,7 +207,7 @@ apply() {
   fi
   new="$(stage_release "$config")"
   if core_or_plugins_changed "$old" "$new"; then
-    apply_with_restart "$config" "$new"
+    apply_with_restart "$config" "$old" "$new"
   else
     apply_by_reload "$config" "$old" "$new"
   fi
@@ -237,6 +258,34 @@ safe_restart() {
   done
   log "no build running: restarting Jenkins"
   systemctl restart jenkins
+  local current previous
+  current="$(active_release)"
+  if wait_until_up; then
+    log "Jenkins is up on release ${current##*/}"
+    rm -f "$JG_RUN/previous-release"
+    return 0
+  fi
+  # A YAML that the new plugins reject (or a core that does not start) must not leave Jenkins down.
+  previous="$(cat "$JG_RUN/previous-release" 2>/dev/null || true)"
+  [[ -n "$previous" && -d "$previous" ]] ||
+    die "Jenkins did not answer within ${RESTART_WAIT_SECONDS}s on release ${current##*/} and no previous release is recorded"
+  warn "Jenkins did not answer within ${RESTART_WAIT_SECONDS}s on release ${current##*/}: rolling back to ${previous##*/}"
+  point_current "$previous"
+  systemctl restart jenkins
+  wait_until_up || die "Jenkins does not answer on the previous release ${previous##*/} either"
+  rm -f "$JG_RUN/previous-release"
+  die "release ${current##*/} failed to start; rolled back to ${previous##*/} (see journalctl -u jenkins)"
+}
+
+# wait_until_up: true once /login answers 200 within RESTART_WAIT_SECONDS.
+wait_until_up() {
+  local waited=0
+  while ((waited <= RESTART_WAIT_SECONDS)); do
+    [[ "$(http_get_code "$JG_JENKINS_URL/login" --max-time 10)" == "200" ]] && return 0
+    sleep "$RESTART_WAIT_INTERVAL"
+    waited=$((waited + RESTART_WAIT_INTERVAL))
+  done
+  return 1
 }
 
 main() {

@@ -13,6 +13,8 @@ SCRIPT_DIR="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$SCRIPT_DIR/lib.sh"
 
+# aws-cfn-bootstrap puts cfn-signal in /opt/aws/bin on Amazon Linux, which is not on root's PATH.
+PATH="$PATH:/opt/aws/bin"
 IMDS_URL="${IMDS_URL:-http://169.254.169.254}"
 JENKINS_WAIT_SECONDS="${JENKINS_WAIT_SECONDS:-900}"
 JENKINS_WAIT_INTERVAL="${JENKINS_WAIT_INTERVAL:-5}"
@@ -176,9 +178,15 @@ mount_jenkins_home() {
 
 # --- packages and user ------------------------------------------------------------------------------------
 
+# install_cfn_signal: first, so that any later failure (a dnf mirror, a download) can still be signalled.
+install_cfn_signal() {
+  [[ -z "$NO_SIGNAL" ]] || return 0
+  command -v cfn-signal >/dev/null || dnf install -y aws-cfn-bootstrap >&2 || true
+}
+
 install_packages() {
-  log "installing Java 21, jq, unzip and cfn-signal"
-  dnf install -y java-21-amazon-corretto-headless jq unzip aws-cfn-bootstrap >&2 ||
+  log "installing Java 21, jq and unzip"
+  dnf install -y java-21-amazon-corretto-headless jq unzip >&2 ||
     die "dnf install failed"
 }
 
@@ -261,8 +269,9 @@ main() {
   JG_ERROR_FILE="$(mktemp)"
   trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
   trap 'on_exit $?' EXIT
-  install_packages
+  install_cfn_signal
   require_cfn_signal
+  install_packages
   local instance device config
   instance="$(imds_instance_id)"
   attach_volume "$instance"

@@ -12,7 +12,7 @@ set -euo pipefail
 signal_failure() {
   # bootstrap.sh signals for itself; this covers failures before it runs (e.g. S3 unreachable).
   dnf install -y -q aws-cfn-bootstrap || true
-  /opt/aws/bin/cfn-signal --exit-code 1 --reason "controller user data failed before bootstrap (see /var/log/cloud-init-output.log)" \
+  PATH="$PATH:/opt/aws/bin" cfn-signal --exit-code 1 --reason "controller user data failed before bootstrap (see /var/log/cloud-init-output.log)" \
     --stack "$STACK_NAME" --resource "$SIGNAL_RESOURCE" --region "$REGION" || true
 }
 trap signal_failure ERR

@@ -155,6 +155,44 @@ describe('apply-config.sh', () => {
     expectNoSecrets(sb, r);
   });
 
+  test.each([
+    [500, 'JCasC releases that answer 500'],
+    [200, 'JCasC releases whose JSON error reply keeps HTTP 200'],
+  ])(
+    'Jenkins rejects the YAML with a JSON reply (HTTP %i, %s): rolled back, message printed',
+    async (status) => {
+      const digest = publishYamlChange();
+      const reply = JSON.stringify({
+        status: 'error',
+        message: 'Failed to reload configuration: No configurator for the following root elements: clouds2',
+      });
+      sb.http.sequence(RELOAD, [
+        [status, reply],
+        [200, JSON.stringify({ status: 'ok' })],
+      ]);
+
+      const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
+
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `Jenkins rejected the configuration (HTTP ${status}): Failed to reload configuration: No configurator for the following root elements: clouds2`,
+      );
+      expect(sb.current()).toBe(oldDigest);
+      expect(sb.http.requests.filter((q) => q.method === 'POST')).toHaveLength(2);
+      expectNoSecrets(sb, r);
+    },
+  );
+
+  test('a JSON success reply counts as applied', async () => {
+    const digest = publishYamlChange();
+    sb.http.sequence(RELOAD, [[200, JSON.stringify({ status: 'ok' })]]);
+
+    const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
+
+    expect(r.code).toBe(0);
+    expect(sb.current()).toBe(digest);
+  });
+
   test('reload answers 403 while reloading (JCasC #2524): retried until it succeeds', async () => {
     const digest = publishYamlChange();
     sb.http.sequence(RELOAD, [
@@ -258,10 +296,12 @@ describe('apply-config.sh', () => {
       [200, '{"busyExecutors":1}'],
       [200, '{"busyExecutors":0}'],
     ]);
+    sb.http.sequence('GET /login', [[200, 'login']]);
 
     const r = await sb.run('apply-config.sh', ['--safe-restart']);
 
     expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Jenkins is up on release');
     const quiet = sb.http.requests.find((q) => q.url === '/quietDown');
     expect(quiet?.method).toBe('POST');
     expect(quiet?.headers['jenkins-crumb']).toBe('c1');
@@ -271,5 +311,37 @@ describe('apply-config.sh', () => {
     expect(sb.http.requests.filter((q) => q.url.startsWith('/computer/api/json'))).toHaveLength(2);
     expect(sb.calls()).toContain('systemctl restart jenkins');
     expectNoSecrets(sb, r);
+  });
+
+  test('plugin change whose release does not start: the safe restart rolls back to the previous release', async () => {
+    const digest = sb.putBundle(bundleFiles({ 'casc/plugins.txt': 'ec2:9999.v0\n' }), 'new.zip');
+    sb.setParameter(digest, 'new.zip');
+    serveDownloads(sb);
+    expect((await sb.run('apply-config.sh', ['--expect-digest', digest])).code).toBe(0);
+    expect(sb.current()).toBe(digest);
+
+    fs.writeFileSync(sb.p('run/jenkins-gpu/casc-vars/ADMIN_PASSWORD'), ADMIN_PASSWORD);
+    sb.http.file(
+      'GET /crumbIssuer/api/json',
+      JSON.stringify({ crumbRequestField: 'Jenkins-Crumb', crumb: 'c1' }),
+    );
+    sb.http.sequence('POST /quietDown', [[200, '']]);
+    sb.http.sequence('GET /computer/api/json', [[200, '{"busyExecutors":0}']]);
+    // The new release never answers; after the rollback the old one does.
+    sb.http.sequence('GET /login', [
+      [503, 'starting'],
+      [503, 'starting'],
+      [200, 'login'],
+    ]);
+
+    const r = await sb.run('apply-config.sh', ['--safe-restart'], {
+      RESTART_WAIT_SECONDS: '1',
+      RESTART_WAIT_INTERVAL: '1',
+    });
+
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`release ${digest} failed to start; rolled back to ${oldDigest}`);
+    expect(sb.current()).toBe(oldDigest);
+    expect(sb.calls().match(/systemctl restart jenkins/g)).toHaveLength(2);
   });
 });
