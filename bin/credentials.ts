@@ -2,6 +2,7 @@
  * `npm run credentials -- set <id> --file <path> | --stdin` / `npm run credentials -- status`.
  * Wiring only: the logic and its tests are in lib/credentials/credentials-cli.ts.
  */
+import './quiet-sdk-warning';
 import { promises as fs } from 'fs';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

@@ -3,6 +3,7 @@
  * Only wiring: the logic is in `lib/cost/workers-cli.ts`. The SDK reads region, profile and
  * `AWS_ENDPOINT_URL(_EC2)` from the standard environment and config files; nothing is overridden.
  */
+import './quiet-sdk-warning';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { createInterface } from 'node:readline/promises';

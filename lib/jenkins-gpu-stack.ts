@@ -170,6 +170,8 @@ export class JenkinsGpuStack extends Stack {
     new CfnOutput(this, 'FleetTagValue', { value: o.fleetTagValue });
     new CfnOutput(this, 'WorkerAmiIds', { value: o.workerAmiId });
     new CfnOutput(this, 'ReaperMaxRunningHours', { value: String(o.costGuard.maxRunningHours) });
+    new CfnOutput(this, 'ReaperBusyGraceMinutes', { value: String(o.costGuard.busyGraceMinutes) });
+    new CfnOutput(this, 'ReaperMaxBusyHours', { value: String(o.costGuard.maxBusyHours) });
     new CfnOutput(this, 'ReaperMaxStoppedDays', { value: String(o.costGuard.maxStoppedDays) });
     new CfnOutput(this, 'JenkinsHomeVolume', {
       description: 'Retained on cdk destroy, with its daily snapshots',

@@ -1,8 +1,9 @@
 #!/bin/bash
 # jenkins-gpu-idle-watchdog: cost guard layer 2, run every minute by a systemd timer on a GPU worker.
-# Powers the worker off (instance-initiated shutdown = stop, set by the EC2 plugin) when
+# Powers the worker off (instance-initiated shutdown: stop for on-demand workers, terminate for spot
+# workers, as the EC2 plugin sets it) when
 #   - no Jenkins agent has been connected for more than NO_AGENT_MINUTES, or
-#   - an agent is connected but nothing has run on it (no build process, no GPU use) for more than
+#   - an agent is connected but nothing has run on it (no build, no GPU use) for more than
 #     IDLE_AGENT_MINUTES.
 # It needs nothing from the controller, so it works when Jenkins is down. Limits are strict: exactly at the
 # limit the worker is kept, one second later it is powered off.
@@ -13,12 +14,23 @@
 #                    A java agent without any SSH connection is an orphan left by a dead controller (the
 #                    plugin's zombie agents); SSH without the agent is a launch in progress or a person.
 #                    Neither counts. If `ss` is missing or fails, the process alone decides.
-#   build running    any process descending from the agent java (the remoting JVM forks every `sh` step;
-#                    its own threads are not processes), at any depth, so wrappers like `nohup sh -c` count.
+#   build running    either signal is enough:
+#                    1. a durable-task heartbeat: a file `<workspace>@tmp/durable-<id>/jenkins-log.txt`
+#                       under REMOTE_FS modified at most BUILD_HEARTBEAT_SECONDS ago. The durable-task
+#                       plugin starts every `sh` step as `nohup sh -c "(…) >&- 2>&- &"`, so the step's
+#                       processes are re-parented to PID 1 (not descendants of the agent java); while
+#                       the step runs, its wrapper touches that log file every 3 s.
+#                    2. any process descending from the agent java, at any depth (steps that do not go
+#                       through durable-task).
 #   GPU busy         `nvidia-smi` reports utilization > 0 on any GPU. If nvidia-smi is missing or fails
 #                    there is no GPU information and the GPU counts as idle: a broken driver must not keep
-#                    an idle machine running; a real build is still seen by the process check.
-# State: two timestamp files in STATE_DIR (default under /run, a tmpfs, so a stop/start begins afresh and
+#                    an idle machine running; a real build is still seen by the heartbeat.
+# Busy tag: while an agent is connected and a build is running, the instance tags itself
+# `jenkins-gpu:busy-at=<UTC ISO-8601, e.g. 2026-11-29T19:20:00Z>` (aws ec2 create-tags; instance id and
+# region from IMDSv2 at IMDS_URL) at most every BUSY_TAG_INTERVAL_MINUTES. The reaper Lambda keeps a
+# running worker past its hard lifetime only while that tag is recent. A failure to tag is logged in one
+# line and never changes the decision; it is retried on the next run.
+# State: timestamp files in STATE_DIR (default under /run, a tmpfs, so a stop/start begins afresh and
 # a restarted worker gets its full grace period).
 # Config: /etc/jenkins-gpu/watchdog.env (path: WATCHDOG_ENV_FILE); WATCHDOG_NOW (epoch seconds) for tests.
 set -euo pipefail
@@ -47,6 +59,11 @@ positive_int() {
 
 NO_AGENT_MINUTES="$(positive_int NO_AGENT_MINUTES "${NO_AGENT_MINUTES:-20}" 20)"
 IDLE_AGENT_MINUTES="$(positive_int IDLE_AGENT_MINUTES "${IDLE_AGENT_MINUTES:-30}" 30)"
+BUILD_HEARTBEAT_SECONDS="$(positive_int BUILD_HEARTBEAT_SECONDS "${BUILD_HEARTBEAT_SECONDS:-120}" 120)"
+BUSY_TAG_INTERVAL_MINUTES="$(positive_int BUSY_TAG_INTERVAL_MINUTES "${BUSY_TAG_INTERVAL_MINUTES:-5}" 5)"
+REMOTE_FS="${REMOTE_FS:-/home/ubuntu/jenkins}"
+IMDS_URL="${IMDS_URL:-http://169.254.169.254}"
+IMDS_URL="${IMDS_URL%/}"
 STATE_DIR="${STATE_DIR:-/run/jenkins-gpu-watchdog}"
 DRY_RUN="${DRY_RUN:-false}"
 NOW="${WATCHDOG_NOW:-$(date +%s)}"
@@ -54,6 +71,8 @@ NOW="${WATCHDOG_NOW:-$(date +%s)}"
 mkdir -p "$STATE_DIR"
 readonly NO_AGENT_SINCE_FILE="$STATE_DIR/no-agent-since"
 readonly IDLE_SINCE_FILE="$STATE_DIR/idle-since"
+readonly BUSY_TAG_FILE="$STATE_DIR/busy-tag-at"
+readonly BUSY_TAG_KEY='jenkins-gpu:busy-at'
 
 # Prints "<agent java processes> <their descendant processes>".
 agent_processes() {
@@ -90,6 +109,29 @@ ssh_connection_state() {
   [ -n "$(printf '%s' "$connections" | tr -d '[:space:]')" ]
 }
 
+# Prints "<fresh heartbeats> <age in seconds of the newest heartbeat, or none>": the durable-task log files
+# (<workspace>@tmp/durable-<id>/jenkins-log.txt) under REMOTE_FS. Fresh: modified at most
+# BUILD_HEARTBEAT_SECONDS before NOW (a clock step that puts one in the future counts as fresh). The depth
+# limit keeps the walk cheap on workspaces full of checkpoints and virtualenvs; it covers
+# REMOTE_FS/workspace/<job>@tmp/durable-<id>/ and one level of folders.
+heartbeats() {
+  if [ ! -d "$REMOTE_FS" ]; then
+    echo 0 none
+    return
+  fi
+  { find "$REMOTE_FS" -maxdepth 6 -type f -name jenkins-log.txt \
+      -regextype posix-extended -regex '.*@tmp/durable-[^/]+/jenkins-log\.txt' -printf '%T@\n' 2>/dev/null || true; } |
+    awk -v now="$NOW" -v limit="$BUILD_HEARTBEAT_SECONDS" '
+      {
+        age = now - $1
+        if (age < 0) age = 0
+        age = int(age)
+        if (age <= limit) fresh++
+        if (newest == "" || age < newest) newest = age
+      }
+      END { print fresh + 0, (newest == "" ? "none" : newest) }'
+}
+
 # Prints busy | idle | unknown.
 gpu_state() {
   local utilization
@@ -117,6 +159,55 @@ since_file() {
     echo "$value" >"$1"
   fi
   echo "$value"
+}
+
+# imds PATH TOKEN: one IMDSv2 metadata value.
+imds() {
+  curl -fsS --max-time 2 -H "X-aws-ec2-metadata-token: $2" "$IMDS_URL/latest/meta-data/$1"
+}
+
+# Writes the busy-at tag on this instance unless it was written less than BUSY_TAG_INTERVAL_MINUTES ago.
+# Never fails: any error is one log line, and the next run tries again.
+tag_busy() {
+  local last='' token instance_id region iso error
+  if [ -r "$BUSY_TAG_FILE" ]; then
+    last="$(cat "$BUSY_TAG_FILE" 2>/dev/null || true)"
+  fi
+  if [[ "$last" =~ ^[0-9]+$ ]] && [ $((NOW - last)) -lt $((BUSY_TAG_INTERVAL_MINUTES * 60)) ]; then
+    return 0
+  fi
+  if ! token="$(curl -fsS --max-time 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+    "$IMDS_URL/latest/api/token" 2>&1)" || [ -z "$token" ]; then
+    log "busy tag not written: no IMDSv2 token from $IMDS_URL ($(one_line "$token"))"
+    return 0
+  fi
+  if ! instance_id="$(imds instance-id "$token" 2>&1)" || ! [[ "$instance_id" =~ ^i-[0-9a-f]+$ ]]; then
+    log "busy tag not written: no instance id from IMDS ($(one_line "$instance_id"))"
+    return 0
+  fi
+  if ! region="$(imds placement/region "$token" 2>&1)" || ! [[ "$region" =~ ^[a-z0-9-]+$ ]]; then
+    log "busy tag not written: no region from IMDS ($(one_line "$region"))"
+    return 0
+  fi
+  if ! iso="$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%SZ)"; then
+    log 'busy tag not written: date failed'
+    return 0
+  fi
+  if ! error="$(aws ec2 create-tags --region "$region" --cli-connect-timeout 5 --cli-read-timeout 20 \
+    --resources "$instance_id" --tags "Key=$BUSY_TAG_KEY,Value=$iso" 2>&1 >/dev/null)"; then
+    log "busy tag not written: aws ec2 create-tags failed ($(one_line "$error"))"
+    return 0
+  fi
+  if ! echo "$NOW" >"$BUSY_TAG_FILE"; then
+    log "busy tag written but $BUSY_TAG_FILE not updated"
+    return 0
+  fi
+  log "busy tag $BUSY_TAG_KEY=$iso written on $instance_id"
+}
+
+# one_line TEXT: TEXT on one line, at most 300 characters (for log lines).
+one_line() {
+  printf '%s' "$1" | tr '\n\t' '  ' | awk '{ print substr($0, 1, 300) }'
 }
 
 power_off() {
@@ -153,16 +244,31 @@ if [ "$connected" != true ]; then
 fi
 
 rm -f "$NO_AGENT_SINCE_FILE"
+read -r fresh_heartbeats newest_heartbeat <<<"$(heartbeats)"
+fresh_heartbeats="${fresh_heartbeats:-0}"
+if [ "${newest_heartbeat:-none}" = none ]; then
+  heartbeat=none
+else
+  heartbeat="${newest_heartbeat}s/${BUILD_HEARTBEAT_SECONDS}s"
+fi
 gpu="$(gpu_state)"
-if [ "$descendants" -gt 0 ] || [ "$gpu" = busy ]; then
+signals="heartbeat=$heartbeat build_processes=$descendants gpu=$gpu"
+build_running=false
+if [ "$fresh_heartbeats" -gt 0 ] || [ "$descendants" -gt 0 ]; then
+  build_running=true
+fi
+if [ "$build_running" = true ] || [ "$gpu" = busy ]; then
   rm -f "$IDLE_SINCE_FILE"
-  log "decision=keep agent connected and busy (build_processes=$descendants gpu=$gpu)"
+  log "decision=keep agent connected and busy ($signals)"
+  if [ "$build_running" = true ]; then
+    tag_busy || true
+  fi
   exit 0
 fi
 
 since="$(since_file "$IDLE_SINCE_FILE")"
 elapsed=$((NOW - since))
-detail="agent connected, idle for ${elapsed}s (build_processes=0 gpu=$gpu) limit=${IDLE_AGENT_MINUTES}m"
+detail="agent connected, idle for ${elapsed}s ($signals) limit=${IDLE_AGENT_MINUTES}m"
 if [ "$elapsed" -gt $((IDLE_AGENT_MINUTES * 60)) ]; then
   power_off "$detail"
 else

@@ -1,13 +1,14 @@
 /**
- * Scheduled reaper (cost guard layer 3): stops GPU workers running past their hard lifetime and terminates
- * workers stopped for too long or built from an AMI no template uses, even when Jenkins is down.
+ * Scheduled reaper (cost guard layer 3): stops GPU workers running past their hard lifetime unless their
+ * watchdog reports a running build (spot workers are terminated instead: EC2 cannot stop them), and
+ * terminates workers stopped for too long or built from an AMI no template uses, even when Jenkins is down.
  * Decisions come from `lib/cost/decide.ts` (shared with `npm run workers -- reap --dry-run`).
  *
  * Logs are one JSON object per line; the summary line is CloudWatch Embedded Metric Format, so the
  * metrics need no cloudwatch:PutMetricData permission. Must not import aws-cdk-lib.
  */
 import { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { decide, ReaperPolicy } from '../../lib/cost/decide';
+import { BUSY_AT_TAG_KEY, decide, DEFAULT_MAX_BUSY_HOURS, ReaperPolicy } from '../../lib/cost/decide';
 import {
   ActionOutcome,
   applyDecisions,
@@ -36,6 +37,10 @@ export function readReaperConfig(env: NodeJS.ProcessEnv): ReaperConfig {
   const config: ReaperConfig = {
     fleetTagValue,
     maxRunningHours: positiveNumber('MAX_RUNNING_HOURS'),
+    busyGraceMinutes: positiveNumber('BUSY_GRACE_MINUTES'),
+    // Optional: functions deployed before this limit existed have no such variable.
+    maxBusyHours:
+      env.MAX_BUSY_HOURS === undefined ? DEFAULT_MAX_BUSY_HOURS : positiveNumber('MAX_BUSY_HOURS'),
     maxStoppedDays: positiveNumber('MAX_STOPPED_DAYS'),
     currentAmiIds: (env.CURRENT_AMI_IDS ?? '')
       .split(',')
@@ -90,6 +95,8 @@ export async function runReaper({ ec2, config, now, log }: ReaperDeps): Promise<
         ...decision,
         state: instance?.state,
         instanceType: instance?.instanceType,
+        lifecycle: instance?.instanceLifecycle ?? 'on-demand',
+        busyAt: instance?.tags[BUSY_AT_TAG_KEY],
         template: instance?.tags['jenkins-gpu:template'],
       }),
     );

@@ -52,6 +52,10 @@ function checkCap(node: CascNode | undefined, parentLoc: Loc, path: string, leve
   }
 }
 
+/** Tag key and value every worker must carry (IAM conditions and the reaper select on it). */
+const FLEET_TAG = 'jenkins-gpu:fleet';
+const FLEET_TAG_VALUE = '${FLEET_TAG_VALUE}';
+
 function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, problems: Problem[]): void {
   const at = (key: string): { loc: Loc; path: string } => ({
     loc: template.get(key)?.loc ?? template.node.loc,
@@ -95,6 +99,28 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
   if (!hasNameTag) report('tags', "tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one");
 
   checkDeviceMapping(template, report);
+
+  const fleetTag = items(template.get('tags')).find((tag) => scalarText(child(tag, 'name')) === FLEET_TAG);
+  if (!fleetTag || (scalarText(child(fleetTag, 'value')) ?? '').trim() !== FLEET_TAG_VALUE) {
+    report(
+      'tags',
+      `tags must include '${FLEET_TAG}' with value "${FLEET_TAG_VALUE}": the controller may only launch, and the reaper only watches, instances with this stack's fleet tag`,
+    );
+  }
+
+  if (scalarText(child(template.get('spotConfig'), 'useBidPrice'))?.trim() === 'true') {
+    report(
+      'spotConfig',
+      'spotConfig.useBidPrice must be false: bid-price spot requests are tagged only after fulfilment, so the fleet tag the controller and the reaper rely on would be missing (got true)',
+    );
+  }
+
+  if (template.get('spotConfig') && template.text('stopOnTerminate')?.trim() === 'true') {
+    report(
+      'stopOnTerminate',
+      'stopOnTerminate: spot workers cannot be stopped (AWS rejects StopInstances on one-time spot instances); set false so idle spot workers are terminated (got true)',
+    );
+  }
 }
 
 function checkPositiveNumber(

@@ -14,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { LAMBDA_RUNTIME } from './lambda-defaults';
+import { DEFAULT_BUSY_GRACE_MINUTES, DEFAULT_MAX_BUSY_HOURS } from '../cost/decide';
 
 /** Namespace of the reaper's Embedded Metric Format metrics (see lambda/reaper). */
 export const COST_METRIC_NAMESPACE = 'JenkinsGpu';
@@ -25,6 +26,19 @@ export interface CostGuardProps {
   readonly cloudInstanceCap: number;
   /** Hard lifetime in hours of a running worker since its last start (job timeout + idle + margin). */
   readonly maxRunningHours: number;
+  /**
+   * A worker past `maxRunningHours` is kept while its watchdog's `jenkins-gpu:busy-at` tag (refreshed at
+   * most every 5 minutes while a build runs) is at most this many minutes old: the pipeline timeout bounds
+   * it. At least 10, twice the tag interval, so one missed refresh does not stop a training run.
+   * @default 20
+   */
+  readonly busyGraceMinutes?: number;
+  /**
+   * Absolute limit in hours since the last start: a worker past it is stopped even while its busy tag is
+   * fresh (a hung build on a controller that is alive but hung). At least `maxRunningHours`.
+   * @default 96 (the pipeline's longest timeout, 72 h, plus a day)
+   */
+  readonly maxBusyHours?: number;
   /**
    * Days a worker may stay stopped before it is terminated (its EBS volume keeps billing).
    * @default 7
@@ -68,9 +82,10 @@ export interface CostGuardProps {
 }
 
 /**
- * Cost guard layers 3 and 4: a scheduled reaper Lambda that stops workers past their hard lifetime and
- * terminates long-stopped or outdated ones (it works while Jenkins is down), alarms on worker count,
- * burn rate and reaper failures, and an optional monthly budget.
+ * Cost guard layers 3 and 4: a scheduled reaper Lambda that stops workers past their hard lifetime unless
+ * their watchdog reports a running build (terminates them if spot), and terminates long-stopped or outdated
+ * ones (it works while Jenkins is down); alarms on worker count, burn rate and reaper failures; an optional
+ * monthly budget.
  */
 export class CostGuard extends Construct {
   readonly reaper: nodejs.NodejsFunction;
@@ -81,12 +96,16 @@ export class CostGuard extends Construct {
   readonly budget?: budgets.CfnBudget;
   /** The effective policy values, for stack outputs read by `npm run workers`. */
   readonly maxRunningHours: number;
+  readonly busyGraceMinutes: number;
+  readonly maxBusyHours: number;
   readonly maxStoppedDays: number;
 
   constructor(scope: Construct, id: string, props: CostGuardProps) {
     super(scope, id);
     validateCostGuardProps(props);
     this.maxRunningHours = props.maxRunningHours;
+    this.busyGraceMinutes = props.busyGraceMinutes ?? DEFAULT_BUSY_GRACE_MINUTES;
+    this.maxBusyHours = props.maxBusyHours ?? DEFAULT_MAX_BUSY_HOURS;
     this.maxStoppedDays = props.maxStoppedDays ?? 7;
     const fleetTagValue = props.fleetTagValue;
     const amiIds = props.currentAmiIds ?? [];
@@ -130,6 +149,8 @@ export class CostGuard extends Construct {
       environment: {
         FLEET_TAG_VALUE: fleetTagValue,
         MAX_RUNNING_HOURS: String(props.maxRunningHours),
+        BUSY_GRACE_MINUTES: String(this.busyGraceMinutes),
+        MAX_BUSY_HOURS: String(this.maxBusyHours),
         MAX_STOPPED_DAYS: String(this.maxStoppedDays),
         // Fn.join keeps deploy-time AMI ids (tokens) intact; it refuses an empty list.
         CURRENT_AMI_IDS: amiIds.length > 0 ? Fn.join(',', amiIds) : '',
@@ -286,6 +307,18 @@ export function validateCostGuardProps(props: CostGuardProps): void {
   }
   if (!Number.isFinite(props.maxRunningHours) || props.maxRunningHours <= 0) {
     fail(`maxRunningHours must be a positive number (got ${props.maxRunningHours})`);
+  }
+  const busyGraceMinutes = props.busyGraceMinutes ?? DEFAULT_BUSY_GRACE_MINUTES;
+  if (!Number.isFinite(busyGraceMinutes) || busyGraceMinutes < 10) {
+    fail(
+      `busyGraceMinutes must be a number of at least 10, twice the watchdog's 5-minute tag interval (got ${busyGraceMinutes})`,
+    );
+  }
+  const maxBusyHours = props.maxBusyHours ?? DEFAULT_MAX_BUSY_HOURS;
+  if (!Number.isFinite(maxBusyHours) || maxBusyHours < props.maxRunningHours) {
+    fail(
+      `maxBusyHours must be a number of at least maxRunningHours (${props.maxRunningHours}) (got ${maxBusyHours})`,
+    );
   }
   const maxStoppedDays = props.maxStoppedDays ?? 7;
   if (!Number.isInteger(maxStoppedDays) || maxStoppedDays < 1) {

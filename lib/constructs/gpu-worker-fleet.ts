@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { BUSY_AT_TAG_KEY } from '../cost/decide';
 
 /** Tag key every worker of this stack carries (value: `fleetTagValue`); IAM and the reaper key on it. */
 export const FLEET_TAG_KEY = 'jenkins-gpu:fleet';
@@ -38,10 +39,11 @@ export interface GpuWorkerFleetProps {
 }
 
 /**
- * The AWS side of the GPU worker cloud: the workers' role, instance profile and security group (SSH only
- * from the controller), and the controller's EC2-plugin permissions scoped to this fleet: PassRole only for
- * the worker role, start/stop/terminate only on instances with this fleet's tag, RunInstances only for the
- * instance types, AMI source and subnets the YAML uses.
+ * The AWS side of the GPU worker cloud: the workers' role (it may only tag its own instance with
+ * `jenkins-gpu:busy-at`), instance profile and security group (SSH only from the controller), and the
+ * controller's EC2-plugin permissions scoped to this fleet: PassRole only for the worker role,
+ * start/stop/terminate/tag only on instances with this fleet's tag, RunInstances only for the instance
+ * types, AMI source and subnets the YAML uses and only with this fleet's tag in the request.
  */
 export class GpuWorkerFleet extends Construct {
   public readonly role: iam.Role;
@@ -69,9 +71,22 @@ export class GpuWorkerFleet extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      description:
-        'GPU training workers (EC2 plugin agents): no permissions unless a results bucket is configured',
+      description: `GPU training workers (EC2 plugin agents): may only tag themselves with ${BUSY_AT_TAG_KEY} (and use the results bucket if configured)`,
     });
+    // The watchdog marks its own instance busy while a build runs, so the reaper lets long runs finish.
+    // aws:ARN = ec2:SourceInstanceARN: only the instance whose role credentials sign the call; TagKeys: only
+    // the busy-at key (not the fleet tag, which would put another instance in the controller's reach).
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TagSelfBusy',
+        actions: ['ec2:CreateTags'],
+        resources: [Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+        conditions: {
+          StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [BUSY_AT_TAG_KEY] },
+        },
+      }),
+    );
     if (props.resultsBucketName) {
       const bucketArn = `arn:${Stack.of(this).partition}:s3:::${props.resultsBucketName}`;
       this.role.addToPrincipalPolicy(
@@ -115,7 +130,7 @@ export class GpuWorkerFleet extends Construct {
       {
         id: ec2Arn('instance'),
         reason:
-          'RunInstances creates instances unknown in advance (conditioned on ec2:InstanceType from the casc YAML); start/stop/terminate/tag need the aws:ResourceTag fleet condition on instance/*',
+          'RunInstances creates instances unknown in advance (conditioned on ec2:InstanceType from the casc YAML and on the fleet tag in the request); start/stop/terminate/tag need the aws:ResourceTag fleet condition on instance/*',
       },
       {
         id: ec2Arn('volume'),
@@ -137,6 +152,10 @@ export class GpuWorkerFleet extends Construct {
       reason: 'Spot requests are created at launch; tagging limited to launch time',
     });
     Validations.of(props.controllerRole).acknowledge(...findings);
+    Validations.of(this.role).acknowledge({
+      id: ec2Arn('instance'),
+      reason: `A worker's instance id is unknown at deploy time; CreateTags is limited to the calling instance (aws:ARN = ec2:SourceInstanceARN) and to the ${BUSY_AT_TAG_KEY} key`,
+    });
   }
 
   private grantPluginPermissions(props: GpuWorkerFleetProps): void {
@@ -177,7 +196,14 @@ export class GpuWorkerFleet extends Construct {
           ? ['ec2:RunInstances', 'ec2:RequestSpotInstances']
           : ['ec2:RunInstances'],
         resources: [arn('instance', '*')],
-        conditions: { StringEquals: { 'ec2:InstanceType': [...props.launchScope.instanceTypes].sort() } },
+        // The plugin tags at launch (TagSpecifications): an instance without this fleet's tag cannot start,
+        // so every GPU instance the controller launches is one the reaper and the fleet IAM can see.
+        conditions: {
+          StringEquals: {
+            'ec2:InstanceType': [...props.launchScope.instanceTypes].sort(),
+            [`aws:RequestTag/${FLEET_TAG_KEY}`]: props.fleetTagValue,
+          },
+        },
       }),
     );
     add(
@@ -216,14 +242,8 @@ export class GpuWorkerFleet extends Construct {
         conditions: { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'RequestSpotInstances'] } },
       }),
     );
-    add(
-      new iam.PolicyStatement({
-        sid: 'Ec2PluginTagFleet',
-        actions: ['ec2:CreateTags'],
-        resources: [arn('instance', '*'), arn('volume', '*'), arn('spot-instances-request', '*')],
-        conditions: { StringEquals: { [`aws:RequestTag/${FLEET_TAG_KEY}`]: props.fleetTagValue } },
-      }),
-    );
+    // No CreateTags with only an aws:RequestTag condition: it would let the controller put the fleet tag on
+    // any instance and so bring it under ManageFleet. Tags at launch: TagOnLaunch; later: ManageFleet.
     add(
       new iam.PolicyStatement({
         sid: 'Ec2PluginManageFleet',

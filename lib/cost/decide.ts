@@ -4,13 +4,30 @@
  * Pure: no AWS SDK, no aws-cdk-lib, no clock (the caller passes `now`).
  *
  * Boundaries: a limit is a maximum that is still allowed, so an instance exactly at a limit is kept and
- * only one strictly past it (by 1 ms) is acted on.
+ * only one strictly past it (by 1 ms) is acted on. The same holds for the busy grace: a `busy-at` tag
+ * exactly `busyGraceMinutes` old still keeps a worker, 1 ms older does not.
+ *
+ * Running workers past the hard lifetime: kept while busy (see `BUSY_AT_TAG_KEY`), otherwise stopped, or
+ * terminated when they are spot instances (EC2 refuses to stop one-time spot instances).
  */
 import { hourlyPrice, PriceTable, PRICE_TABLE } from './prices';
 
 export const FLEET_TAG_KEY = 'jenkins-gpu:fleet';
 export const ROLE_TAG_KEY = 'jenkins-gpu:role';
 export const TEMPLATE_TAG_KEY = 'jenkins-gpu:template';
+/**
+ * Set by the on-instance watchdog on its own instance, at most every 5 minutes, while an agent is connected
+ * and a build runs: a UTC ISO-8601 time such as `2026-11-29T19:20:00Z`.
+ */
+export const BUSY_AT_TAG_KEY = 'jenkins-gpu:busy-at';
+/** Default of `ReaperPolicy.busyGraceMinutes` (and of the CostGuard prop). */
+export const DEFAULT_BUSY_GRACE_MINUTES = 20;
+/**
+ * Default of `ReaperPolicy.maxBusyHours`: the pipeline's longest TIMEOUT_HOURS (72) plus a day of margin
+ * for setup and back-to-back builds. A hung build on a live-but-hung controller keeps the busy tag fresh;
+ * this bounds it.
+ */
+export const DEFAULT_MAX_BUSY_HOURS = 96;
 
 /** What the reaper knows about one EC2 instance (mapped from DescribeInstances). */
 export interface InstanceFacts {
@@ -24,6 +41,8 @@ export interface InstanceFacts {
   readonly stateTransitionReason?: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly imageId?: string;
+  /** EC2 `InstanceLifecycle`: `spot` for spot instances, absent for on-demand ones. */
+  readonly instanceLifecycle?: string;
 }
 
 export interface ReaperPolicy {
@@ -31,6 +50,14 @@ export interface ReaperPolicy {
   readonly fleetTagValue: string;
   /** Hard lifetime of a running worker since its last start: job timeout + idle minutes + margin. */
   readonly maxRunningHours: number;
+  /**
+   * A running worker past its hard lifetime is kept while its `jenkins-gpu:busy-at` tag is at most this many
+   * minutes old (a build is running; the pipeline timeout bounds it). Must exceed the watchdog's 5-minute
+   * tag interval, with room for a missed tag.
+   */
+  readonly busyGraceMinutes: number;
+  /** Absolute limit: past this many hours since the last start a worker is stopped even when busy. */
+  readonly maxBusyHours: number;
   /** A worker stopped for longer than this is terminated (its EBS volume keeps billing). */
   readonly maxStoppedDays: number;
   /** AMI ids the templates launch now; a stopped worker from another AMI is never reused. Empty: rule off. */
@@ -59,7 +86,8 @@ export interface ReaperResult {
   readonly summary: FleetSummary;
 }
 
-const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
 export function decide(
@@ -101,6 +129,12 @@ export function policyProblems(policy: ReaperPolicy): string[] {
   if (policy.fleetTagValue.trim() === '') problems.push('fleetTagValue must not be empty');
   if (!(Number.isFinite(policy.maxRunningHours) && policy.maxRunningHours > 0)) {
     problems.push(`maxRunningHours must be a positive number (got ${policy.maxRunningHours})`);
+  }
+  if (!(Number.isFinite(policy.busyGraceMinutes) && policy.busyGraceMinutes > 0)) {
+    problems.push(`busyGraceMinutes must be a positive number (got ${policy.busyGraceMinutes})`);
+  }
+  if (!(Number.isFinite(policy.maxBusyHours) && policy.maxBusyHours >= policy.maxRunningHours)) {
+    problems.push(`maxBusyHours must be a number of at least maxRunningHours (got ${policy.maxBusyHours})`);
   }
   if (!(Number.isFinite(policy.maxStoppedDays) && policy.maxStoppedDays > 0)) {
     problems.push(`maxStoppedDays must be a positive number (got ${policy.maxStoppedDays})`);
@@ -146,8 +180,55 @@ function decideRunning(instance: InstanceFacts, policy: ReaperPolicy, now: Date,
   const upMs = now.getTime() - startedMs;
   const limitMs = policy.maxRunningHours * HOUR_MS;
   const upText = `${instance.state} for ${formatHours(upMs)}`;
-  if (upMs > limitMs) return act('stop', `${upText}, past the hard lifetime of ${policy.maxRunningHours} h`);
-  return keep(`${upText}, within ${policy.maxRunningHours} h`);
+  if (upMs <= limitMs) return keep(`${upText}, within ${policy.maxRunningHours} h`);
+  const pastText = `${upText}, past the hard lifetime of ${policy.maxRunningHours} h`;
+
+  // The watchdog tags its instance while a build runs: the pipeline timeout bounds such a worker, and the
+  // tag ages past the grace once the agent or the build is gone. A time further ahead than the grace is
+  // not trusted (a wrong clock must not keep a worker forever).
+  const raw = instance.tags[BUSY_AT_TAG_KEY];
+  const busyAt = parseBusyAt(raw);
+  const graceMs = policy.busyGraceMinutes * MINUTE_MS;
+  const grace = `${policy.busyGraceMinutes} min`;
+  let busyText: string;
+  if (raw === undefined) busyText = `no ${BUSY_AT_TAG_KEY} tag`;
+  else if (busyAt === undefined) busyText = `${BUSY_AT_TAG_KEY}=${JSON.stringify(raw)} is not a UTC time`;
+  else {
+    const ageMs = now.getTime() - busyAt.getTime();
+    const tagText = `${BUSY_AT_TAG_KEY}=${raw}`;
+    const busyLimitMs = policy.maxBusyHours * HOUR_MS;
+    if (Math.abs(ageMs) <= graceMs && upMs > busyLimitMs) {
+      busyText = `${tagText} is recent, but the busy limit of ${policy.maxBusyHours} h is exceeded`;
+    } else if (Math.abs(ageMs) <= graceMs) {
+      const when = ageMs >= 0 ? `${formatMinutes(ageMs)} ago` : `${formatMinutes(-ageMs)} ahead`;
+      return keep(
+        `${pastText}, but busy: build running, the pipeline timeout bounds it (${tagText}, ${when}, within ${grace})`,
+      );
+    } else
+      busyText =
+        ageMs > 0
+          ? `${tagText} is ${formatMinutes(ageMs)} old, more than ${grace}`
+          : `${tagText} is ${formatMinutes(-ageMs)} ahead, more than ${grace}: not trusted`;
+  }
+  // AWS rejects StopInstances for spot instances (the plugin's spot workers are one-time requests).
+  if (instance.instanceLifecycle === 'spot') {
+    return act('terminate', `${pastText} (${busyText}); spot instance: cannot be stopped, terminating`);
+  }
+  return act('stop', `${pastText} (${busyText})`);
+}
+
+const BUSY_AT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z$/;
+
+/**
+ * The time in a `jenkins-gpu:busy-at` tag: UTC ISO-8601 with a `Z`, whole seconds or milliseconds
+ * (`2026-11-29T19:20:00Z`). Anything else, impossible dates included, is `undefined`: counts as no tag.
+ */
+export function parseBusyAt(value: string | undefined): Date | undefined {
+  const match = value ? BUSY_AT.exec(value.trim()) : null;
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  const millis = match[7] ? Number(match[7].padEnd(3, '0')) : 0;
+  return utcDate(year, month, day, hour, minute, second, millis);
 }
 
 function decideStopped(instance: InstanceFacts, policy: ReaperPolicy, now: Date, keep: Keep, act: Act) {
@@ -184,7 +265,20 @@ export function parseStopTime(reason: string | undefined): Date | undefined {
   const match = reason ? STOP_TIME.exec(reason) : null;
   if (!match) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return utcDate(year, month, day, hour, minute, second, 0);
+}
+
+/** The UTC date of these fields, or `undefined` when they do not name a real time (month 13, 30 February). */
+function utcDate(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millis: number,
+): Date | undefined {
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
   const roundTrips =
     date.getUTCFullYear() === year &&
     date.getUTCMonth() === month - 1 &&
@@ -207,6 +301,10 @@ export function isBillingCompute(state: string): boolean {
 
 function formatHours(ms: number): string {
   return `${(ms / HOUR_MS).toFixed(2)} h`;
+}
+
+function formatMinutes(ms: number): string {
+  return `${(ms / MINUTE_MS).toFixed(2)} min`;
 }
 
 function formatDays(ms: number): string {

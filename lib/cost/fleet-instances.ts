@@ -60,6 +60,7 @@ export function toInstanceFacts(instance: Instance): InstanceFacts {
     stateTransitionReason: instance.StateTransitionReason,
     tags,
     imageId: instance.ImageId,
+    instanceLifecycle: instance.InstanceLifecycle,
   };
 }
 

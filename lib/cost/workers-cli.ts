@@ -2,9 +2,12 @@
  * `npm run workers -- <command>`: see and stop this stack's GPU workers. All logic is here, with the AWS
  * clients, output and confirmation injected; `bin/workers.ts` only wires real ones.
  */
+import { describeSetupError } from '../aws/describe-setup-error';
 import { CloudFormationClient, DescribeStacksCommand, Output } from '@aws-sdk/client-cloudformation';
 import {
   decide,
+  DEFAULT_BUSY_GRACE_MINUTES,
+  DEFAULT_MAX_BUSY_HOURS,
   InstanceFacts,
   isBillingCompute,
   isFleetWorker,
@@ -22,10 +25,12 @@ export const USAGE = `Usage: npm run workers -- <command> [options]
   list                         GPU workers: id, template, type, state, uptime and $ since the last start
   reap --dry-run               what the scheduled reaper would do, one line per worker
   reap [--yes]                 do it now (asks first)
-  stop --all [--yes]           stop every running worker (asks first)
-  stop <instance-id>… [--yes]  stop these workers (asks first)
+  stop --all [--yes]           stop every running worker (asks first; spot workers are terminated)
+  stop <instance-id>… [--yes]  stop these workers (asks first; spot workers are terminated)
 Options: --stack <name> (default ${DEFAULT_STACK_NAME}) | --fleet <tag value>
-         --max-running-hours <h> --max-stopped-days <d> --ami-ids <id,id> (override the stack's outputs)`;
+         --max-running-hours <h> --max-stopped-days <d> --ami-ids <id,id> (override the stack's outputs)
+         --busy-grace-minutes <min> (overrides the stack's output; default ${DEFAULT_BUSY_GRACE_MINUTES})
+         --max-busy-hours <h> (overrides the stack's output; default ${DEFAULT_MAX_BUSY_HOURS})`;
 
 export interface WorkersCliDeps {
   readonly ec2: Ec2Sender;
@@ -54,6 +59,8 @@ const FLAGS: Record<string, FlagKind> = {
   '--fleet': 'string',
   '--max-running-hours': 'string',
   '--max-stopped-days': 'string',
+  '--busy-grace-minutes': 'string',
+  '--max-busy-hours': 'string',
   '--ami-ids': 'string',
   '--dry-run': 'boolean',
   '--all': 'boolean',
@@ -66,6 +73,8 @@ const COMMAND_FLAGS: Record<string, string[]> = {
     '--fleet',
     '--max-running-hours',
     '--max-stopped-days',
+    '--busy-grace-minutes',
+    '--max-busy-hours',
     '--ami-ids',
     '--dry-run',
     '--yes',
@@ -138,9 +147,8 @@ export function describeError(error: unknown): string {
   if (error instanceof UserError) return error.message;
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
-  if (name === 'CredentialsProviderError') {
-    return 'No AWS credentials found: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and try again.';
-  }
+  const setup = describeSetupError(error);
+  if (setup) return setup;
   if (name === 'ValidationError' && /does not exist/.test(message)) {
     return `${message}: check --stack, AWS_REGION and AWS_PROFILE, or pass --fleet <tag value>.`;
   }
@@ -248,9 +256,14 @@ async function resolvePolicy(args: ParsedArgs, deps: WorkersCliDeps): Promise<Re
     if (v === undefined) throw new UserError(`No ${outputKey} stack output: pass ${flagName}.`, 2);
     return v;
   };
+  // Optional: stacks deployed before the busy rule have no such output; the CostGuard default applies.
+  const busyGrace = flag('--busy-grace-minutes') ?? stack.outputs.get('ReaperBusyGraceMinutes');
+  const maxBusy = flag('--max-busy-hours') ?? stack.outputs.get('ReaperMaxBusyHours');
   const policy: ReaperPolicy = {
     fleetTagValue: stack.fleetTagValue,
     maxRunningHours: Number(value('--max-running-hours', 'ReaperMaxRunningHours')),
+    busyGraceMinutes: busyGrace === undefined ? DEFAULT_BUSY_GRACE_MINUTES : Number(busyGrace),
+    maxBusyHours: maxBusy === undefined ? DEFAULT_MAX_BUSY_HOURS : Number(maxBusy),
     maxStoppedDays: Number(value('--max-stopped-days', 'ReaperMaxStoppedDays')),
     currentAmiIds: value('--ami-ids', 'WorkerAmiIds')
       .split(',')
@@ -295,14 +308,24 @@ async function stop(args: ParsedArgs, deps: WorkersCliDeps): Promise<void> {
     deps.out('No running workers to stop.\n');
     return;
   }
-  for (const t of targets)
-    deps.out(`${t.instanceId} ${t.tags[TEMPLATE_TAG_KEY] ?? '-'} ${t.instanceType ?? '-'} ${t.state}\n`);
-  await confirmOrRefuse(args, deps, `Stop ${targets.length} worker(s) of fleet ${fleetTagValue}?`);
-  const decisions = targets.map((t) => ({
-    instanceId: t.instanceId,
-    action: 'stop' as const,
-    reason: 'requested',
-  }));
+  // EC2 refuses StopInstances on spot instances: those are terminated, and the listing says so.
+  const decisions = targets.map((t) =>
+    t.instanceLifecycle === 'spot'
+      ? { instanceId: t.instanceId, action: 'terminate' as const, reason: 'spot: cannot be stopped' }
+      : { instanceId: t.instanceId, action: 'stop' as const, reason: 'requested' },
+  );
+  targets.forEach((t, i) => {
+    const spot = decisions[i].action === 'terminate' ? ' spot: will be terminated (cannot be stopped)' : '';
+    deps.out(
+      `${t.instanceId} ${t.tags[TEMPLATE_TAG_KEY] ?? '-'} ${t.instanceType ?? '-'} ${t.state}${spot}\n`,
+    );
+  });
+  const spotCount = decisions.filter((d) => d.action === 'terminate').length;
+  const question =
+    spotCount === 0
+      ? `Stop ${targets.length} worker(s) of fleet ${fleetTagValue}?`
+      : `Stop ${targets.length - spotCount} and terminate ${spotCount} spot worker(s) of fleet ${fleetTagValue}?`;
+  await confirmOrRefuse(args, deps, question);
   await reportOutcomes(await applyDecisions(deps.ec2, decisions), deps);
 }
 

@@ -5,6 +5,7 @@
  * prompt without echo. No command ever prints a value. Every failure is one line on stderr and exit 1.
  * Clients and I/O are injected so the whole CLI is unit-tested; `bin/credentials.ts` only wires.
  */
+import { describeSetupError } from '../aws/describe-setup-error';
 import { parseArgs } from 'util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
@@ -302,15 +303,8 @@ export function describeError(error: unknown): string {
   }
   const name = errorName(error);
   const message = errorMessage(error);
-  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
-    return 'no AWS credentials found: configure a profile (AWS_PROFILE, aws sso login) or environment credentials';
-  }
-  if (/region is missing/i.test(message)) {
-    return 'no AWS region configured: set AWS_REGION or a region in your AWS profile';
-  }
-  if (name === 'ExpiredTokenException' || name === 'ExpiredToken') {
-    return 'your AWS session has expired: log in again (e.g. aws sso login)';
-  }
+  const setup = describeSetupError(error);
+  if (setup) return setup;
   if (name === 'AccessDeniedException' || name === 'AccessDenied') {
     return `access denied by AWS: ${firstLine(message)}`;
   }

@@ -45,10 +45,10 @@ describe('policy', () => {
   });
 
   it('requires launchTimeoutStr, a positive integer', () => {
-    expect(problemsAfter('            launchTimeoutStr: "600"\n', '').lines).toEqual([
+    expect(problemsAfter('            launchTimeoutStr: "1200"\n', '').lines).toEqual([
       expect.stringContaining(`${T0}.launchTimeoutStr: launchTimeoutStr must be set: omitted means a hung launch is never cleaned up`),
     ]);
-    expect(problemsAfter('launchTimeoutStr: "600"', 'launchTimeoutStr: "-1"').lines).toEqual([
+    expect(problemsAfter('launchTimeoutStr: "1200"', 'launchTimeoutStr: "-1"').lines).toEqual([
       expect.stringContaining(`${T0}.launchTimeoutStr: launchTimeoutStr must be a positive integer (expected a positive integer, got "-1")`),
     ]);
   });
@@ -113,9 +113,38 @@ describe('policy', () => {
     ]);
   });
 
+  it('accepts the shipped spot template, which terminates idle workers', () => {
+    expect(validateEc2(withSpotTemplate()).lines).toEqual([]);
+  });
+
+  it('rejects stopOnTerminate: true on a spot template (AWS cannot stop one-time spot instances)', () => {
+    const shipped = withSpotTemplate();
+    const yaml = edit(shipped, 'stopOnTerminate: false', 'stopOnTerminate: true');
+    expect(validateEc2(yaml).lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(shipped, 'stopOnTerminate: false')}: ${CLOUD}.templates[1].stopOnTerminate: stopOnTerminate: spot workers cannot be stopped (AWS rejects StopInstances on one-time spot instances); set false so idle spot workers are terminated (got true)`,
+    ]);
+    // Omitted means false (terminate): allowed.
+    expect(validateEc2(edit(shipped, '            stopOnTerminate: false\n', '')).lines).toEqual([]);
+  });
+
   it("checks the customDeviceMapping encrypted field (the plugin reads only the word 'encrypted')", () => {
     expect(problemsAfter('gp3::encrypted', 'gp3::true').lines).toEqual([
       expect.stringContaining(`${T0}.customDeviceMapping: /dev/sda1: the encrypted field must be the word 'encrypted'`),
+    ]);
+  });
+
+  it('requires the fleet tag on every template (IAM only lets the controller launch tagged workers)', () => {
+    const { lines, yaml } = problemsAfter('value: "${FLEET_TAG_VALUE}"', 'value: "my-fleet"');
+    expect(lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(yaml, '- name: Name')}: ${T0}.tags: tags must include 'jenkins-gpu:fleet' with value "\${FLEET_TAG_VALUE}": the controller may only launch, and the reaper only watches, instances with this stack's fleet tag`,
+    ]);
+  });
+
+  it('rejects bid-price spot requests (tagged only after fulfilment)', () => {
+    const shipped = withSpotTemplate();
+    const yaml = edit(shipped, 'useBidPrice: false', 'useBidPrice: true');
+    expect(validateEc2(yaml).lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(shipped, 'useBidPrice: false')}: ${CLOUD}.templates[1].spotConfig: spotConfig.useBidPrice must be false: bid-price spot requests are tagged only after fulfilment, so the fleet tag the controller and the reaper rely on would be missing (got true)`,
     ]);
   });
 });

@@ -44,25 +44,73 @@ describe('GpuWorkerFleet', () => {
     t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
   });
 
-  it('gives the worker role no permissions unless a results bucket is configured', () => {
-    const { statements } = fleet();
+  it('lets a worker only tag itself with busy-at, plus the results bucket when one is configured', () => {
+    const { t, statements } = fleet();
+    const workerPolicies = Object.values(
+      t.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^WorkersRole') }] },
+      }),
+    ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
+    expect(workerPolicies).toHaveLength(1);
+    expect(workerPolicies[0].Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'TagSelfBusy',
+        Effect: 'Allow',
+        Action: 'ec2:CreateTags',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ec2:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':instance/*',
+            ],
+          ],
+        },
+        Condition: {
+          StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['jenkins-gpu:busy-at'] },
+        },
+      },
+    ]);
+    // The policy variable survives synthesis literally (no Fn::Sub, no token).
+    expect(JSON.stringify(t.toJSON())).toContain('"aws:ARN":"${ec2:SourceInstanceARN}"');
     expect(statements.some((s) => String(s.Sid).includes('Results'))).toBe(false);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      Description: Match.stringLikeRegexp('may only tag themselves with jenkins-gpu:busy-at'),
+    });
+
     const withBucket = fleet({ resultsBucketName: 'ml-results' });
     expect(withBucket.sid('ReadWriteResults')).toMatchObject({
       Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
     });
+    expect(withBucket.sid('TagSelfBusy')).toBeDefined();
     withBucket.t.resourceCountIs('AWS::IAM::InstanceProfile', 1);
   });
 
   it('limits RunInstances to the instance types the YAML uses, and follows a change', () => {
     expect(fleet().sid('Ec2PluginLaunchInstanceTypes')).toMatchObject({
       Action: 'ec2:RunInstances',
-      Condition: { StringEquals: { 'ec2:InstanceType': ['g4dn.xlarge'] } },
+      Condition: {
+        StringEquals: {
+          'ec2:InstanceType': ['g4dn.xlarge'],
+          'aws:RequestTag/jenkins-gpu:fleet': 'TestStack',
+        },
+      },
     });
     const bigger = fleet({ launchScope: { instanceTypes: ['g6e.xlarge', 'g5.2xlarge'], usesSpot: true } });
     expect(bigger.sid('Ec2PluginLaunchInstanceTypes')).toMatchObject({
       Action: ['ec2:RunInstances', 'ec2:RequestSpotInstances'],
-      Condition: { StringEquals: { 'ec2:InstanceType': ['g5.2xlarge', 'g6e.xlarge'] } },
+      Condition: {
+        StringEquals: {
+          'ec2:InstanceType': ['g5.2xlarge', 'g6e.xlarge'],
+          'aws:RequestTag/jenkins-gpu:fleet': 'TestStack',
+        },
+      },
     });
     expect(bigger.sid('Ec2PluginCancelSpot')).toBeDefined();
     expect(fleet().sid('Ec2PluginCancelSpot')).toBeUndefined();
@@ -92,6 +140,34 @@ describe('GpuWorkerFleet', () => {
     );
     expect(manage.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': 'TestStack' } });
     expect(JSON.stringify(manage.Resource)).toContain(':instance/*');
+  });
+
+  it('launches GPU instances only with the fleet tag in the request (the plugin tags at launch)', () => {
+    const { statements } = fleet({ launchScope: { instanceTypes: ['g4dn.xlarge'], usesSpot: true } });
+    const launchesInstances = statements.filter(
+      (s) =>
+        [s.Action].flat().some((a) => a === 'ec2:RunInstances' || a === 'ec2:RequestSpotInstances') &&
+        JSON.stringify(s.Resource).includes(':instance/'),
+    );
+    expect(launchesInstances.map((s) => s.Sid)).toEqual(['Ec2PluginLaunchInstanceTypes']);
+    expect(launchesInstances[0].Condition).toMatchObject({
+      StringEquals: { 'aws:RequestTag/jenkins-gpu:fleet': 'TestStack' },
+    });
+  });
+
+  it('tags instances only at launch or when they already carry the fleet tag', () => {
+    const { sid, statements } = fleet({ launchScope: { instanceTypes: ['g4dn.xlarge'], usesSpot: true } });
+    expect(sid('Ec2PluginTagFleet')).toBeUndefined();
+    const controllerTagging = statements.filter(
+      (s) => [s.Action].flat().includes('ec2:CreateTags') && s.Sid !== 'TagSelfBusy',
+    );
+    expect(controllerTagging.map((s) => [s.Sid, s.Condition])).toEqual([
+      [
+        'Ec2PluginTagOnLaunch',
+        { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'RequestSpotInstances'] } },
+      ],
+      ['Ec2PluginManageFleet', { StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': 'TestStack' } }],
+    ]);
   });
 
   it('passes only the worker role, only to EC2', () => {

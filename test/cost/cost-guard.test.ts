@@ -38,6 +38,8 @@ describe('reaper function', () => {
         Variables: {
           FLEET_TAG_VALUE: 'JenkinsGpuTraining',
           MAX_RUNNING_HOURS: '7',
+          BUSY_GRACE_MINUTES: '20',
+          MAX_BUSY_HOURS: '96',
           MAX_STOPPED_DAYS: '7',
           CURRENT_AMI_IDS: 'ami-0123456789abcdef0,ami-0fedcba9876543210',
           DRY_RUN: 'false',
@@ -85,11 +87,21 @@ describe('reaper function', () => {
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
 
-  it('passes dry run, stopped days, an empty AMI list and a custom schedule through', () => {
-    const t = synth({ dryRun: true, maxStoppedDays: 3, schedule: events.Schedule.rate(Duration.hours(1)) });
+  it('passes dry run, stopped days, busy grace, an empty AMI list and a custom schedule through', () => {
+    const t = synth({
+      dryRun: true,
+      maxStoppedDays: 3,
+      busyGraceMinutes: 45,
+      schedule: events.Schedule.rate(Duration.hours(1)),
+    });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ DRY_RUN: 'true', MAX_STOPPED_DAYS: '3', CURRENT_AMI_IDS: '' }),
+        Variables: Match.objectLike({
+          DRY_RUN: 'true',
+          MAX_STOPPED_DAYS: '3',
+          BUSY_GRACE_MINUTES: '45',
+          CURRENT_AMI_IDS: '',
+        }),
       },
     });
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
@@ -190,6 +202,15 @@ describe('props validation', () => {
     [{ cloudInstanceCap: 0 }, 'CostGuard: cloudInstanceCap must be a positive integer (got 0)'],
     [{ cloudInstanceCap: 1.5 }, 'CostGuard: cloudInstanceCap must be a positive integer (got 1.5)'],
     [{ maxRunningHours: -2 }, 'CostGuard: maxRunningHours must be a positive number (got -2)'],
+    [
+      { busyGraceMinutes: 9.999 },
+      "CostGuard: busyGraceMinutes must be a number of at least 10, twice the watchdog's 5-minute tag interval (got 9.999)",
+    ],
+    [
+      { busyGraceMinutes: NaN },
+      "CostGuard: busyGraceMinutes must be a number of at least 10, twice the watchdog's 5-minute tag interval (got NaN)",
+    ],
+    [{ maxBusyHours: 3 }, 'CostGuard: maxBusyHours must be a number of at least maxRunningHours (7) (got 3)'],
     [{ maxStoppedDays: -1 }, 'CostGuard: maxStoppedDays must be a positive integer (got -1)'],
     [{ maxStoppedDays: 0.5 }, 'CostGuard: maxStoppedDays must be a positive integer (got 0.5)'],
     [
@@ -201,5 +222,12 @@ describe('props validation', () => {
     [{ monthlyBudgetUsd: -5 }, 'CostGuard: monthlyBudgetUsd must be a positive number (got -5)'],
   ])('rejects %p', (props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+
+  it('accepts a busy grace of exactly 10 minutes and exposes the effective value', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Test');
+    expect(new CostGuard(stack, 'Ten', { ...baseProps, busyGraceMinutes: 10 }).busyGraceMinutes).toBe(10);
+    expect(new CostGuard(stack, 'Default', baseProps).busyGraceMinutes).toBe(20);
   });
 });

@@ -15,6 +15,8 @@ const HOUR = 3_600_000;
 const config: ReaperConfig = {
   fleetTagValue: 'fleet-a',
   maxRunningHours: 5.5,
+  busyGraceMinutes: 20,
+  maxBusyHours: 96,
   maxStoppedDays: 7,
   currentAmiIds: ['ami-current'],
   dryRun: false,
@@ -154,6 +156,48 @@ describe('runReaper with a mocked EC2 client', () => {
     expect(lines.map((l) => JSON.parse(l)).find((p) => p._aws).ReaperActionFailures).toBe(1);
   });
 
+  it('terminates an overdue spot worker instead of stopping it, and keeps an overdue busy one', async () => {
+    const tags = instance('x').Tags!;
+    ec2Mock.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            instance('i-spot', { InstanceLifecycle: 'spot', LaunchTime: new Date(NOW.getTime() - 6 * HOUR) }),
+            instance('i-busy', {
+              LaunchTime: new Date(NOW.getTime() - 30 * HOUR),
+              Tags: [...tags, { Key: 'jenkins-gpu:busy-at', Value: '2026-07-20T11:50:00Z' }],
+            }),
+            instance('i-stale', {
+              LaunchTime: new Date(NOW.getTime() - 30 * HOUR),
+              Tags: [...tags, { Key: 'jenkins-gpu:busy-at', Value: '2026-07-20T11:39:59Z' }],
+            }),
+          ],
+        },
+      ],
+    });
+    ec2Mock.on(StopInstancesCommand).resolves({});
+    ec2Mock.on(TerminateInstancesCommand).resolves({});
+
+    const { report, lines } = run(new EC2Client({}));
+    const result = await report;
+
+    expect(ec2Mock.commandCalls(StopInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([
+      ['i-stale'],
+    ]);
+    expect(ec2Mock.commandCalls(TerminateInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([
+      ['i-spot'],
+    ]);
+    expect(result.failures).toBe(0);
+    const decisions = lines.map((l) => JSON.parse(l)).filter((p) => p.msg === 'decision');
+    expect(decisions.map((p) => [p.instanceId, p.action, p.lifecycle, p.busyAt])).toEqual([
+      ['i-spot', 'terminate', 'spot', undefined],
+      ['i-busy', 'keep', 'on-demand', '2026-07-20T11:50:00Z'],
+      ['i-stale', 'stop', 'on-demand', '2026-07-20T11:39:59Z'],
+    ]);
+    expect(decisions[0].reason).toContain('spot instance: cannot be stopped');
+    expect(decisions[1].reason).toContain('busy: build running, the pipeline timeout bounds it');
+  });
+
   it('in dry run decides and logs but calls neither stop nor terminate', async () => {
     ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [overdue('i-over')] }] });
     const { report, lines } = run(new EC2Client({}), { dryRun: true });
@@ -216,6 +260,29 @@ describe('throttling', () => {
     expect(result.runningWorkers).toBe(1);
   });
 
+  it('reads instanceLifecycle and the busy-at tag from the real EC2 XML', async () => {
+    const spotPage = page
+      .replace('<instanceId>i-after-throttle</instanceId>', '<instanceId>i-spot-xml</instanceId>')
+      .replace('2026-07-20T11:00:00.000Z', '2026-07-20T04:00:00.000Z')
+      .replace('</instanceType>', '</instanceType><instanceLifecycle>spot</instanceLifecycle>');
+    const busyPage = page
+      .replace('<instanceId>i-after-throttle</instanceId>', '<instanceId>i-busy-xml</instanceId>')
+      .replace('2026-07-20T11:00:00.000Z', '2026-07-20T04:00:00.000Z')
+      .replace(
+        '</tagSet>',
+        '<item><key>jenkins-gpu:busy-at</key><value>2026-07-20T11:45:00Z</value></item></tagSet>',
+      );
+    for (const [body, expected] of [
+      [spotPage, ['i-spot-xml', 'terminate', 'spot']],
+      [busyPage, ['i-busy-xml', 'keep', 'on-demand']],
+    ] as const) {
+      const { report, lines } = run(client(fakeHandler([[200, body]]), 1), { dryRun: true });
+      await report;
+      const decision = lines.map((l) => JSON.parse(l)).find((p) => p.msg === 'decision');
+      expect([decision.instanceId, decision.action, decision.lifecycle]).toEqual(expected);
+    }
+  });
+
   it('gives up after the configured attempts with the throttling error', async () => {
     const handler = fakeHandler([]);
     await expect(run(client(handler, 2)).report).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
@@ -233,6 +300,7 @@ describe('readReaperConfig', () => {
       readReaperConfig({
         FLEET_TAG_VALUE: 'fleet-a',
         MAX_RUNNING_HOURS: '5.5',
+        BUSY_GRACE_MINUTES: '20',
         MAX_STOPPED_DAYS: '7',
         CURRENT_AMI_IDS: 'ami-1, ami-2,',
         DRY_RUN: 'true',
@@ -240,16 +308,32 @@ describe('readReaperConfig', () => {
     ).toEqual({
       fleetTagValue: 'fleet-a',
       maxRunningHours: 5.5,
+      busyGraceMinutes: 20,
+      maxBusyHours: 96,
       maxStoppedDays: 7,
       currentAmiIds: ['ami-1', 'ami-2'],
       dryRun: true,
     });
   });
 
+  it('reads MAX_BUSY_HOURS when set (defaults to 96 for functions deployed before it existed)', () => {
+    const base = {
+      FLEET_TAG_VALUE: 'f',
+      MAX_RUNNING_HOURS: '7',
+      BUSY_GRACE_MINUTES: '20',
+      MAX_STOPPED_DAYS: '7',
+    };
+    expect(readReaperConfig({ ...base, MAX_BUSY_HOURS: '48' }).maxBusyHours).toBe(48);
+    expect(() => readReaperConfig({ ...base, MAX_BUSY_HOURS: 'many' })).toThrow(
+      "MAX_BUSY_HOURS must be a positive number (got 'many')",
+    );
+  });
+
   it('treats an empty AMI list as "rule off" and anything but true as no dry run', () => {
     const c = readReaperConfig({
       FLEET_TAG_VALUE: 'f',
       MAX_RUNNING_HOURS: '1',
+      BUSY_GRACE_MINUTES: '1',
       MAX_STOPPED_DAYS: '1',
       CURRENT_AMI_IDS: '',
       DRY_RUN: 'yes',
@@ -260,7 +344,7 @@ describe('readReaperConfig', () => {
 
   it('names every problem', () => {
     expect(() => readReaperConfig({ MAX_RUNNING_HOURS: 'abc', MAX_STOPPED_DAYS: '0' })).toThrow(
-      "Reaper configuration: FLEET_TAG_VALUE is not set; MAX_RUNNING_HOURS must be a positive number (got 'abc'); MAX_STOPPED_DAYS must be a positive number (got '0')",
+      "Reaper configuration: FLEET_TAG_VALUE is not set; MAX_RUNNING_HOURS must be a positive number (got 'abc'); BUSY_GRACE_MINUTES must be a positive number (got ''); MAX_STOPPED_DAYS must be a positive number (got '0')",
     );
   });
 });

@@ -137,7 +137,9 @@ describe('reap --dry-run', () => {
     const lines = out.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^i-running keep running for 2\.50 h, within 5\.5 h$/);
-    expect(lines[1]).toMatch(/^i-overdue stop running for 6\.00 h, past the hard lifetime of 5\.5 h$/);
+    expect(lines[1]).toMatch(
+      /^i-overdue stop running for 6\.00 h, past the hard lifetime of 5\.5 h \(no jenkins-gpu:busy-at tag\)$/,
+    );
     expect(lines[2]).toMatch(/^i-stopped terminate stopped for 19\.50 d .*longer than 7 d$/);
     expect(ec2Mock.commandCalls(StopInstancesCommand)).toHaveLength(0);
     expect(ec2Mock.commandCalls(TerminateInstancesCommand)).toHaveLength(0);
@@ -165,6 +167,94 @@ describe('reap --dry-run', () => {
     const { code } = await cli(args);
     expect(code).toBe(0);
     expect(cfnMock.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+
+  describe('busy workers and spot workers', () => {
+    const tags = instance('x').Tags!;
+    const busy = (id: string, busyAt: string, overrides: Partial<Instance> = {}) =>
+      instance(id, {
+        LaunchTime: new Date(NOW.getTime() - 30 * HOUR),
+        Tags: [...tags, { Key: 'jenkins-gpu:busy-at', Value: busyAt }],
+        ...overrides,
+      });
+    beforeEach(() => {
+      ec2Mock.on(DescribeInstancesCommand).resolves({
+        Reservations: [
+          {
+            Instances: [
+              busy('i-busy', '2026-07-20T11:45:00Z'),
+              busy('i-stale', '2026-07-20T11:15:00Z'),
+              instance('i-spot', {
+                InstanceLifecycle: 'spot',
+                LaunchTime: new Date(NOW.getTime() - 6 * HOUR),
+              }),
+            ],
+          },
+        ],
+      });
+    });
+    const actions = (out: string) =>
+      out
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(' ').slice(0, 2).join(' '));
+
+    it('keeps a busy worker past the lifetime (default grace 20 min: no output on this stack)', async () => {
+      const { code, out } = await cli(['reap', '--dry-run']);
+      expect(code).toBe(0);
+      expect(actions(out)).toEqual(['i-busy keep', 'i-stale stop', 'i-spot terminate']);
+      expect(out).toContain('busy: build running, the pipeline timeout bounds it');
+      expect(out).toContain('spot instance: cannot be stopped, terminating');
+    });
+
+    it('reads the grace from the stack output, and the flag overrides it', async () => {
+      stackOutputs({
+        FleetTagValue: 'fleet-a',
+        ReaperMaxRunningHours: '5.5',
+        ReaperMaxStoppedDays: '7',
+        ReaperBusyGraceMinutes: '10',
+        WorkerAmiIds: 'ami-current',
+      });
+      expect(actions((await cli(['reap', '--dry-run'])).out)).toEqual([
+        'i-busy stop',
+        'i-stale stop',
+        'i-spot terminate',
+      ]);
+      expect(actions((await cli(['reap', '--dry-run', '--busy-grace-minutes', '45'])).out)).toEqual([
+        'i-busy keep',
+        'i-stale keep',
+        'i-spot terminate',
+      ]);
+    });
+
+    it('terminates the overdue spot worker for real, and stops the stale one', async () => {
+      const { code } = await cli(['reap', '--yes']);
+      expect(code).toBe(0);
+      expect(ec2Mock.commandCalls(StopInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([
+        ['i-stale'],
+      ]);
+      expect(ec2Mock.commandCalls(TerminateInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual(
+        [['i-spot']],
+      );
+    });
+
+    it('stop --all terminates spot workers (EC2 cannot stop them) and says so before asking', async () => {
+      const confirm = jest.fn(async () => true);
+      const { code, out } = await cli(['stop', '--all'], confirm);
+      expect(code).toBe(0);
+      expect(out).toContain(
+        'i-spot gpu-small g4dn.xlarge running spot: will be terminated (cannot be stopped)\n',
+      );
+      expect(confirm).toHaveBeenCalledWith('Stop 2 and terminate 1 spot worker(s) of fleet fleet-a? [y/N] ');
+      expect(ec2Mock.commandCalls(StopInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([
+        ['i-busy'],
+        ['i-stale'],
+      ]);
+      expect(ec2Mock.commandCalls(TerminateInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual(
+        [['i-spot']],
+      );
+      expect(out).toContain('i-spot: terminate requested\n');
+    });
   });
 
   it('names the missing output', async () => {
@@ -255,6 +345,12 @@ describe('errors are one line', () => {
       2,
       /^Invalid reaper policy: maxStoppedDays must be a positive number \(got -3\)\n$/,
     ],
+    [
+      ['reap', '--dry-run', '--busy-grace-minutes', 'abc'],
+      2,
+      /^Invalid reaper policy: busyGraceMinutes must be a positive number \(got NaN\)\n$/,
+    ],
+    [['list', '--busy-grace-minutes', '5'], 2, /^Unknown option '--busy-grace-minutes' for 'list'\. Usage:/],
   ])('%p → exit %d', async (argv, exitCode, message) => {
     const { code, err } = await cli(argv);
     expect(code).toBe(exitCode);
@@ -270,7 +366,7 @@ describe('errors are one line', () => {
     const { code, err } = await cli(['list']);
     expect(code).toBe(1);
     expect(err).toBe(
-      'No AWS credentials found: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and try again.\n',
+      'no AWS credentials found: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and try again\n',
     );
   });
 

@@ -1,9 +1,10 @@
 /**
- * Runs the real `assets/worker/idle-watchdog.sh` with fake `ss`, `ps`, `nvidia-smi` and `systemctl`
- * (test/fakes/worker) on a PATH that holds nothing else but the few real tools the script needs, and a fixed
- * clock (WATCHDOG_NOW), so no test sleeps.
+ * Runs the real `assets/worker/idle-watchdog.sh` with fake `ss`, `ps`, `nvidia-smi`, `systemctl`, `curl`
+ * (IMDSv2) and `aws` (test/fakes/worker) on a PATH that holds nothing else but the few real tools the script
+ * needs, a fixed clock (WATCHDOG_NOW), so no test sleeps, and a remote FS in a temp dir whose durable-task
+ * heartbeat files get their mtimes from `touch -d`.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,8 +12,10 @@ import * as path from 'node:path';
 const REPO = path.resolve(__dirname, '../..');
 const SCRIPT = path.join(REPO, 'assets/worker/idle-watchdog.sh');
 const FAKES = path.join(REPO, 'test/fakes/worker');
-const REAL_TOOLS = ['awk', 'cat', 'date', 'mkdir', 'rm', 'tr'];
+const REAL_TOOLS = ['awk', 'cat', 'date', 'find', 'mkdir', 'rm', 'tr'];
 const NOW = 1_800_000_000;
+const NOW_ISO = '2027-01-15T08:00:00Z';
+const INSTANCE_ID = 'i-0123456789abcdef0';
 
 const PS_HEADER_LESS = [
   '    1     0 /sbin/init',
@@ -21,7 +24,19 @@ const PS_HEADER_LESS = [
   '  990     1 /usr/bin/python3 /usr/bin/unattended-upgrade-shutdown --wait-for-signal',
 ].join('\n');
 const AGENT = '  1000   950 java -jar /tmp/remoting.jar -workDir /home/ubuntu/jenkins';
-const BUILD = ['  1100  1000 nohup sh -c echo build', '  1101  1100 python3 train.py'].join('\n');
+/** A step that did not go through durable-task: a child of the agent java. */
+const CHILD_BUILD = ['  1100  1000 /bin/sh -c echo build', '  1101  1100 python3 train.py'].join('\n');
+/**
+ * A `sh` step as durable-task really runs it: `nohup sh -c "(…) >&- 2>&- &"` exits at once, so the step's
+ * wrapper, shell and the training process hang off PID 1, not off the agent java.
+ */
+const DURABLE = '/home/ubuntu/jenkins/workspace/train@tmp/durable-5c1f9a2e';
+const DURABLE_BUILD = [
+  `  1200     1 sh -c ({ while [ -d '${DURABLE}' -a \\! -f '${DURABLE}/jenkins-result.txt' ]; do touch '${DURABLE}/jenkins-log.txt'; sleep 3; done } & jsc=durable-0123; JENKINS_SERVER_COOKIE=$jsc 'sh' -xe '${DURABLE}/script.sh' > '${DURABLE}/jenkins-log.txt' 2>&1; echo $? > '${DURABLE}/jenkins-result.txt.tmp'; mv '${DURABLE}/jenkins-result.txt.tmp' '${DURABLE}/jenkins-result.txt'; wait) >&- 2>&- &`,
+  `  1201  1200 sh -xe ${DURABLE}/script.sh`,
+  '  1202  1201 python3 train.py --output_dir=/tmp/out',
+  '  1203  1200 sleep 3',
+].join('\n');
 const SSH_ESTABLISHED = '0      0      10.0.1.5:22      10.0.0.7:53422';
 
 interface Scenario {
@@ -34,8 +49,19 @@ interface Scenario {
   /** Seconds ago that each state file was written (absent: no file). */
   noAgentSince?: number;
   idleSince?: number;
-  /** Extra lines of watchdog.env (after STATE_DIR); the default sets 20 and 30 minutes. */
+  /** Extra lines of watchdog.env (after STATE_DIR and REMOTE_FS); the default sets 20 and 30 minutes. */
   envFile?: string;
+  /** Files under the remote FS (relative path → seconds since last modified, set with `touch -d`). */
+  files?: Record<string, number>;
+  /** Seconds ago that the busy tag was last written (absent: never). */
+  busyTagAt?: number;
+  /** IMDS answers (meta-data path → value); default: an instance id and us-east-1. */
+  imds?: Record<string, string>;
+  awsRc?: number;
+  awsOut?: string;
+  curlRc?: number;
+  /** No `aws` on PATH. */
+  noAws?: boolean;
 }
 
 let tmp: string;
@@ -53,14 +79,23 @@ function which(tool: string): string {
 }
 
 function runWatchdog(s: Scenario) {
-  const bin = path.join(tmp, 'bin');
-  const fake = path.join(tmp, 'fake');
-  const state = path.join(tmp, 'state');
+  const run = fs.mkdtempSync(path.join(tmp, 'run-')); // several runs per test start from nothing each
+  const bin = path.join(run, 'bin');
+  const fake = path.join(run, 'fake');
+  const state = path.join(run, 'state');
   fs.mkdirSync(bin);
   fs.mkdirSync(fake);
   fs.mkdirSync(state);
   for (const tool of REAL_TOOLS) fs.symlinkSync(which(tool), path.join(bin, tool));
-  const fakes = ['ss', 'ps', 'systemctl', ...(s.nvidia === null ? [] : ['nvidia-smi'])];
+  const remoteFs = path.join(run, 'remote-fs');
+  const fakes = [
+    'ss',
+    'ps',
+    'systemctl',
+    'curl',
+    ...(s.noAws ? [] : ['aws']),
+    ...(s.nvidia === null ? [] : ['nvidia-smi']),
+  ];
   for (const tool of fakes) fs.symlinkSync(path.join(FAKES, tool), path.join(bin, tool));
 
   fs.writeFileSync(path.join(fake, 'ps.out'), `${s.ps ?? PS_HEADER_LESS}\n`);
@@ -71,14 +106,36 @@ function runWatchdog(s: Scenario) {
   if (s.noAgentSince !== undefined)
     fs.writeFileSync(path.join(state, 'no-agent-since'), `${NOW - s.noAgentSince}\n`);
   if (s.idleSince !== undefined) fs.writeFileSync(path.join(state, 'idle-since'), `${NOW - s.idleSince}\n`);
+  if (s.busyTagAt !== undefined) fs.writeFileSync(path.join(state, 'busy-tag-at'), `${NOW - s.busyTagAt}\n`);
+  const imds = s.imds ?? { 'instance-id': INSTANCE_ID, 'placement/region': 'eu-west-1' };
+  for (const [item, value] of Object.entries(imds)) {
+    fs.mkdirSync(path.dirname(path.join(fake, 'imds', item)), { recursive: true });
+    fs.writeFileSync(path.join(fake, 'imds', item), value);
+  }
+  if (s.awsRc !== undefined) fs.writeFileSync(path.join(fake, 'aws.rc'), String(s.awsRc));
+  if (s.awsOut !== undefined) fs.writeFileSync(path.join(fake, 'aws.out'), s.awsOut);
+  if (s.curlRc !== undefined) fs.writeFileSync(path.join(fake, 'curl.rc'), String(s.curlRc));
+  for (const [file, age] of Object.entries(s.files ?? {})) {
+    const full = path.join(remoteFs, file);
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+    fs.writeFileSync(full, '+ python3 train.py\n');
+    execFileSync(which('touch'), ['-d', `@${NOW - age}`, full]);
+  }
 
-  const envFile = path.join(tmp, 'watchdog.env');
+  const envFile = path.join(run, 'watchdog.env');
   fs.writeFileSync(
     envFile,
-    `STATE_DIR=${state}\n${s.envFile ?? 'NO_AGENT_MINUTES=20\nIDLE_AGENT_MINUTES=30\n'}`,
+    `STATE_DIR=${state}\nREMOTE_FS=${remoteFs}\n${s.envFile ?? 'NO_AGENT_MINUTES=20\nIDLE_AGENT_MINUTES=30\n'}`,
   );
   const result = spawnSync('/bin/bash', [SCRIPT], {
-    env: { PATH: bin, FAKE_DIR: fake, WATCHDOG_ENV_FILE: envFile, WATCHDOG_NOW: String(NOW), ...s.env },
+    env: {
+      PATH: bin,
+      FAKE_DIR: fake,
+      WATCHDOG_ENV_FILE: envFile,
+      WATCHDOG_NOW: String(NOW),
+      IMDS_URL: 'http://imds.test',
+      ...s.env,
+    },
     encoding: 'utf8',
   });
   const calls = fs.existsSync(path.join(fake, 'calls.log'))
@@ -95,18 +152,24 @@ function runWatchdog(s: Scenario) {
     calls,
     noAgentSince: stateFile('no-agent-since'),
     idleSince: stateFile('idle-since'),
+    busyTagAt: stateFile('busy-tag-at'),
+    createTags: calls.split('\n').filter((line) => line.startsWith('aws ec2 create-tags')),
   };
 }
 
 const connectedIdle: Scenario = { ps: `${PS_HEADER_LESS}\n${AGENT}`, ss: SSH_ESTABLISHED, nvidia: '0' };
 
 describe('agent connected', () => {
-  it('keeps a worker whose agent runs a build, and clears the idle clock', () => {
-    const r = runWatchdog({ ...connectedIdle, ps: `${PS_HEADER_LESS}\n${AGENT}\n${BUILD}`, idleSince: 3600 });
+  it('keeps a worker whose agent has child processes (a step outside durable-task), and clears the idle clock', () => {
+    const r = runWatchdog({
+      ...connectedIdle,
+      ps: `${PS_HEADER_LESS}\n${AGENT}\n${CHILD_BUILD}`,
+      idleSince: 3600,
+    });
     expect(r.status).toBe(0);
     expect(r.poweredOff).toBe(false);
-    expect(r.stderr).toBe(
-      'jenkins-gpu-idle-watchdog: decision=keep agent connected and busy (build_processes=2 gpu=idle)\n',
+    expect(r.stderr.split('\n')[0]).toBe(
+      'jenkins-gpu-idle-watchdog: decision=keep agent connected and busy (heartbeat=none build_processes=2 gpu=idle)',
     );
     expect(r.idleSince).toBeUndefined();
   });
@@ -116,7 +179,7 @@ describe('agent connected', () => {
     expect(r.poweredOff).toBe(false);
     expect(r.idleSince).toBe(NOW);
     expect(r.stderr).toContain(
-      'decision=keep agent connected, idle for 0s (build_processes=0 gpu=idle) limit=30m',
+      'decision=keep agent connected, idle for 0s (heartbeat=none build_processes=0 gpu=idle) limit=30m',
     );
   });
 
@@ -130,14 +193,15 @@ describe('agent connected', () => {
     const r = runWatchdog({ ...connectedIdle, idleSince: 30 * 60 + 1 });
     expect(r.poweredOff).toBe(true);
     expect(r.stderr).toBe(
-      'jenkins-gpu-idle-watchdog: decision=poweroff agent connected, idle for 1801s (build_processes=0 gpu=idle) limit=30m\n',
+      'jenkins-gpu-idle-watchdog: decision=poweroff agent connected, idle for 1801s (heartbeat=none build_processes=0 gpu=idle) limit=30m\n',
     );
   });
 
   it('keeps the worker while any GPU is in use, even with no build process', () => {
     const r = runWatchdog({ ...connectedIdle, nvidia: '0\n87', idleSince: 3 * 3600 });
     expect(r.poweredOff).toBe(false);
-    expect(r.stderr).toContain('busy (build_processes=0 gpu=busy)');
+    expect(r.stderr).toContain('busy (heartbeat=none build_processes=0 gpu=busy)');
+    expect(r.createTags).toEqual([]); // GPU use alone is not a build: no busy tag
     expect(r.calls).toContain('nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits');
   });
 
@@ -169,6 +233,173 @@ describe('agent connected', () => {
       noAgentSince: 60,
     });
     expect(r.stderr).toContain('no agent connected for 60s (agent_java=0 ssh=yes)');
+  });
+});
+
+const LOG = 'workspace/train@tmp/durable-5c1f9a2e/jenkins-log.txt';
+/** Agent connected, a durable-task step running (processes under PID 1), GPU idle (e.g. data loading). */
+const durableStep = (heartbeatAge: number): Scenario => ({
+  ...connectedIdle,
+  ps: `${PS_HEADER_LESS}\n${AGENT}\n${DURABLE_BUILD}`,
+  files: { [LOG]: heartbeatAge, 'workspace/train@tmp/durable-5c1f9a2e/script.sh': 3600 },
+});
+
+describe('build detection (durable-task heartbeat)', () => {
+  it('does not count durable-task processes as agent descendants (they hang off PID 1)', () => {
+    const r = runWatchdog({ ...durableStep(3), files: {} });
+    expect(r.stderr).toContain('(heartbeat=none build_processes=0 gpu=idle)');
+  });
+
+  it('keeps a worker whose step heartbeat is fresh, and clears the idle clock', () => {
+    const r = runWatchdog({ ...durableStep(3), idleSince: 3600 });
+    expect(r.status).toBe(0);
+    expect(r.poweredOff).toBe(false);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'jenkins-gpu-idle-watchdog: decision=keep agent connected and busy (heartbeat=3s/120s build_processes=0 gpu=idle)',
+    );
+    expect(r.idleSince).toBeUndefined();
+  });
+
+  it('keeps the worker with a heartbeat exactly BUILD_HEARTBEAT_SECONDS old', () => {
+    const r = runWatchdog({ ...durableStep(120), idleSince: 3600 });
+    expect(r.poweredOff).toBe(false);
+    expect(r.stderr).toContain('busy (heartbeat=120s/120s');
+  });
+
+  it('counts a stale heartbeat with no GPU use as idle (a finished or killed step)', () => {
+    const first = runWatchdog(durableStep(121));
+    expect(first.stderr).toContain(
+      'agent connected, idle for 0s (heartbeat=121s/120s build_processes=0 gpu=idle)',
+    );
+    expect(first.idleSince).toBe(NOW);
+    const r = runWatchdog({ ...durableStep(121), idleSince: 30 * 60 + 1 });
+    expect(r.poweredOff).toBe(true);
+    expect(r.createTags).toEqual([]);
+  });
+
+  it('uses the newest of several heartbeats', () => {
+    const r = runWatchdog({
+      ...connectedIdle,
+      files: {
+        'workspace/old@tmp/durable-1/jenkins-log.txt': 7200,
+        'workspace/a/b@tmp/durable-2/jenkins-log.txt': 30,
+      },
+    });
+    expect(r.stderr).toContain('busy (heartbeat=30s/120s');
+  });
+
+  it('has no heartbeat when the remote FS or its @tmp/durable-* dirs do not exist', () => {
+    const none = runWatchdog({ ...connectedIdle, idleSince: 30 * 60 + 1 });
+    expect(none.status).toBe(0);
+    expect(none.stderr).toBe(
+      'jenkins-gpu-idle-watchdog: decision=poweroff agent connected, idle for 1801s (heartbeat=none build_processes=0 gpu=idle) limit=30m\n',
+    );
+    const elsewhere = runWatchdog({
+      ...connectedIdle,
+      files: {
+        'workspace/train/jenkins-log.txt': 1,
+        'workspace/train@tmp/durable-9/logs/jenkins-log.txt': 1,
+      },
+    });
+    expect(elsewhere.stderr).toContain('(heartbeat=none build_processes=0 gpu=idle)');
+  });
+
+  it('takes REMOTE_FS and BUILD_HEARTBEAT_SECONDS from the env file', () => {
+    const r = runWatchdog({ ...durableStep(200), envFile: 'BUILD_HEARTBEAT_SECONDS=300\n' });
+    expect(r.stderr).toContain('busy (heartbeat=200s/300s');
+    const elsewhere = runWatchdog({ ...durableStep(3), envFile: 'REMOTE_FS=/nonexistent/jenkins\n' });
+    expect(elsewhere.stderr).toContain('idle for 0s (heartbeat=none');
+  });
+});
+
+describe('busy tag for the reaper', () => {
+  const TAG_CALL = `aws ec2 create-tags --region eu-west-1 --cli-connect-timeout 5 --cli-read-timeout 20 --resources ${INSTANCE_ID} --tags Key=jenkins-gpu:busy-at,Value=${NOW_ISO}`;
+
+  it('tags its own instance with the UTC time while a build runs, using IMDSv2', () => {
+    const r = runWatchdog(durableStep(3));
+    expect(r.createTags).toEqual([TAG_CALL]);
+    expect(r.calls).toContain(
+      'curl -fsS --max-time 2 -X PUT -H X-aws-ec2-metadata-token-ttl-seconds: 60 http://imds.test/latest/api/token',
+    );
+    expect(r.busyTagAt).toBe(NOW);
+    expect(r.stderr).toBe(
+      'jenkins-gpu-idle-watchdog: decision=keep agent connected and busy (heartbeat=3s/120s build_processes=0 gpu=idle)\n' +
+        `jenkins-gpu-idle-watchdog: busy tag jenkins-gpu:busy-at=${NOW_ISO} written on ${INSTANCE_ID}\n`,
+    );
+  });
+
+  it('tags for a build seen only as agent child processes too', () => {
+    const r = runWatchdog({ ...connectedIdle, ps: `${PS_HEADER_LESS}\n${AGENT}\n${CHILD_BUILD}` });
+    expect(r.createTags).toEqual([TAG_CALL]);
+  });
+
+  it('does not tag an idle worker or one without an agent', () => {
+    for (const s of [connectedIdle, { ...durableStep(3), ss: '' }, { noAgentSince: 60 }]) {
+      const r = runWatchdog(s);
+      expect(r.createTags).toEqual([]);
+      expect(r.calls).not.toContain('curl');
+      expect(r.busyTagAt).toBeUndefined();
+    }
+  });
+
+  it('does not rewrite the tag within BUSY_TAG_INTERVAL_MINUTES, and does after it', () => {
+    const within = runWatchdog({ ...durableStep(3), busyTagAt: 5 * 60 - 1 });
+    expect(within.createTags).toEqual([]);
+    expect(within.calls).not.toContain('curl');
+    expect(within.busyTagAt).toBe(NOW - (5 * 60 - 1));
+    const after = runWatchdog({ ...durableStep(3), busyTagAt: 5 * 60 });
+    expect(after.createTags).toEqual([TAG_CALL]);
+    expect(after.busyTagAt).toBe(NOW);
+    const configured = runWatchdog({
+      ...durableStep(3),
+      busyTagAt: 5 * 60,
+      envFile: 'BUSY_TAG_INTERVAL_MINUTES=10\n',
+    });
+    expect(configured.createTags).toEqual([]);
+  });
+
+  it.each([
+    [
+      'create-tags is denied',
+      {
+        awsRc: 254,
+        awsOut:
+          'An error occurred (UnauthorizedOperation) when calling the CreateTags operation: You are not authorized\nline two',
+      },
+      'busy tag not written: aws ec2 create-tags failed (An error occurred (UnauthorizedOperation) when calling the CreateTags operation: You are not authorized line two)',
+    ],
+    [
+      'IMDS is unreachable',
+      { curlRc: 7 },
+      'busy tag not written: no IMDSv2 token from http://imds.test (curl: (7) Failed to connect to IMDS: Connection refused)',
+    ],
+    [
+      'IMDS has no instance id',
+      { imds: { 'placement/region': 'eu-west-1' } },
+      'busy tag not written: no instance id from IMDS (curl: (22) The requested URL returned error: 401)',
+    ],
+  ])(
+    'tolerates a failure to tag (%s): one log line, same decision, retried next run',
+    (_label, failure, line) => {
+      const r = runWatchdog({ ...durableStep(3), idleSince: 3600, ...failure });
+      expect(r.status).toBe(0);
+      expect(r.poweredOff).toBe(false);
+      expect(r.idleSince).toBeUndefined();
+      expect(r.busyTagAt).toBeUndefined();
+      expect(r.stderr).toBe(
+        'jenkins-gpu-idle-watchdog: decision=keep agent connected and busy (heartbeat=3s/120s build_processes=0 gpu=idle)\n' +
+          `jenkins-gpu-idle-watchdog: ${line}\n`,
+      );
+    },
+  );
+
+  it('tolerates a missing aws CLI', () => {
+    const r = runWatchdog({ ...durableStep(3), noAws: true });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('decision=keep agent connected and busy');
+    expect(r.stderr).toMatch(
+      /busy tag not written: aws ec2 create-tags failed \(.*aws: command not found\)\n$/,
+    );
   });
 });
 

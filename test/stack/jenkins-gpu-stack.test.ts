@@ -56,12 +56,15 @@ describe('JenkinsGpuStack', () => {
         'CredentialsSecretPrefix',
         'FleetTagValue',
         'ReaperMaxRunningHours',
+        'ReaperBusyGraceMinutes',
         'ReaperMaxStoppedDays',
         'JenkinsHomeVolume',
       ]),
     );
     expect(JSON.stringify(outputs.OpenUiCommand.Value)).toContain('AWS-StartPortForwardingSession');
     expect(outputs.JenkinsUrl.Value).toBe('http://localhost:8080/');
+    // Read by `npm run workers -- reap` so the CLI applies the reaper's busy rule.
+    expect(outputs.ReaperBusyGraceMinutes.Value).toBe('20');
   });
 
   it('resolves the worker AMI from the public Deep Learning AMI parameter at deploy time', () => {
