@@ -135,6 +135,15 @@ describe('a casc/ or jobs/ edit', () => {
     }
   });
 
+  it('moves the too-many-workers alarm with the cloud cap', () => {
+    const threshold = (t: Template) =>
+      Object.values(t.findResources('AWS::CloudWatch::Alarm')).find(
+        (a) => a.Properties.MetricName === 'RunningWorkers',
+      )!.Properties.Threshold;
+    expect(threshold(base)).toBe(4);
+    expect(threshold(edited)).toBe(6);
+  });
+
   it('changes the bundle the controller applies', () => {
     const digest = (t: Template) =>
       Object.values(t.findResources('Custom::JenkinsConfigApply'))[0].Properties.Digest;
