@@ -42,15 +42,11 @@ export function median(values: number[]): number {
 function baselineAppDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-baseline-'));
   const context = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
-  const register = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
+  // Same loader as cdk.json, so only what the app itself does differs.
+  const register = path.join(ROOT, 'bin', 'register-ts.cjs');
   const app = path.join(ROOT, 'bench', 'one-bucket-app', 'app.ts');
-  fs.writeFileSync(
-    path.join(dir, 'cdk.json'),
-    JSON.stringify({
-      app: `TS_NODE_PROJECT=${path.join(ROOT, 'tsconfig.json')} node -r ${register} ${app}`,
-      context,
-    }),
-  );
+  const command = `node --enable-source-maps -r ${register} ${app}`;
+  fs.writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify({ app: command, context }));
   return dir;
 }
 

@@ -12,9 +12,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { BuiltBundle, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
 import { JenkinsController } from './jenkins-controller';
-import { LAMBDA_RUNTIME } from './lambda-defaults';
-
-const ROOT = path.resolve(__dirname, '..', '..');
+import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
 
 export interface ControllerConfigProps {
   /** The controller the bundle is applied to. */
@@ -101,14 +99,13 @@ export class ControllerConfig extends Construct {
     const asg = props.controller.autoScalingGroup;
     const handler = (name: string, entry: string) =>
       new nodejs.NodejsFunction(this, name, {
-        entry: path.join(ROOT, 'lambda', 'apply-config', 'index.ts'),
-        handler: entry,
+        code: lambdaCode('apply-config'),
+        handler: `index.${entry}`,
         runtime: LAMBDA_RUNTIME,
         architecture: lambda.Architecture.ARM_64,
         timeout: Duration.minutes(1),
         memorySize: 256,
         logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),
-        bundling: { minify: true, sourceMap: false },
       });
     const onEvent = handler('ApplyOnEvent', 'onEvent');
     const isComplete = handler('ApplyIsComplete', 'isComplete');

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Construct, IConstruct } from 'constructs';
 import { Aws, Duration, Fn, Token, Validations } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
@@ -13,7 +12,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { LAMBDA_RUNTIME } from './lambda-defaults';
+import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
 import { DEFAULT_BUSY_GRACE_MINUTES, DEFAULT_MAX_BUSY_HOURS } from '../cost/decide';
 
 /** Namespace of the reaper's Embedded Metric Format metrics (see lambda/reaper). */
@@ -135,8 +134,8 @@ export class CostGuard extends Construct {
     );
 
     this.reaper = new nodejs.NodejsFunction(this, 'Reaper', {
-      entry: path.join(__dirname, '..', '..', 'lambda', 'reaper', 'index.ts'),
-      handler: 'handler',
+      code: lambdaCode('reaper'),
+      handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -156,7 +155,6 @@ export class CostGuard extends Construct {
         CURRENT_AMI_IDS: amiIds.length > 0 ? Fn.join(',', amiIds) : '',
         DRY_RUN: String(props.dryRun ?? false),
       },
-      bundling: { minify: true, sourceMap: false, target: 'node22' },
     });
 
     new events.Rule(this, 'ReaperSchedule', {

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import {
   CustomResource,
   Duration,
@@ -16,7 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CREDENTIALS, CredentialSpec, PLACEHOLDER_PREFIX } from '../credentials/catalog';
-import { LAMBDA_RUNTIME } from './lambda-defaults';
+import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
 
 /** Tag keys read by the AWS Secrets Manager Credentials Provider plugin. */
 export const CREDENTIALS_TYPE_TAG = 'jenkins:credentials:type';
@@ -222,12 +221,11 @@ export class JenkinsCredentials extends Construct {
     const { region, account, partition } = Stack.of(this);
     const keyPairArn = `arn:${partition}:ec2:${region}:${account}:key-pair/${keyPairName}`;
     const onEvent = new nodejs.NodejsFunction(this, 'WorkerKeyPairFunction', {
-      entry: path.join(__dirname, '..', '..', 'lambda', 'worker-key-pair', 'index.ts'),
-      handler: 'handler',
+      code: lambdaCode('worker-key-pair'),
+      handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       timeout: Duration.minutes(1),
       description: 'Creates the GPU workers EC2 key pair and stores its private key in Secrets Manager',
-      bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
     });
     onEvent.addToRolePolicy(
       new iam.PolicyStatement({
