@@ -54,6 +54,11 @@ if ! apt_get install --no-install-recommends openjdk-21-jre-headless; then
   apt_get install --no-install-recommends openjdk-17-jre-headless
 fi
 apt_get install --no-install-recommends python3-venv python3-pip
+# The idle watchdog tags its instance busy with the AWS CLI (the reaper keeps busy workers running):
+# Deep Learning AMIs ship it; any other AMI gets Ubuntu's.
+if ! command -v aws >/dev/null; then
+  apt_get install --no-install-recommends awscli
+fi
 java -version
 
 # 3. The template's remoteFS, owned by the SSH user the plugin connects as.

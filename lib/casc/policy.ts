@@ -56,6 +56,14 @@ function checkCap(node: CascNode | undefined, parentLoc: Loc, path: string, leve
 const FLEET_TAG = 'jenkins-gpu:fleet';
 const FLEET_TAG_VALUE = '${FLEET_TAG_VALUE}';
 
+/** Template keys the stack fills through variables, never literals. */
+const STACK_FILLED_KEYS: ReadonlyArray<[string, string]> = [
+  ['ami', 'WORKER_AMI_ID'],
+  ['subnetId', 'WORKER_SUBNET_IDS'],
+  ['securityGroups', 'WORKER_SECURITY_GROUP_ID'],
+  ['iamInstanceProfile', 'WORKER_INSTANCE_PROFILE_ARN'],
+];
+
 function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, problems: Problem[]): void {
   const at = (key: string): { loc: Loc; path: string } => ({
     loc: template.get(key)?.loc ?? template.node.loc,
@@ -106,6 +114,18 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
       'tags',
       `tags must include '${FLEET_TAG}' with value "${FLEET_TAG_VALUE}": the controller may only launch, and the reaper only watches, instances with this stack's fleet tag`,
     );
+  }
+
+  // The stack fills these and derives IAM, the reaper's AMI list and the security group from them: a
+  // literal value here would launch outside what the controller may use, or strand stopped workers.
+  for (const [key, variable] of STACK_FILLED_KEYS) {
+    const value = template.text(key)?.trim();
+    if (value !== `\${${variable}}`) {
+      report(
+        key,
+        `${key} must be "\${${variable}}": the stack fills it (settings workerAmiId/workerAmiParameter, the network and the worker fleet) and scopes the controller's IAM and the reaper to it (got ${value === undefined ? 'nothing' : JSON.stringify(value)})`,
+      );
+    }
   }
 
   if (scalarText(child(template.get('spotConfig'), 'useBidPrice'))?.trim() === 'true') {

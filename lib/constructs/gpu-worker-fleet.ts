@@ -259,6 +259,16 @@ export class GpuWorkerFleet extends Construct {
         conditions: fleetCondition,
       }),
     );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginTagFleetVolumes',
+        // The plugin re-tags a node's instance and its attached volumes when the node is reconfigured; the
+        // volumes carry the fleet tag from launch.
+        actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+        resources: [arn('volume', '*')],
+        conditions: fleetCondition,
+      }),
+    );
     if (props.launchScope.usesSpot) {
       add(
         new iam.PolicyStatement({

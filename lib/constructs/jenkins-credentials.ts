@@ -175,8 +175,9 @@ export class JenkinsCredentials extends Construct {
       generateSecretString: {
         passwordLength: 32,
         excludePunctuation: false,
-        // Quotes and backslashes break shell/YAML quoting on the way into JCasC.
-        excludeCharacters: '"\'`\\',
+        // Quotes and backslashes break shell/YAML quoting on the way into JCasC; `$ ^ { }` could form
+        // `${…}` or `^${…}`, which JCasC resolves again inside a resolved value.
+        excludeCharacters: '"\'`\\$^{}',
       },
       removalPolicy,
     });

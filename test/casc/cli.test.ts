@@ -25,7 +25,7 @@ describe('bin/check-casc.ts', () => {
   it('prints one summary line and exits 0 for a valid tree', () => {
     const { status, stdout, stderr } = run(validRepo());
     expect(stderr).toBe('');
-    expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^casc OK: 1 cloud \(gpu-workers cap 4\); 1 template .* \$1\.05\/hour/)]);
+    expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^casc OK: 1 cloud \(gpu-workers-\$\{STACK_NAME\} cap 4\); 1 template .* \$1\.05\/hour/)]);
     expect(status).toBe(0);
   });
 

@@ -2,9 +2,9 @@ import { edit, lineOf, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from '.
 
 describe('cross-references', () => {
   it('rejects a variable the stack does not provide, listing the allowed names', () => {
-    const yaml = edit(SHIPPED_EC2_YAML, 'ami: "${WORKER_AMI_ID}"', 'ami: "${WORKER_AMI}"');
+    const yaml = edit(SHIPPED_EC2_YAML, 'region: "${AWS_REGION}"', 'region: "${AWS_REGON}"');
     expect(validateEc2(yaml).lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(yaml, 'WORKER_AMI}')}: jenkins.clouds[0].amazonEC2.templates[0].ami: unknown variable \${WORKER_AMI} (did you mean 'WORKER_AMI_ID'?): the stack provides only ` +
+      `casc/ec2-cloud.yaml:${lineOf(yaml, 'AWS_REGON}')}: jenkins.clouds[0].amazonEC2.region: unknown variable \${AWS_REGON} (did you mean 'AWS_REGION'?): the stack provides only ` +
         'JENKINS_URL, JENKINS_ADMIN_EMAIL, ADMIN_PASSWORD, AWS_REGION, STACK_NAME, CREDENTIALS_SECRET_PREFIX, WORKER_AMI_ID, ' +
         'WORKER_SUBNET_IDS, WORKER_SECURITY_GROUP_ID, WORKER_INSTANCE_PROFILE_ARN, FLEET_TAG_VALUE, RESULTS_LOCATION',
     ]);

@@ -28,7 +28,7 @@ describe('everyday edits pass', () => {
   it('summarises a second template in the cost (cloud cap bounds the total)', () => {
     const result = validateEc2(edit(withSpotTemplate(), 'instanceCapStr: "4"', 'instanceCapStr: "3"'));
     expect(result.summary).toBe(
-      'casc OK: 1 cloud (gpu-workers cap 3); 2 templates (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min, ' +
+      'casc OK: 1 cloud (gpu-workers-${STACK_NAME} cap 3); 2 templates (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min, ' +
         'gpu-tensorflow-spot g4dn.xlarge cap 2 idle 10 min); $1.58/hour with every worker running (us-east-1 on-demand)',
     );
   });

@@ -14,7 +14,7 @@ describe('policy', () => {
     const result = validateEc2();
     expect(result.lines).toEqual([]);
     expect(result.summary).toBe(
-      'casc OK: 1 cloud (gpu-workers cap 4); 1 template (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min); ' +
+      'casc OK: 1 cloud (gpu-workers-${STACK_NAME} cap 4); 1 template (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min); ' +
         '$1.05/hour with every worker running (us-east-1 on-demand)',
     );
   });
@@ -145,6 +145,17 @@ describe('policy', () => {
     const yaml = edit(shipped, 'useBidPrice: false', 'useBidPrice: true');
     expect(validateEc2(yaml).lines).toEqual([
       `casc/ec2-cloud.yaml:${lineOf(shipped, 'useBidPrice: false')}: ${CLOUD}.templates[1].spotConfig: spotConfig.useBidPrice must be false: bid-price spot requests are tagged only after fulfilment, so the fleet tag the controller and the reaper rely on would be missing (got true)`,
+    ]);
+  });
+
+  it.each([
+    ['ami', '"${WORKER_AMI_ID}"', 'ami-0123456789abcdef0', 'WORKER_AMI_ID'],
+    ['subnetId', '"${WORKER_SUBNET_IDS}"', 'subnet-0123456789abcdef0', 'WORKER_SUBNET_IDS'],
+    ['securityGroups', '"${WORKER_SECURITY_GROUP_ID}"', 'sg-0123456789abcdef0', 'WORKER_SECURITY_GROUP_ID'],
+  ])('requires %s to be the stack variable (IAM and the reaper follow it)', (key, shipped, literal, variable) => {
+    const { lines, yaml } = problemsAfter(`${key}: ${shipped}`, `${key}: ${literal}`);
+    expect(lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(yaml, `${key}: ${literal}`)}: ${T0}.${key}: ${key} must be "\${${variable}}": the stack fills it (settings workerAmiId/workerAmiParameter, the network and the worker fleet) and scopes the controller's IAM and the reaper to it (got "${literal}")`,
     ]);
   });
 });

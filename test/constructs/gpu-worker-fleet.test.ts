@@ -155,7 +155,7 @@ describe('GpuWorkerFleet', () => {
     });
   });
 
-  it('tags instances only at launch or when they already carry the fleet tag', () => {
+  it('tags instances and volumes only at launch or when they already carry the fleet tag', () => {
     const { sid, statements } = fleet({ launchScope: { instanceTypes: ['g4dn.xlarge'], usesSpot: true } });
     expect(sid('Ec2PluginTagFleet')).toBeUndefined();
     const controllerTagging = statements.filter(
@@ -167,7 +167,10 @@ describe('GpuWorkerFleet', () => {
         { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'RequestSpotInstances'] } },
       ],
       ['Ec2PluginManageFleet', { StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': 'TestStack' } }],
+      ['Ec2PluginTagFleetVolumes', { StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': 'TestStack' } }],
     ]);
+    // The plugin re-tags a reconfigured node's volumes: allowed on fleet-tagged volumes only.
+    expect(JSON.stringify(sid('Ec2PluginTagFleetVolumes')!.Resource)).toContain(':volume/*');
   });
 
   it('passes only the worker role, only to EC2', () => {

@@ -82,13 +82,13 @@ describe('JenkinsCredentials secrets', () => {
     }
   });
 
-  test('admin password: generated, 32 chars, punctuation without quotes/backslash, not a Jenkins credential', () => {
+  test('admin password: generated, 32 chars, punctuation without quotes/backslash/JCasC variable syntax, not a Jenkins credential', () => {
     const secret = secretByName(template, `${STACK_NAME}/admin-password`);
     expect(secret.Properties.SecretString).toBeUndefined();
     expect(secret.Properties.GenerateSecretString).toEqual({
       PasswordLength: 32,
       ExcludePunctuation: false,
-      ExcludeCharacters: '"\'`\\',
+      ExcludeCharacters: '"\'`\\$^{}',
     });
     expect(tagsOf(secret)).toEqual({ 'jenkins-gpu:stack': STACK_NAME });
   });
