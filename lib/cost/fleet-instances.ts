@@ -15,7 +15,7 @@ import { FLEET_TAG_KEY, InstanceFacts, ReaperDecision } from './decide';
 /** States in which a worker can cost money (compute or EBS). */
 export const WATCHED_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
-/** The only EC2 client surface used here, so tests and callers can pass a stub or a real client. */
+/** The only EC2 client surface used here, so tests can pass a fake client and callers a real one. */
 export type Ec2Sender = Pick<EC2Client, 'send'>;
 
 /**

