@@ -75,8 +75,22 @@ reload_casc() {
     break
   done
   RELOAD_MESSAGE="Jenkins rejected the configuration (HTTP ${code:-none}): $(trim_reply "$body")"
+  # Failures outside JCasC's own checks (e.g. strict secret resolution) answer a generic error page:
+  # Jenkins' log says what went wrong.
+  if [[ "$code" =~ ^5 ]] && ! jq -e 'type == "object" and has("message")' "$body" >/dev/null 2>&1; then
+    local logged
+    logged="$(recent_jenkins_errors)"
+    [[ -z "$logged" ]] || RELOAD_MESSAGE+=$'\n'"Jenkins log: $logged"
+  fi
   rm -f "$body"
   return 1
+}
+
+# recent_jenkins_errors: the last SEVERE/exception lines Jenkins logged in the past 5 minutes.
+recent_jenkins_errors() {
+  command -v journalctl >/dev/null || return 0
+  journalctl -u jenkins --since "-5min" --no-pager -o cat 2>/dev/null |
+    grep -E 'SEVERE|Exception|Error' | tail -n 10 || true
 }
 
 # reply_reports_error FILE: true when the reply is JCasC's JSON with "status" other than "ok".

@@ -183,6 +183,27 @@ describe('apply-config.sh', () => {
     },
   );
 
+  test("a generic 500 page (failure outside JCasC checks): the message adds Jenkins' recent errors", async () => {
+    const digest = publishYamlChange();
+    sb.flag(
+      'journal',
+      'INFO: started\nSEVERE: io.jenkins.plugins.casc.ConfiguratorException: Unable to resolve ${WORKER_AMI_ID}\n',
+    );
+    sb.http.sequence(RELOAD, [
+      [500, '<html><body><h1>Oops!</h1></body></html>'],
+      [200, ''],
+    ]);
+
+    const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
+
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'Jenkins log: SEVERE: io.jenkins.plugins.casc.ConfiguratorException: Unable to resolve',
+    );
+    expect(r.stderr).not.toContain('INFO: started');
+    expect(sb.current()).toBe(oldDigest);
+  });
+
   test('a JSON success reply counts as applied', async () => {
     const digest = publishYamlChange();
     sb.http.sequence(RELOAD, [[200, JSON.stringify({ status: 'ok' })]]);
