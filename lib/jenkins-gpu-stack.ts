@@ -131,6 +131,7 @@ export class JenkinsGpuStack extends Stack {
       },
       secretVariables: { ADMIN_PASSWORD: credentials.adminPasswordSecret },
       reloadTokenSecret: credentials.reloadTokenSecret,
+      alertTopic: costGuard.alarmTopic,
     });
 
     Tags.of(this).add('jenkins-gpu:stack', stackName);

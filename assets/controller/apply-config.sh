@@ -286,9 +286,28 @@ safe_restart() {
   warn "Jenkins did not answer within ${RESTART_WAIT_SECONDS}s on release ${current##*/}: rolling back to ${previous##*/}"
   point_current "$previous"
   systemctl restart jenkins
-  wait_until_up || die "Jenkins does not answer on the previous release ${previous##*/} either"
+  if ! wait_until_up; then
+    notify "Jenkins down after an upgrade" \
+      "Jenkins answered neither on release ${current##*/} nor on the previous ${previous##*/}. See journalctl -u jenkins on the controller."
+    die "Jenkins does not answer on the previous release ${previous##*/} either"
+  fi
   rm -f "$JG_RUN/previous-release"
+  notify "Jenkins upgrade rolled back" \
+    "Release ${current##*/} (new core or plugins) did not start within ${RESTART_WAIT_SECONDS}s; the controller runs the previous release ${previous##*/} again. See journalctl -u jenkins-gpu-safe-restart on the controller."
   die "release ${current##*/} failed to start; rolled back to ${previous##*/} (see journalctl -u jenkins)"
+}
+
+# notify SUBJECT MESSAGE: tells the operators through the stack's alarm topic (alertTopicArn in the
+# config parameter), because a rollback after the deploy has finished is invisible to CloudFormation.
+# Never fails the caller.
+notify() {
+  local config topic
+  load_controller_env 2>/dev/null || return 0
+  config="$(read_config_parameter "$CONFIG_PARAMETER" 2>/dev/null)" || return 0
+  topic="$(config_get "$config" '.alertTopicArn // empty' 2>/dev/null)" || topic=""
+  [[ -n "$topic" ]] || return 0
+  aws sns publish --topic-arn "$topic" --subject "$1" --message "$2" >/dev/null ||
+    warn "could not publish to $topic"
 }
 
 # wait_until_up: true once /login answers 200 within RESTART_WAIT_SECONDS.

@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { BuiltBundle, writeBundle } from '../bundle/build-bundle';
@@ -27,6 +28,12 @@ export interface ControllerConfigProps {
   readonly reloadTokenSecret: secretsmanager.ISecret;
   /** Name of the SSM parameter that points at the active bundle. @default `/<stackName>/controller/config` */
   readonly parameterName?: string;
+  /**
+   * Topic the controller publishes to when something happens after the deploy has finished (a core or
+   * plugin upgrade rolled back at its safe restart).
+   * @default none (only the controller's journal tells)
+   */
+  readonly alertTopic?: sns.ITopic;
   /** Minutes a deploy waits for the controller to apply a bundle. @default 30 */
   readonly applyTimeoutMinutes?: number;
 }
@@ -85,9 +92,18 @@ export class ControllerConfig extends Construct {
         vars: props.variables,
         secrets: Object.fromEntries(Object.entries(props.secretVariables).map(([k, s]) => [k, s.secretArn])),
         reloadTokenSecret: props.reloadTokenSecret.secretArn,
+        ...(props.alertTopic ? { alertTopicArn: props.alertTopic.topicArn } : {}),
       }),
     });
     this.parameter.grantRead(role);
+    if (props.alertTopic) {
+      props.alertTopic.grantPublish(role);
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason:
+          'Publishing to the KMS-encrypted alarm topic needs the GenerateDataKey family, on that one key only',
+      });
+    }
     // The controller reads the parameter at its first boot.
     props.controller.autoScalingGroup.node.addDependency(this.parameter);
 

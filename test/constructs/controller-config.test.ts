@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { buildBundle } from '../../lib/bundle/build-bundle';
 import { STACK_VARIABLES } from '../../lib/casc/stack-variables';
 import { ControllerConfig, ControllerConfigProps } from '../../lib/constructs/controller-config';
@@ -97,6 +98,38 @@ describe('ControllerConfig', () => {
               },
             },
           }),
+        ]),
+      },
+    });
+  });
+
+  it('tells the controller the alarm topic and lets it publish there, when one is given', () => {
+    expect(JSON.stringify(t.findResources('AWS::SSM::Parameter'))).not.toContain('alertTopicArn');
+    const stack = testStack('WithTopic');
+    const network = new Network(stack, 'Network');
+    const controller = new JenkinsController(stack, 'Controller', {
+      vpc: network.vpc,
+      subnet: network.controllerSubnet,
+      configParameterName: '/WithTopic/controller/config',
+    });
+    const topic = new sns.Topic(stack, 'Alerts');
+    new ControllerConfig(stack, 'Config', {
+      controller,
+      bundle: buildBundle({ repoRoot: tinyRepo() }),
+      variables: PLAIN,
+      secretVariables: { ADMIN_PASSWORD: new secretsmanager.Secret(stack, 'Admin') },
+      reloadTokenSecret: new secretsmanager.Secret(stack, 'Token'),
+      alertTopic: topic,
+    });
+    const withTopic = Template.fromStack(stack);
+    expect(JSON.stringify(withTopic.findResources('AWS::SSM::Parameter'))).toMatch(
+      /alertTopicArn\\":\\"",\{"Ref":"Alerts/,
+    );
+    withTopic.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ControllerRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sns:Publish', Resource: { Ref: Match.stringLikeRegexp('^Alerts') } }),
         ]),
       },
     });

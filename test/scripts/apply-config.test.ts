@@ -336,7 +336,8 @@ describe('apply-config.sh', () => {
 
   test('plugin change whose release does not start: the safe restart rolls back to the previous release', async () => {
     const digest = sb.putBundle(bundleFiles({ 'casc/plugins.txt': 'ec2:9999.v0\n' }), 'new.zip');
-    sb.setParameter(digest, 'new.zip');
+    const topic = 'arn:aws:sns:us-east-1:123456789012:alerts';
+    sb.setParameter(digest, 'new.zip', { alertTopicArn: topic });
     serveDownloads(sb);
     expect((await sb.run('apply-config.sh', ['--expect-digest', digest])).code).toBe(0);
     expect(sb.current()).toBe(digest);
@@ -364,5 +365,11 @@ describe('apply-config.sh', () => {
     expect(r.stderr).toContain(`release ${digest} failed to start; rolled back to ${oldDigest}`);
     expect(sb.current()).toBe(oldDigest);
     expect(sb.calls().match(/systemctl restart jenkins/g)).toHaveLength(2);
+    // CloudFormation already reported the deploy as done: the operators hear of it through the alarm topic.
+    expect(sb.calls()).toMatch(
+      new RegExp(
+        `aws sns publish --topic-arn ${topic} --subject Jenkins upgrade rolled back --message Release ${digest}`,
+      ),
+    );
   });
 });

@@ -142,8 +142,9 @@ export class Sandbox {
     return digest;
   }
 
-  setParameter(digest: string, key: string): void {
+  setParameter(digest: string, key: string, extra: Record<string, unknown> = {}): void {
     const value = {
+      ...extra,
       bundle: { bucket: 'assets-bucket', key, digest },
       vars: { JENKINS_URL: 'http://jenkins.example.com/', AWS_REGION: 'us-east-1' },
       secrets: { ADMIN_PASSWORD: ADMIN_ARN },
