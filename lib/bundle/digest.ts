@@ -1,24 +1,15 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { digestOfFiles } from './file-digest';
 
 /**
- * The digest of a config bundle directory, as defined in docs/architecture.md and computed identically by
- * `bundle_digest` in assets/controller/lib.sh: for every regular file, sorted by relative path in byte order,
- * the line `<sha256 hex of the file>  <relative path>\n`; the digest is the sha256 hex of all lines.
- * Symbolic links and other non-regular files are ignored, like `find -type f` does.
+ * The digest of a config bundle directory (the algorithm is `digestOfFiles`, the same as `bundle_digest` in
+ * assets/controller/lib.sh). Symbolic links and other non-regular files are ignored, like `find -type f`.
  */
 export function bundleDigest(dir: string): string {
-  const files = listRegularFiles(dir, '');
-  files.sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
-  const digest = createHash('sha256');
-  for (const rel of files) {
-    const fileHash = createHash('sha256')
-      .update(fs.readFileSync(path.join(dir, rel)))
-      .digest('hex');
-    digest.update(`${fileHash}  ${rel}\n`, 'utf8');
-  }
-  return digest.digest('hex');
+  const files = new Map<string, Buffer>();
+  for (const rel of listRegularFiles(dir, '')) files.set(rel, fs.readFileSync(path.join(dir, rel)));
+  return digestOfFiles(files);
 }
 
 function listRegularFiles(root: string, rel: string): string[] {
