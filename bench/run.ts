@@ -50,12 +50,34 @@ function baselineAppDir(): string {
   return dir;
 }
 
-function synthTimes(appDir: string, runs: number): number[] {
+/**
+ * Synth times of the app and the baseline, runs interleaved (app, baseline, app, …) so that a burst of
+ * other load on the machine slows both alike instead of skewing the ratio.
+ */
+function synthTimes(
+  appDir: string,
+  baselineDir: string,
+  runs: number,
+): { app: number[]; baseline: number[] } {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   try {
-    const args = ['synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', out];
-    timeCommand(CDK, args, appDir); // warm-up: file cache, ts-node
-    return Array.from({ length: runs }, () => timeCommand(CDK, args, appDir));
+    const args = (name: string) => [
+      'synth',
+      '--quiet',
+      '--no-notices',
+      '--no-version-reporting',
+      '-o',
+      path.join(out, name),
+    ];
+    timeCommand(CDK, args('app'), appDir); // warm-up: file cache
+    timeCommand(CDK, args('baseline'), baselineDir);
+    const app: number[] = [];
+    const baseline: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      app.push(timeCommand(CDK, args('app'), appDir));
+      baseline.push(timeCommand(CDK, args('baseline'), baselineDir));
+    }
+    return { app, baseline };
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -69,9 +91,8 @@ function main(): void {
     console.error('bench: --runs needs a positive integer');
     process.exit(2);
   }
-  const app = synthTimes(ROOT, runs);
   const baselineDir = baselineAppDir();
-  const baseline = synthTimes(baselineDir, runs);
+  const { app, baseline } = synthTimes(ROOT, baselineDir, runs);
   fs.rmSync(baselineDir, { recursive: true, force: true });
   const ratio = median(app) / median(baseline);
   const rows: [string, string, string, boolean][] = [
