@@ -12,6 +12,7 @@ import { JenkinsController } from './constructs/jenkins-controller';
 import { JenkinsCredentials } from './constructs/jenkins-credentials';
 import { Network } from './constructs/network';
 import { WebAccess } from './constructs/web-access';
+import { STACK_TAG_KEY } from './fleet-tags';
 import { DeploymentSettings } from './settings/settings';
 
 export interface JenkinsGpuStackProps extends StackProps {
@@ -134,7 +135,7 @@ export class JenkinsGpuStack extends Stack {
       alertTopic: costGuard.alarmTopic,
     });
 
-    Tags.of(this).add('jenkins-gpu:stack', stackName);
+    Tags.of(this).add(STACK_TAG_KEY, stackName);
     this.addOutputs({ settings, controller, credentials, costGuard, fleetTagValue, jenkinsUrl, workerAmiId });
   }
 

@@ -8,7 +8,8 @@
  * metrics need no cloudwatch:PutMetricData permission. Must not import aws-cdk-lib.
  */
 import { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { BUSY_AT_TAG_KEY, decide, DEFAULT_MAX_BUSY_HOURS, ReaperPolicy } from '../../lib/cost/decide';
+import { decide, DEFAULT_MAX_BUSY_HOURS, ReaperPolicy } from '../../lib/cost/decide';
+import { BUSY_AT_TAG_KEY, TEMPLATE_TAG_KEY } from '../../lib/fleet-tags';
 import {
   ActionOutcome,
   applyDecisions,
@@ -97,7 +98,7 @@ export async function runReaper({ ec2, config, now, log }: ReaperDeps): Promise<
         instanceType: instance?.instanceType,
         lifecycle: instance?.instanceLifecycle ?? 'on-demand',
         busyAt: instance?.tags[BUSY_AT_TAG_KEY],
-        template: instance?.tags['jenkins-gpu:template'],
+        template: instance?.tags[TEMPLATE_TAG_KEY],
       }),
     );
   }

@@ -3,6 +3,7 @@
  * launch timeout, EXCLUSIVE labels, a Name tag the reaper and humans can see) and what keeps secrets out
  * of the YAML. Each rule names the reason in its message.
  */
+import { FLEET_TAG_KEY } from '../fleet-tags';
 import { didYouMean } from './did-you-mean';
 import { INSTANCE_TYPES, isGpuInstanceType } from './ec2-data';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
@@ -52,8 +53,7 @@ function checkCap(node: CascNode | undefined, parentLoc: Loc, path: string, leve
   }
 }
 
-/** Tag key and value every worker must carry (IAM conditions and the reaper select on it). */
-const FLEET_TAG = 'jenkins-gpu:fleet';
+/** Fleet tag value every worker must carry (IAM conditions and the reaper select on it). */
 const FLEET_TAG_VALUE = '${FLEET_TAG_VALUE}';
 
 /** Template keys the stack fills through variables, never literals. */
@@ -108,11 +108,11 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
 
   checkDeviceMapping(template, report);
 
-  const fleetTag = items(template.get('tags')).find((tag) => scalarText(child(tag, 'name')) === FLEET_TAG);
+  const fleetTag = items(template.get('tags')).find((tag) => scalarText(child(tag, 'name')) === FLEET_TAG_KEY);
   if (!fleetTag || (scalarText(child(fleetTag, 'value')) ?? '').trim() !== FLEET_TAG_VALUE) {
     report(
       'tags',
-      `tags must include '${FLEET_TAG}' with value "${FLEET_TAG_VALUE}": the controller may only launch, and the reaper only watches, instances with this stack's fleet tag`,
+      `tags must include '${FLEET_TAG_KEY}' with value "${FLEET_TAG_VALUE}": the controller may only launch, and the reaper only watches, instances with this stack's fleet tag`,
     );
   }
 

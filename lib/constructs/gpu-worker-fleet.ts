@@ -2,10 +2,9 @@ import { Construct } from 'constructs';
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { BUSY_AT_TAG_KEY } from '../cost/decide';
+import { BUSY_AT_TAG_KEY, FLEET_TAG_KEY } from '../fleet-tags';
 
 /** Tag key every worker of this stack carries (value: `fleetTagValue`); IAM and the reaper key on it. */
-export const FLEET_TAG_KEY = 'jenkins-gpu:fleet';
 
 export interface WorkerLaunchScope {
   /** Instance types the casc templates launch (derived from the YAML at synth). */

@@ -1,3 +1,4 @@
+import { CONTROLLER_ROLE, ROLE_TAG_KEY } from '../fleet-tags';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
@@ -11,9 +12,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 
 /** Repository root, for assets. */
 const ROOT = path.resolve(__dirname, '..', '..');
-
-/** Tag on the controller instance and its JENKINS_HOME volume; the reaper never touches this role. */
-export const CONTROLLER_ROLE_TAG = { key: 'jenkins-gpu:role', value: 'controller' };
+/** Tag that selects the JENKINS_HOME volume for the daily snapshot policy. */
+const HOME_VOLUME_TAG_KEY = 'jenkins-gpu:home';
 
 export interface JenkinsControllerProps {
   readonly vpc: ec2.IVpc;
@@ -91,8 +91,8 @@ export class JenkinsController extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       volumeName: `${stack.stackName}-jenkins-home`,
     });
-    Tags.of(this.homeVolume).add(CONTROLLER_ROLE_TAG.key, CONTROLLER_ROLE_TAG.value);
-    Tags.of(this.homeVolume).add('jenkins-gpu:home', stack.stackName);
+    Tags.of(this.homeVolume).add(ROLE_TAG_KEY, CONTROLLER_ROLE);
+    Tags.of(this.homeVolume).add(HOME_VOLUME_TAG_KEY, stack.stackName);
     this.addDailySnapshots(stack.stackName, retentionDays);
 
     const scripts = new s3assets.Asset(this, 'Scripts', { path: path.join(ROOT, 'assets', 'controller') });
@@ -147,7 +147,7 @@ export class JenkinsController extends Construct {
       // A replaced controller means a lost instance: tell the operators.
       notifications: props.notificationTopic ? [{ topic: props.notificationTopic }] : undefined,
     });
-    Tags.of(this.autoScalingGroup).add(CONTROLLER_ROLE_TAG.key, CONTROLLER_ROLE_TAG.value, {
+    Tags.of(this.autoScalingGroup).add(ROLE_TAG_KEY, CONTROLLER_ROLE, {
       applyToLaunchedInstances: true,
     });
     Tags.of(this.autoScalingGroup).add('Name', `${stack.stackName}-jenkins-controller`, {
@@ -204,7 +204,7 @@ export class JenkinsController extends Construct {
       policyDetails: {
         policyType: 'EBS_SNAPSHOT_MANAGEMENT',
         resourceTypes: ['VOLUME'],
-        targetTags: [{ key: 'jenkins-gpu:home', value: stackName }],
+        targetTags: [{ key: HOME_VOLUME_TAG_KEY, value: stackName }],
         schedules: [
           {
             name: 'daily',
@@ -235,7 +235,7 @@ export class JenkinsController extends Construct {
         actions: ['ec2:AttachVolume'],
         resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
         conditions: {
-          StringEquals: { [`aws:ResourceTag/${CONTROLLER_ROLE_TAG.key}`]: CONTROLLER_ROLE_TAG.value },
+          StringEquals: { [`aws:ResourceTag/${ROLE_TAG_KEY}`]: CONTROLLER_ROLE },
         },
       }),
     );

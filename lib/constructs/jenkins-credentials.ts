@@ -1,3 +1,4 @@
+import { STACK_TAG_KEY } from '../fleet-tags';
 import {
   CustomResource,
   Duration,
@@ -21,9 +22,6 @@ import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
 export const CREDENTIALS_TYPE_TAG = 'jenkins:credentials:type';
 export const CREDENTIALS_USERNAME_TAG = 'jenkins:credentials:username';
 export const CREDENTIALS_FILENAME_TAG = 'jenkins:credentials:filename';
-/** Tag on every secret of this construct: which stack owns it (also useful for `listSecrets.filters`). */
-export const STACK_TAG = 'jenkins-gpu:stack';
-
 /** Initial value of the stack-managed key secret until the key-pair custom resource fills it. */
 export const MANAGED_SECRET_INITIAL_VALUE = 'PENDING: filled by the stack (worker key pair custom resource)';
 
@@ -188,7 +186,7 @@ export class JenkinsCredentials extends Construct {
       removalPolicy,
     });
     for (const secret of [this.adminPasswordSecret, this.reloadTokenSecret]) {
-      Tags.of(secret).add(STACK_TAG, stackName);
+      Tags.of(secret).add(STACK_TAG_KEY, stackName);
     }
 
     const managed = credentials.find((c) => c.managedByStack);
@@ -285,5 +283,5 @@ function tagAsJenkinsCredential(
   if (spec.filename !== undefined) {
     tags.add(CREDENTIALS_FILENAME_TAG, spec.filename);
   }
-  tags.add(STACK_TAG, stackName);
+  tags.add(STACK_TAG_KEY, stackName);
 }

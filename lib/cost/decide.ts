@@ -10,16 +10,9 @@
  * Running workers past the hard lifetime: kept while busy (see `BUSY_AT_TAG_KEY`), otherwise stopped, or
  * terminated when they are spot instances (EC2 refuses to stop one-time spot instances).
  */
+import { BUSY_AT_TAG_KEY, CONTROLLER_ROLE, FLEET_TAG_KEY, ROLE_TAG_KEY } from '../fleet-tags';
 import { hourlyPrice, PriceTable, PRICE_TABLE } from './prices';
 
-export const FLEET_TAG_KEY = 'jenkins-gpu:fleet';
-export const ROLE_TAG_KEY = 'jenkins-gpu:role';
-export const TEMPLATE_TAG_KEY = 'jenkins-gpu:template';
-/**
- * Set by the on-instance watchdog on its own instance, at most every 5 minutes, while an agent is connected
- * and a build runs: a UTC ISO-8601 time such as `2026-11-29T19:20:00Z`.
- */
-export const BUSY_AT_TAG_KEY = 'jenkins-gpu:busy-at';
 /** Default of `ReaperPolicy.busyGraceMinutes` (and of the CostGuard prop). */
 export const DEFAULT_BUSY_GRACE_MINUTES = 20;
 /**
@@ -157,7 +150,7 @@ export function decideOne(instance: InstanceFacts, policy: ReaperPolicy, now: Da
   const fleet = instance.tags[FLEET_TAG_KEY];
   if (fleet === undefined) return keep(`no ${FLEET_TAG_KEY} tag: not a worker of this fleet`);
   if (fleet !== policy.fleetTagValue) return keep(`${FLEET_TAG_KEY}=${fleet} is another fleet`);
-  if (instance.tags[ROLE_TAG_KEY] === 'controller') return keep('the Jenkins controller is never reaped');
+  if (instance.tags[ROLE_TAG_KEY] === CONTROLLER_ROLE) return keep('the Jenkins controller is never reaped');
 
   switch (instance.state) {
     case 'pending':
@@ -291,7 +284,7 @@ function utcDate(
 
 export function isFleetWorker(instance: InstanceFacts, policy: Pick<ReaperPolicy, 'fleetTagValue'>): boolean {
   return (
-    instance.tags[FLEET_TAG_KEY] === policy.fleetTagValue && instance.tags[ROLE_TAG_KEY] !== 'controller'
+    instance.tags[FLEET_TAG_KEY] === policy.fleetTagValue && instance.tags[ROLE_TAG_KEY] !== CONTROLLER_ROLE
   );
 }
 

@@ -10,7 +10,8 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { FLEET_TAG_KEY, InstanceFacts, ReaperDecision } from './decide';
+import { FLEET_TAG_KEY } from '../fleet-tags';
+import { InstanceFacts, ReaperDecision } from './decide';
 
 /** States in which a worker can cost money (compute or EBS). */
 export const WATCHED_STATES = ['pending', 'running', 'stopping', 'stopped'];

@@ -2,6 +2,7 @@
  * `npm run workers -- <command>`: see and stop this stack's GPU workers. All logic is here, with the AWS
  * clients, output and confirmation injected; `bin/workers.ts` only wires real ones.
  */
+import { TEMPLATE_TAG_KEY } from '../fleet-tags';
 import { describeSetupError } from '../aws/describe-setup-error';
 import { CloudFormationClient, DescribeStacksCommand, Output } from '@aws-sdk/client-cloudformation';
 import {
@@ -14,7 +15,6 @@ import {
   policyProblems,
   ReaperPolicy,
   summarizeFleet,
-  TEMPLATE_TAG_KEY,
 } from './decide';
 import { applyDecisions, describeFleetInstances, Ec2Sender, errorText } from './fleet-instances';
 import { hourlyPrice } from './prices';
