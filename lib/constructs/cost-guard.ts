@@ -174,38 +174,46 @@ export class CostGuard extends Construct {
         period,
       });
 
-    this.runningWorkersAlarm = new cloudwatch.Alarm(this, 'RunningWorkersAlarm', {
-      alarmDescription: `More GPU workers running than the cloud's instance cap (${props.cloudInstanceCap})`,
-      metric: metric('RunningWorkers', cloudwatch.Stats.MAXIMUM, Duration.minutes(30)),
-      threshold: props.cloudInstanceCap,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.runningWorkersAlarm.addAlarmAction(alarmAction);
-
-    if (props.hourlyBurnThresholdUsd !== undefined) {
-      this.hourlyCostAlarm = new cloudwatch.Alarm(this, 'HourlyCostAlarm', {
-        alarmDescription: `Running GPU workers cost more than ${props.hourlyBurnThresholdUsd} USD/hour (on-demand estimate)`,
-        metric: metric('EstimatedHourlyCost', cloudwatch.Stats.AVERAGE, Duration.hours(1)),
-        threshold: props.hourlyBurnThresholdUsd,
+    // Every alarm fires above its threshold on one period, treats no data as fine and notifies the topic.
+    const alarmAbove = (
+      id: string,
+      alarmDescription: string,
+      alarmMetric: cloudwatch.IMetric,
+      threshold: number,
+    ) => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric: alarmMetric,
+        threshold,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      this.hourlyCostAlarm.addAlarmAction(alarmAction);
-    }
+      alarm.addAlarmAction(alarmAction);
+      return alarm;
+    };
 
+    this.runningWorkersAlarm = alarmAbove(
+      'RunningWorkersAlarm',
+      `More GPU workers running than the cloud's instance cap (${props.cloudInstanceCap})`,
+      metric('RunningWorkers', cloudwatch.Stats.MAXIMUM, Duration.minutes(30)),
+      props.cloudInstanceCap,
+    );
+    if (props.hourlyBurnThresholdUsd !== undefined) {
+      this.hourlyCostAlarm = alarmAbove(
+        'HourlyCostAlarm',
+        `Running GPU workers cost more than ${props.hourlyBurnThresholdUsd} USD/hour (on-demand estimate)`,
+        metric('EstimatedHourlyCost', cloudwatch.Stats.AVERAGE, Duration.hours(1)),
+        props.hourlyBurnThresholdUsd,
+      );
+    }
     // A reaper that cannot run (IAM, throttling, a bad deploy) must not fail silently.
-    this.reaperErrorsAlarm = new cloudwatch.Alarm(this, 'ReaperErrorsAlarm', {
-      alarmDescription: 'The GPU worker reaper failed (see its log group)',
-      metric: this.reaper.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.reaperErrorsAlarm.addAlarmAction(alarmAction);
+    this.reaperErrorsAlarm = alarmAbove(
+      'ReaperErrorsAlarm',
+      'The GPU worker reaper failed (see its log group)',
+      this.reaper.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
+      0,
+    );
 
     if (props.monthlyBudgetUsd !== undefined)
       this.budget = this.createBudget(props.monthlyBudgetUsd, props.alertEmail);

@@ -1,15 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { buildBundle } from '../../lib/bundle/build-bundle';
 import { STACK_VARIABLES } from '../../lib/casc/stack-variables';
 import { ControllerConfig, ControllerConfigProps } from '../../lib/constructs/controller-config';
-import { JenkinsController } from '../../lib/constructs/jenkins-controller';
-import { Network } from '../../lib/constructs/network';
-import { testStack } from '../helpers';
+import { controllerIn, testStack } from '../helpers';
 
 function tinyRepo(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'config-'));
@@ -22,14 +21,12 @@ const PLAIN = Object.fromEntries(
   STACK_VARIABLES.filter((v) => !v.secret).map((v) => [v.name, `value-of-${v.name}`]),
 );
 
-function build(overrides: Partial<ControllerConfigProps> = {}) {
+/** A ControllerConfig on a real controller; `overrides` may use the stack (e.g. to create a topic). */
+function build(
+  overrides: Partial<ControllerConfigProps> | ((stack: Stack) => Partial<ControllerConfigProps>) = {},
+) {
   const stack = testStack();
-  const network = new Network(stack, 'Network');
-  const controller = new JenkinsController(stack, 'Controller', {
-    vpc: network.vpc,
-    subnet: network.controllerSubnet,
-    configParameterName: '/TestStack/controller/config',
-  });
+  const { controller } = controllerIn(stack);
   const admin = new secretsmanager.Secret(stack, 'Admin');
   const token = new secretsmanager.Secret(stack, 'Token');
   const config = new ControllerConfig(stack, 'Config', {
@@ -38,7 +35,7 @@ function build(overrides: Partial<ControllerConfigProps> = {}) {
     variables: PLAIN,
     secretVariables: { ADMIN_PASSWORD: admin },
     reloadTokenSecret: token,
-    ...overrides,
+    ...(typeof overrides === 'function' ? overrides(stack) : overrides),
   });
   return { config, t: Template.fromStack(stack) };
 }
@@ -105,23 +102,7 @@ describe('ControllerConfig', () => {
 
   it('tells the controller the alarm topic and lets it publish there, when one is given', () => {
     expect(JSON.stringify(t.findResources('AWS::SSM::Parameter'))).not.toContain('alertTopicArn');
-    const stack = testStack('WithTopic');
-    const network = new Network(stack, 'Network');
-    const controller = new JenkinsController(stack, 'Controller', {
-      vpc: network.vpc,
-      subnet: network.controllerSubnet,
-      configParameterName: '/WithTopic/controller/config',
-    });
-    const topic = new sns.Topic(stack, 'Alerts');
-    new ControllerConfig(stack, 'Config', {
-      controller,
-      bundle: buildBundle({ repoRoot: tinyRepo() }),
-      variables: PLAIN,
-      secretVariables: { ADMIN_PASSWORD: new secretsmanager.Secret(stack, 'Admin') },
-      reloadTokenSecret: new secretsmanager.Secret(stack, 'Token'),
-      alertTopic: topic,
-    });
-    const withTopic = Template.fromStack(stack);
+    const withTopic = build((stack) => ({ alertTopic: new sns.Topic(stack, 'Alerts') })).t;
     expect(JSON.stringify(withTopic.findResources('AWS::SSM::Parameter'))).toMatch(
       /alertTopicArn\\":\\"",\{"Ref":"Alerts/,
     );

@@ -5,21 +5,14 @@ import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { JenkinsController } from '../../lib/constructs/jenkins-controller';
-import { Network } from '../../lib/constructs/network';
-import { testStack } from '../helpers';
+import { controllerIn, testStack } from '../helpers';
 import { renderedUserData as fromTemplate } from '../tools/user-data';
 
 const renderedUserData = (t: Template) => fromTemplate(t.toJSON() as never);
 
 function controllerTemplate(props: Partial<ConstructorParameters<typeof JenkinsController>[2]> = {}) {
   const stack = testStack();
-  const network = new Network(stack, 'Network');
-  const controller = new JenkinsController(stack, 'Controller', {
-    vpc: network.vpc,
-    subnet: network.controllerSubnet,
-    configParameterName: '/TestStack/controller/config',
-    ...props,
-  });
+  const { controller } = controllerIn(stack, props);
   return { stack, controller, t: Template.fromStack(stack) };
 }
 

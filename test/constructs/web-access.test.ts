@@ -1,20 +1,13 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { JenkinsController } from '../../lib/constructs/jenkins-controller';
-import { Network } from '../../lib/constructs/network';
 import { WebAccess } from '../../lib/constructs/web-access';
 import { Stack } from 'aws-cdk-lib';
-import { testApp } from '../helpers';
+import { controllerIn, testApp } from '../helpers';
 
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
 
 function build(allowedCidrs: string[]) {
   const stack = new Stack(testApp(), 'TestStack', { env: { account: '123456789012', region: 'us-east-1' } });
-  const network = new Network(stack, 'Network');
-  const controller = new JenkinsController(stack, 'Controller', {
-    vpc: network.vpc,
-    subnet: network.controllerSubnet,
-    configParameterName: '/TestStack/controller/config',
-  });
+  const { network, controller } = controllerIn(stack);
   new WebAccess(stack, 'Web', {
     vpc: network.vpc,
     subnets: network.vpc.publicSubnets,
