@@ -5,4 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   maxWorkers: 2,
+  // Script and synth tests spawn processes: on a loaded 2-core machine one can take far longer than jest's
+  // 5 s default, so no test may depend on the machine's speed. Generous, not unbounded.
+  testTimeout: 120_000,
 };
