@@ -12,6 +12,9 @@ import { JenkinsController } from './constructs/jenkins-controller';
 import { JenkinsCredentials } from './constructs/jenkins-credentials';
 import { Network } from './constructs/network';
 import { WebAccess } from './constructs/web-access';
+import { WorkerBootPayload } from './constructs/worker-boot-payload';
+import { WORKER_PAYLOAD_SCRIPT } from './bundle/worker-payload';
+import { UserInputError } from './errors';
 import { STACK_TAG_KEY } from './fleet-tags';
 import { DeploymentSettings } from './settings/settings';
 
@@ -42,6 +45,11 @@ export class JenkinsGpuStack extends Stack {
 
     const casc = loadValidatedCasc(repoRoot);
     const bundle = buildBundle({ repoRoot });
+    if (!bundle.workerPayload) {
+      throw new UserInputError(
+        `${WORKER_PAYLOAD_SCRIPT} is missing: GPU workers have no boot payload to fetch`,
+      );
+    }
 
     const network = new Network(this, 'Network', {
       vpcCidr: settings.vpcCidr,
@@ -99,6 +107,11 @@ export class JenkinsGpuStack extends Stack {
       resultsBucketName: s3BucketOf(settings.resultsLocation),
     });
 
+    const workerBoot = new WorkerBootPayload(this, 'WorkerBoot', {
+      payload: bundle.workerPayload,
+      readers: [fleet.role],
+    });
+
     const web =
       settings.accessMode === 'alb'
         ? new WebAccess(this, 'WebAccess', {
@@ -129,6 +142,7 @@ export class JenkinsGpuStack extends Stack {
         WORKER_INSTANCE_PROFILE_ARN: fleet.instanceProfile.instanceProfileArn,
         FLEET_TAG_VALUE: fleetTagValue,
         RESULTS_LOCATION: settings.resultsLocation,
+        WORKER_PAYLOAD_S3_URI: workerBoot.s3Uri,
       },
       secretVariables: { ADMIN_PASSWORD: credentials.adminPasswordSecret },
       reloadTokenSecret: credentials.reloadTokenSecret,

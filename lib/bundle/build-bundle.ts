@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Document, isMap, isScalar, parseDocument, Scalar, visit } from 'yaml';
+import { STACK_VARIABLES, stackVariableNames } from '../casc/stack-variables';
 import { digestOfFiles } from './file-digest';
-import { escapeForJcasc, renderWorkerScript, RenderError } from './render-worker-script';
+import { renderWorkerScript, RenderError, toJcascValue, unescapeJcasc } from './render-worker-script';
+import { buildWorkerPayload, WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './worker-payload';
 
 export interface BundleSources {
   /** Repository root: `@render:` paths and the default dirs are relative to it. */
@@ -17,10 +19,33 @@ export interface BuiltBundle {
   /** Relative path (`casc/…`, `jobs/…`) → content. */
   readonly files: ReadonlyMap<string, string>;
   readonly digest: string;
+  /** The worker boot payload whose sha256 the rendered user data pins (undefined: the repo has none). */
+  readonly workerPayload?: WorkerPayload;
 }
 
 const RENDER_PREFIX = '@render:';
 const RENDERED_KEYS = new Set(['userData', 'initScript']);
+
+/**
+ * EC2 RunInstances accepts at most 16,384 bytes of user data before base64 encoding (EC2 API reference,
+ * RunInstances `UserData`), and the EC2 plugin sends the template's userData as it is, base64-encoded,
+ * without compression or multipart (SlaveTemplate.java around line 2204 at 2059.v05f9d511d7e5).
+ */
+export const EC2_USER_DATA_MAX_BYTES = 16_384;
+/** Assumed length of a variable without a declared `maxLength`, when sizing user data. */
+const UNKNOWN_VARIABLE_LENGTH = 256;
+
+/**
+ * Bytes of a userData value once JCasC has resolved it on the controller: `^${` becomes `${` and every
+ * `${VAR}` the longest value the stack can give it. This is what the EC2 plugin sends to RunInstances.
+ */
+export function userDataBytes(value: string): number {
+  const lengths = new Map(STACK_VARIABLES.map((v) => [v.name, v.maxLength ?? UNKNOWN_VARIABLE_LENGTH]));
+  const filled = value.replace(/(?<!\^)\$\{([^}]*)\}/g, (_all, name: string) =>
+    'x'.repeat(lengths.get(name) ?? UNKNOWN_VARIABLE_LENGTH),
+  );
+  return Buffer.byteLength(unescapeJcasc(filled), 'utf8');
+}
 
 /**
  * The versioned config bundle the controller runs: `casc/` (YAML with worker scripts rendered in, plus
@@ -29,19 +54,21 @@ const RENDERED_KEYS = new Set(['userData', 'initScript']);
 export function buildBundle(sources: BundleSources): BuiltBundle {
   const cascDir = sources.cascDir ?? path.join(sources.repoRoot, 'casc');
   const jobsDir = sources.jobsDir ?? path.join(sources.repoRoot, 'jobs');
+  const workerPayload = buildWorkerPayload(sources.repoRoot);
+  const tokens: Record<string, string> = workerPayload ? { WORKER_PAYLOAD_SHA256: workerPayload.sha256 } : {};
   const files = new Map<string, string>();
   for (const rel of listFiles(cascDir)) {
     const text = fs.readFileSync(path.join(cascDir, rel), 'utf8');
     files.set(
       `casc/${rel}`,
-      /\.ya?ml$/.test(rel) ? renderCascYaml(text, sources.repoRoot, `casc/${rel}`) : text,
+      /\.ya?ml$/.test(rel) ? renderCascYaml(text, sources.repoRoot, `casc/${rel}`, tokens) : text,
     );
   }
   if (fs.existsSync(jobsDir)) {
     for (const rel of listFiles(jobsDir))
       files.set(`jobs/${rel}`, fs.readFileSync(path.join(jobsDir, rel), 'utf8'));
   }
-  return { files, digest: digestOfFiles(files) };
+  return { files, digest: digestOfFiles(files), workerPayload };
 }
 
 /** Write a bundle under `parentDir/<digest>/` (content-addressed: an existing one is reused). */
@@ -60,9 +87,16 @@ export function writeBundle(bundle: BuiltBundle, parentDir: string): string {
 
 /**
  * Replace every `userData`/`initScript` value `@render:<script>` with the rendered script for the template
- * that holds it, as a YAML block scalar, escaped for JCasC.
+ * that holds it, as a YAML block scalar, escaped for JCasC. `tokens` are bundle-wide values (the worker
+ * payload digest) next to the template's own (its idle minutes). A userData that would exceed EC2's limit
+ * is an error here, at synth, not a failed launch.
  */
-export function renderCascYaml(text: string, repoRoot: string, fileLabel: string): string {
+export function renderCascYaml(
+  text: string,
+  repoRoot: string,
+  fileLabel: string,
+  tokens: Readonly<Record<string, string>> = {},
+): string {
   if (!text.includes(RENDER_PREFIX)) return text;
   const doc: Document = parseDocument(text);
   if (doc.errors.length > 0) throw new RenderError(`${fileLabel}: ${doc.errors[0].message}`);
@@ -79,10 +113,22 @@ export function renderCascYaml(text: string, repoRoot: string, fileLabel: string
           `${fileLabel}: ${String(pair.key.value)} ${marker}: the template needs idleTerminationMinutes (a whole number of minutes) to render the worker script`,
         );
       }
-      const shell = renderWorkerScript(repoRoot, marker.slice(RENDER_PREFIX.length), {
-        IDLE_TERMINATION_MINUTES: String(idle),
-      });
-      const block = new Scalar(escapeForJcasc(shell.endsWith('\n') ? shell : `${shell}\n`));
+      const key = String(pair.key.value);
+      const where = `${fileLabel}: ${key} ${marker}`;
+      const shell = renderWorkerScript(
+        repoRoot,
+        marker.slice(RENDER_PREFIX.length),
+        { ...tokens, IDLE_TERMINATION_MINUTES: String(idle) },
+        { stripComments: key === 'userData' },
+      );
+      const value = toJcascValue(shell.endsWith('\n') ? shell : `${shell}\n`, stackVariableNames(), where);
+      const bytes = userDataBytes(value);
+      if (key === 'userData' && bytes > EC2_USER_DATA_MAX_BYTES) {
+        throw new RenderError(
+          `${where}: the rendered user data is ${bytes} bytes once JCasC fills its variables; EC2 RunInstances accepts at most ${EC2_USER_DATA_MAX_BYTES} (keep boot code in ${WORKER_PAYLOAD_SCRIPT}, which workers fetch from S3)`,
+        );
+      }
+      const block = new Scalar(value);
       block.type = Scalar.BLOCK_LITERAL;
       pair.value = block;
     },

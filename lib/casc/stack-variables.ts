@@ -8,6 +8,11 @@ export interface StackVariable {
   readonly description: string;
   /** Resolved from Secrets Manager on the instance; never in the template or the parameter. */
   readonly secret?: boolean;
+  /**
+   * The longest value the stack can give it, for variables that end up in worker user data (whose size EC2
+   * limits after JCasC has filled them in).
+   */
+  readonly maxLength?: number;
 }
 
 export const STACK_VARIABLES: readonly StackVariable[] = [
@@ -23,6 +28,12 @@ export const STACK_VARIABLES: readonly StackVariable[] = [
   { name: 'WORKER_INSTANCE_PROFILE_ARN', description: "the workers' instance profile ARN" },
   { name: 'FLEET_TAG_VALUE', description: 'value of the `jenkins-gpu:fleet` tag on every worker of this stack' },
   { name: 'RESULTS_LOCATION', description: 'default data/results location for training runs' },
+  {
+    name: 'WORKER_PAYLOAD_S3_URI',
+    description: 's3:// URI of the worker boot payload that the worker user data fetches',
+    // s3:// + a bucket name (at most 63 characters) + / + the asset key `<sha256 hex>.sh`.
+    maxLength: 5 + 63 + 1 + 64 + 3,
+  },
 ];
 
 export function stackVariableNames(): Set<string> {

@@ -12,6 +12,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { BuiltBundle, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
+import { assemblyDir } from './assembly-dir';
 import { JenkinsController } from './jenkins-controller';
 import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
 
@@ -62,7 +63,8 @@ export class ControllerConfig extends Construct {
 
     // The bundle is written inside cdk.out only (content-addressed), then staged as an asset.
     const outdir =
-      Stack.of(this).node.root.node.tryGetContext('jenkinsGpu:bundleDir') ?? assemblyOutdir(this);
+      Stack.of(this).node.root.node.tryGetContext('jenkinsGpu:bundleDir') ??
+      path.join(assemblyDir(this), 'jenkins-config-bundles');
     this.digest = props.bundle.digest;
     this.bundleAsset = new s3assets.Asset(this, 'Bundle', { path: writeBundle(props.bundle, outdir) });
 
@@ -246,11 +248,4 @@ function checkVariables(plain: Record<string, string>, secret: Record<string, un
       `ControllerConfig: variables must match lib/casc/stack-variables.ts (missing: ${missing.join(', ') || 'none'}; unknown: ${unknown.join(', ') || 'none'}; secret/plain mixed up: ${misplaced.join(', ') || 'none'})`,
     );
   }
-}
-
-function assemblyOutdir(scope: Construct): string {
-  const root = scope.node.root as unknown as { outdir?: string };
-  if (!root.outdir)
-    throw new Error('ControllerConfig: must be used inside a cdk App (needs its output directory)');
-  return path.join(root.outdir, 'jenkins-config-bundles');
 }

@@ -2,9 +2,20 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { buildBundle, renderCascYaml, writeBundle } from '../../lib/bundle/build-bundle';
+import {
+  buildBundle,
+  EC2_USER_DATA_MAX_BYTES,
+  renderCascYaml,
+  userDataBytes,
+  writeBundle,
+} from '../../lib/bundle/build-bundle';
 import { digestOfFiles } from '../../lib/bundle/file-digest';
-import { escapeForJcasc, renderWorkerScript, unescapeJcasc } from '../../lib/bundle/render-worker-script';
+import {
+  escapeForJcasc,
+  renderWorkerScript,
+  toJcascValue,
+  unescapeJcasc,
+} from '../../lib/bundle/render-worker-script';
 
 function repo(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
@@ -26,32 +37,75 @@ const BOOT = [
 
 describe('renderWorkerScript', () => {
   it('expands includes as quoted heredocs and fills tokens', () => {
-    const root = repo({ 'assets/worker/boot.sh': BOOT, 'assets/worker/helper.sh': 'echo "$HOME ${USER}"\n' });
-    const shell = renderWorkerScript(root, 'assets/worker/boot.sh', { IDLE_TERMINATION_MINUTES: '15' });
+    const root = repo({
+      'assets/worker/user-data.sh': BOOT,
+      'assets/worker/helper.sh': 'echo "$HOME ${USER}"\n',
+    });
+    const shell = renderWorkerScript(root, 'assets/worker/user-data.sh', { IDLE_TERMINATION_MINUTES: '15' });
     expect(shell).toContain('idle="15"');
+    // Written under $JENKINS_GPU_WORKER_ROOT (unset on an instance), so tests can run the result in a sandbox.
     expect(shell).toContain(
-      "cat > '/usr/local/sbin/helper' <<'JENKINS_GPU_INCLUDED_FILE'\necho \"$HOME ${USER}\"\nJENKINS_GPU_INCLUDED_FILE",
+      `cat >"\${JENKINS_GPU_WORKER_ROOT:-}"'/usr/local/sbin/helper' <<'JENKINS_GPU_INCLUDED_FILE'\necho "$HOME \${USER}"\nJENKINS_GPU_INCLUDED_FILE`,
     );
-    expect(shell).toContain("chmod 0755 '/usr/local/sbin/helper'");
+    expect(shell).toContain(`chmod 0755 "\${JENKINS_GPU_WORKER_ROOT:-}"'/usr/local/sbin/helper'`);
     expect(shell).not.toContain('#@include-file');
   });
 
+  it('strips comment and blank lines on request, keeping shebangs and shellcheck directives', () => {
+    const root = repo({
+      'assets/worker/user-data.sh':
+        '#!/bin/bash\n# why\n\necho a # stays\n#@include-file assets/worker/h.sh /x 0755\n',
+      'assets/worker/h.sh': '#!/bin/sh\n  # indented comment\n# shellcheck disable=SC1090\n. "$F"\n',
+    });
+    const shell = renderWorkerScript(root, 'assets/worker/user-data.sh', {}, { stripComments: true });
+    expect(shell).not.toMatch(/# why|indented comment|^$/m);
+    expect(shell).toContain('#!/bin/bash\necho a # stays\n');
+    expect(shell).toContain(
+      '<<\'JENKINS_GPU_INCLUDED_FILE\'\n#!/bin/sh\n# shellcheck disable=SC1090\n. "$F"\n',
+    );
+  });
+
   it('names the script and the allowed tokens for an unknown token', () => {
-    const root = repo({ 'assets/worker/boot.sh': 'echo @@NOPE@@\n' });
+    const root = repo({ 'assets/worker/user-data.sh': 'echo @@NOPE@@\n' });
     expect(() =>
-      renderWorkerScript(root, 'assets/worker/boot.sh', { IDLE_TERMINATION_MINUTES: '1' }),
-    ).toThrow('assets/worker/boot.sh: unknown token @@NOPE@@ (allowed: @@IDLE_TERMINATION_MINUTES@@)');
+      renderWorkerScript(root, 'assets/worker/user-data.sh', { IDLE_TERMINATION_MINUTES: '1' }),
+    ).toThrow('assets/worker/user-data.sh: unknown token @@NOPE@@ (allowed: @@IDLE_TERMINATION_MINUTES@@)');
   });
 
   it('refuses includes that are missing or outside the repository', () => {
-    const root = repo({ 'assets/worker/boot.sh': '#@include-file ../etc/passwd /tmp/x 0644\n' });
-    expect(() => renderWorkerScript(root, 'assets/worker/boot.sh', {})).toThrow(
+    const root = repo({ 'assets/worker/user-data.sh': '#@include-file ../etc/passwd /tmp/x 0644\n' });
+    expect(() => renderWorkerScript(root, 'assets/worker/user-data.sh', {})).toThrow(
       '../etc/passwd is outside the repository',
     );
-    const root2 = repo({ 'assets/worker/boot.sh': '#@include-file assets/none.sh /tmp/x 0644\n' });
-    expect(() => renderWorkerScript(root2, 'assets/worker/boot.sh', {})).toThrow(
-      'assets/worker/boot.sh:1: assets/none.sh does not exist',
+    const root2 = repo({ 'assets/worker/user-data.sh': '#@include-file assets/none.sh /tmp/x 0644\n' });
+    expect(() => renderWorkerScript(root2, 'assets/worker/user-data.sh', {})).toThrow(
+      'assets/worker/user-data.sh:1: assets/none.sh does not exist',
     );
+  });
+});
+
+describe('JCasC variables in worker scripts', () => {
+  it('turn @@casc:NAME@@ into the JCasC variable after escaping everything else', () => {
+    const value = toJcascValue(
+      "uri='@@casc:WORKER_PAYLOAD_S3_URI@@' x=${y}",
+      new Set(['WORKER_PAYLOAD_S3_URI']),
+      'w',
+    );
+    expect(value).toBe("uri='${WORKER_PAYLOAD_S3_URI}' x=^${y}");
+  });
+
+  it('must be stack variables', () => {
+    expect(() => toJcascValue('@@casc:NOPE@@', new Set(['A', 'B']), 'casc/x.yaml: userData')).toThrow(
+      'casc/x.yaml: userData: @@casc:NOPE@@ is not a stack variable (allowed: A, B)',
+    );
+  });
+});
+
+describe('userDataBytes', () => {
+  it('measures what the EC2 plugin sends: un-escaped, variables at their longest stack value', () => {
+    expect(userDataBytes('echo ^${HOME}')).toBe('echo ${HOME}'.length);
+    // WORKER_PAYLOAD_S3_URI: s3:// + 63-character bucket + / + <sha256>.sh
+    expect(userDataBytes('u=${WORKER_PAYLOAD_S3_URI}')).toBe(2 + 136);
   });
 });
 
@@ -72,25 +126,50 @@ describe('renderCascYaml', () => {
     ) + '\n';
 
   it('replaces the @render marker with the escaped script for that template', () => {
-    const root = repo({ 'assets/worker/boot.sh': BOOT, 'assets/worker/helper.sh': 'echo ${USER}\n' });
+    const root = repo({ 'assets/worker/user-data.sh': BOOT, 'assets/worker/helper.sh': 'echo ${USER}\n' });
     const text = cloud(
-      '          - description: a\n            idleTerminationMinutes: "12"\n            userData: "@render:assets/worker/boot.sh"',
+      '          - description: a\n            idleTerminationMinutes: "12"\n            userData: "@render:assets/worker/user-data.sh"',
     );
     const rendered = renderCascYaml(text, root, 'casc/x.yaml');
     const userData: string = parse(rendered).jenkins.clouds[0].amazonEC2.templates[0].userData;
     expect(userData).toContain('idle="12"');
     expect(userData).toContain('echo "^${idle}"');
     expect(unescapeJcasc(userData)).toBe(
-      renderWorkerScript(root, 'assets/worker/boot.sh', { IDLE_TERMINATION_MINUTES: '12' }),
+      renderWorkerScript(root, 'assets/worker/user-data.sh', { IDLE_TERMINATION_MINUTES: '12' }),
     );
   });
 
   it('needs the template idle minutes to render', () => {
-    const root = repo({ 'assets/worker/boot.sh': BOOT, 'assets/worker/helper.sh': '' });
-    const text = cloud('          - description: a\n            userData: "@render:assets/worker/boot.sh"');
-    expect(() => renderCascYaml(text, root, 'casc/x.yaml')).toThrow(
-      'casc/x.yaml: userData @render:assets/worker/boot.sh: the template needs idleTerminationMinutes',
+    const root = repo({ 'assets/worker/user-data.sh': BOOT, 'assets/worker/helper.sh': '' });
+    const text = cloud(
+      '          - description: a\n            userData: "@render:assets/worker/user-data.sh"',
     );
+    expect(() => renderCascYaml(text, root, 'casc/x.yaml')).toThrow(
+      'casc/x.yaml: userData @render:assets/worker/user-data.sh: the template needs idleTerminationMinutes',
+    );
+  });
+
+  it('refuses user data larger than EC2 accepts (16,384 bytes), naming the file and the size', () => {
+    const big = `#!/bin/bash\n${'echo padding-padding-padding\n'.repeat(600)}`;
+    const root = repo({ 'assets/worker/user-data.sh': big });
+    const text = cloud(
+      '          - description: a\n            idleTerminationMinutes: "1"\n            userData: "@render:assets/worker/user-data.sh"',
+    );
+    expect(EC2_USER_DATA_MAX_BYTES).toBe(16384);
+    expect(() => renderCascYaml(text, root, 'casc/x.yaml')).toThrow(
+      `casc/x.yaml: userData @render:assets/worker/user-data.sh: the rendered user data is ${big.length} bytes once JCasC fills its variables; EC2 RunInstances accepts at most 16384 (keep boot code in assets/worker/payload.sh, which workers fetch from S3)`,
+    );
+  });
+
+  it('fills bundle-wide tokens (the payload digest) next to the template values', () => {
+    const root = repo({
+      'assets/worker/user-data.sh': "sha='@@WORKER_PAYLOAD_SHA256@@' idle=@@IDLE_TERMINATION_MINUTES@@\n",
+    });
+    const text = cloud(
+      '          - description: a\n            idleTerminationMinutes: "7"\n            userData: "@render:assets/worker/user-data.sh"',
+    );
+    const rendered = renderCascYaml(text, root, 'casc/x.yaml', { WORKER_PAYLOAD_SHA256: 'abc' });
+    expect(parse(rendered).jenkins.clouds[0].amazonEC2.templates[0].userData).toBe("sha='abc' idle=7\n");
   });
 
   it('leaves YAML without markers byte-identical', () => {

@@ -6,12 +6,13 @@ describe('cross-references', () => {
     expect(validateEc2(yaml).lines).toEqual([
       `casc/ec2-cloud.yaml:${lineOf(yaml, 'AWS_REGON}')}: jenkins.clouds[0].amazonEC2.region: unknown variable \${AWS_REGON} (did you mean 'AWS_REGION'?): the stack provides only ` +
         'JENKINS_URL, JENKINS_ADMIN_EMAIL, ADMIN_PASSWORD, AWS_REGION, STACK_NAME, CREDENTIALS_SECRET_PREFIX, WORKER_AMI_ID, ' +
-        'WORKER_SUBNET_IDS, WORKER_SECURITY_GROUP_ID, WORKER_INSTANCE_PROFILE_ARN, FLEET_TAG_VALUE, RESULTS_LOCATION',
+        'WORKER_SUBNET_IDS, WORKER_SECURITY_GROUP_ID, WORKER_INSTANCE_PROFILE_ARN, FLEET_TAG_VALUE, RESULTS_LOCATION, ' +
+        'WORKER_PAYLOAD_S3_URI',
     ]);
   });
 
   it('ignores escaped ^${…} (shell in userData/initScript)', () => {
-    const yaml = edit(SHIPPED_EC2_YAML, 'initScript: "', 'initScript: "echo ^${HOME}; ');
+    const yaml = edit(SHIPPED_EC2_YAML, 'initScript: |\n', 'initScript: |\n              echo ^${HOME}\n');
     expect(validateEc2(yaml).lines).toEqual([]);
   });
 

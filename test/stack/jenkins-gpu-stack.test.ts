@@ -96,6 +96,23 @@ describe('JenkinsGpuStack', () => {
     expect(value).toMatch(/ADMIN_PASSWORD\\":\\"",\{"Ref":"CredentialsAdminPassword/);
   });
 
+  it('gives the GPU workers read access to exactly their boot payload, whose URI JCasC fills in', () => {
+    const param = Object.values(t.findResources('AWS::SSM::Parameter'))[0];
+    expect(JSON.stringify(param.Properties.Value)).toMatch(
+      /WORKER_PAYLOAD_S3_URI\\":\\"s3:\/\/",\{"Fn::Sub":"cdk-[^"]*-assets-/,
+    );
+    const workerPolicy = Object.values(t.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes('WorkersRole'),
+    )!;
+    const read = workerPolicy.Properties.PolicyDocument.Statement.find(
+      (st: { Sid?: string }) => st.Sid === 'ReadWorkerBootPayload',
+    );
+    expect(read.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(read.Resource)).toMatch(
+      /:s3:::",\{"Fn::Sub":"cdk-[^"]*-assets-[^"]*"\},"\/[0-9a-f]{64}\.sh"/,
+    );
+  });
+
   it('applies a new bundle on deploy through the custom resource, after the controller exists', () => {
     t.hasResource('Custom::JenkinsConfigApply', {
       Properties: Match.objectLike({ Digest: Match.stringLikeRegexp('^[0-9a-f]{64}$') }),
