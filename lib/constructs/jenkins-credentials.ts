@@ -15,15 +15,19 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { CREDENTIALS, CredentialSpec, PLACEHOLDER_PREFIX } from '../credentials/catalog';
+import {
+  CREDENTIALS,
+  CredentialSpec,
+  MANAGED_SECRET_INITIAL_VALUE,
+  placeholderValue,
+} from '../credentials/catalog';
+import {
+  CREDENTIALS_FILENAME_TAG,
+  CREDENTIALS_TYPE_TAG,
+  CREDENTIALS_USERNAME_TAG,
+  secretFieldOf,
+} from '../credentials/provider-contract';
 import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
-
-/** Tag keys read by the AWS Secrets Manager Credentials Provider plugin. */
-export const CREDENTIALS_TYPE_TAG = 'jenkins:credentials:type';
-export const CREDENTIALS_USERNAME_TAG = 'jenkins:credentials:username';
-export const CREDENTIALS_FILENAME_TAG = 'jenkins:credentials:filename';
-/** Initial value of the stack-managed key secret until the key-pair custom resource fills it. */
-export const MANAGED_SECRET_INITIAL_VALUE = 'PENDING: filled by the stack (worker key pair custom resource)';
 
 export interface JenkinsCredentialsProps {
   /**
@@ -110,18 +114,16 @@ export function validateJenkinsCredentialsProps(
   }
 }
 
-/** The placeholder every user-filled secret starts with; names the exact command that fills it. */
-export function placeholderValue(id: string): string {
-  return `${PLACEHOLDER_PREFIX} ${id} --file <path>`;
-}
-
 /**
  * The Jenkins credentials as Secrets Manager secrets, tagged for the AWS Secrets Manager Credentials
  * Provider plugin, plus the generated admin password and JCasC reload token (not tagged as credentials).
  *
  * User-filled secrets start as a recognisable, non-secret placeholder (the template never holds a real
- * value); `npm run credentials -- set` fills them. The workers' SSH key is made by a custom resource that
- * writes the private key straight into its secret, so it never appears in the template or `cdk.out`.
+ * value); `npm run credentials -- set` fills them. Each value sits in the field the plugin reads for its
+ * type (lib/credentials/provider-contract.ts): text for passwords, SecretBinary for files, whose placeholder
+ * a custom resource writes because CloudFormation can only create text. The workers' SSH key is made by a
+ * custom resource that writes the private key straight into its secret, so it never appears in the template
+ * or `cdk.out`.
  *
  * All secrets are retained on `cdk destroy` by default (see `removalPolicy`).
  */
@@ -156,6 +158,8 @@ export class JenkinsCredentials extends Construct {
         description: `Jenkins credential ${spec.id}: ${spec.description}`,
         // Not secret: a placeholder (or a "pending" marker for the stack-managed key). CloudFormation only
         // writes it on create, so values set later by the CLI survive every deploy while this text is stable.
+        // CloudFormation can only create text: file credentials get it too, and the placeholder custom
+        // resource then stores it as SecretBinary (createBinaryPlaceholders).
         secretStringValue: SecretValue.unsafePlainText(
           spec.managedByStack ? MANAGED_SECRET_INITIAL_VALUE : placeholderValue(spec.id),
         ),
@@ -193,6 +197,10 @@ export class JenkinsCredentials extends Construct {
     this.keyPairName = managed
       ? this.createWorkerKeyPair(secrets[managed.id], keyPairName, stackName)
       : keyPairName;
+    const binary = credentials.filter((c) => secretFieldOf(c.type) === 'SecretBinary');
+    if (binary.length > 0) {
+      this.createBinaryPlaceholders(binary.map((spec) => ({ spec, secret: secrets[spec.id] })));
+    }
 
     Validations.of(this).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
@@ -248,26 +256,69 @@ export class JenkinsCredentials extends Construct {
       resourceType: 'Custom::JenkinsWorkerKeyPair',
       properties: { KeyName: keyPairName, SecretArn: secret.secretArn, StackTag: stackName },
     });
-    const basicExecutionRole =
-      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
-    Validations.of(onEvent).acknowledge({
-      id: basicExecutionRole,
-      reason: 'AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
-    });
-    Validations.of(provider).acknowledge(
-      {
-        id: basicExecutionRole,
-        reason:
-          'CDK provider framework: AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
-      },
-      {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(onEvent.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-        reason: 'CDK provider framework: may invoke any version of the one handler function',
-      },
-      { id: 'AwsSolutions::AwsSolutions-L1', reason: 'CDK provider framework picks its own runtime' },
-    );
+    acknowledgeProvider(onEvent, provider);
     return keyPair.getAttString('KeyName');
   }
+
+  /**
+   * One custom resource per credential read from SecretBinary (provider-contract.ts), which CloudFormation
+   * cannot create: it replaces the text placeholder with the same bytes as SecretBinary once, converts a
+   * text value to SecretBinary and never touches a binary one (lambda/file-credential-placeholder).
+   */
+  private createBinaryPlaceholders(
+    targets: readonly { spec: CredentialSpec; secret: secretsmanager.Secret }[],
+  ): void {
+    const onEvent = new nodejs.NodejsFunction(this, 'FileCredentialPlaceholderFunction', {
+      code: lambdaCode('file-credential-placeholder'),
+      handler: 'index.handler',
+      runtime: LAMBDA_RUNTIME,
+      timeout: Duration.minutes(1),
+      description: 'Stores the placeholder of each file credential as SecretBinary, never over a set value',
+    });
+    // Read to decide (placeholder, text or binary), write only the file credential secrets. The default
+    // aws/secretsmanager key needs no kms: permission.
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        resources: targets.map((t) => t.secret.secretArn),
+      }),
+    );
+    const provider = new cr.Provider(this, 'FileCredentialPlaceholderProvider', { onEventHandler: onEvent });
+    for (const { spec, secret } of targets) {
+      new CustomResource(this, `FileCredentialPlaceholder-${spec.id}`, {
+        serviceToken: provider.serviceToken,
+        resourceType: 'Custom::JenkinsFileCredentialPlaceholder',
+        properties: {
+          SecretArn: secret.secretArn,
+          CredentialType: spec.type,
+          Placeholder: placeholderValue(spec.id),
+        },
+      });
+    }
+    acknowledgeProvider(onEvent, provider);
+  }
+}
+
+/** The cdk-nag findings every CDK provider framework custom resource of this construct has, with why. */
+function acknowledgeProvider(onEvent: lambda.Function, provider: cr.Provider): void {
+  const basicExecutionRole =
+    'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+  Validations.of(onEvent).acknowledge({
+    id: basicExecutionRole,
+    reason: 'AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
+  });
+  Validations.of(provider).acknowledge(
+    {
+      id: basicExecutionRole,
+      reason:
+        'CDK provider framework: AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
+    },
+    {
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(onEvent).getLogicalId(onEvent.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason: 'CDK provider framework: may invoke any version of the one handler function',
+    },
+    { id: 'AwsSolutions::AwsSolutions-L1', reason: 'CDK provider framework picks its own runtime' },
+  );
 }
 
 function tagAsJenkinsCredential(

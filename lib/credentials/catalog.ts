@@ -1,9 +1,12 @@
 /**
  * The Jenkins credentials this project seeds. Each one is a Secrets Manager secret named
  * `<secretPrefix><id>` and tagged for the AWS Secrets Manager Credentials Provider plugin, which strips the
- * prefix (JCasC `transformations.name.removePrefix`) so Jenkins sees the stable `id` below.
+ * prefix (JCasC `transformations.name.removePrefix`) so Jenkins sees the stable `id` below. Which field of
+ * the secret holds the value depends on the type: see provider-contract.ts.
  */
-export type CredentialType = 'string' | 'usernamePassword' | 'sshUserPrivateKey' | 'file';
+import type { CredentialType } from './provider-contract';
+
+export type { CredentialType } from './provider-contract';
 
 export interface CredentialSpec {
   /** Jenkins credential id, used as-is in `casc/` and `jobs/`. */
@@ -47,8 +50,27 @@ export const CREDENTIALS: readonly CredentialSpec[] = [
   },
 ];
 
-/** Recognisable value every user-filled secret starts with; `credentials status` looks for it. */
+/**
+ * Recognisable value every user-filled secret starts with; `credentials status` and the pipeline
+ * (jobs/train.Jenkinsfile, which checks a file's first bytes for `PLACEHOLDER: `) look for it.
+ */
 export const PLACEHOLDER_PREFIX = 'PLACEHOLDER: set with npm run credentials -- set';
+
+/**
+ * The placeholder of a user-filled secret. Never change this text: it is the `SecretString` of the deployed
+ * secrets, and a changed `SecretString` makes CloudFormation write a new version over the value a user set.
+ */
+export function placeholderValue(id: string): string {
+  return `${PLACEHOLDER_PREFIX} ${id} --file <path>`;
+}
+
+/** Initial value of the stack-managed key secret until the key-pair custom resource fills it. */
+export const MANAGED_SECRET_INITIAL_VALUE = 'PENDING: filled by the stack (worker key pair custom resource)';
+
+/** What the stack writes into a secret before it holds a credential (placeholder or pending marker). */
+export function initialValuePrefix(spec: CredentialSpec): string {
+  return spec.managedByStack ? MANAGED_SECRET_INITIAL_VALUE : PLACEHOLDER_PREFIX;
+}
 
 export function credentialIds(): string[] {
   return CREDENTIALS.map((c) => c.id);

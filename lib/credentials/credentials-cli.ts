@@ -3,17 +3,28 @@
  *
  * A secret value never comes from the command line (shell history, `ps`): only from a file, stdin or a
  * prompt without echo. No command ever prints a value. Every failure is one line on stderr and exit 1.
+ * Each value goes into the field the credentials provider plugin reads for its type (provider-contract.ts):
+ * a file as SecretBinary with its exact bytes, a password or token as SecretString.
  * Clients and I/O are injected so the whole CLI is unit-tested; `bin/credentials.ts` only wires.
  */
 import { describeSetupError } from '../aws/describe-setup-error';
+import { UserInputError } from '../errors';
 import { parseArgs } from 'util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
-  DescribeSecretCommand,
+  GetSecretValueCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { CREDENTIALS, CredentialSpec, PLACEHOLDER_PREFIX } from './catalog';
+import { CREDENTIALS, CredentialSpec, initialValuePrefix, PLACEHOLDER_PREFIX } from './catalog';
+import {
+  NotUtf8Error,
+  SecretField,
+  secretFieldOf,
+  secretValueInput,
+  SecretValueInput,
+} from './provider-contract';
+import { classifyStoredValue, startsWith, StoredValueState } from './stored-value';
 
 export const DEFAULT_STACK_NAME = 'JenkinsGpuTraining';
 /** The stack output holding the secret name prefix (added by the stack). */
@@ -33,10 +44,10 @@ export interface CliIo {
   promptSecret(question: string): Promise<string>;
 }
 
-export type CredentialStatus = 'placeholder' | 'set' | 'missing';
+export type CredentialStatus = 'placeholder' | 'set' | 'missing' | 'unreadable';
 
 /** An expected failure: printed as one line, exit 1, no stack trace. */
-export class CliError extends Error {}
+export class CliError extends UserInputError {}
 
 const USAGE = [
   'usage: npm run credentials -- set <id> [--file <path> | --stdin] [--stack <name>]',
@@ -135,18 +146,14 @@ async function setCredential(
   const prefix = await secretPrefix(clients.cloudFormation, parsed.stack);
   const secretName = `${prefix}${spec.id}`;
   try {
-    await clients.secretsManager.send(
-      new PutSecretValueCommand(
-        typeof value === 'string'
-          ? { SecretId: secretName, SecretString: value }
-          : { SecretId: secretName, SecretBinary: value },
-      ),
-    );
+    await clients.secretsManager.send(new PutSecretValueCommand({ SecretId: secretName, ...value }));
   } catch (error) {
     throw secretNotFound(error, secretName) ?? error;
   }
+  const stored =
+    'SecretBinary' in value ? `as SecretBinary, ${value.SecretBinary.length} bytes` : 'as SecretString';
   io.stdout.write(
-    `${spec.id}: set (secret ${secretName}); Jenkins uses the new value from its next lookup\n`,
+    `${spec.id}: set (secret ${secretName}, ${stored}); Jenkins uses the new value from its next lookup\n`,
   );
 }
 
@@ -161,35 +168,59 @@ export function findSettableCredential(id: string): CredentialSpec {
   return spec;
 }
 
-/** File credentials keep their bytes; single values (passwords, tokens) lose trailing newlines. */
+/**
+ * The value for the field the plugin reads: a file's exact bytes (SecretBinary); a single text value
+ * (password, token) as UTF-8 text without an editor's leading BOM and trailing newlines (SecretString).
+ */
 async function readSecretValue(
   spec: CredentialSpec,
   parsed: ParsedCommandLine,
   io: CliIo,
-): Promise<string | Uint8Array> {
-  let raw: Buffer;
-  let source: string;
-  if (parsed.file !== undefined) {
-    source = `file ${parsed.file}`;
-    raw = await readFileOrFail(parsed.file, io);
-  } else if (parsed.stdin || !io.stdin.isTTY) {
-    source = 'stdin';
-    raw = await readAll(io.stdin);
-  } else if (spec.type === 'file') {
-    throw new CliError(`${spec.id} is a file credential: use --file <path> (or --stdin)`);
-  } else {
-    source = 'the prompt';
-    raw = Buffer.from(await io.promptSecret(`value for ${spec.id} (${spec.description}): `), 'utf8');
-  }
-  const text = decodeUtf8(raw);
-  const value = text === undefined ? raw : spec.type === 'file' ? text : text.replace(/[\r\n]+$/, '');
-  if ((typeof value === 'string' ? value.trim().length : value.length) === 0) {
+): Promise<SecretValueInput> {
+  const { raw, source } = await readInput(spec, parsed, io);
+  if (/^\s*$/.test(raw.toString('utf8'))) {
     throw new CliError(`${source} is empty: nothing to set for ${spec.id}`);
   }
-  if (typeof value === 'string' && value.startsWith(PLACEHOLDER_PREFIX)) {
+  if (startsWith(raw, PLACEHOLDER_PREFIX)) {
     throw new CliError(`${source} holds the placeholder text, not a value for ${spec.id}`);
   }
-  return typeof value === 'string' ? value : new Uint8Array(value);
+  const bytes = secretFieldOf(spec.type) === 'SecretBinary' ? raw : singleTextValue(raw);
+  try {
+    return secretValueInput(spec.type, new Uint8Array(bytes));
+  } catch (error) {
+    if (error instanceof NotUtf8Error) {
+      throw new CliError(`${source} is ${error.message}: nothing set for ${spec.id}`);
+    }
+    throw error;
+  }
+}
+
+async function readInput(
+  spec: CredentialSpec,
+  parsed: ParsedCommandLine,
+  io: CliIo,
+): Promise<{ raw: Buffer; source: string }> {
+  if (parsed.file !== undefined) {
+    return { raw: await readFileOrFail(parsed.file, io), source: `file ${parsed.file}` };
+  }
+  if (parsed.stdin || !io.stdin.isTTY) {
+    return { raw: await readAll(io.stdin), source: 'stdin' };
+  }
+  if (secretFieldOf(spec.type) === 'SecretBinary') {
+    // A prompt reads one line of text: it cannot hold a file's bytes.
+    throw new CliError(`${spec.id} is a file credential: use --file <path> (or --stdin)`);
+  }
+  const answer = await io.promptSecret(`value for ${spec.id} (${spec.description}): `);
+  return { raw: Buffer.from(answer, 'utf8'), source: 'the prompt' };
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function singleTextValue(raw: Buffer): Buffer {
+  const start = raw.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? UTF8_BOM.length : 0;
+  let end = raw.length;
+  while (end > start && (raw[end - 1] === 0x0a || raw[end - 1] === 0x0d)) end--;
+  return raw.subarray(start, end);
 }
 
 async function readFileOrFail(path: string, io: CliIo): Promise<Buffer> {
@@ -212,48 +243,81 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function decodeUtf8(raw: Buffer): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
-  } catch {
-    return undefined; // binary file credential: stored as SecretBinary
-  }
-}
-
-/**
- * Status from DescribeSecret's version stages, without reading any value: CloudFormation writes the
- * placeholder once at creation and never again while its text is unchanged, so a secret whose only
- * version is the creation one still holds the placeholder, and any later version means it was set.
- * (Needs `secretsmanager:DescribeSecret` only; a value re-set to the placeholder would show as `set`.)
- */
-export function statusFromVersions(
-  versionIdsToStages: Record<string, string[]> | undefined,
-): CredentialStatus {
-  const versions = Object.keys(versionIdsToStages ?? {});
-  return versions.length <= 1 ? 'placeholder' : 'set';
-}
-
 async function printStatus(stack: string, clients: CliClients, io: CliIo): Promise<void> {
   const prefix = await secretPrefix(clients.cloudFormation, stack);
   const width = Math.max(...CREDENTIALS.map((c) => c.id.length));
   for (const spec of CREDENTIALS) {
-    const status = await credentialStatus(clients.secretsManager, `${prefix}${spec.id}`);
+    const state = await storedState(clients.secretsManager, `${prefix}${spec.id}`, spec);
+    const { status, note } = describeStatus(spec, state);
     const shown =
       spec.managedByStack && status === 'placeholder' ? 'placeholder (key pair not created yet)' : status;
-    const note = spec.managedByStack ? 'managed by the stack' : spec.description;
     io.stdout.write(`${spec.id.padEnd(width)}  ${shown.padEnd(11)}  ${note}\n`);
   }
 }
 
-async function credentialStatus(client: SecretsManagerClient, secretName: string): Promise<CredentialStatus> {
+/**
+ * Status and note for one credential. A value in the field the plugin does not read is no credential for
+ * Jenkins (a file stored as text fails every build that binds it): the note names the command to re-set it.
+ */
+export function describeStatus(
+  spec: CredentialSpec,
+  state: StoredValueState | 'missing',
+): { status: CredentialStatus; note: string } {
+  const about = spec.managedByStack ? 'managed by the stack' : spec.description;
+  if (state === 'missing') {
+    return { status: 'missing', note: about };
+  }
+  const expected = secretFieldOf(spec.type);
+  if (state.kind !== 'empty' && state.readable) {
+    return { status: state.kind === 'placeholder' ? 'placeholder' : 'set', note: about };
+  }
+  const fix = spec.managedByStack
+    ? 'the stack writes it (worker key pair custom resource)'
+    : `re-set it: ${setCommand(spec)}`;
+  if (state.kind === 'empty') {
+    return { status: 'unreadable', note: `holds no value: ${fix}` };
+  }
+  const why = `Jenkins reads a ${spec.type} credential from ${expected} only`;
+  if (state.kind === 'placeholder' && expected === 'SecretBinary') {
+    // The text placeholder of a stack deployed before the placeholder custom resource existed.
+    return {
+      status: 'placeholder',
+      note: `stored as ${fieldWord(state.field)}, but ${why}, so builds binding it fail: cdk deploy stores it as ${expected}, or set it: ${setCommand(spec)}`,
+    };
+  }
+  return { status: 'unreadable', note: `holds ${fieldWord(state.field)}, but ${why}: ${fix}` };
+}
+
+function fieldWord(field: SecretField): string {
+  return field === 'SecretBinary' ? 'binary' : 'text';
+}
+
+function setCommand(spec: CredentialSpec): string {
+  const from = secretFieldOf(spec.type) === 'SecretBinary' ? ' --file <path>' : '';
+  return `npm run credentials -- set ${spec.id}${from}`;
+}
+
+/**
+ * What a secret holds, judged from its value (GetSecretValue), which is compared and dropped, never printed.
+ * Only the value tells which field it is in (the plugin reads one field per type) and whether it is still the
+ * placeholder. Proxies fail: the number of versions grows when the placeholder custom resource writes the
+ * binary placeholder, and a marker tag is a second copy of the truth that a console edit leaves stale.
+ * So `status` needs `secretsmanager:GetSecretValue` on the secrets (as `set` needs PutSecretValue).
+ */
+async function storedState(
+  client: SecretsManagerClient,
+  secretName: string,
+  spec: CredentialSpec,
+): Promise<StoredValueState | 'missing'> {
   try {
-    const described = await client.send(new DescribeSecretCommand({ SecretId: secretName }));
-    if (described.DeletedDate !== undefined) {
-      return 'missing';
-    }
-    return statusFromVersions(described.VersionIdsToStages);
+    const got = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
+    return classifyStoredValue(
+      spec.type,
+      { SecretString: got.SecretString, SecretBinary: got.SecretBinary },
+      initialValuePrefix(spec),
+    );
   } catch (error) {
-    if (errorName(error) === 'ResourceNotFoundException') {
+    if (secretNotFound(error, secretName) !== undefined) {
       return 'missing';
     }
     throw error;

@@ -1,13 +1,19 @@
 import { Readable, Writable } from 'stream';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
-  DescribeSecretCommand,
+  GetSecretValueCommand,
+  GetSecretValueCommandOutput,
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CREDENTIALS, PLACEHOLDER_PREFIX } from '../../lib/credentials/catalog';
-import { CliIo, runCredentialsCli, statusFromVersions } from '../../lib/credentials/credentials-cli';
+import {
+  CREDENTIALS,
+  MANAGED_SECRET_INITIAL_VALUE,
+  PLACEHOLDER_PREFIX,
+  placeholderValue,
+} from '../../lib/credentials/catalog';
+import { CliIo, describeStatus, runCredentialsCli } from '../../lib/credentials/credentials-cli';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const secretsManager = mockClient(SecretsManagerClient);
@@ -30,7 +36,12 @@ interface Run {
 
 async function run(
   argv: string[],
-  options: { files?: Record<string, string>; stdin?: string; tty?: boolean; prompt?: string } = {},
+  options: {
+    files?: Record<string, string | Buffer>;
+    stdin?: string | Buffer;
+    tty?: boolean;
+    prompt?: string;
+  } = {},
 ): Promise<Run> {
   const stdout = new Capture();
   const stderr = new Capture();
@@ -86,6 +97,14 @@ function putCalls(): { SecretId?: string; SecretString?: string; SecretBinary?: 
   return secretsManager.commandCalls(PutSecretValueCommand).map((c) => c.args[0].input);
 }
 
+/** The one PutSecretValue call: its secret and the exact bytes it stores as SecretBinary. */
+function putBinary(): { SecretId?: string; bytes: Buffer; SecretString?: string } {
+  const [call] = putCalls();
+  expect(putCalls()).toHaveLength(1);
+  expect(call.SecretBinary).toBeInstanceOf(Uint8Array);
+  return { SecretId: call.SecretId, bytes: Buffer.from(call.SecretBinary!), SecretString: call.SecretString };
+}
+
 function expectOneLineError(result: Run, message: string | RegExp): void {
   expect(result.code).toBe(1);
   expect(result.stdout).toBe('');
@@ -101,16 +120,56 @@ beforeEach(() => {
   secretsManager.on(PutSecretValueCommand).resolves({ VersionId: 'v2' });
 });
 
+// A file credential is read from SecretBinary only: CredentialsFactory.java lines 69-70 and
+// AwsFileCredentials.java line 40 at 2.222.v376939a_9ffb_b (test/contracts/credentials-provider.test.ts).
 describe('credentials set', () => {
-  test('from a file: the file content goes to <prefix><id>, the output names no value', async () => {
-    const json = '{"type": "service_account", "private_key": "abc"}\n';
+  test('a UTF-8 file goes to <prefix><id> as SecretBinary with its exact bytes, the output names no value', async () => {
+    const json = '\uFEFF{"type": "service_account",\r\n "private_key": "abc-é"}\n\n';
     const result = await run(['set', 'gcp-service-account', '--file', 'sa.json'], {
       files: { 'sa.json': json },
     });
     expect(result.code).toBe(0);
-    expect(putCalls()).toEqual([{ SecretId: `${PREFIX}gcp-service-account`, SecretString: json }]);
+    const put = putBinary();
+    expect(put.SecretId).toBe(`${PREFIX}gcp-service-account`);
+    expect(put.SecretString).toBeUndefined();
+    expect(put.bytes).toEqual(Buffer.from(json, 'utf8')); // BOM, CRLF and trailing newlines kept
     expect(result.stdout).toContain('gcp-service-account: set');
+    expect(result.stdout).toContain(`as SecretBinary, ${Buffer.byteLength(json)} bytes`);
     expect(result.stdout + result.stderr).not.toContain('private_key');
+  });
+
+  test('a binary file goes as SecretBinary with its exact bytes', async () => {
+    const bytes = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0xff, 0xfe, 0x80, 0x0a]);
+    const result = await run(['set', 'pypi-pip-conf', '--file', 'blob'], { files: { blob: bytes } });
+    expect(result.code).toBe(0);
+    expect(putBinary().bytes).toEqual(bytes);
+  });
+
+  test('a file credential from stdin: SecretBinary with the exact bytes, trailing newline kept', async () => {
+    const pipConf = '[global]\nindex-url = https://pypi.example.invalid/simple\n';
+    const result = await run(['set', 'pypi-pip-conf', '--stdin'], { stdin: pipConf });
+    expect(result.code).toBe(0);
+    expect(putBinary().bytes).toEqual(Buffer.from(pipConf));
+  });
+
+  test('a password from a file stays SecretString without an editor BOM and trailing newline', async () => {
+    const result = await run(['set', 'scm-credentials', '--file', 'token'], {
+      files: { token: `\uFEFF${SECRET_VALUE}\r\n` },
+    });
+    expect(result.code).toBe(0);
+    expect(putCalls()).toEqual([{ SecretId: `${PREFIX}scm-credentials`, SecretString: SECRET_VALUE }]);
+    expect(result.stdout).toContain('as SecretString');
+  });
+
+  test('a password that is not UTF-8 is refused: the plugin reads it as text only', async () => {
+    const result = await run(['set', 'scm-credentials', '--stdin'], {
+      stdin: Buffer.from([0xff, 0xfe, 0x41]),
+    });
+    expectOneLineError(
+      result,
+      'error: stdin is not UTF-8 text; a usernamePassword credential is stored as SecretString: nothing set for scm-credentials',
+    );
+    expect(putCalls()).toHaveLength(0);
   });
 
   test('from stdin: a single value loses its trailing newline', async () => {
@@ -184,6 +243,11 @@ describe('credentials set', () => {
   test('the placeholder text itself is refused', async () => {
     const result = await run(['set', 'scm-credentials', '--stdin'], { stdin: `${PLACEHOLDER_PREFIX} x` });
     expectOneLineError(result, /holds the placeholder text/);
+    const file = await run(['set', 'gcp-service-account', '--file', 'p'], {
+      files: { p: placeholderValue('gcp-service-account') },
+    });
+    expectOneLineError(file, /file p holds the placeholder text/);
+    expect(putCalls()).toHaveLength(0);
   });
 
   test('a file credential on a terminal needs --file', async () => {
@@ -207,39 +271,107 @@ describe('credentials set', () => {
   });
 });
 
+/** GetSecretValue answers as Secrets Manager gives them: exactly one of SecretString and SecretBinary. */
+function valueOf(id: string, value: { text: string } | { binary: Uint8Array }): void {
+  const output: Partial<GetSecretValueCommandOutput> =
+    'text' in value ? { SecretString: value.text } : { SecretBinary: value.binary };
+  secretsManager.on(GetSecretValueCommand, { SecretId: `${PREFIX}${id}` }).resolves({
+    Name: `${PREFIX}${id}`,
+    VersionId: 'v2',
+    ...output,
+  });
+}
+
+function notFound(id: string): void {
+  secretsManager.on(GetSecretValueCommand, { SecretId: `${PREFIX}${id}` }).rejects(
+    Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+      name: 'ResourceNotFoundException',
+    }),
+  );
+}
+
+const PEM = ['-----BEGIN', 'RSA', 'PRIVATE', 'KEY-----\nfake\n-----END', 'RSA', 'PRIVATE', 'KEY-----'].join(
+  ' ',
+);
+const KEY_JSON = '{"type": "service_account", "private_key": "abc"}\n';
+
+async function statusLines(): Promise<string[]> {
+  const result = await run(['status']);
+  expect(result.code).toBe(0);
+  expect(result.stderr).toBe('');
+  const lines = result.stdout.trimEnd().split('\n');
+  expect(lines).toHaveLength(CREDENTIALS.length);
+  for (const value of [KEY_JSON, SECRET_VALUE, 'fake', 'index-url']) {
+    expect(result.stdout).not.toContain(value); // never a value
+  }
+  // status reads, never writes
+  expect(secretsManager.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  return lines;
+}
+
 describe('credentials status', () => {
-  test('lists every catalog credential as placeholder / set / missing and never a value', async () => {
-    secretsManager.on(DescribeSecretCommand, { SecretId: `${PREFIX}gcp-service-account` }).resolves({
-      VersionIdsToStages: { v1: ['AWSCURRENT'] },
-    });
-    secretsManager.on(DescribeSecretCommand, { SecretId: `${PREFIX}scm-credentials` }).resolves({
-      VersionIdsToStages: { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] },
-    });
-    secretsManager
-      .on(DescribeSecretCommand, { SecretId: `${PREFIX}pypi-pip-conf` })
-      .rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' }));
-    secretsManager.on(DescribeSecretCommand, { SecretId: `${PREFIX}worker-ssh-key` }).resolves({
-      VersionIdsToStages: { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] },
-    });
+  test('the binary placeholder the custom resource wrote (a second version) is a placeholder', async () => {
+    valueOf('gcp-service-account', { binary: Buffer.from(placeholderValue('gcp-service-account')) });
+    valueOf('scm-credentials', { text: SECRET_VALUE });
+    notFound('pypi-pip-conf');
+    valueOf('worker-ssh-key', { text: PEM });
 
-    const result = await run(['status']);
+    const lines = await statusLines();
 
-    expect(result.code).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(CREDENTIALS.length);
-    expect(lines[0]).toMatch(/^gcp-service-account\s+placeholder\s/);
+    expect(lines[0]).toMatch(/^gcp-service-account\s+placeholder\s+Google Cloud/);
     expect(lines[1]).toMatch(/^scm-credentials\s+set\s/);
     expect(lines[2]).toMatch(/^pypi-pip-conf\s+missing\s/);
-    expect(lines[3]).toMatch(/^worker-ssh-key\s+set\s+managed by the stack/);
-    // status never needs a value
-    expect(secretsManager.calls().map((c) => c.args[0].constructor.name)).toEqual(
-      CREDENTIALS.map(() => 'DescribeSecretCommand'),
+    expect(lines[3]).toMatch(/^worker-ssh-key\s+set\s+managed by the stack$/);
+  });
+
+  test('a file credential holding text: unreadable, names the exact command to re-set it', async () => {
+    valueOf('gcp-service-account', { binary: Buffer.from(KEY_JSON) });
+    valueOf('scm-credentials', { binary: Buffer.from(SECRET_VALUE) });
+    valueOf('pypi-pip-conf', { text: '[global]\nindex-url = https://pypi.example.invalid/simple\n' });
+    valueOf('worker-ssh-key', { text: MANAGED_SECRET_INITIAL_VALUE });
+
+    const lines = await statusLines();
+
+    expect(lines[0]).toMatch(/^gcp-service-account\s+set\s/);
+    expect(lines[1]).toMatch(
+      /^scm-credentials\s+unreadable\s+holds binary, but Jenkins reads a usernamePassword credential from SecretString only: re-set it: npm run credentials -- set scm-credentials$/,
+    );
+    expect(lines[2]).toMatch(
+      /^pypi-pip-conf\s+unreadable\s+holds text, but Jenkins reads a file credential from SecretBinary only: re-set it: npm run credentials -- set pypi-pip-conf --file <path>$/,
+    );
+    expect(lines[3]).toMatch(
+      /^worker-ssh-key\s+placeholder \(key pair not created yet\)\s+managed by the stack$/,
     );
   });
 
-  test('version stages: only the creation version means placeholder', () => {
-    expect(statusFromVersions({ a: ['AWSCURRENT'] })).toBe('placeholder');
-    expect(statusFromVersions({ a: ['AWSPREVIOUS'], b: ['AWSCURRENT'] })).toBe('set');
+  test('the old text placeholder of a file credential: placeholder, and what fixes it', async () => {
+    valueOf('gcp-service-account', { text: placeholderValue('gcp-service-account') });
+    valueOf('scm-credentials', { text: placeholderValue('scm-credentials') });
+    secretsManager.on(GetSecretValueCommand, { SecretId: `${PREFIX}pypi-pip-conf` }).rejects(
+      Object.assign(
+        new Error("You can't perform this operation on the secret because it was marked for deletion."),
+        {
+          name: 'InvalidRequestException',
+        },
+      ),
+    );
+    valueOf('worker-ssh-key', { text: PEM });
+
+    const lines = await statusLines();
+
+    expect(lines[0]).toMatch(
+      /^gcp-service-account\s+placeholder\s+stored as text, but Jenkins reads a file credential from SecretBinary only, so builds binding it fail: cdk deploy stores it as SecretBinary, or set it: npm run credentials -- set gcp-service-account --file <path>$/,
+    );
+    expect(lines[1]).toMatch(/^scm-credentials\s+placeholder\s+username and password/);
+    expect(lines[2]).toMatch(/^pypi-pip-conf\s+missing\s/);
+  });
+
+  test('describeStatus: a stack-managed key in the wrong field says who writes it', () => {
+    const key = CREDENTIALS.find((c) => c.managedByStack)!;
+    expect(describeStatus(key, { kind: 'credential', field: 'SecretBinary', readable: false })).toEqual({
+      status: 'unreadable',
+      note: 'holds binary, but Jenkins reads a sshUserPrivateKey credential from SecretString only: the stack writes it (worker key pair custom resource)',
+    });
   });
 
   test('no AWS credentials: one clear line', async () => {

@@ -1,12 +1,13 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { CREDENTIALS, PLACEHOLDER_PREFIX } from '../../lib/credentials/catalog';
 import {
-  JenkinsCredentials,
-  JenkinsCredentialsProps,
+  CREDENTIALS,
   MANAGED_SECRET_INITIAL_VALUE,
-} from '../../lib/constructs/jenkins-credentials';
+  PLACEHOLDER_PREFIX,
+  placeholderValue,
+} from '../../lib/credentials/catalog';
+import { JenkinsCredentials, JenkinsCredentialsProps } from '../../lib/constructs/jenkins-credentials';
 
 const STACK_NAME = 'JenkinsGpuTraining';
 
@@ -71,6 +72,24 @@ describe('JenkinsCredentials secrets', () => {
         expect(value.startsWith(PLACEHOLDER_PREFIX)).toBe(true);
         expect(value).toContain(spec.id);
       }
+    }
+  });
+
+  // CloudFormation writes a new version when SecretString changes (AWS::SecretsManager::Secret, SecretString:
+  // "When you make a change to this property, a new secret version is created"): over a value a user set.
+  // So the text stays what earlier versions of the stack deployed, for file credentials too.
+  test('the initial SecretString of every secret is exactly what earlier deploys wrote', () => {
+    const deployed: Record<string, string> = {
+      'gcp-service-account':
+        'PLACEHOLDER: set with npm run credentials -- set gcp-service-account --file <path>',
+      'scm-credentials': 'PLACEHOLDER: set with npm run credentials -- set scm-credentials --file <path>',
+      'pypi-pip-conf': 'PLACEHOLDER: set with npm run credentials -- set pypi-pip-conf --file <path>',
+      'worker-ssh-key': 'PENDING: filled by the stack (worker key pair custom resource)',
+    };
+    for (const spec of CREDENTIALS) {
+      expect(secretByName(template, `${STACK_NAME}/${spec.id}`).Properties.SecretString).toBe(
+        deployed[spec.id],
+      );
     }
   });
 
@@ -151,6 +170,97 @@ describe('JenkinsCredentials worker key pair', () => {
     for (const statement of statements) {
       expect(statement.Resource).not.toBe('*');
     }
+  });
+});
+
+/** Logical id of the catalog secret `id`. */
+function secretId(template: Template, id: string): string {
+  const [found] = Object.keys(
+    template.findResources('AWS::SecretsManager::Secret', { Properties: { Name: `${STACK_NAME}/${id}` } }),
+  );
+  return found;
+}
+
+/** The statements of the inline policies attached to the role of the function described by `description`. */
+function handlerStatements(template: Template, description: RegExp): Record<string, unknown>[] {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) =>
+    description.test(String(f.Properties.Description)),
+  );
+  expect(functions).toHaveLength(1);
+  const roleId = (functions[0].Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+  );
+  return policies.flatMap(
+    (p) =>
+      (p.Properties as { PolicyDocument: { Statement: Record<string, unknown>[] } }).PolicyDocument.Statement,
+  );
+}
+
+describe('JenkinsCredentials file credential placeholders', () => {
+  const { template } = synth();
+  const fileIds = CREDENTIALS.filter((c) => c.type === 'file').map((c) => c.id);
+
+  test('the catalog has file credentials to cover', () => {
+    expect(fileIds).toEqual(['gcp-service-account', 'pypi-pip-conf']);
+  });
+
+  // The credentials provider reads a file credential from SecretBinary only (CredentialsFactory.java lines
+  // 69-70 at 2.222.v376939a_9ffb_b), which CloudFormation cannot create.
+  test.each(fileIds)('%s gets a custom resource that stores its placeholder as SecretBinary', (id) => {
+    template.hasResourceProperties('Custom::JenkinsFileCredentialPlaceholder', {
+      SecretArn: { Ref: secretId(template, id) },
+      CredentialType: 'file',
+      Placeholder: placeholderValue(id),
+    });
+  });
+
+  test('text credentials keep the CloudFormation text placeholder: no custom resource for them', () => {
+    const resources = Object.values(template.findResources('Custom::JenkinsFileCredentialPlaceholder'));
+    expect(resources).toHaveLength(fileIds.length);
+    const targets = JSON.stringify(resources.map((r) => r.Properties.SecretArn));
+    for (const id of ['scm-credentials', 'worker-ssh-key']) {
+      expect(targets).not.toContain(secretId(template, id));
+    }
+  });
+
+  test('the handler runs on nodejs24.x', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Description: Match.stringLikeRegexp('placeholder of each file credential as SecretBinary'),
+    });
+  });
+
+  test('its IAM: read and write exactly the file credential secrets, nothing else', () => {
+    const statements = handlerStatements(template, /placeholder of each file credential/);
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        Resource: fileIds.map((id) => ({ Ref: secretId(template, id) })),
+      },
+    ]);
+  });
+
+  test('the custom resources carry the placeholder only, never a value', () => {
+    for (const resource of Object.values(
+      template.findResources('Custom::JenkinsFileCredentialPlaceholder'),
+    )) {
+      expect(Object.keys(resource.Properties).sort()).toEqual([
+        'CredentialType',
+        'Placeholder',
+        'SecretArn',
+        'ServiceToken',
+      ]);
+      expect(resource.Properties.Placeholder).toMatch(new RegExp(`^${PLACEHOLDER_PREFIX}`));
+    }
+  });
+
+  test('a catalog without file credentials gets no placeholder writer', () => {
+    const textOnly = CREDENTIALS.filter((c) => c.type !== 'file');
+    const { template: t } = synth({ credentials: textOnly });
+    t.resourceCountIs('Custom::JenkinsFileCredentialPlaceholder', 0);
+    expect(JSON.stringify(t.findResources('AWS::Lambda::Function'))).not.toMatch(/file credential/);
   });
 });
 

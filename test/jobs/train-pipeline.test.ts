@@ -1,6 +1,15 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { CREDENTIALS } from '../../lib/credentials/catalog';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handlePlaceholderEvent } from '../../lambda/file-credential-placeholder';
+import { CREDENTIALS, placeholderValue } from '../../lib/credentials/catalog';
 
 /** Text-level contracts between jobs/seed.groovy, jobs/train.Jenkinsfile and the credential catalog. */
 const JOBS = path.join(__dirname, '..', '..', 'jobs');
@@ -61,4 +70,65 @@ test('no retry/sleep loops or apt in the pipeline', () => {
 test('shell steps are single-quoted, so Groovy never interpolates into them', () => {
   expect(jenkinsfile).not.toMatch(/\bsh\s*\(?\s*"/);
   expect(jenkinsfile).not.toMatch(/\bsh\s*\(?\s*"""/);
+});
+
+/**
+ * The placeholder checks, run as the pipeline's `sh` steps run them (bash, `set -euo pipefail`) on the file
+ * that `withCredentials([file(...)])` writes: the credential's bytes, which the credentials provider takes
+ * from SecretBinary as they are (AwsFileCredentials.java line 40 at 2.222.v376939a_9ffb_b).
+ */
+describe.each(['PIP_CONF_FILE', 'GCP_KEY_FILE'])('the placeholder check on $%s', (variable) => {
+  const condition = new RegExp(`^\\s*if (.*"\\$${variable}".*); then$`, 'm').exec(jenkinsfile)?.[1];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'placeholder-check-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function check(content: Uint8Array): { result: string; stderr: string } {
+    const file = path.join(dir, 'credential');
+    fs.writeFileSync(file, content);
+    // --norc: bash reads ~/.bashrc even non-interactively when it thinks ssh started it (stdin a socket).
+    const run = spawnSync(
+      'bash',
+      ['--norc', '-c', `set -euo pipefail\nif ${condition}; then echo placeholder; else echo value; fi`],
+      { env: { PATH: process.env.PATH, [variable]: file }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    expect(run.status).toBe(0);
+    return { result: run.stdout.trim(), stderr: run.stderr };
+  }
+
+  test('is one `if` line of the Jenkinsfile', () => {
+    expect(condition).toBeDefined();
+  });
+
+  test('recognises the binary placeholder the custom resource stores', async () => {
+    const secretsManager = mockClient(SecretsManagerClient);
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: placeholderValue('pypi-pip-conf') });
+    secretsManager.on(PutSecretValueCommand).resolves({});
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    await handlePlaceholderEvent(
+      {
+        RequestType: 'Create',
+        ResourceProperties: {
+          SecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:S/pypi-pip-conf-AbCdEf',
+          CredentialType: 'file',
+          Placeholder: placeholderValue('pypi-pip-conf'),
+        },
+      },
+      new SecretsManagerClient({}),
+    );
+    jest.restoreAllMocks();
+    const stored = secretsManager.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretBinary!;
+    secretsManager.restore();
+    expect(check(stored)).toEqual({ result: 'placeholder', stderr: '' });
+  });
+
+  test.each([
+    ['a JSON key', Buffer.from('{"type": "service_account", "project_id": "p"}\n')],
+    ['a pip.conf', Buffer.from('[global]\nindex-url = https://pypi.example.invalid/simple\n')],
+    ['text with a PLACEHOLDER: line after the first', Buffer.from('[global]\nPLACEHOLDER: x\n')],
+    ['binary bytes', Buffer.from([0x00, 0xff, 0xfe, 0x0a, 0x50, 0x4c, 0x41, 0x43, 0x45, 0x00])],
+    ['the prefix cut short', Buffer.from('PLACEHOLDER:')],
+    ['an empty file', Buffer.alloc(0)],
+  ])('takes %s for a value, quietly', (_name, content) => {
+    expect(check(content)).toEqual({ result: 'value', stderr: '' });
+  });
 });
