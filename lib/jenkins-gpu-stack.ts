@@ -17,6 +17,7 @@ import { WORKER_PAYLOAD_SCRIPT } from './bundle/worker-payload';
 import { UserInputError } from './errors';
 import { STACK_TAG_KEY } from './fleet-tags';
 import { DeploymentSettings } from './settings/settings';
+import { DEFAULT_JOB_TIMEOUT_HOURS } from './cost/job-timeout';
 
 export interface JenkinsGpuStackProps extends StackProps {
   /** Validated deployment settings (lib/settings). */
@@ -27,9 +28,6 @@ export interface JenkinsGpuStackProps extends StackProps {
    */
   readonly repoRoot?: string;
 }
-
-/** Training-job timeout the reaper allows before stopping a running worker, plus idle time and margin. */
-const DEFAULT_JOB_TIMEOUT_HOURS = 5;
 
 /**
  * The whole deployment. It only wires the constructs: casc/ is validated and bundled first (bad YAML fails

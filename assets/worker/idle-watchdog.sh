@@ -2,9 +2,17 @@
 # jenkins-gpu-idle-watchdog: cost guard layer 2, run every minute by a systemd timer on a GPU worker.
 # Powers the worker off (instance-initiated shutdown: stop for on-demand workers, terminate for spot
 # workers, as the EC2 plugin sets it) when
-#   - no Jenkins agent has been connected for more than NO_AGENT_MINUTES, or
+#   - no Jenkins agent has been connected and nothing has run (no build heartbeat, no GPU use) for more
+#     than NO_AGENT_MINUTES, or
+#   - no agent is connected but a build keeps running for more than MAX_BUSY_NO_AGENT_MINUTES (a hung
+#     build on a controller that never came back: the longest build the training job allows, plus a
+#     margin), or
 #   - an agent is connected but nothing has run on it (no build, no GPU use) for more than
 #     IDLE_AGENT_MINUTES.
+# A build keeps running when the controller goes away: pipeline `sh` steps run detached from the agent
+# (durable-task), and the controller resumes them when it is back and the EC2 plugin has reconnected the
+# agent. So a worker without an agent is kept while its build runs, and the NO_AGENT_MINUTES grace starts
+# again from the build's last sign of life, leaving the returning controller time to collect the result.
 # It needs nothing from the controller, so it works when Jenkins is down. Limits are strict: exactly at the
 # limit the worker is kept, one second later it is powered off.
 #
@@ -25,7 +33,7 @@
 #   GPU busy         `nvidia-smi` reports utilization > 0 on any GPU. If nvidia-smi is missing or fails
 #                    there is no GPU information and the GPU counts as idle: a broken driver must not keep
 #                    an idle machine running; a real build is still seen by the heartbeat.
-# Busy tag: while an agent is connected and a build is running, the instance tags itself
+# Busy tag: while a build is running (with or without an agent connected), the instance tags itself
 # `jenkins-gpu:busy-at=<UTC ISO-8601, e.g. 2026-11-29T19:20:00Z>` (aws ec2 create-tags; instance id and
 # region from IMDSv2 at IMDS_URL) at most every BUSY_TAG_INTERVAL_MINUTES. The reaper Lambda keeps a
 # running worker past its hard lifetime only while that tag is recent. A failure to tag is logged in one
@@ -59,6 +67,9 @@ positive_int() {
 
 NO_AGENT_MINUTES="$(positive_int NO_AGENT_MINUTES "${NO_AGENT_MINUTES:-20}" 20)"
 IDLE_AGENT_MINUTES="$(positive_int IDLE_AGENT_MINUTES "${IDLE_AGENT_MINUTES:-30}" 30)"
+# Default: the training job's longest timeout (72 h) plus 2 h (lib/cost/job-timeout.ts); the payload writes
+# the value derived there into watchdog.env.
+MAX_BUSY_NO_AGENT_MINUTES="$(positive_int MAX_BUSY_NO_AGENT_MINUTES "${MAX_BUSY_NO_AGENT_MINUTES:-4440}" 4440)"
 BUILD_HEARTBEAT_SECONDS="$(positive_int BUILD_HEARTBEAT_SECONDS "${BUILD_HEARTBEAT_SECONDS:-120}" 120)"
 BUSY_TAG_INTERVAL_MINUTES="$(positive_int BUSY_TAG_INTERVAL_MINUTES "${BUSY_TAG_INTERVAL_MINUTES:-5}" 5)"
 REMOTE_FS="${REMOTE_FS:-/home/ubuntu/jenkins}"
@@ -71,6 +82,7 @@ NOW="${WATCHDOG_NOW:-$(date +%s)}"
 mkdir -p "$STATE_DIR"
 readonly NO_AGENT_SINCE_FILE="$STATE_DIR/no-agent-since"
 readonly IDLE_SINCE_FILE="$STATE_DIR/idle-since"
+readonly BUSY_NO_AGENT_SINCE_FILE="$STATE_DIR/busy-no-agent-since"
 readonly BUSY_TAG_FILE="$STATE_DIR/busy-tag-at"
 readonly BUSY_TAG_KEY='jenkins-gpu:busy-at'
 
@@ -230,20 +242,6 @@ if [ "$agents" -gt 0 ] && [ "$ssh_state" -ne 1 ]; then
   connected=true
 fi
 
-if [ "$connected" != true ]; then
-  rm -f "$IDLE_SINCE_FILE"
-  since="$(since_file "$NO_AGENT_SINCE_FILE")"
-  elapsed=$((NOW - since))
-  detail="no agent connected for ${elapsed}s (agent_java=$agents ssh=$([ "$ssh_state" -eq 0 ] && echo yes || echo no)) limit=${NO_AGENT_MINUTES}m"
-  if [ "$elapsed" -gt $((NO_AGENT_MINUTES * 60)) ]; then
-    power_off "$detail"
-  else
-    log "decision=keep $detail"
-  fi
-  exit 0
-fi
-
-rm -f "$NO_AGENT_SINCE_FILE"
 read -r fresh_heartbeats newest_heartbeat <<<"$(heartbeats)"
 fresh_heartbeats="${fresh_heartbeats:-0}"
 if [ "${newest_heartbeat:-none}" = none ]; then
@@ -257,6 +255,39 @@ build_running=false
 if [ "$fresh_heartbeats" -gt 0 ] || [ "$descendants" -gt 0 ]; then
   build_running=true
 fi
+
+if [ "$connected" != true ]; then
+  rm -f "$IDLE_SINCE_FILE"
+  agent_detail="agent_java=$agents ssh=$([ "$ssh_state" -eq 0 ] && echo yes || echo no)"
+  if [ "$build_running" = true ] || [ "$gpu" = busy ]; then
+    # The build outlives its agent (controller away): keep it, bounded; the no-agent grace restarts from now.
+    since="$(since_file "$BUSY_NO_AGENT_SINCE_FILE")"
+    elapsed=$((NOW - since))
+    echo "$NOW" >"$NO_AGENT_SINCE_FILE"
+    detail="no agent connected, build still running for ${elapsed}s ($signals $agent_detail) limit=${MAX_BUSY_NO_AGENT_MINUTES}m"
+    if [ "$elapsed" -gt $((MAX_BUSY_NO_AGENT_MINUTES * 60)) ]; then
+      power_off "$detail"
+      exit 0
+    fi
+    log "decision=keep $detail"
+    if [ "$build_running" = true ]; then
+      tag_busy || true
+    fi
+    exit 0
+  fi
+  rm -f "$BUSY_NO_AGENT_SINCE_FILE"
+  since="$(since_file "$NO_AGENT_SINCE_FILE")"
+  elapsed=$((NOW - since))
+  detail="no agent connected and nothing running for ${elapsed}s ($signals $agent_detail) limit=${NO_AGENT_MINUTES}m"
+  if [ "$elapsed" -gt $((NO_AGENT_MINUTES * 60)) ]; then
+    power_off "$detail"
+  else
+    log "decision=keep $detail"
+  fi
+  exit 0
+fi
+
+rm -f "$NO_AGENT_SINCE_FILE" "$BUSY_NO_AGENT_SINCE_FILE"
 if [ "$build_running" = true ] || [ "$gpu" = busy ]; then
   rm -f "$IDLE_SINCE_FILE"
   log "decision=keep agent connected and busy ($signals)"

@@ -32,6 +32,9 @@ fi
 #   NO_AGENT_MINUTES   = idle + 10: also covers the package setup and the agent launch on the first boot.
 #   IDLE_AGENT_MINUTES = idle + 20: an agent idle that long means the controller is not stopping it
 #                        (controller down or hung, or a zombie agent).
+#   MAX_BUSY_NO_AGENT_MINUTES: how long a build may run on without an agent (controller away) before the
+#                        worker is powered off anyway: the training job's longest timeout plus a margin,
+#                        rendered at synth from lib/cost/job-timeout.ts.
 # A build counts as running while a durable-task step log under REMOTE_FS (the template's remoteFS) was
 # touched within BUILD_HEARTBEAT_SECONDS; while one runs, the instance tags itself jenkins-gpu:busy-at at
 # most every BUSY_TAG_INTERVAL_MINUTES for the reaper.
@@ -43,6 +46,7 @@ cat >"$ROOT/etc/jenkins-gpu/watchdog.env" <<EOF_ENV
 # Written by the worker payload; read by /usr/local/sbin/jenkins-gpu-idle-watchdog.
 NO_AGENT_MINUTES=$((idle_minutes + 10))
 IDLE_AGENT_MINUTES=$((idle_minutes + 20))
+MAX_BUSY_NO_AGENT_MINUTES=@@BUSY_WITHOUT_AGENT_MAX_MINUTES@@
 REMOTE_FS=/home/ubuntu/jenkins
 BUILD_HEARTBEAT_SECONDS=120
 BUSY_TAG_INTERVAL_MINUTES=5

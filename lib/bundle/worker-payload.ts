@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { BUSY_WITHOUT_AGENT_MAX_MINUTES } from '../cost/job-timeout';
 import { renderWorkerScript } from './render-worker-script';
 
 /** The worker payload's entry script; its includes make it self-contained (docs/architecture.md). */
@@ -19,7 +20,9 @@ export interface WorkerPayload {
 /** Renders the payload, or undefined for a repository without one (then no template can render user data). */
 export function buildWorkerPayload(repoRoot: string): WorkerPayload | undefined {
   if (!fs.existsSync(path.join(repoRoot, WORKER_PAYLOAD_SCRIPT))) return undefined;
-  const content = renderWorkerScript(repoRoot, WORKER_PAYLOAD_SCRIPT, {});
+  const content = renderWorkerScript(repoRoot, WORKER_PAYLOAD_SCRIPT, {
+    BUSY_WITHOUT_AGENT_MAX_MINUTES: String(BUSY_WITHOUT_AGENT_MAX_MINUTES),
+  });
   return { content, sha256: createHash('sha256').update(content).digest('hex') };
 }
 

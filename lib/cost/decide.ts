@@ -11,6 +11,7 @@
  * terminated when they are spot instances (EC2 refuses to stop one-time spot instances).
  */
 import { BUSY_AT_TAG_KEY, CONTROLLER_ROLE, FLEET_TAG_KEY, ROLE_TAG_KEY } from '../fleet-tags';
+import { MAX_JOB_TIMEOUT_HOURS } from './job-timeout';
 import { hourlyPrice, PriceTable, PRICE_TABLE } from './prices';
 
 /** Default of `ReaperPolicy.busyGraceMinutes` (and of the CostGuard prop). */
@@ -20,7 +21,7 @@ export const DEFAULT_BUSY_GRACE_MINUTES = 20;
  * for setup and back-to-back builds. A hung build on a live-but-hung controller keeps the busy tag fresh;
  * this bounds it.
  */
-export const DEFAULT_MAX_BUSY_HOURS = 96;
+export const DEFAULT_MAX_BUSY_HOURS = MAX_JOB_TIMEOUT_HOURS + 24;
 
 /** What the reaper knows about one EC2 instance (mapped from DescribeInstances). */
 export interface InstanceFacts {

@@ -49,6 +49,7 @@ interface Scenario {
   /** Seconds ago that each state file was written (absent: no file). */
   noAgentSince?: number;
   idleSince?: number;
+  busyNoAgentSince?: number;
   /** Extra lines of watchdog.env (after STATE_DIR and REMOTE_FS); the default sets 20 and 30 minutes. */
   envFile?: string;
   /** Files under the remote FS (relative path → seconds since last modified, set with `touch -d`). */
@@ -106,6 +107,8 @@ function runWatchdog(s: Scenario) {
   if (s.noAgentSince !== undefined)
     fs.writeFileSync(path.join(state, 'no-agent-since'), `${NOW - s.noAgentSince}\n`);
   if (s.idleSince !== undefined) fs.writeFileSync(path.join(state, 'idle-since'), `${NOW - s.idleSince}\n`);
+  if (s.busyNoAgentSince !== undefined)
+    fs.writeFileSync(path.join(state, 'busy-no-agent-since'), `${NOW - s.busyNoAgentSince}\n`);
   if (s.busyTagAt !== undefined) fs.writeFileSync(path.join(state, 'busy-tag-at'), `${NOW - s.busyTagAt}\n`);
   const imds = s.imds ?? { 'instance-id': INSTANCE_ID, 'placement/region': 'eu-west-1' };
   for (const [item, value] of Object.entries(imds)) {
@@ -152,6 +155,7 @@ function runWatchdog(s: Scenario) {
     calls,
     noAgentSince: stateFile('no-agent-since'),
     idleSince: stateFile('idle-since'),
+    busyNoAgentSince: stateFile('busy-no-agent-since'),
     busyTagAt: stateFile('busy-tag-at'),
     createTags: calls.split('\n').filter((line) => line.startsWith('aws ec2 create-tags')),
   };
@@ -217,7 +221,9 @@ describe('agent connected', () => {
   it('treats an agent java with no SSH connection as not connected (orphan)', () => {
     const r = runWatchdog({ ...connectedIdle, ss: '', noAgentSince: 20 * 60 + 1 });
     expect(r.poweredOff).toBe(true);
-    expect(r.stderr).toContain('no agent connected for 1201s (agent_java=1 ssh=no)');
+    expect(r.stderr).toContain(
+      'no agent connected and nothing running for 1201s (heartbeat=none build_processes=0 gpu=idle agent_java=1 ssh=no)',
+    );
   });
 
   it('relies on the agent process alone when ss fails', () => {
@@ -232,7 +238,8 @@ describe('agent connected', () => {
       ps: `${PS_HEADER_LESS}\n 1000 950 java -jar /opt/tool/other.jar`,
       noAgentSince: 60,
     });
-    expect(r.stderr).toContain('no agent connected for 60s (agent_java=0 ssh=yes)');
+    expect(r.stderr).toContain('no agent connected and nothing running for 60s (');
+    expect(r.stderr).toContain('agent_java=0 ssh=yes)');
   });
 });
 
@@ -333,8 +340,13 @@ describe('busy tag for the reaper', () => {
     expect(r.createTags).toEqual([TAG_CALL]);
   });
 
-  it('does not tag an idle worker or one without an agent', () => {
-    for (const s of [connectedIdle, { ...durableStep(3), ss: '' }, { noAgentSince: 60 }]) {
+  it('tags a worker whose build runs on without its agent (controller away), so the reaper keeps it too', () => {
+    const r = runWatchdog({ ...durableStep(3), ss: '' });
+    expect(r.createTags).toEqual([TAG_CALL]);
+  });
+
+  it('does not tag an idle worker, with or without an agent', () => {
+    for (const s of [connectedIdle, { noAgentSince: 60 }, { ss: '', nvidia: '0', noAgentSince: 60 }]) {
       const r = runWatchdog(s);
       expect(r.createTags).toEqual([]);
       expect(r.calls).not.toContain('curl');
@@ -410,7 +422,7 @@ describe('no agent connected', () => {
     expect(r.noAgentSince).toBe(NOW);
     expect(r.idleSince).toBeUndefined();
     expect(r.stderr).toBe(
-      'jenkins-gpu-idle-watchdog: decision=keep no agent connected for 0s (agent_java=0 ssh=yes) limit=20m\n',
+      'jenkins-gpu-idle-watchdog: decision=keep no agent connected and nothing running for 0s (heartbeat=none build_processes=0 gpu=unknown agent_java=0 ssh=yes) limit=20m\n',
     );
   });
 
@@ -421,13 +433,77 @@ describe('no agent connected', () => {
   it('powers off past NO_AGENT_MINUTES', () => {
     const r = runWatchdog({ noAgentSince: 20 * 60 + 1 });
     expect(r.poweredOff).toBe(true);
-    expect(r.stderr).toContain('decision=poweroff no agent connected for 1201s');
+    expect(r.stderr).toContain('decision=poweroff no agent connected and nothing running for 1201s');
   });
 
   it('resets the no-agent clock once an agent connects', () => {
     const r = runWatchdog({ ...connectedIdle, noAgentSince: 3 * 3600 });
     expect(r.poweredOff).toBe(false);
     expect(r.noAgentSince).toBeUndefined();
+  });
+});
+
+describe('a build that outlives its agent (controller away)', () => {
+  // A durable-task `sh` step keeps running when the SSH connection and the agent JVM die: its wrapper was
+  // started with nohup, detached from the agent, and goes on touching jenkins-log.txt every 3 s.
+  const runningWithoutAgent: Scenario = { ...durableStep(3), ss: '', ps: PS_HEADER_LESS };
+
+  it('keeps a worker whose build heartbeat is fresh, however long the agent has been gone', () => {
+    const r = runWatchdog({ ...runningWithoutAgent, noAgentSince: 3 * 3600 });
+    expect(r.poweredOff).toBe(false);
+    expect(r.busyNoAgentSince).toBe(NOW);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'jenkins-gpu-idle-watchdog: decision=keep no agent connected, build still running for 0s (heartbeat=3s/120s build_processes=0 gpu=idle agent_java=0 ssh=no) limit=4440m',
+    );
+  });
+
+  it('keeps a worker whose GPU is busy with no agent and no heartbeat', () => {
+    const r = runWatchdog({ ss: '', nvidia: '97', noAgentSince: 3 * 3600 });
+    expect(r.poweredOff).toBe(false);
+    expect(r.stderr).toContain('decision=keep no agent connected, build still running');
+    // GPU use alone is no build the reaper should wait for: no busy tag.
+    expect(r.createTags).toEqual([]);
+  });
+
+  it('restarts the no-agent grace from the last sign of the build, so the controller can still collect it', () => {
+    const busy = runWatchdog({ ...runningWithoutAgent, noAgentSince: 3 * 3600 });
+    expect(busy.noAgentSince).toBe(NOW);
+    // The build ended 10 minutes ago (heartbeat stale): the normal no-agent limit runs from then.
+    const ended = runWatchdog({
+      ...durableStep(10 * 60),
+      ss: '',
+      ps: PS_HEADER_LESS,
+      noAgentSince: 10 * 60,
+      busyNoAgentSince: 3600,
+    });
+    expect(ended.poweredOff).toBe(false);
+    expect(ended.busyNoAgentSince).toBeUndefined();
+    expect(ended.stderr).toContain('decision=keep no agent connected and nothing running for 600s');
+  });
+
+  it('keeps it exactly at MAX_BUSY_NO_AGENT_MINUTES and powers it off one second later (a hung build, controller gone)', () => {
+    expect(runWatchdog({ ...runningWithoutAgent, busyNoAgentSince: 4440 * 60 }).poweredOff).toBe(false);
+    const r = runWatchdog({ ...runningWithoutAgent, busyNoAgentSince: 4440 * 60 + 1 });
+    expect(r.poweredOff).toBe(true);
+    expect(r.stderr).toBe(
+      'jenkins-gpu-idle-watchdog: decision=poweroff no agent connected, build still running for 266401s (heartbeat=3s/120s build_processes=0 gpu=idle agent_java=0 ssh=no) limit=4440m\n',
+    );
+  });
+
+  it('takes MAX_BUSY_NO_AGENT_MINUTES from the env file', () => {
+    const r = runWatchdog({
+      ...runningWithoutAgent,
+      busyNoAgentSince: 61 * 60,
+      envFile: 'MAX_BUSY_NO_AGENT_MINUTES=60\n',
+    });
+    expect(r.poweredOff).toBe(true);
+  });
+
+  it('clears the clock once the agent is back', () => {
+    const r = runWatchdog({ ...durableStep(3), busyNoAgentSince: 3600, noAgentSince: 0 });
+    expect(r.busyNoAgentSince).toBeUndefined();
+    expect(r.noAgentSince).toBeUndefined();
+    expect(r.stderr).toContain('decision=keep agent connected and busy');
   });
 });
 

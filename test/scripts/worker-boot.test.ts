@@ -166,7 +166,9 @@ describe('a first boot with the payload in S3', () => {
     expect(w.read('usr/local/sbin/jenkins-gpu-idle-watchdog')).toBe(
       fs.readFileSync(path.join(REPO, 'assets/worker/idle-watchdog.sh'), 'utf8'),
     );
-    expect(w.read('etc/jenkins-gpu/watchdog.env')).toMatch(/^NO_AGENT_MINUTES=20\nIDLE_AGENT_MINUTES=30\n/m);
+    expect(w.read('etc/jenkins-gpu/watchdog.env')).toMatch(
+      /^NO_AGENT_MINUTES=20\nIDLE_AGENT_MINUTES=30\nMAX_BUSY_NO_AGENT_MINUTES=4440\n/m,
+    );
   });
 
   it('leaves enabled units that carry the boot across a stop/start (user data runs once)', () => {

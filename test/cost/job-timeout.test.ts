@@ -1,0 +1,41 @@
+/**
+ * The job-timeout bounds of lib/cost/job-timeout.ts are the ones the training job really enforces: the
+ * validation pattern of TIMEOUT_HOURS in jobs/train.Jenkinsfile (Groovy `String.matches`, a whole-string
+ * match) and the default in jobs/seed.groovy. The reaper's and the watchdog's limits are derived from them.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { DEFAULT_MAX_BUSY_HOURS } from '../../lib/cost/decide';
+import {
+  BUSY_WITHOUT_AGENT_MAX_MINUTES,
+  DEFAULT_JOB_TIMEOUT_HOURS,
+  MAX_JOB_TIMEOUT_HOURS,
+} from '../../lib/cost/job-timeout';
+
+const REPO = path.resolve(__dirname, '../..');
+const jenkinsfile = fs.readFileSync(path.join(REPO, 'jobs/train.Jenkinsfile'), 'utf8');
+const seed = fs.readFileSync(path.join(REPO, 'jobs/seed.groovy'), 'utf8');
+
+describe('the job timeout bounds', () => {
+  const pattern = /checkParameter\(errors, p, 'TIMEOUT_HOURS', '([^']+)'/.exec(jenkinsfile)?.[1];
+  const accepts = (hours: number) => new RegExp(`^(?:${pattern})$`).test(String(hours));
+
+  it('are the ones jobs/train.Jenkinsfile validates', () => {
+    expect(pattern).toBeDefined();
+    const accepted = Array.from({ length: 200 }, (_, i) => i).filter(accepts);
+    expect(accepted[0]).toBe(1);
+    expect(accepted[accepted.length - 1]).toBe(MAX_JOB_TIMEOUT_HOURS);
+    expect(accepted).toHaveLength(MAX_JOB_TIMEOUT_HOURS);
+  });
+
+  it('have the default jobs/seed.groovy gives the job', () => {
+    expect(seed).toContain(`stringParam('TIMEOUT_HOURS', '${DEFAULT_JOB_TIMEOUT_HOURS}',`);
+    expect(seed).toContain(`(1-${MAX_JOB_TIMEOUT_HOURS})`);
+  });
+
+  it('bound the reaper and the watchdog: a build may run to its longest timeout, not much more', () => {
+    expect(DEFAULT_MAX_BUSY_HOURS).toBeGreaterThan(MAX_JOB_TIMEOUT_HOURS);
+    expect(BUSY_WITHOUT_AGENT_MAX_MINUTES).toBeGreaterThan(MAX_JOB_TIMEOUT_HOURS * 60);
+    expect(BUSY_WITHOUT_AGENT_MAX_MINUTES).toBeLessThan(DEFAULT_MAX_BUSY_HOURS * 60);
+  });
+});
