@@ -1,22 +1,14 @@
 import { STACK_TAG_KEY } from '../fleet-tags';
-import {
-  CustomResource,
-  Duration,
-  RemovalPolicy,
-  SecretValue,
-  Stack,
-  Tags,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CREDENTIALS, CredentialSpec, PLACEHOLDER_PREFIX } from '../credentials/catalog';
 import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
+import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
+import { awsManagedPolicyId, nagRuleId, wildcardResourceId } from '../nag/finding-id';
 
 /** Tag keys read by the AWS Secrets Manager Credentials Provider plugin. */
 export const CREDENTIALS_TYPE_TAG = 'jenkins:credentials:type';
@@ -194,12 +186,12 @@ export class JenkinsCredentials extends Construct {
       ? this.createWorkerKeyPair(secrets[managed.id], keyPairName, stackName)
       : keyPairName;
 
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason:
-        'Jenkins credentials are user-provided (tokens, keys) or an EC2 key pair; Secrets Manager cannot rotate them. ' +
+    acknowledgeFinding(
+      this,
+      nagRuleId('SMG4'),
+      'Jenkins credentials are user-provided (tokens, keys) or an EC2 key pair; Secrets Manager cannot rotate them. ' +
         'The admin password and reload token are read by the controller at boot only.',
-    });
+    );
   }
 
   /**
@@ -213,6 +205,13 @@ export class JenkinsCredentials extends Construct {
       resourceArns: this.secretArns,
     });
     iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:ListSecrets'], resourceArns: ['*'] });
+    if (Construct.isConstruct(grantee)) {
+      acknowledgeFinding(
+        grantee,
+        wildcardResourceId(this, '*'),
+        'secretsmanager:ListSecrets (the credentials provider lists the tagged secrets) cannot be scoped to resources',
+      );
+    }
     return grant;
   }
 
@@ -248,23 +247,24 @@ export class JenkinsCredentials extends Construct {
       resourceType: 'Custom::JenkinsWorkerKeyPair',
       properties: { KeyName: keyPairName, SecretArn: secret.secretArn, StackTag: stackName },
     });
-    const basicExecutionRole =
-      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
-    Validations.of(onEvent).acknowledge({
-      id: basicExecutionRole,
-      reason: 'AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
-    });
-    Validations.of(provider).acknowledge(
+    const basicExecutionRole = awsManagedPolicyId(this, 'service-role/AWSLambdaBasicExecutionRole');
+    acknowledgeFinding(
+      onEvent,
+      basicExecutionRole,
+      'AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
+    );
+    acknowledgeFindings(
+      provider,
       {
         id: basicExecutionRole,
         reason:
           'CDK provider framework: AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
       },
       {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(onEvent.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        id: wildcardResourceId(this, `${onEvent.functionArn}:*`),
         reason: 'CDK provider framework: may invoke any version of the one handler function',
       },
-      { id: 'AwsSolutions::AwsSolutions-L1', reason: 'CDK provider framework picks its own runtime' },
+      { id: nagRuleId('L1'), reason: 'CDK provider framework picks its own runtime' },
     );
     return keyPair.getAttString('KeyName');
   }
