@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { CfnOutput, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { buildBundle } from './bundle/build-bundle';
@@ -149,6 +149,15 @@ export class JenkinsGpuStack extends Stack {
 
     Tags.of(this).add(STACK_TAG_KEY, stackName);
     this.addOutputs({ settings, controller, credentials, costGuard, fleetTagValue, jenkinsUrl, workerAmiId });
+  }
+
+  /**
+   * The region's first two zones as CloudFormation resolves them (`Fn::GetAZs`), the same as in an
+   * environment-agnostic stack, also when `account` and `region` are pinned: there the default looks the
+   * zones up in the account, an AWS call that `cdk synth` must not make (it runs offline).
+   */
+  override get availabilityZones(): string[] {
+    return [0, 1].map((i) => Fn.select(i, Fn.getAzs()));
   }
 
   private addOutputs(o: {

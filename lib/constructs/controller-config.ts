@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -15,6 +15,8 @@ import { STACK_VARIABLES } from '../casc/stack-variables';
 import { assemblyDir } from './assembly-dir';
 import { JenkinsController } from './jenkins-controller';
 import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
+import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
+import { awsManagedPolicyId, nagRuleId, wildcardActionId, wildcardResourceId } from '../nag/finding-id';
 
 export interface ControllerConfigProps {
   /** The controller the bundle is applied to. */
@@ -100,11 +102,11 @@ export class ControllerConfig extends Construct {
     this.parameter.grantRead(role);
     if (props.alertTopic) {
       props.alertTopic.grantPublish(role);
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason:
-          'Publishing to the KMS-encrypted alarm topic needs the GenerateDataKey family, on that one key only',
-      });
+      acknowledgeFinding(
+        role,
+        wildcardActionId('kms:GenerateDataKey*'),
+        'Publishing to the KMS-encrypted alarm topic needs the GenerateDataKey family, on that one key only',
+      );
     }
     // The controller reads the parameter at its first boot.
     props.controller.autoScalingGroup.node.addDependency(this.parameter);
@@ -178,54 +180,66 @@ export class ControllerConfig extends Construct {
     });
     apply.node.addDependency(asg, props.controller.role, this.parameter);
 
-    const basicExecution =
-      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+    this.acknowledgeNagFindings(onEvent, isComplete, provider);
+  }
+
+  /** cdk-nag findings of the apply functions and the provider framework, with the reason for each. */
+  private acknowledgeNagFindings(
+    onEvent: nodejs.NodejsFunction,
+    isComplete: nodejs.NodejsFunction,
+    provider: cr.Provider,
+  ): void {
     const logsOnly = {
-      id: basicExecution,
+      id: awsManagedPolicyId(this, 'service-role/AWSLambdaBasicExecutionRole'),
       reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs',
     };
-    Validations.of(onEvent).acknowledge(
+    acknowledgeFindings(
+      onEvent,
       logsOnly,
       {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        id: wildcardResourceId(this, '*'),
         reason: 'autoscaling:DescribeAutoScalingGroups has no resource-level permissions',
       },
       {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        // The ARN of the ssm:SendCommand statement in addApplyOnDeploy.
+        id: wildcardResourceId(
+          this,
+          Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
+        ),
         reason:
           'ssm:SendCommand is limited by aws:ResourceTag to instances of the controller Auto Scaling group',
       },
     );
-    Validations.of(isComplete).acknowledge(logsOnly, {
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    acknowledgeFindings(isComplete, logsOnly, {
+      id: wildcardResourceId(this, '*'),
       reason: 'ssm:GetCommandInvocation has no resource-level permissions',
     });
-    const fnArn = (fn: nodejs.NodejsFunction) =>
-      `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`;
-    const frameworkArn = (name: string) =>
-      `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(provider.node.findChild(name).node.defaultChild as lambda.CfnFunction)}.Arn>:*]`;
-    Validations.of(provider).acknowledge(
+    // The provider framework may invoke every version of the functions it wraps (`<arn>:*`).
+    const versionsOf = (fn: lambda.IFunction) => wildcardResourceId(this, `${fn.functionArn}:*`);
+    const frameworkFunction = (name: string) => provider.node.findChild(name) as lambda.IFunction;
+    acknowledgeFindings(
+      provider,
       { ...logsOnly, reason: `CDK provider framework: ${logsOnly.reason}` },
-      { id: fnArn(onEvent), reason: 'CDK provider framework: invokes versions of its own handler' },
-      { id: fnArn(isComplete), reason: 'CDK provider framework: invokes versions of its own handler' },
+      { id: versionsOf(onEvent), reason: 'CDK provider framework: invokes versions of its own handler' },
+      { id: versionsOf(isComplete), reason: 'CDK provider framework: invokes versions of its own handler' },
       {
-        id: frameworkArn('framework-isComplete'),
+        id: versionsOf(frameworkFunction('framework-isComplete')),
         reason: 'CDK provider framework: its waiter invokes versions of its own functions',
       },
       {
-        id: frameworkArn('framework-onTimeout'),
+        id: versionsOf(frameworkFunction('framework-onTimeout')),
         reason: 'CDK provider framework: its waiter invokes versions of its own functions',
       },
       {
-        id: 'AwsSolutions::AwsSolutions-SF1',
+        id: nagRuleId('SF1'),
         reason: 'CDK provider framework waiter: each poll is logged by the isComplete function itself',
       },
       {
-        id: 'AwsSolutions::AwsSolutions-SF2',
+        id: nagRuleId('SF2'),
         reason: 'CDK provider framework waiter: a short-lived poll loop, tracing adds nothing',
       },
       {
-        id: 'AwsSolutions::AwsSolutions-L1',
+        id: nagRuleId('L1'),
         reason: 'CDK provider framework functions use the runtime aws-cdk-lib chooses',
       },
     );

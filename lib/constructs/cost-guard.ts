@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { Aws, Duration, Fn, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, Token } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -13,6 +13,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
+import { acknowledgeFindings } from '../nag/acknowledge';
+import { wildcardResourceId } from '../nag/finding-id';
 import { DEFAULT_BUSY_GRACE_MINUTES, DEFAULT_MAX_BUSY_HOURS } from '../cost/decide';
 
 /** Namespace of the reaper's Embedded Metric Format metrics (see lambda/reaper). */
@@ -223,13 +225,15 @@ export class CostGuard extends Construct {
   /** cdk-nag findings that are by design, acknowledged on the resources themselves with the reason. */
   private acknowledgeNagFindings(role: iam.Role): void {
     const reaperPolicy = role.node.findChild('DefaultPolicy').node.defaultChild as IConstruct;
-    Validations.of(reaperPolicy).acknowledge(
+    acknowledgeFindings(
+      reaperPolicy,
       {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        id: wildcardResourceId(this, '*'),
         reason: 'ec2:DescribeInstances supports no resource-level permissions; it is the only action on *',
       },
       {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        // The ARN of the Stop/TerminateInstances statement above.
+        id: wildcardResourceId(this, `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`),
         reason:
           'Stop/TerminateInstances target instances unknown at deploy time; limited by the fleet tag condition',
       },

@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { BUSY_AT_TAG_KEY, FLEET_TAG_KEY } from '../fleet-tags';
+import { acknowledgeFinding, acknowledgeFindings, Finding } from '../nag/acknowledge';
+import { wildcardResourceId } from '../nag/finding-id';
 
 /** Tag key every worker of this stack carries (value: `fleetTagValue`); IAM and the reaper key on it. */
 
@@ -116,45 +118,67 @@ export class GpuWorkerFleet extends Construct {
     this.acknowledgeNagFindings(props);
   }
 
-  /** The wildcards the EC2 plugin needs, each scoped as far as IAM allows (see grantPluginPermissions). */
+  /**
+   * The wildcards the EC2 plugin and the workers need, each scoped as far as IAM allows (see
+   * grantPluginPermissions). The ids are rendered from the same ARNs the statements use.
+   */
   private acknowledgeNagFindings(props: GpuWorkerFleetProps): void {
-    const ec2Arn = (resource: string, account = '<AWS::AccountId>') =>
-      `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:${account}:${resource}/*]`;
-    const findings = [
+    const stack = Stack.of(this);
+    const ec2Wildcard = (resource: string, account?: string) =>
+      wildcardResourceId(
+        this,
+        stack.formatArn({
+          service: 'ec2',
+          resource,
+          resourceName: '*',
+          ...(account !== undefined ? { account } : {}),
+        }),
+      );
+    const controllerFindings: Finding[] = [
       {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'EC2 Describe* calls of the EC2 plugin (and CancelSpotInstanceRequests) have no resource-level permissions',
+        id: wildcardResourceId(this, '*'),
+        reason: props.launchScope.usesSpot
+          ? 'EC2 Describe* calls of the EC2 plugin and CancelSpotInstanceRequests have no resource-level permissions'
+          : 'EC2 Describe* calls of the EC2 plugin have no resource-level permissions',
       },
       {
-        id: ec2Arn('instance'),
+        id: ec2Wildcard('instance'),
         reason:
           'RunInstances creates instances unknown in advance (conditioned on ec2:InstanceType from the casc YAML and on the fleet tag in the request); start/stop/terminate/tag need the aws:ResourceTag fleet condition on instance/*',
       },
       {
-        id: ec2Arn('volume'),
+        id: ec2Wildcard('volume'),
         reason:
-          'Root volumes of new workers do not exist before RunInstances; tagging them is limited to launch time',
+          'Root volumes of new workers do not exist before RunInstances; tagging them is limited to launch time or to volumes with the fleet tag',
       },
       {
-        id: ec2Arn('network-interface'),
+        id: ec2Wildcard('network-interface'),
         reason: 'Network interfaces of new workers do not exist before RunInstances',
       },
       {
-        id: ec2Arn('image', ''),
-        reason:
-          'Deep Learning AMI ids change with each release: images are limited to ec2:Owner amazon (or the one explicit AMI)',
+        id: ec2Wildcard('spot-instances-request'),
+        reason: 'Spot requests are created at launch; tagging limited to launch time',
       },
     ];
-    findings.push({
-      id: ec2Arn('spot-instances-request'),
-      reason: 'Spot requests are created at launch; tagging limited to launch time',
-    });
-    Validations.of(props.controllerRole).acknowledge(...findings);
-    Validations.of(this.role).acknowledge({
-      id: ec2Arn('instance'),
-      reason: `A worker's instance id is unknown at deploy time; CreateTags is limited to the calling instance (aws:ARN = ec2:SourceInstanceARN) and to the ${BUSY_AT_TAG_KEY} key`,
-    });
+    if (!props.explicitAmiId) {
+      controllerFindings.push({
+        id: ec2Wildcard('image', ''),
+        reason: 'Deep Learning AMI ids change with each release: images are limited to ec2:Owner amazon',
+      });
+    }
+    acknowledgeFindings(props.controllerRole, ...controllerFindings);
+    acknowledgeFinding(
+      this.role,
+      ec2Wildcard('instance'),
+      `A worker's instance id is unknown at deploy time; CreateTags is limited to the calling instance (aws:ARN = ec2:SourceInstanceARN) and to the ${BUSY_AT_TAG_KEY} key`,
+    );
+    if (props.resultsBucketName) {
+      acknowledgeFinding(
+        this.role,
+        wildcardResourceId(this, `arn:${stack.partition}:s3:::${props.resultsBucketName}/*`),
+        `Training runs read their data from and write their results to the configured s3:// results bucket (${props.resultsBucketName}) under keys chosen per run (RESULTS_DIR/PROBLEM/MODEL-BUILD_NUMBER)`,
+      );
+    }
   }
 
   private grantPluginPermissions(props: GpuWorkerFleetProps): void {

@@ -2,13 +2,15 @@ import { CONTROLLER_ROLE, ROLE_TAG_KEY } from '../fleet-tags';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { Aws, CfnResource, Duration, RemovalPolicy, Size, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Aws, CfnResource, Duration, RemovalPolicy, Size, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as dlm from 'aws-cdk-lib/aws-dlm';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
+import { awsManagedPolicyId, cfnRuleId, nagRuleId, wildcardResourceId } from '../nag/finding-id';
 
 /** Repository root, for assets. */
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -169,23 +171,48 @@ export class JenkinsController extends Construct {
     this.acknowledgeNagFindings(!props.notificationTopic);
   }
 
-  /** cdk-nag findings that are by design, acknowledged on the resources themselves with the reason. */
+  /** cdk-nag and CloudFormation rule findings that are by design, acknowledged with the reason. */
   private acknowledgeNagFindings(withoutNotifications: boolean): void {
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-      reason:
-        'SSM Session Manager (port forwarding, the default and only way in) and Run Command (config apply) need exactly this AWS-maintained policy',
-    });
-    Validations.of(this.node.findChild('SnapshotRole')).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole]',
-      reason: 'The AWS-maintained service role Data Lifecycle Manager needs to snapshot JENKINS_HOME',
-    });
-    if (withoutNotifications) {
-      Validations.of(this.autoScalingGroup).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-AS3',
+    acknowledgeFindings(
+      this.role,
+      {
+        id: awsManagedPolicyId(this, 'AmazonSSMManagedInstanceCore'),
         reason:
-          'No notification topic was given; CloudFormation signals report failed launches of the single controller',
-      });
+          'SSM Session Manager (port forwarding, the default and only way in) and Run Command (config apply) need exactly this AWS-maintained policy',
+      },
+      {
+        id: wildcardResourceId(this, '*'),
+        reason: 'ec2:DescribeVolumes (waiting for JENKINS_HOME to attach) has no resource-level permissions',
+      },
+      {
+        // The ARN of the AttachJenkinsHomeToController statement (grantBootPermissions).
+        id: wildcardResourceId(
+          this,
+          Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
+        ),
+        reason: `AttachVolume needs the instance too, unknown until the Auto Scaling group launches it; limited to instances tagged ${ROLE_TAG_KEY}=${CONTROLLER_ROLE}`,
+      },
+    );
+    acknowledgeFinding(
+      this.node.findChild('SnapshotRole'),
+      awsManagedPolicyId(this, 'service-role/AWSDataLifecycleManagerServiceRole'),
+      'The AWS-maintained service role Data Lifecycle Manager needs to snapshot JENKINS_HOME',
+    );
+    if (withoutNotifications) {
+      acknowledgeFinding(
+        this.autoScalingGroup,
+        nagRuleId('AS3'),
+        'No notification topic was given; CloudFormation signals report failed launches of the single controller',
+      );
+    }
+    // An EBS volume attaches only in its own zone. In an existing VPC the subnet's zone is the literal the
+    // user named (setting availabilityZones); a new VPC's zones are Fn::GetAZs tokens, never flagged.
+    if (!Token.isUnresolved(this.homeVolume.availabilityZone)) {
+      acknowledgeFinding(
+        this.homeVolume,
+        cfnRuleId('W3010'),
+        `JENKINS_HOME must be in the zone of the controller's subnet, which is given as ${this.homeVolume.availabilityZone}`,
+      );
     }
   }
 

@@ -1,16 +1,6 @@
 import { STACK_TAG_KEY } from '../fleet-tags';
-import {
-  CustomResource,
-  Duration,
-  RemovalPolicy,
-  SecretValue,
-  Stack,
-  Tags,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -28,6 +18,8 @@ import {
   secretFieldOf,
 } from '../credentials/provider-contract';
 import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
+import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
+import { awsManagedPolicyId, nagRuleId, wildcardResourceId } from '../nag/finding-id';
 
 export interface JenkinsCredentialsProps {
   /**
@@ -202,12 +194,12 @@ export class JenkinsCredentials extends Construct {
       this.createBinaryPlaceholders(binary.map((spec) => ({ spec, secret: secrets[spec.id] })));
     }
 
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason:
-        'Jenkins credentials are user-provided (tokens, keys) or an EC2 key pair; Secrets Manager cannot rotate them. ' +
+    acknowledgeFinding(
+      this,
+      nagRuleId('SMG4'),
+      'Jenkins credentials are user-provided (tokens, keys) or an EC2 key pair; Secrets Manager cannot rotate them. ' +
         'The admin password and reload token are read by the controller at boot only.',
-    });
+    );
   }
 
   /**
@@ -221,6 +213,13 @@ export class JenkinsCredentials extends Construct {
       resourceArns: this.secretArns,
     });
     iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:ListSecrets'], resourceArns: ['*'] });
+    if (Construct.isConstruct(grantee)) {
+      acknowledgeFinding(
+        grantee,
+        wildcardResourceId(this, '*'),
+        'secretsmanager:ListSecrets (the credentials provider lists the tagged secrets) cannot be scoped to resources',
+      );
+    }
     return grant;
   }
 
@@ -300,24 +299,25 @@ export class JenkinsCredentials extends Construct {
 }
 
 /** The cdk-nag findings every CDK provider framework custom resource of this construct has, with why. */
-function acknowledgeProvider(onEvent: lambda.Function, provider: cr.Provider): void {
-  const basicExecutionRole =
-    'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
-  Validations.of(onEvent).acknowledge({
-    id: basicExecutionRole,
-    reason: 'AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
-  });
-  Validations.of(provider).acknowledge(
+function acknowledgeProvider(onEvent: nodejs.NodejsFunction, provider: cr.Provider): void {
+  const basicExecutionRole = awsManagedPolicyId(onEvent, 'service-role/AWSLambdaBasicExecutionRole');
+  acknowledgeFinding(
+    onEvent,
+    basicExecutionRole,
+    'AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
+  );
+  acknowledgeFindings(
+    provider,
     {
       id: basicExecutionRole,
       reason:
         'CDK provider framework: AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
     },
     {
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(onEvent).getLogicalId(onEvent.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      id: wildcardResourceId(onEvent, `${onEvent.functionArn}:*`),
       reason: 'CDK provider framework: may invoke any version of the one handler function',
     },
-    { id: 'AwsSolutions::AwsSolutions-L1', reason: 'CDK provider framework picks its own runtime' },
+    { id: nagRuleId('L1'), reason: 'CDK provider framework picks its own runtime' },
   );
 }
 

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { RemovalPolicy } from 'aws-cdk-lib';
+import { acknowledgeFinding } from '../nag/acknowledge';
 
 export interface NetworkProps {
   /** CIDR of the new VPC. Ignored with `existingVpc`. @default '10.40.0.0/16' */
@@ -53,6 +54,12 @@ export class Network extends Construct {
         availabilityZones,
         publicSubnetIds: subnetIds,
       });
+      acknowledgeFinding(
+        this.vpc,
+        // aws-ec2 warns for every subnet imported without its route table id (aws-cdk-lib 2.276.0 vpc.js).
+        '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        'Nothing in this stack reads the route tables of an existing VPC (no gateway endpoint or route is added to it)',
+      );
     } else {
       const vpc = new ec2.Vpc(this, 'Vpc', {
         ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr ?? '10.40.0.0/16'),

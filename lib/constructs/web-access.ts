@@ -5,6 +5,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { acknowledgeFinding } from '../nag/acknowledge';
+import { nagRuleId } from '../nag/finding-id';
 
 export interface WebAccessProps {
   readonly vpc: ec2.IVpc;
@@ -43,6 +45,15 @@ export class WebAccess extends Construct {
     for (const cidr of props.allowedCidrs) {
       securityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), `HTTPS from ${cidr}`);
     }
+    // cdk-nag flags any /0 ingress (EC2RestrictedInbound); here it is only ever the caller's explicit choice.
+    const internetWide = props.allowedCidrs.filter((cidr) => cidr.endsWith('/0'));
+    if (internetWide.length > 0) {
+      acknowledgeFinding(
+        securityGroup,
+        nagRuleId('EC23'),
+        `allowedCidrs names ${internetWide.join(', ')}: HTTPS (443 only) is open to the whole internet as configured; Jenkins still asks every user to log in`,
+      );
+    }
     securityGroup.addEgressRule(
       props.controllerSecurityGroup,
       ec2.Port.tcp(port),
@@ -61,6 +72,11 @@ export class WebAccess extends Construct {
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledgeFinding(
+      logs,
+      nagRuleId('S1'),
+      "Holds only the load balancer's access logs: server access logs of it would record those log deliveries, in another bucket that would need logs of its own",
+    );
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
