@@ -99,7 +99,15 @@ export class ControllerConfig extends Construct {
         ...(props.alertTopic ? { alertTopicArn: props.alertTopic.topicArn } : {}),
       }),
     });
-    this.parameter.grantRead(role);
+    // Only GetParameter (what the boot and the apply call), not grantRead's DescribeParameters, which has
+    // no resource-level permissions and so granted nothing on this ARN.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadConfigParameter',
+        actions: ['ssm:GetParameter'],
+        resources: [this.parameter.parameterArn],
+      }),
+    );
     if (props.alertTopic) {
       props.alertTopic.grantPublish(role);
       acknowledgeFinding(

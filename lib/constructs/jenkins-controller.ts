@@ -82,8 +82,8 @@ export class JenkinsController extends Construct {
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'Jenkins controller instance role',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
+    this.grantSsmAgent();
 
     this.homeVolume = new ec2.Volume(this, 'JenkinsHome', {
       availabilityZone: props.subnet.availabilityZone,
@@ -176,13 +176,13 @@ export class JenkinsController extends Construct {
     acknowledgeFindings(
       this.role,
       {
-        id: awsManagedPolicyId(this, 'AmazonSSMManagedInstanceCore'),
-        reason:
-          'SSM Session Manager (port forwarding, the default and only way in) and Run Command (config apply) need exactly this AWS-maintained policy',
+        id: wildcardResourceId(this, '*'),
+        reason: 'ec2:DescribeVolumes (waiting for JENKINS_HOME to attach) has no resource-level permissions',
       },
       {
         id: wildcardResourceId(this, '*'),
-        reason: 'ec2:DescribeVolumes (waiting for JENKINS_HOME to attach) has no resource-level permissions',
+        reason:
+          'The SSM agent channels (ssmmessages:* for Session Manager, ec2messages:* for Run Command) have no resource-level permissions',
       },
       {
         // The ARN of the AttachJenkinsHomeToController statement (grantBootPermissions).
@@ -191,6 +191,14 @@ export class JenkinsController extends Construct {
           Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
         ),
         reason: `AttachVolume needs the instance too, unknown until the Auto Scaling group launches it; limited to instances tagged ${ROLE_TAG_KEY}=${CONTROLLER_ROLE}`,
+      },
+      {
+        id: wildcardResourceId(
+          this,
+          Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
+        ),
+        reason:
+          'ssm:UpdateInstanceInformation (the SSM agent registering its instance) names the instance, unknown until the Auto Scaling group launches it',
       },
     );
     acknowledgeFinding(
@@ -242,6 +250,51 @@ export class JenkinsController extends Construct {
         ],
       },
     });
+  }
+
+  /**
+   * What the SSM agent needs for Session Manager (the port forward, the default way in) and Run Command
+   * (the deploy-time config apply), instead of AmazonSSMManagedInstanceCore, which also reads every SSM
+   * parameter of the region (ssm:GetParameter(s) on *) and writes inventory and patch data this stack never
+   * uses. From the Systems Manager User Guide, "Step 2: Verify or add instance permissions for Session
+   * Manager" (ssm:UpdateInstanceInformation and the ssmmessages channel), plus the ec2messages channel that
+   * Run Command uses. The stack's own parameter is granted by ControllerConfig.
+   */
+  private grantSsmAgent(): void {
+    const stack = Stack.of(this);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SsmAgentRegister',
+        actions: ['ssm:UpdateInstanceInformation'],
+        resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SessionManagerChannel',
+        actions: [
+          'ssmmessages:CreateControlChannel',
+          'ssmmessages:CreateDataChannel',
+          'ssmmessages:OpenControlChannel',
+          'ssmmessages:OpenDataChannel',
+        ],
+        resources: ['*'],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RunCommandChannel',
+        actions: [
+          'ec2messages:AcknowledgeMessage',
+          'ec2messages:DeleteMessage',
+          'ec2messages:FailMessage',
+          'ec2messages:GetEndpoint',
+          'ec2messages:GetMessages',
+          'ec2messages:SendReply',
+        ],
+        resources: ['*'],
+      }),
+    );
   }
 
   /** Reading the config parameter is granted by ControllerConfig, which owns it. */
