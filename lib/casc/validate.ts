@@ -20,6 +20,8 @@ export interface ValidateCascOptions {
   readonly jobsPath?: string;
   /** `artifactId:version` lines; default `<casc dir>/plugins.txt`. */
   readonly pluginsFile?: string;
+  /** Where `@render:` script paths start, as in the bundle; default the directory above the casc dir. */
+  readonly repoRoot?: string;
   readonly schemaOnly?: boolean;
 }
 
@@ -32,8 +34,12 @@ export interface CascValidation {
   readonly tree?: CascTree;
 }
 
+function cascDir(cascPath: string): string {
+  return path.extname(cascPath) ? path.dirname(cascPath) : cascPath;
+}
+
 export function defaultPluginsFile(cascPath: string): string {
-  return path.join(path.extname(cascPath) ? path.dirname(cascPath) : cascPath, 'plugins.txt');
+  return path.join(cascDir(cascPath), 'plugins.txt');
 }
 
 export function validateCascTree(options: ValidateCascOptions): CascValidation {
@@ -45,7 +51,7 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
     problems.push(...schema.problems);
     if (!options.schemaOnly) {
       problems.push(
-        ...checkPolicy(tree),
+        ...checkPolicy(tree, { repoRoot: options.repoRoot ?? path.dirname(path.resolve(cascDir(options.cascPath))) }),
         ...checkVariables(tree),
         ...checkCascCredentials(tree),
         ...checkJobs(tree, options.jobsPath),
