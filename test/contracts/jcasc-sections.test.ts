@@ -127,18 +127,19 @@ describe("each JCasC section's owning plugin", () => {
     expect(sectionOwner('jenkins.authorizationStrategy.projectMatrix')).toBe('matrix-auth');
   });
 
-  // hudson/security/HudsonPrivateSecurityRealm.java line 1222 @Symbol("local"); hudson/security/csrf/
-  // DefaultCrumbIssuer.java line 136 @Symbol("standard"); hudson/markup/EscapedMarkupFormatter.java line
-  // 54 @Symbol("plainText"); FullControlOnceLoggedInAuthorizationStrategy.java line 100.
-  it('the local realm, the standard crumb issuer, plainText and loggedInUsersCanDoAnything are core', () => {
-    for (const section of [
-      'jenkins.securityRealm.local',
-      'jenkins.crumbIssuer.standard',
-      'jenkins.markupFormatter.plainText',
-      'jenkins.authorizationStrategy.loggedInUsersCanDoAnything',
-    ]) {
-      expect([section, sectionOwner(section)]).toEqual([section, CORE]);
-    }
+  // Core symbols at jenkins-2.578: hudson/security/HudsonPrivateSecurityRealm.java line 1222 @Symbol("local");
+  // hudson/security/csrf/DefaultCrumbIssuer.java line 136 @Symbol("standard"); hudson/markup/
+  // EscapedMarkupFormatter.java line 54 @Symbol("plainText"); hudson/security/
+  // FullControlOnceLoggedInAuthorizationStrategy.java line 100 @Symbol("loggedInUsersCanDoAnything");
+  // hudson/security/AuthorizationStrategy.java line 251 @Symbol("unsecured").
+  it.each([
+    'jenkins.securityRealm.local',
+    'jenkins.crumbIssuer.standard',
+    'jenkins.markupFormatter.plainText',
+    'jenkins.authorizationStrategy.loggedInUsersCanDoAnything',
+    'jenkins.authorizationStrategy.unsecured',
+  ])('%s is core', (section) => {
+    expect(sectionOwner(section)).toBe(CORE);
   });
 
   // split-plugins.txt: `antisamy-markup-formatter 1.553 1.0`; RawHtmlMarkupFormatter lives in
