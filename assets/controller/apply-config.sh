@@ -12,11 +12,10 @@ JG_LOG_PREFIX=apply-config
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 KEEP_RELEASES="${KEEP_RELEASES:-5}"
-RELOAD_ATTEMPTS="${RELOAD_ATTEMPTS:-5}"
-RELOAD_RETRY_DELAY="${RELOAD_RETRY_DELAY:-5}"
 SAFE_RESTART_POLL="${SAFE_RESTART_POLL:-30}"
 SAFE_RESTART_UNIT=jenkins-gpu-safe-restart
-# How long a restarted Jenkins may take to answer /login before the new release is rolled back.
+# How long a restarted Jenkins may take to answer /login before the new release is rolled back (a boot
+# failure Jenkins logs rolls back at once).
 RESTART_WAIT_SECONDS="${RESTART_WAIT_SECONDS:-900}"
 RESTART_WAIT_INTERVAL="${RESTART_WAIT_INTERVAL:-10}"
 
@@ -44,73 +43,112 @@ with_secret_curl_config() {
 
 # --- reload -----------------------------------------------------------------------------------------------
 
-# reload_casc: POSTs the token reload; prints nothing, returns 0 on 2xx. On failure it leaves Jenkins' reply
-# (trimmed, tags stripped) in RELOAD_MESSAGE. Exit code 2: nothing listens (Jenkins down).
-RELOAD_MESSAGE=""
+# reload_casc: POSTs the token reload once and sorts Jenkins' reply; on failure RELOAD_MESSAGE says why in
+# one line and RELOAD_DETAIL adds what Jenkins logged about it.
+# The replies of the pinned JCasC (2099 and later; TokenReloadAction.doIndex), as a real Jenkins gave them
+# (test/scripts/jenkins-replies.ts holds the same shapes for the tests):
+#   200, empty body                          applied                                           -> 0
+#   200, {"status":"error","message":...}    JCasC rejected the YAML, Jenkins kept the old one -> 1
+#   500, the generic "Oops!" page            failed outside JCasC's checks; cause only in log  -> 1
+#   401 / 404                                wrong token / reload by token not enabled         -> 2
+#   503 or connection refused                Jenkins not up (booting, or its boot failed)      -> 2
+# 2: reloading the previous release would get the same answer. No retry: Jenkins answers a reload only
+# when it is done with it (three concurrent reloads all got their own answer, never a 403).
+RELOAD_MESSAGE="" RELOAD_DETAIL=""
 reload_casc() {
-  local token attempt code body rc
+  local token code body since curl_rc=0 outcome=0
   token="$(read_reload_token)"
   body="$(mktemp)"
-  for ((attempt = 1; attempt <= RELOAD_ATTEMPTS; attempt++)); do
-    rc=0
-    code="$(with_secret_curl_config "url = \"$JG_JENKINS_URL/reload-configuration-as-code/?casc-reload-token=$token\"" -- \
-      -sS -X POST --max-time 300 -o "$body" -w '%{http_code}')" || rc=$?
-    if ((rc == 7)); then
-      rm -f "$body"
-      RELOAD_MESSAGE="Jenkins is not running (connection to $JG_JENKINS_URL refused)"
-      return 2
-    fi
-    # Depending on the JCasC release a failed reload answers 500 or 200, both with a JSON body
-    # {"status":"error","message":…}: a 2xx only counts when the body does not report an error.
-    if [[ "$code" =~ ^2 ]] && ! reply_reports_error "$body"; then
-      rm -f "$body"
-      return 0
-    fi
-    # JCasC answers 403 while a reload is still running (configuration-as-code-plugin#2524): try again.
-    if [[ "$code" == "403" ]] && ((attempt < RELOAD_ATTEMPTS)); then
-      log "reload answered 403 (attempt $attempt/$RELOAD_ATTEMPTS), retrying in ${RELOAD_RETRY_DELAY}s"
-      sleep "$RELOAD_RETRY_DELAY"
-      continue
-    fi
-    break
-  done
-  RELOAD_MESSAGE="Jenkins rejected the configuration (HTTP ${code:-none}): $(trim_reply "$body")"
-  # Failures outside JCasC's own checks (e.g. strict secret resolution) answer a generic error page:
-  # Jenkins' log says what went wrong.
-  if [[ "$code" =~ ^5 ]] && ! jq -e 'type == "object" and has("message")' "$body" >/dev/null 2>&1; then
-    local logged
-    logged="$(recent_jenkins_errors)"
-    [[ -z "$logged" ]] || RELOAD_MESSAGE+=$'\n'"Jenkins log: $logged"
-  fi
+  since="$(date +%s)"
+  code="$(with_secret_curl_config "url = \"$JG_JENKINS_URL/reload-configuration-as-code/?casc-reload-token=$token\"" -- \
+    -sS -X POST --max-time 300 -o "$body" -w '%{http_code}')" || curl_rc=$?
+  sort_reload_reply "$code" "$curl_rc" "$body" "$since" || outcome=$?
   rm -f "$body"
+  return "$outcome"
+}
+
+# sort_reload_reply CODE CURL_EXIT BODY_FILE SINCE_EPOCH: the table above.
+sort_reload_reply() {
+  local code="$1" curl_rc="$2" body="$3" since="$4" cause id
+  RELOAD_DETAIL=""
+  if ((curl_rc == 7)); then
+    RELOAD_MESSAGE="Jenkins is not running (connection to $JG_JENKINS_URL refused)"
+    return 2
+  fi
+  case "$code" in
+    200)
+      reply_reports_error "$body" || return 0
+      RELOAD_MESSAGE="Jenkins rejected the configuration: $(json_message "$body")"
+      return 1
+      ;;
+    500)
+      id="$(oops_logging_id "$body")"
+      RELOAD_MESSAGE="Jenkins failed the reload outside JCasC's checks (HTTP 500${id:+, Logging ID=$id})"
+      RELOAD_DETAIL="$(reload_errors_logged "$id" "$since")"
+      return 1
+      ;;
+    401)
+      RELOAD_MESSAGE="wrong reload token: Jenkins answered 401 to the token in $JG_TOKEN_ENV, which is not the CASC_RELOAD_TOKEN it started with (systemctl restart jenkins makes it read the file again)"
+      return 2
+      ;;
+    404)
+      RELOAD_MESSAGE="Jenkins has no reload by token (HTTP 404): it runs without CASC_RELOAD_TOKEN, which jenkins.service reads from $JG_TOKEN_ENV"
+      return 2
+      ;;
+    503)
+      if cause="$(jenkins_boot_failure)"; then
+        RELOAD_MESSAGE="Jenkins failed to boot and answers 503 on every URL: $cause"
+      else
+        RELOAD_MESSAGE="Jenkins is still starting (HTTP 503)"
+      fi
+      return 2
+      ;;
+  esac
+  RELOAD_MESSAGE="unexpected reply to the reload (HTTP ${code:-none}, curl exit $curl_rc): $(trim_reply "$body")"
   return 1
 }
 
-# recent_jenkins_errors: the last SEVERE/exception lines Jenkins logged in the past 5 minutes.
-recent_jenkins_errors() {
-  command -v journalctl >/dev/null || return 0
-  journalctl -u jenkins --since "-5min" --no-pager -o cat 2>/dev/null |
-    grep -E 'SEVERE|Exception|Error' | tail -n 10 || true
-}
-
-# reply_reports_error FILE: true when the reply is JCasC's JSON with "status" other than "ok".
+# reply_reports_error FILE: true when the reply is Jenkins' JSON {"status":"error",...}
+# (hudson.util.HttpResponses.errorJSON). Not `jq -e`: jq 1.6 exits 0 on an empty body.
 reply_reports_error() {
-  local status
-  status="$(jq -r 'if type == "object" then (.status // "") else "" end' "$1" 2>/dev/null)" || return 1
-  [[ -n "$status" && "$status" != "ok" ]]
+  [[ "$(jq -r 'if type == "object" then .status // "" else "" end' "$1" 2>/dev/null)" == "error" ]]
 }
 
-# trim_reply FILE: Jenkins' reply as text: the JSON "message" if there is one, else the page without HTML
-# tags and blank lines; at most 40 lines.
-trim_reply() {
-  local message
-  message="$(jq -r 'if type == "object" then (.message // empty) else empty end' "$1" 2>/dev/null)" || message=""
-  if [[ -n "$message" ]]; then
-    printf '%s\n' "$message" | head -n 40
+# json_message FILE: the "message" of that JSON, at most 40 lines (a JCasC message can span lines).
+json_message() {
+  jq -r '.message // "(no message)"' "$1" | sed -n '1,40p'
+}
+
+# oops_logging_id FILE: the <uuid> of "Logging ID=<uuid>" on Jenkins' "Oops!" page (jenkins/model/Jenkins/
+# oops.jelly); Jenkins logs the exception under the same id (InstallUncaughtExceptionHandler, "Caught
+# unhandled exception with ID <uuid>").
+oops_logging_id() {
+  local found
+  found="$(grep -o 'Logging ID=[0-9a-fA-F-]*' "$1" | head -n1 || true)"
+  printf '%s' "${found#Logging ID=}"
+}
+
+# reload_errors_logged LOGGING_ID SINCE_EPOCH: "; Jenkins log:" and the record Jenkins logged under the id
+# since the reload began (a WARNING of InstallUncaughtExceptionHandler, with the exception).
+reload_errors_logged() {
+  local id="$1" records=""
+  local -a lines
+  if [[ -n "$id" ]]; then
+    records="$(jenkins_journal --since "@$2" | jenkins_log_records "with ID $id\$")"
+  fi
+  if [[ -z "$records" ]]; then
+    printf '; Jenkins logged no record of it (journalctl -u jenkins)'
     return 0
   fi
+  mapfile -t lines <<<"$records"
+  printf '; Jenkins log:'
+  printf '\n  %s' "${lines[@]}"
+}
+
+# trim_reply FILE: an unexpected reply as text: without HTML tags and blank lines; at most 20 lines.
+trim_reply() {
   sed -e 's/<[^>]*>//g' -e 's/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&#39;/'"'"'/g; s/&amp;/\&/g' "$1" |
-    sed -e 's/^[[:space:]]*//; s/[[:space:]]*$//' -e '/^$/d' | head -n 40
+    sed -e 's/^[[:space:]]*//; s/[[:space:]]*$//' -e '/^$/d' | sed -n '1,20p'
 }
 
 # --- var files backup (a rejected bundle must leave the previous variables too) ---------------------------
@@ -166,14 +204,13 @@ apply_by_reload() {
   if ((rc == 2)); then
     die "$RELOAD_MESSAGE; the previous release ${old##*/} stays active"
   fi
-  local message="$RELOAD_MESSAGE"
-  log "$message"
+  local message="$RELOAD_MESSAGE; rolled back to ${old##*/}$RELOAD_DETAIL"
   if reload_casc; then
     log "previous release ${old##*/} reloaded"
   else
     warn "reloading the previous release ${old##*/} failed too: $RELOAD_MESSAGE"
   fi
-  die "$message; rolled back to ${old##*/}"
+  die "$message"
 }
 
 # apply_with_restart CONFIG NEW: core/plugins are staged first (a failure changes nothing active), then the
@@ -272,29 +309,30 @@ safe_restart() {
   done
   log "no build running: restarting Jenkins"
   systemctl restart jenkins
-  local current previous
+  local current previous why
   current="$(active_release)"
-  if wait_until_up; then
+  if wait_for_jenkins_up "$RESTART_WAIT_SECONDS" "$RESTART_WAIT_INTERVAL"; then
     log "Jenkins is up on release ${current##*/}"
     rm -f "$JG_RUN/previous-release"
     return 0
   fi
   # A YAML that the new plugins reject (or a core that does not start) must not leave Jenkins down.
+  why="$JG_WAIT_REASON"
   previous="$(cat "$JG_RUN/previous-release" 2>/dev/null || true)"
   [[ -n "$previous" && -d "$previous" ]] ||
-    die "Jenkins did not answer within ${RESTART_WAIT_SECONDS}s on release ${current##*/} and no previous release is recorded"
-  warn "Jenkins did not answer within ${RESTART_WAIT_SECONDS}s on release ${current##*/}: rolling back to ${previous##*/}"
+    die "release ${current##*/}: $why; no previous release is recorded"
+  warn "release ${current##*/}: $why; rolling back to ${previous##*/}"
   point_current "$previous"
   systemctl restart jenkins
-  if ! wait_until_up; then
+  if ! wait_for_jenkins_up "$RESTART_WAIT_SECONDS" "$RESTART_WAIT_INTERVAL"; then
     notify "Jenkins down after an upgrade" \
-      "Jenkins answered neither on release ${current##*/} nor on the previous ${previous##*/}. See journalctl -u jenkins on the controller."
-    die "Jenkins does not answer on the previous release ${previous##*/} either"
+      "Release ${current##*/}: $why. The previous release ${previous##*/}: $JG_WAIT_REASON. See journalctl -u jenkins on the controller."
+    die "Jenkins does not come up on the previous release ${previous##*/} either: $JG_WAIT_REASON"
   fi
   rm -f "$JG_RUN/previous-release"
   notify "Jenkins upgrade rolled back" \
-    "Release ${current##*/} (new core or plugins) did not start within ${RESTART_WAIT_SECONDS}s; the controller runs the previous release ${previous##*/} again. See journalctl -u jenkins-gpu-safe-restart on the controller."
-  die "release ${current##*/} failed to start; rolled back to ${previous##*/} (see journalctl -u jenkins)"
+    "Release ${current##*/} (new core or plugins) did not start: $why. The controller runs the previous release ${previous##*/} again. See journalctl -u jenkins-gpu-safe-restart on the controller."
+  die "release ${current##*/} failed to start ($why); rolled back to ${previous##*/}"
 }
 
 # notify SUBJECT MESSAGE: tells the operators through the stack's alarm topic (alertTopicArn in the
@@ -308,17 +346,6 @@ notify() {
   [[ -n "$topic" ]] || return 0
   aws sns publish --topic-arn "$topic" --subject "$1" --message "$2" >/dev/null ||
     warn "could not publish to $topic"
-}
-
-# wait_until_up: true once /login answers 200 within RESTART_WAIT_SECONDS.
-wait_until_up() {
-  local waited=0
-  while ((waited <= RESTART_WAIT_SECONDS)); do
-    [[ "$(http_get_code "$JG_JENKINS_URL/login" --max-time 10)" == "200" ]] && return 0
-    sleep "$RESTART_WAIT_INTERVAL"
-    waited=$((waited + RESTART_WAIT_INTERVAL))
-  done
-  return 1
 }
 
 main() {

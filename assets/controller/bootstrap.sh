@@ -250,18 +250,11 @@ start_services() {
   systemctl start jenkins-gpu-healthcheck.timer
 }
 
+# wait_for_jenkins: a boot that JCasC or a plugin stops fails here as soon as Jenkins logs it (it would answer
+# 503 for the whole wait otherwise); a slow boot gets JENKINS_WAIT_SECONDS.
 wait_for_jenkins() {
-  local waited=0 code
-  while :; do
-    code="$(http_get_code "$JG_JENKINS_URL/login" --max-time 10)"
-    if [[ "$code" == "200" ]]; then
-      log "Jenkins answers on $JG_JENKINS_URL"
-      return 0
-    fi
-    ((waited < JENKINS_WAIT_SECONDS)) || die "Jenkins did not answer on /login within ${JENKINS_WAIT_SECONDS}s (last HTTP $code)"
-    sleep "$JENKINS_WAIT_INTERVAL"
-    waited=$((waited + JENKINS_WAIT_INTERVAL))
-  done
+  wait_for_jenkins_up "$JENKINS_WAIT_SECONDS" "$JENKINS_WAIT_INTERVAL" || die "$JG_WAIT_REASON"
+  log "Jenkins answers on $JG_JENKINS_URL"
 }
 
 main() {

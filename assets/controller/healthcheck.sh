@@ -2,7 +2,8 @@
 # Liveness check, run every minute by jenkins-gpu-healthcheck.timer. systemd already restarts a Jenkins that
 # exits (Restart=always); this catches one that runs but no longer answers (hung JVM, GC death spiral).
 # After FAILURE_LIMIT failed probes in a row it restarts Jenkins. A starting Jenkins (within the grace
-# period, e.g. after a plugin upgrade) is not probed.
+# period, e.g. after a plugin upgrade) is not probed. Anything but 200 is a failed probe, a steady 503 too:
+# after a failed boot the JVM stays up answering 503 on every URL, and systemd sees a live process.
 set -euo pipefail
 JG_LOG_PREFIX=healthcheck
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -30,10 +31,22 @@ set_failures() {
   printf '%s\n' "$1" >"$STATE_FILE"
 }
 
+PROBE_CODE=""
 probe() {
-  local code
-  code="$(http_get_code "$JG_JENKINS_URL/login" --max-time 10)"
-  [[ "$code" == "200" ]]
+  PROBE_CODE="$(http_get_code "$JG_JENKINS_URL/login" --max-time 10)"
+  [[ "$PROBE_CODE" == "200" ]]
+}
+
+# probe_failure: what the failed probe saw, with the cause when Jenkins logged a failed boot.
+probe_failure() {
+  local cause
+  if [[ "$PROBE_CODE" == "000" ]]; then
+    printf 'no answer'
+  elif [[ "$PROBE_CODE" == "503" ]] && cause="$(jenkins_boot_failure)"; then
+    printf 'HTTP 503, its boot failed: %s' "$cause"
+  else
+    printf 'HTTP %s' "$PROBE_CODE"
+  fi
 }
 
 main() {
@@ -49,15 +62,16 @@ main() {
     set_failures 0
     return 0
   fi
-  local count
+  local count seen
   count=$(($(failures) + 1))
+  seen="$(probe_failure)"
   if ((count >= FAILURE_LIMIT)); then
-    log "Jenkins did not answer $JG_JENKINS_URL/login $count times in a row: restarting it"
+    log "Jenkins did not answer $JG_JENKINS_URL/login $count times in a row ($seen): restarting it"
     set_failures 0
     systemctl restart jenkins.service || warn "systemctl restart jenkins failed"
     return 0
   fi
-  log "Jenkins did not answer $JG_JENKINS_URL/login ($count/$FAILURE_LIMIT)"
+  log "Jenkins did not answer $JG_JENKINS_URL/login ($count/$FAILURE_LIMIT; $seen)"
   set_failures "$count"
 }
 

@@ -36,9 +36,16 @@ run_jenkins() {
   [[ -f "$war" ]] || die "Jenkins $version is not installed ($war missing)"
   # JAVA_HEAP_OPTS comes from jenkins.env (sized from the instance memory by bootstrap.sh); word splitting
   # of it is intended.
+  # ExecutorPickle.timeoutForNodeMillis: how long a resumed `node` step waits for its agent to reconnect
+  # before it gives up and the stage is retried from scratch (workflow-durable-task-step
+  # ExecutorStepExecution.TIMEOUT_WAITING_FOR_NODE_MILLIS, default 5 minutes, counted from the resume). After
+  # a controller outage the EC2 plugin reconnects running workers at startup; 15 minutes leave room for a
+  # slow first reconnect, so a training run resumes instead of starting again. The same wait delays the
+  # retry after a real agent loss (a spot interruption) by as much. See docs/architecture.md.
   # shellcheck disable=SC2086
   exec java ${JAVA_HEAP_OPTS:-} -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Djenkins.install.runSetupWizard=false -Dcasc.strict.secret.resolution=true \
+    -Dorg.jenkinsci.plugins.workflow.support.pickles.ExecutorPickle.timeoutForNodeMillis=900000 \
     -jar "$war" --httpPort=8080
 }
 

@@ -308,3 +308,77 @@ http_get_code() {
   shift
   curl -s -o /dev/null -w '%{http_code}' "$@" "$url" || true
 }
+
+# --- Jenkins' own log --------------------------------------------------------------------------------------
+# Jenkins (winstone) formats java.util.logging records with SupportLogFormatter: a record's first line is
+# "2026-11-03 09:14:07.512+0000 [id=42]<TAB>SEVERE<TAB>hudson.util.BootFailure#publish: message"; an
+# exception follows on its own lines, innermost cause first ("java.lang.X: text", "<TAB>at ...", "Caused: ...").
+# jenkins.service sends stderr to the journal, one entry per line.
+
+# jenkins_journal [JOURNALCTL_ARGS...]: the lines Jenkins logged in the current start of jenkins.service
+# (systemd's InvocationID), so a failure logged by an earlier start never counts.
+# shellcheck disable=SC2120 # apply-config.sh passes --since
+jenkins_journal() {
+  local id
+  id="$(systemctl show jenkins.service -p InvocationID --value 2>/dev/null || true)"
+  if [[ -z "$id" ]] || ! command -v journalctl >/dev/null; then return 0; fi
+  journalctl "_SYSTEMD_INVOCATION_ID=$id" --no-pager -o cat "$@" 2>/dev/null || true
+}
+
+# jenkins_log_records REGEX: from Jenkins' log on stdin, the records whose "LEVEL source: message" matches the
+# awk REGEX, one line each: "LEVEL source: message | exception line | ..." with at most 3 exception lines
+# (the summary lines, not the stack frames).
+jenkins_log_records() {
+  awk -v want="$1" '
+    function flush() { if (record != "") print record; record = "" }
+    /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9:.]+[-+][0-9][0-9][0-9][0-9] \[id=[0-9]+\]\t/ {
+      flush()
+      line = $0
+      sub(/^[^\t]*\t/, "", line)
+      sub(/\t/, " ", line)
+      if (line ~ want) { record = line; causes = 0 }
+      next
+    }
+    record != "" && /^[^ \t]/ && causes < 3 { record = record " | " $0; causes++ }
+    END { flush() }
+  '
+}
+
+# jenkins_boot_failure: prints the cause of a failed boot in the current start of Jenkins and succeeds, or
+# fails when Jenkins logged none. A boot that JCasC or a plugin stops leaves the JVM up answering 503 on every
+# URL (so systemd never restarts it); hudson.util.BootFailure#publish logs "Failed to initialize Jenkins" with
+# the cause (Jenkins core hudson/util/BootFailure.java, hudson/WebAppMain.java).
+jenkins_boot_failure() {
+  local records
+  # shellcheck disable=SC2119 # the whole current start
+  records="$(jenkins_journal | jenkins_log_records '^SEVERE .*(Failed to initialize Jenkins|BootFailure)')"
+  [[ -n "$records" ]] || return 1
+  records="${records%%$'\n'*}"
+  # The first exception line (the innermost cause) names it; the record's own message is the same for every
+  # failed boot, and the wrappers add nothing.
+  records="${records#* | }"
+  printf '%s\n' "${records%% | *}"
+}
+
+# wait_for_jenkins_up SECONDS INTERVAL: 0 once /login answers 200. 2 as soon as Jenkins answers 503 and has
+# logged a failed boot in this start: it will not come up by waiting. 1 after SECONDS without a 200 (a slow
+# boot keeps 503 or refuses connections until then). JG_WAIT_REASON says why it was not 0.
+JG_WAIT_REASON=""
+wait_for_jenkins_up() {
+  local seconds="$1" interval="$2" polls code cause
+  polls=$((seconds / (interval > 0 ? interval : 1) + 1))
+  while :; do
+    code="$(http_get_code "$JG_JENKINS_URL/login" --max-time 10)"
+    [[ "$code" != "200" ]] || return 0
+    if [[ "$code" == "503" ]] && cause="$(jenkins_boot_failure)"; then
+      JG_WAIT_REASON="Jenkins failed to boot: $cause (it answers 503 on every URL; see journalctl -u jenkins)"
+      return 2
+    fi
+    polls=$((polls - 1))
+    if ((polls <= 0)); then
+      JG_WAIT_REASON="Jenkins did not answer on /login within ${seconds}s (last HTTP $code)"
+      return 1
+    fi
+    sleep "$interval"
+  done
+}

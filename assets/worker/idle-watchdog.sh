@@ -11,8 +11,9 @@
 #     IDLE_AGENT_MINUTES.
 # A build keeps running when the controller goes away: pipeline `sh` steps run detached from the agent
 # (durable-task), and the controller resumes them when it is back and the EC2 plugin has reconnected the
-# agent. So a worker without an agent is kept while its build runs, and the NO_AGENT_MINUTES grace starts
-# again from the build's last sign of life, leaving the returning controller time to collect the result.
+# agent. So a worker without an agent is kept while its build runs, and while a finished step's result
+# waits for the controller to collect it (durable-task deletes the step's control dir once it has read
+# jenkins-result.txt): powering off then would make the returning controller retry the finished training.
 # It needs nothing from the controller, so it works when Jenkins is down. Limits are strict: exactly at the
 # limit the worker is kept, one second later it is powered off.
 #
@@ -144,6 +145,19 @@ heartbeats() {
       END { print fresh + 0, (newest == "" ? "none" : newest) }'
 }
 
+# Prints the number of finished durable-task steps whose result the controller has not collected yet:
+# `<workspace>@tmp/durable-<id>/jenkins-result.txt` files (the controller deletes the directory after
+# reading the result: durable-task FileMonitoringTask cleanup).
+uncollected_results() {
+  if [ ! -d "$REMOTE_FS" ]; then
+    echo 0
+    return
+  fi
+  { find "$REMOTE_FS" -maxdepth 6 -type f -name jenkins-result.txt \
+      -regextype posix-extended -regex '.*@tmp/durable-[^/]+/jenkins-result\.txt' -printf 'x\n' 2>/dev/null || true; } |
+    awk 'END { print NR }'
+}
+
 # Prints busy | idle | unknown.
 gpu_state() {
   local utilization
@@ -258,8 +272,10 @@ fi
 
 if [ "$connected" != true ]; then
   rm -f "$IDLE_SINCE_FILE"
+  results="$(uncollected_results)"
+  signals="$signals results=$results"
   agent_detail="agent_java=$agents ssh=$([ "$ssh_state" -eq 0 ] && echo yes || echo no)"
-  if [ "$build_running" = true ] || [ "$gpu" = busy ]; then
+  if [ "$build_running" = true ] || [ "$gpu" = busy ] || [ "$results" -gt 0 ]; then
     # The build outlives its agent (controller away): keep it, bounded; the no-agent grace restarts from now.
     since="$(since_file "$BUSY_NO_AGENT_SINCE_FILE")"
     elapsed=$((NOW - since))

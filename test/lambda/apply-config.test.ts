@@ -152,8 +152,9 @@ describe('isComplete', () => {
   test.each(['Failed', 'Cancelled', 'TimedOut'])(
     '%s: throws with the tail of the output (Jenkins message)',
     async (status) => {
+      // apply-config.sh's last line for a YAML JCasC rejects (reply shape: test/scripts/jenkins-replies.ts).
       const jenkinsMessage =
-        '[apply-config] ERROR: Jenkins rejected the configuration (HTTP 500): amazonEC2: Invalid configuration elements';
+        '[apply-config] ERROR: Jenkins rejected the configuration: Failed to reload configuration: No configurator found for the following root element: clouds2.';
       ssm.on(GetCommandInvocationCommand).resolves({
         Status: status as 'Failed',
         StatusDetails: status,

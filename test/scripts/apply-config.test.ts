@@ -9,6 +9,20 @@ import {
   Sandbox,
   serveDownloads,
 } from './harness';
+import {
+  bootFailureLog,
+  LOGGING_ID,
+  LOGIN_PAGE,
+  oopsPage,
+  RELOAD_APPLIED,
+  RELOAD_TOKEN_REFUSED,
+  RELOAD_TRIGGERED_LOG,
+  reloadRejected,
+  SSHD_BOOT_CAUSE,
+  STARTING,
+  UNKNOWN_ROOT_ELEMENT_MESSAGE,
+  uncaughtExceptionLog,
+} from './jenkins-replies';
 
 const RELOAD = 'POST /reload-configuration-as-code/';
 
@@ -38,7 +52,7 @@ describe('apply-config.sh', () => {
 
   test('happy path: swaps current, reloads with the token, writes the variable files', async () => {
     const digest = publishYamlChange();
-    sb.http.sequence(RELOAD, [[200, '']]);
+    sb.http.replies(RELOAD, [RELOAD_APPLIED]);
 
     const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
 
@@ -59,7 +73,7 @@ describe('apply-config.sh', () => {
 
   test('same bundle, changed variables (e.g. a new worker AMI id): rewrites them and reloads', async () => {
     sb.setParameter(oldDigest, 'old.zip');
-    sb.http.sequence(RELOAD, [[200, '']]);
+    sb.http.replies(RELOAD, [RELOAD_APPLIED]);
 
     const r = await sb.run('apply-config.sh', ['--expect-digest', oldDigest]);
 
@@ -76,7 +90,7 @@ describe('apply-config.sh', () => {
 
   test('already active with the same variables: exits 0 without downloading or reloading', async () => {
     sb.setParameter(oldDigest, 'old.zip');
-    sb.http.sequence(RELOAD, [[200, '']]);
+    sb.http.replies(RELOAD, [RELOAD_APPLIED]);
     expect((await sb.run('apply-config.sh', ['--expect-digest', oldDigest])).code).toBe(0);
     const requestsBefore = sb.http.requests.length;
 
@@ -128,24 +142,19 @@ describe('apply-config.sh', () => {
     expect(fs.readdirSync(sb.p('opt/jenkins-gpu/config/releases'))).toEqual([oldDigest]);
   });
 
-  test('Jenkins rejects the YAML: message printed, previous release active and reloaded, exit 1', async () => {
+  // Reply shapes: test/scripts/jenkins-replies.ts (a real Jenkins' reload replies, REFERENCE.md, and the
+  // pinned JCasC's TokenReloadAction).
+  test('Jenkins rejects the YAML (200 with JSON status error): message printed, previous release active and reloaded, exit 1', async () => {
     const digest = publishYamlChange();
-    const page =
-      '<html><body><h2>HTTP ERROR 500</h2><pre>io.jenkins.plugins.casc.UnknownAttributesException: ' +
-      'amazonEC2: Invalid configuration elements for type: class hudson.plugins.ec2.EC2Cloud : instanceCap.</pre></body></html>';
-    sb.http.sequence(RELOAD, [
-      [500, page],
-      [200, ''],
-    ]);
+    sb.http.replies(RELOAD, [reloadRejected(UNKNOWN_ROOT_ELEMENT_MESSAGE), RELOAD_APPLIED]);
 
     const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
 
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Jenkins rejected the configuration (HTTP 500)');
     expect(r.stderr).toContain(
-      'Invalid configuration elements for type: class hudson.plugins.ec2.EC2Cloud : instanceCap.',
+      `Jenkins rejected the configuration: Failed to reload configuration: ${UNKNOWN_ROOT_ELEMENT_MESSAGE}; rolled back to ${oldDigest}`,
     );
-    expect(r.stderr).not.toContain('<pre>');
+    expect(r.stderr).toContain(`previous release ${oldDigest} reloaded`);
     expect(sb.current()).toBe(oldDigest);
     expect(sb.http.requests.filter((q) => q.method === 'POST')).toHaveLength(2);
     // The previous variable files are back too.
@@ -155,78 +164,76 @@ describe('apply-config.sh', () => {
     expectNoSecrets(sb, r);
   });
 
-  test.each([
-    [500, 'JCasC releases that answer 500'],
-    [200, 'JCasC releases whose JSON error reply keeps HTTP 200'],
-  ])(
-    'Jenkins rejects the YAML with a JSON reply (HTTP %i, %s): rolled back, message printed',
-    async (status) => {
-      const digest = publishYamlChange();
-      const reply = JSON.stringify({
-        status: 'error',
-        message: 'Failed to reload configuration: No configurator for the following root elements: clouds2',
-      });
-      sb.http.sequence(RELOAD, [
-        [status, reply],
-        [200, JSON.stringify({ status: 'ok' })],
-      ]);
-
-      const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
-
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain(
-        `Jenkins rejected the configuration (HTTP ${status}): Failed to reload configuration: No configurator for the following root elements: clouds2`,
-      );
-      expect(sb.current()).toBe(oldDigest);
-      expect(sb.http.requests.filter((q) => q.method === 'POST')).toHaveLength(2);
-      expectNoSecrets(sb, r);
-    },
-  );
-
-  test("a generic 500 page (failure outside JCasC checks): the message adds Jenkins' recent errors", async () => {
+  test("a failure outside JCasC's checks (500 Oops page): rolled back; the message carries Jenkins' log record of the page's Logging ID", async () => {
     const digest = publishYamlChange();
-    sb.flag(
-      'journal',
-      'INFO: started\nSEVERE: io.jenkins.plugins.casc.ConfiguratorException: Unable to resolve ${WORKER_AMI_ID}\n',
-    );
-    sb.http.sequence(RELOAD, [
-      [500, '<html><body><h1>Oops!</h1></body></html>'],
-      [200, ''],
+    sb.journal([
+      ...uncaughtExceptionLog('0a1b2c3d-0000-4000-8000-000000000000', 'java.io.IOException: an earlier one'),
+      ...RELOAD_TRIGGERED_LOG,
+      ...uncaughtExceptionLog(LOGGING_ID),
     ]);
+    sb.http.replies(RELOAD, [oopsPage(LOGGING_ID), RELOAD_APPLIED]);
 
     const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
 
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'Jenkins log: SEVERE: io.jenkins.plugins.casc.ConfiguratorException: Unable to resolve',
+      `Jenkins failed the reload outside JCasC's checks (HTTP 500, Logging ID=${LOGGING_ID}); rolled back to ${oldDigest}; Jenkins log:\n` +
+        `  WARNING h.i.i.InstallUncaughtExceptionHandler#handleException: Caught unhandled exception with ID ${LOGGING_ID}` +
+        " | java.lang.IllegalStateException: Unable to resolve variable 'WORKER_AMI_ID'. Aborting configuration reload.",
     );
-    expect(r.stderr).not.toContain('INFO: started');
+    expect(r.stderr).not.toContain('an earlier one');
+    expect(r.stderr).not.toContain('Configuration reload triggered');
+    expect(r.stderr).not.toContain('\tat ');
+    expect(r.stderr).not.toContain('<h1');
+    // Only what the Jenkins running now logged, and only since the reload began.
+    expect(sb.calls()).toMatch(
+      /journalctl _SYSTEMD_INVOCATION_ID=7f3a9c2e5b1d4e6f8a0b2c4d00000000 --no-pager -o cat --since @\d+/,
+    );
     expect(sb.current()).toBe(oldDigest);
+    expect(sb.http.requests.filter((q) => q.method === 'POST')).toHaveLength(2);
   });
 
-  test('a JSON success reply counts as applied', async () => {
+  test('a 500 Oops page whose id Jenkins did not log: the message says where to look', async () => {
     const digest = publishYamlChange();
-    sb.http.sequence(RELOAD, [[200, JSON.stringify({ status: 'ok' })]]);
+    sb.http.replies(RELOAD, [oopsPage(LOGGING_ID), RELOAD_APPLIED]);
 
     const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
 
-    expect(r.code).toBe(0);
-    expect(sb.current()).toBe(digest);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `(HTTP 500, Logging ID=${LOGGING_ID}); rolled back to ${oldDigest}; Jenkins logged no record of it (journalctl -u jenkins)`,
+    );
   });
 
-  test('reload answers 403 while reloading (JCasC #2524): retried until it succeeds', async () => {
+  test('wrong reload token (401): says so, no retry and no reload of the previous release, previous release stays active', async () => {
     const digest = publishYamlChange();
-    sb.http.sequence(RELOAD, [
-      [403, 'reload in progress'],
-      [403, 'reload in progress'],
-      [200, ''],
-    ]);
+    sb.http.replies(RELOAD, [RELOAD_TOKEN_REFUSED]);
 
     const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
 
-    expect(r.code).toBe(0);
-    expect(sb.http.requests.filter((q) => q.method === 'POST')).toHaveLength(3);
-    expect(sb.current()).toBe(digest);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('wrong reload token: Jenkins answered 401');
+    expect(r.stderr).toContain(`the previous release ${oldDigest} stays active`);
+    expect(sb.http.requests.filter((q) => q.method === 'POST')).toHaveLength(1);
+    expect(sb.current()).toBe(oldDigest);
+    expect(fs.readFileSync(sb.p('run/jenkins-gpu/casc-vars/JENKINS_URL'), 'utf8')).toBe(
+      'http://old.example.com/',
+    );
+    expectNoSecrets(sb, r);
+  });
+
+  test('Jenkins whose boot failed (503 on every URL, BootFailure logged): no reload of the previous release, the cause in the message', async () => {
+    const digest = publishYamlChange();
+    sb.failBoot(0);
+
+    const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
+
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `Jenkins failed to boot and answers 503 on every URL: ${SSHD_BOOT_CAUSE}; the previous release ${oldDigest} stays active`,
+    );
+    expect(sb.http.requests.filter((q) => q.method === 'POST')).toHaveLength(1);
+    expect(sb.current()).toBe(oldDigest);
   });
 
   test('Jenkins down: clear message, previous release stays active', async () => {
@@ -296,7 +303,7 @@ describe('apply-config.sh', () => {
     }
     fs.utimesSync(path.join(releases, oldDigest), 2000, 2000);
     const digest = publishYamlChange();
-    sb.http.sequence(RELOAD, [[200, '']]);
+    sb.http.replies(RELOAD, [RELOAD_APPLIED]);
 
     const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
 
@@ -317,7 +324,7 @@ describe('apply-config.sh', () => {
       [200, '{"busyExecutors":1}'],
       [200, '{"busyExecutors":0}'],
     ]);
-    sb.http.sequence('GET /login', [[200, 'login']]);
+    sb.http.replies('GET /login', [LOGIN_PAGE]);
 
     const r = await sb.run('apply-config.sh', ['--safe-restart']);
 
@@ -334,14 +341,13 @@ describe('apply-config.sh', () => {
     expectNoSecrets(sb, r);
   });
 
-  test('plugin change whose release does not start: the safe restart rolls back to the previous release', async () => {
+  /** A staged plugin upgrade (release `digest`) and a Jenkins with no build running, ready for --safe-restart. */
+  async function stageUpgrade(topic: string): Promise<string> {
     const digest = sb.putBundle(bundleFiles({ 'casc/plugins.txt': 'ec2:9999.v0\n' }), 'new.zip');
-    const topic = 'arn:aws:sns:us-east-1:123456789012:alerts';
     sb.setParameter(digest, 'new.zip', { alertTopicArn: topic });
     serveDownloads(sb);
     expect((await sb.run('apply-config.sh', ['--expect-digest', digest])).code).toBe(0);
     expect(sb.current()).toBe(digest);
-
     fs.writeFileSync(sb.p('run/jenkins-gpu/casc-vars/ADMIN_PASSWORD'), ADMIN_PASSWORD);
     sb.http.file(
       'GET /crumbIssuer/api/json',
@@ -349,27 +355,55 @@ describe('apply-config.sh', () => {
     );
     sb.http.sequence('POST /quietDown', [[200, '']]);
     sb.http.sequence('GET /computer/api/json', [[200, '{"busyExecutors":0}']]);
-    // The new release never answers; after the rollback the old one does.
-    sb.http.sequence('GET /login', [
-      [503, 'starting'],
-      [503, 'starting'],
-      [200, 'login'],
-    ]);
+    sb.http.replies('GET /login', [LOGIN_PAGE]);
+    return digest;
+  }
 
+  const loginPolls = () => sb.http.requests.filter((q) => q.url === '/login').length;
+
+  // Boot failure shape (503 on every URL, BootFailure in the log): jenkins-replies.ts, from a real boot.
+  test('new release whose boot fails: rolled back at the first 503 with BootFailure logged, not after the wait', async () => {
+    const topic = 'arn:aws:sns:us-east-1:123456789012:alerts';
+    const digest = await stageUpgrade(topic);
+    sb.failBoot(1); // the restart onto the new release; the rollback's restart (start 2) comes up
+
+    // Waiting the whole 5 s would make 6 polls on the failed start.
     const r = await sb.run('apply-config.sh', ['--safe-restart'], {
-      RESTART_WAIT_SECONDS: '1',
+      RESTART_WAIT_SECONDS: '5',
       RESTART_WAIT_INTERVAL: '1',
     });
 
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`release ${digest} failed to start; rolled back to ${oldDigest}`);
+    expect(r.stderr).toContain(
+      `release ${digest} failed to start (Jenkins failed to boot: ${SSHD_BOOT_CAUSE} (it answers 503 on every URL; see journalctl -u jenkins)); rolled back to ${oldDigest}`,
+    );
     expect(sb.current()).toBe(oldDigest);
     expect(sb.calls().match(/systemctl restart jenkins/g)).toHaveLength(2);
+    expect(loginPolls()).toBe(2); // one 503 of the failed start, one 200 after the rollback
     // CloudFormation already reported the deploy as done: the operators hear of it through the alarm topic.
     expect(sb.calls()).toMatch(
       new RegExp(
-        `aws sns publish --topic-arn ${topic} --subject Jenkins upgrade rolled back --message Release ${digest}`,
+        `aws sns publish --topic-arn ${topic} --subject Jenkins upgrade rolled back --message Release ${digest} \\(new core or plugins\\) did not start: Jenkins failed to boot: io\\.jenkins\\.plugins\\.casc\\.UnknownAttributesException`,
       ),
     );
+  });
+
+  test('new release that keeps booting (503 without BootFailure): waits the whole RESTART_WAIT_SECONDS, then rolls back', async () => {
+    const digest = await stageUpgrade('arn:aws:sns:us-east-1:123456789012:alerts');
+    sb.jenkinsUnavailable(1, STARTING);
+    // A boot failure logged by an earlier start of Jenkins does not make this slow one a failed one.
+    sb.journal(bootFailureLog(), 0);
+
+    const r = await sb.run('apply-config.sh', ['--safe-restart'], {
+      RESTART_WAIT_SECONDS: '2',
+      RESTART_WAIT_INTERVAL: '1',
+    });
+
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      `release ${digest} failed to start (Jenkins did not answer on /login within 2s (last HTTP 503)); rolled back to ${oldDigest}`,
+    );
+    expect(sb.current()).toBe(oldDigest);
+    expect(loginPolls()).toBe(4); // at 0, 1 and 2 s on the new release, then 200 after the rollback
   });
 });

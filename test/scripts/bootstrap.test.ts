@@ -9,6 +9,7 @@ import {
   Sandbox,
   serveDownloads,
 } from './harness';
+import { BOOT_STARTED_LOG, bootFailureLog, LOGIN_PAGE, SSHD_BOOT_CAUSE, STARTING } from './jenkins-replies';
 
 const VOLUME = 'vol-0abc123def4567890';
 const ARGS = [
@@ -37,10 +38,9 @@ describe('bootstrap.sh', () => {
       const ok = req.headers['x-aws-ec2-metadata-token'] === 'imds-token';
       res.writeHead(ok ? 200 : 401).end(ok ? 'i-0123456789abcdef0' : '');
     });
-    sb.http.sequence('GET /login', [
-      [503, 'starting'],
-      [200, 'login'],
-    ]);
+    // Jenkins' replies while it boots and once it is up: jenkins-replies.ts.
+    sb.http.replies('GET /login', [STARTING, LOGIN_PAGE]);
+    sb.journal(BOOT_STARTED_LOG, 1);
     // The volume shows up as an NVMe device whose by-id name carries the volume id.
     const byId = sb.p('dev/disk/by-id');
     fs.mkdirSync(byId, { recursive: true });
@@ -144,6 +144,54 @@ describe('bootstrap.sh', () => {
 
     expect(r.code).not.toBe(0);
     expect(sb.calls()).toMatch(/cfn-signal --success false --reason plugin installation failed/);
+  });
+
+  const loginPolls = () => sb.http.requests.filter((q) => q.url === '/login').length;
+
+  // A boot JCasC stops leaves the JVM up answering 503 on every URL and a BootFailure record early in the log
+  // (a real boot, REFERENCE.md "Boot failure"; shapes in jenkins-replies.ts).
+  test('a boot JCasC stops: fails at the first 503 after BootFailure is logged, with the cause as the cfn-signal reason', async () => {
+    serveDownloads(sb);
+    sb.failBoot(1); // bootstrap's `systemctl restart jenkins.service` is start 1
+
+    // Waiting the whole 5 s would make 6 polls.
+    const r = await sb.run('bootstrap.sh', ARGS, {
+      JENKINS_GPU_MEMINFO: path.join(sb.dir, 'meminfo'),
+      JENKINS_WAIT_SECONDS: '5',
+      JENKINS_WAIT_INTERVAL: '1',
+    });
+
+    expect(r.code).not.toBe(0);
+    expect(loginPolls()).toBe(1);
+    expect(r.stderr).toContain(`ERROR: Jenkins failed to boot: ${SSHD_BOOT_CAUSE}`);
+    const signal = sb
+      .calls()
+      .split('\n')
+      .find((l) => l.startsWith('cfn-signal'));
+    expect(signal).toContain(
+      '--success false --reason Jenkins failed to boot: io.jenkins.plugins.casc.UnknownAttributesException: ' +
+        'security: Invalid configuration elements for type: class jenkins.model.GlobalConfigurationCategory$Security : sSHD.',
+    );
+    expect(sb.calls()).not.toContain('--success true');
+  });
+
+  test('a slow boot (503 without BootFailure in this start): keeps waiting until JENKINS_WAIT_SECONDS', async () => {
+    serveDownloads(sb);
+    sb.jenkinsUnavailable(1, STARTING);
+    // A boot failure of an earlier start (before this boot's restart) is not this start's.
+    sb.journal(bootFailureLog(), 0);
+
+    const r = await sb.run('bootstrap.sh', ARGS, {
+      JENKINS_GPU_MEMINFO: path.join(sb.dir, 'meminfo'),
+      JENKINS_WAIT_SECONDS: '2',
+      JENKINS_WAIT_INTERVAL: '1',
+    });
+
+    expect(r.code).not.toBe(0);
+    expect(loginPolls()).toBe(3); // at 0, 1 and 2 s
+    expect(sb.calls()).toMatch(
+      /cfn-signal --success false --reason Jenkins did not answer on \/login within 2s \(last HTTP 503\)/,
+    );
   });
 
   test('reboot (--no-signal): brings Jenkins up again without signalling CloudFormation', async () => {

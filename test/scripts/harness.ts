@@ -10,6 +10,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { bundleDigest } from '../../lib/bundle/digest';
+import { bootFailureLog, JenkinsReply, SSHD_BOOT_CAUSE, SSHD_BOOT_FAILED_PAGE } from './jenkins-replies';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CONTROLLER = path.join(REPO, 'assets', 'controller');
@@ -35,10 +36,18 @@ export interface Recorded {
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-/** A loopback HTTP server; routes are looked up by `METHOD path` (query string stripped). */
+export function answer(res: http.ServerResponse, reply: JenkinsReply): void {
+  res.writeHead(reply.status, reply.contentType ? { 'content-type': reply.contentType } : {}).end(reply.body);
+}
+
+/**
+ * A loopback HTTP server; routes are looked up by `METHOD path` (query string stripped). `everyUrl`, when it
+ * returns a reply, answers every request with it (a booting Jenkins, or one whose boot failed).
+ */
 export class FakeHttp {
   readonly requests: Recorded[] = [];
   readonly routes = new Map<string, Handler>();
+  everyUrl: () => JenkinsReply | undefined = () => undefined;
   private server?: http.Server;
   url = '';
 
@@ -48,7 +57,10 @@ export class FakeHttp {
       const key = `${req.method} ${(req.url ?? '').split('?')[0]}`;
       const handler = this.routes.get(key);
       req.resume();
-      if (handler) {
+      const everyUrl = this.everyUrl();
+      if (everyUrl) {
+        answer(res, everyUrl);
+      } else if (handler) {
         handler(req, res);
       } else {
         res.writeHead(404).end('not found');
@@ -65,6 +77,12 @@ export class FakeHttp {
       const [status, body] = replies[Math.min(i++, replies.length - 1)];
       res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
     });
+  }
+
+  /** Answers the route with each of Jenkins' replies in turn, the last one forever. */
+  replies(key: string, replies: readonly JenkinsReply[]): void {
+    let i = 0;
+    this.routes.set(key, (_req, res) => answer(res, replies[Math.min(i++, replies.length - 1)]));
   }
 
   file(key: string, body: Buffer | string): void {
@@ -109,6 +127,8 @@ export class Sandbox {
   readonly fake: string;
   readonly bin: string;
   readonly http = new FakeHttp();
+  /** Per start of jenkins.service: the reply every URL gets (see jenkinsUnavailable). */
+  private readonly unavailable = new Map<number, JenkinsReply>();
 
   constructor() {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jg-test-'));
@@ -126,6 +146,33 @@ export class Sandbox {
     fs.writeFileSync(path.join(this.fake, 'secrets', 'admin-password'), ADMIN_PASSWORD);
     fs.writeFileSync(path.join(this.fake, 'secrets', 'reload-token'), RELOAD_TOKEN);
     fs.writeFileSync(path.join(this.fake, 'calls.log'), '');
+    this.http.everyUrl = () => this.unavailable.get(this.jenkinsStart());
+  }
+
+  /** Which start of jenkins.service runs now: 0 before the script's first `systemctl (re)start jenkins`. */
+  jenkinsStart(): number {
+    const file = path.join(this.fake, 'jenkins-starts');
+    return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').trim()) : 0;
+  }
+
+  /** Lines Jenkins logs in the given start (for the fake journalctl). */
+  journal(lines: readonly string[], start = 0): void {
+    fs.mkdirSync(path.join(this.fake, 'journal'), { recursive: true });
+    fs.appendFileSync(path.join(this.fake, 'journal', String(start)), lines.map((l) => `${l}\n`).join(''));
+  }
+
+  /** During the given start every URL answers `reply` (STARTING while it boots, a 503 page after a failure). */
+  jenkinsUnavailable(start: number, reply: JenkinsReply): void {
+    this.unavailable.set(start, reply);
+  }
+
+  /**
+   * JCasC stops the given start's boot, as on a real Jenkins: the log records the boot failure and every URL
+   * answers 503 (jenkins-replies.ts: SSHD_BOOT_FAILED_PAGE, bootFailureLog).
+   */
+  failBoot(start: number, cause = SSHD_BOOT_CAUSE): void {
+    this.jenkinsUnavailable(start, SSHD_BOOT_FAILED_PAGE);
+    this.journal(bootFailureLog(cause), start);
   }
 
   p(rel: string): string {
@@ -198,7 +245,6 @@ export class Sandbox {
       PLUGIN_MANAGER_BASE_URL: `${this.http.url}/pm`,
       PLUGIN_MANAGER_SHA256: createHash('sha256').update(FAKE_PLUGIN_MANAGER_JAR).digest('hex'),
       IMDS_URL: this.http.url,
-      RELOAD_RETRY_DELAY: '0',
       SAFE_RESTART_POLL: '0',
       JENKINS_WAIT_INTERVAL: '0',
       ...extra,
@@ -207,11 +253,18 @@ export class Sandbox {
 
   /** Runs a script asynchronously (the fake HTTP server lives in this process and must keep answering). */
   run(script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    return this.spawnBash([path.join(CONTROLLER, script), ...args], extraEnv);
+  }
+
+  /** Runs one lib.sh function in strict mode, as the scripts call it (asynchronously, like run). */
+  runLib(call: string, extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    const lib = path.join(CONTROLLER, 'lib.sh');
+    return this.spawnBash(['-c', `set -euo pipefail; source "$1"; ${call}`, 'lib', lib], extraEnv);
+  }
+
+  private spawnBash(args: string[], extraEnv: Record<string, string>): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('bash', [path.join(CONTROLLER, script), ...args], {
-        env: this.env(extraEnv),
-        cwd: this.dir,
-      });
+      const child = spawn('bash', args, { env: this.env(extraEnv), cwd: this.dir });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

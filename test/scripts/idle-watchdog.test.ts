@@ -222,7 +222,7 @@ describe('agent connected', () => {
     const r = runWatchdog({ ...connectedIdle, ss: '', noAgentSince: 20 * 60 + 1 });
     expect(r.poweredOff).toBe(true);
     expect(r.stderr).toContain(
-      'no agent connected and nothing running for 1201s (heartbeat=none build_processes=0 gpu=idle agent_java=1 ssh=no)',
+      'no agent connected and nothing running for 1201s (heartbeat=none build_processes=0 gpu=idle results=0 agent_java=1 ssh=no)',
     );
   });
 
@@ -422,7 +422,7 @@ describe('no agent connected', () => {
     expect(r.noAgentSince).toBe(NOW);
     expect(r.idleSince).toBeUndefined();
     expect(r.stderr).toBe(
-      'jenkins-gpu-idle-watchdog: decision=keep no agent connected and nothing running for 0s (heartbeat=none build_processes=0 gpu=unknown agent_java=0 ssh=yes) limit=20m\n',
+      'jenkins-gpu-idle-watchdog: decision=keep no agent connected and nothing running for 0s (heartbeat=none build_processes=0 gpu=unknown results=0 agent_java=0 ssh=yes) limit=20m\n',
     );
   });
 
@@ -453,7 +453,7 @@ describe('a build that outlives its agent (controller away)', () => {
     expect(r.poweredOff).toBe(false);
     expect(r.busyNoAgentSince).toBe(NOW);
     expect(r.stderr.split('\n')[0]).toBe(
-      'jenkins-gpu-idle-watchdog: decision=keep no agent connected, build still running for 0s (heartbeat=3s/120s build_processes=0 gpu=idle agent_java=0 ssh=no) limit=4440m',
+      'jenkins-gpu-idle-watchdog: decision=keep no agent connected, build still running for 0s (heartbeat=3s/120s build_processes=0 gpu=idle results=0 agent_java=0 ssh=no) limit=4440m',
     );
   });
 
@@ -486,8 +486,30 @@ describe('a build that outlives its agent (controller away)', () => {
     const r = runWatchdog({ ...runningWithoutAgent, busyNoAgentSince: 4440 * 60 + 1 });
     expect(r.poweredOff).toBe(true);
     expect(r.stderr).toBe(
-      'jenkins-gpu-idle-watchdog: decision=poweroff no agent connected, build still running for 266401s (heartbeat=3s/120s build_processes=0 gpu=idle agent_java=0 ssh=no) limit=4440m\n',
+      'jenkins-gpu-idle-watchdog: decision=poweroff no agent connected, build still running for 266401s (heartbeat=3s/120s build_processes=0 gpu=idle results=0 agent_java=0 ssh=no) limit=4440m\n',
     );
+  });
+
+  it("keeps a worker whose finished step's result the controller has not collected yet, bounded the same way", () => {
+    // durable-task writes jenkins-result.txt when the script ends; the controller deletes the control dir
+    // once it has read it. Until then, powering off would make the returning controller retry the build.
+    const finished: Scenario = {
+      ss: '',
+      ps: PS_HEADER_LESS,
+      nvidia: '0',
+      noAgentSince: 3 * 3600,
+      files: {
+        'workspace/train@tmp/durable-5c1f9a2e/jenkins-log.txt': 3600,
+        'workspace/train@tmp/durable-5c1f9a2e/jenkins-result.txt': 3600,
+      },
+    };
+    const r = runWatchdog(finished);
+    expect(r.poweredOff).toBe(false);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'jenkins-gpu-idle-watchdog: decision=keep no agent connected, build still running for 0s (heartbeat=3600s/120s build_processes=0 gpu=idle results=1 agent_java=0 ssh=no) limit=4440m',
+    );
+    expect(r.createTags).toEqual([]);
+    expect(runWatchdog({ ...finished, busyNoAgentSince: 4440 * 60 + 1 }).poweredOff).toBe(true);
   });
 
   it('takes MAX_BUSY_NO_AGENT_MINUTES from the env file', () => {

@@ -72,6 +72,8 @@ describe('jenkins-start.sh', () => {
     expect(java).toBe(
       'java -Xms1g -Xmx2g -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true ' +
         '-Djenkins.install.runSetupWizard=false -Dcasc.strict.secret.resolution=true ' +
+        // A resumed node step waits 15 min (not the default 5) for its agent after a controller outage.
+        '-Dorg.jenkinsci.plugins.workflow.support.pickles.ExecutorPickle.timeoutForNodeMillis=900000 ' +
         `-jar ${sb.p(`opt/jenkins-gpu/war/jenkins-${CORE_VERSION}.war`)} --httpPort=8080`,
     );
   });
