@@ -6,7 +6,7 @@
  */
 import { UserInputError } from '../errors';
 import { FLEET_TAG_KEY } from '../fleet-tags';
-import { renderWorkerScript } from '../bundle/render-worker-script';
+import { bundleTokens, renderTemplateScript } from '../bundle/build-bundle';
 import { didYouMean } from './did-you-mean';
 import { INSTANCE_TYPES, isGpuInstanceType } from './ec2-data';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
@@ -52,10 +52,11 @@ export function checkPolicy(tree: CascTree, options: PolicyOptions): Problem[] {
       ),
     );
   }
+  const tokens = renderTokens(options.repoRoot);
   for (const cloud of clouds) {
     checkCloud(cloud, problems);
     for (const template of cloud.templates) checkTemplate(template, descriptions, problems);
-    for (const template of cloud.templates) checkRenderedScripts(template, options.repoRoot, problems);
+    for (const template of cloud.templates) checkRenderedScripts(template, options.repoRoot, tokens, problems);
   }
   checkRenderMarkers(tree, problems);
   checkSecrets(tree, problems);
@@ -216,14 +217,29 @@ function checkPositiveNumber(
  * render it here too, so a missing script, an include outside the repository or an unknown token fails
  * the check with the line of the key, not synth. Skipped while idleTerminationMinutes is itself wrong.
  */
-function checkRenderedScripts(template: TemplateView, repoRoot: string, problems: Problem[]): void {
+/** The bundle tokens (the worker payload digest); a payload that cannot be rendered shows at the templates. */
+function renderTokens(repoRoot: string): Record<string, string> {
+  try {
+    return bundleTokens(repoRoot);
+  } catch (error) {
+    if (!(error instanceof UserInputError)) throw error;
+    return {};
+  }
+}
+
+function checkRenderedScripts(
+  template: TemplateView,
+  repoRoot: string,
+  tokens: Readonly<Record<string, string>>,
+  problems: Problem[],
+): void {
   const idle = template.text('idleTerminationMinutes');
   if (idle === undefined || !POSITIVE_INTEGER.test(idle)) return;
   for (const key of RENDERED_KEYS) {
     const marker = template.text(key);
     if (!marker?.startsWith(RENDER_PREFIX)) continue;
     try {
-      renderWorkerScript(repoRoot, marker.slice(RENDER_PREFIX.length), { IDLE_TERMINATION_MINUTES: idle });
+      renderTemplateScript(repoRoot, key, marker, idle, tokens, marker);
     } catch (error) {
       if (!(error instanceof UserInputError)) throw error;
       problems.push(problemAt(template.get(key)!.loc, `${template.path}.${key}`, `cannot render the worker script: ${error.message}`));

@@ -222,19 +222,19 @@ describe('policy', () => {
     });
 
     it('renders @render: scripts as the bundle does (a missing script fails here, not at synth)', () => {
-      const { lines, yaml } = problemsAfter('"@render:assets/worker/boot.sh"', '"@render:assets/worker/bot.sh"');
+      const { lines, yaml } = problemsAfter('"@render:assets/worker/user-data.sh"', '"@render:assets/worker/bot.sh"');
       expect(lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(yaml, 'bot.sh')}: ${T0}.userData: cannot render the worker script: assets/worker/bot.sh: assets/worker/bot.sh does not exist`,
       ]);
-      expect(problemsAfter('"@render:assets/worker/boot.sh"', '"@render:../outside.sh"').lines).toEqual([
+      expect(problemsAfter('"@render:assets/worker/user-data.sh"', '"@render:../outside.sh"').lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'userData:')}: ${T0}.userData: cannot render the worker script: ../outside.sh: ../outside.sh is outside the repository`,
       ]);
     });
 
     it('rejects @render: outside a template\'s userData and initScript (Jenkins would get the text)', () => {
-      const { lines, yaml } = problemsAfter('jvmopts: "-Xmx1g"', 'jvmopts: "@render:assets/worker/boot.sh"');
+      const { lines, yaml } = problemsAfter('jvmopts: "-Xmx1g"', 'jvmopts: "@render:assets/worker/user-data.sh"');
       expect(lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, 'jvmopts')}: ${T0}.jvmopts: @render: is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "@render:assets/worker/boot.sh"`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'jvmopts')}: ${T0}.jvmopts: @render: is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "@render:assets/worker/user-data.sh"`,
       ]);
     });
   });
