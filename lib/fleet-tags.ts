@@ -13,3 +13,16 @@ export const ROLE_TAG_KEY = 'jenkins-gpu:role';
 export const CONTROLLER_ROLE = 'controller';
 /** On every resource of a stack (and its credential secrets), value: the stack name. */
 export const STACK_TAG_KEY = 'jenkins-gpu:stack';
+/** Selects the JENKINS_HOME volume for the daily snapshot policy (value: the stack name). */
+export const HOME_VOLUME_TAG_KEY = 'jenkins-gpu:home';
+/** The namespace of every key above: reserved, so IAM can refuse them to anyone but their writer. */
+export const RESERVED_TAG_PREFIX = 'jenkins-gpu:';
+/** The reserved keys the EC2 plugin writes, at launch only (the casc templates' `tags`). */
+export const LAUNCH_TAG_KEYS: readonly string[] = [FLEET_TAG_KEY, TEMPLATE_TAG_KEY];
+/** Reserved keys nobody may write through the controller's role, not even at launch. */
+export const NEVER_FROM_JENKINS_TAG_KEYS: readonly string[] = [
+  BUSY_AT_TAG_KEY,
+  ROLE_TAG_KEY,
+  STACK_TAG_KEY,
+  HOME_VOLUME_TAG_KEY,
+];

@@ -21,6 +21,11 @@ export interface WorkerLaunchScope {
   readonly securityGroupRefs: string[];
   /** Sorted, unique `iamInstanceProfile` values (what iam:PassRole must cover). */
   readonly instanceProfileRefs: string[];
+  /**
+   * The EBS volumes `customDeviceMapping` asks for, when every template sets it (RunInstances is then bound
+   * to these): the largest size and the volume types. Undefined when a template leaves the mapping to the AMI.
+   */
+  readonly volumes?: { readonly maxSizeGiB: number; readonly types: string[] };
 }
 
 const sortedUnique = (values: Array<string | undefined>): string[] =>
@@ -36,5 +41,20 @@ export function deriveWorkerLaunchScope(tree: CascTree): WorkerLaunchScope {
     subnetRefs: sortedUnique(templates.flatMap((t) => (t.text('subnetId') ?? '').split(/[\s,;]+/))),
     securityGroupRefs: sortedUnique(templates.flatMap((t) => (t.text('securityGroups') ?? '').split(','))),
     instanceProfileRefs: sortedUnique(templates.map((t) => t.text('iamInstanceProfile'))),
+    volumes: volumeBounds(templates.map((t) => t.text('customDeviceMapping'))),
   };
+}
+
+/**
+ * Sizes and types of `customDeviceMapping` values (`/dev/sda1=snapshot:size:delete:type:iops:encrypted,…`,
+ * the plugin's DeviceMappingParser format); undefined unless every mapping names a size and a type.
+ */
+export function volumeBounds(mappings: Array<string | undefined>): WorkerLaunchScope['volumes'] {
+  const devices = mappings.map((m) => (m ?? '').split(',').filter((d) => d.trim() !== ''));
+  if (devices.length === 0 || devices.some((d) => d.length === 0)) return undefined;
+  const specs = devices.flat().map((d) => (d.split('=')[1] ?? '').split(':'));
+  const sizes = specs.map((f) => Number(f[1]));
+  const types = specs.map((f) => (f[3] ?? '').trim());
+  if (sizes.some((n) => !Number.isInteger(n) || n <= 0) || types.some((t) => t === '')) return undefined;
+  return { maxSizeGiB: Math.max(...sizes), types: sortedUnique(types) };
 }

@@ -4,7 +4,6 @@ import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -14,9 +13,9 @@ import { BuiltBundle, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
 import { assemblyDir } from './assembly-dir';
 import { JenkinsController } from './jenkins-controller';
-import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
+import { projectFunction, scopedProvider } from './lambda-defaults';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
-import { awsManagedPolicyId, nagRuleId, wildcardActionId, wildcardResourceId } from '../nag/finding-id';
+import { nagRuleId, wildcardActionId, wildcardResourceId } from '../nag/finding-id';
 
 export interface ControllerConfigProps {
   /** The controller the bundle is applied to. */
@@ -126,15 +125,11 @@ export class ControllerConfig extends Construct {
     const stack = Stack.of(this);
     const asg = props.controller.autoScalingGroup;
     const handler = (name: string, entry: string) =>
-      new nodejs.NodejsFunction(this, name, {
-        code: lambdaCode('apply-config'),
+      projectFunction(this, name, {
+        code: 'apply-config',
         handler: `index.${entry}`,
-        runtime: LAMBDA_RUNTIME,
-        architecture: lambda.Architecture.ARM_64,
-        timeout: Duration.minutes(1),
-        memorySize: 256,
-        logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),
-      });
+        description: `Applies a new Jenkins config bundle to the running controller (${entry})`,
+      }).fn;
     const onEvent = handler('ApplyOnEvent', 'onEvent');
     const isComplete = handler('ApplyIsComplete', 'isComplete');
 
@@ -167,12 +162,11 @@ export class ControllerConfig extends Construct {
       new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] }),
     );
 
-    const provider = new cr.Provider(this, 'ApplyProvider', {
+    const provider = scopedProvider(this, 'ApplyProvider', {
       onEventHandler: onEvent,
       isCompleteHandler: isComplete,
       queryInterval: Duration.seconds(15),
       totalTimeout: Duration.minutes(timeoutMinutes),
-      logGroup: new logs.LogGroup(this, 'ApplyProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
     const apply = new CustomResource(this, 'Apply', {
       serviceToken: provider.serviceToken,
@@ -197,13 +191,8 @@ export class ControllerConfig extends Construct {
     isComplete: nodejs.NodejsFunction,
     provider: cr.Provider,
   ): void {
-    const logsOnly = {
-      id: awsManagedPolicyId(this, 'service-role/AWSLambdaBasicExecutionRole'),
-      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs',
-    };
     acknowledgeFindings(
-      onEvent,
-      logsOnly,
+      onEvent.role!,
       {
         id: wildcardResourceId(this, '*'),
         reason: 'autoscaling:DescribeAutoScalingGroups has no resource-level permissions',
@@ -218,16 +207,16 @@ export class ControllerConfig extends Construct {
           'ssm:SendCommand is limited by aws:ResourceTag to instances of the controller Auto Scaling group',
       },
     );
-    acknowledgeFindings(isComplete, logsOnly, {
+    acknowledgeFindings(isComplete.role!, {
       id: wildcardResourceId(this, '*'),
       reason: 'ssm:GetCommandInvocation has no resource-level permissions',
     });
     // The provider framework may invoke every version of the functions it wraps (`<arn>:*`).
     const versionsOf = (fn: lambda.IFunction) => wildcardResourceId(this, `${fn.functionArn}:*`);
     const frameworkFunction = (name: string) => provider.node.findChild(name) as lambda.IFunction;
+    // The framework's roles are this construct's children (scopedProvider), the functions the provider's.
     acknowledgeFindings(
-      provider,
-      { ...logsOnly, reason: `CDK provider framework: ${logsOnly.reason}` },
+      this,
       { id: versionsOf(onEvent), reason: 'CDK provider framework: invokes versions of its own handler' },
       { id: versionsOf(isComplete), reason: 'CDK provider framework: invokes versions of its own handler' },
       {
@@ -238,6 +227,9 @@ export class ControllerConfig extends Construct {
         id: versionsOf(frameworkFunction('framework-onTimeout')),
         reason: 'CDK provider framework: its waiter invokes versions of its own functions',
       },
+    );
+    acknowledgeFindings(
+      provider,
       {
         id: nagRuleId('SF1'),
         reason: 'CDK provider framework waiter: each poll is logged by the isComplete function itself',

@@ -7,12 +7,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
+import { projectFunction } from './lambda-defaults';
+import { FLEET_TAG_KEY } from '../fleet-tags';
 import { acknowledgeFindings } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 import { DEFAULT_BUSY_GRACE_MINUTES, DEFAULT_MAX_BUSY_HOURS } from '../cost/decide';
@@ -111,42 +111,17 @@ export class CostGuard extends Construct {
     const fleetTagValue = props.fleetTagValue;
     const amiIds = props.currentAmiIds ?? [];
 
-    const logGroup = new logs.LogGroup(this, 'ReaperLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-    });
-    // Own role with an inline log policy instead of the AWSLambdaBasicExecutionRole managed policy.
-    const role = new iam.Role(this, 'ReaperRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'GPU worker reaper: describe, and stop/terminate only instances of its fleet',
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    // DescribeInstances supports no resource-level permissions.
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ec2:StopInstances', 'ec2:TerminateInstances'],
-        resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`],
-        conditions: { StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': fleetTagValue } },
-      }),
-    );
-
-    this.reaper = new nodejs.NodejsFunction(this, 'Reaper', {
-      code: lambdaCode('reaper'),
+    // Its own role and log group: logs only to that group, not AWSLambdaBasicExecutionRole's `*`.
+    const { fn: reaper, role } = projectFunction(this, 'Reaper', {
+      code: 'reaper',
       handler: 'index.handler',
-      runtime: LAMBDA_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(2),
       // The next scheduled run retries anyway; async retries would only repeat a failure sooner.
       retryAttempts: 0,
-      role,
-      logGroup,
+      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       description: `Stops/terminates stray GPU workers of fleet ${Token.isUnresolved(fleetTagValue) ? '(stack)' : fleetTagValue}`,
+      roleDescription: 'GPU worker reaper: describe, and stop/terminate only instances of its fleet',
       environment: {
         FLEET_TAG_VALUE: fleetTagValue,
         MAX_RUNNING_HOURS: String(props.maxRunningHours),
@@ -158,6 +133,16 @@ export class CostGuard extends Construct {
         DRY_RUN: String(props.dryRun ?? false),
       },
     });
+    this.reaper = reaper;
+    // DescribeInstances supports no resource-level permissions.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:StopInstances', 'ec2:TerminateInstances'],
+        resources: [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`],
+        conditions: { StringEquals: { [`aws:ResourceTag/${FLEET_TAG_KEY}`]: fleetTagValue } },
+      }),
+    );
 
     new events.Rule(this, 'ReaperSchedule', {
       description: 'Runs the GPU worker reaper',

@@ -2,7 +2,13 @@ import { Construct } from 'constructs';
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { BUSY_AT_TAG_KEY, FLEET_TAG_KEY } from '../fleet-tags';
+import {
+  BUSY_AT_TAG_KEY,
+  FLEET_TAG_KEY,
+  NEVER_FROM_JENKINS_TAG_KEYS,
+  RESERVED_TAG_PREFIX,
+} from '../fleet-tags';
+import { WORKER_METRIC_NAMESPACE } from '../worker-metrics';
 import { acknowledgeFinding, acknowledgeFindings, Finding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 
@@ -13,6 +19,11 @@ export interface WorkerLaunchScope {
   readonly instanceTypes: string[];
   /** Whether any template requests spot capacity. */
   readonly usesSpot: boolean;
+  /**
+   * Largest size and the types of the EBS volumes the templates' customDeviceMapping asks for; RunInstances
+   * is bound to them. @default - volumes are only required to be encrypted
+   */
+  readonly volumes?: { readonly maxSizeGiB: number; readonly types: string[] };
 }
 
 export interface GpuWorkerFleetProps {
@@ -74,20 +85,7 @@ export class GpuWorkerFleet extends Construct {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: `GPU training workers (EC2 plugin agents): may only tag themselves with ${BUSY_AT_TAG_KEY} (and use the results bucket if configured)`,
     });
-    // The watchdog marks its own instance busy while a build runs, so the reaper lets long runs finish.
-    // aws:ARN = ec2:SourceInstanceARN: only the instance whose role credentials sign the call; TagKeys: only
-    // the busy-at key (not the fleet tag, which would put another instance in the controller's reach).
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'TagSelfBusy',
-        actions: ['ec2:CreateTags'],
-        resources: [Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
-        conditions: {
-          StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' },
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [BUSY_AT_TAG_KEY] },
-        },
-      }),
-    );
+    this.grantBusySignal(props.fleetTagValue);
     if (props.resultsBucketName) {
       const bucketArn = `arn:${Stack.of(this).partition}:s3:::${props.resultsBucketName}`;
       this.role.addToPrincipalPolicy(
@@ -137,29 +135,31 @@ export class GpuWorkerFleet extends Construct {
     const controllerFindings: Finding[] = [
       {
         id: wildcardResourceId(this, '*'),
-        reason: props.launchScope.usesSpot
-          ? 'EC2 Describe* calls of the EC2 plugin and CancelSpotInstanceRequests have no resource-level permissions'
-          : 'EC2 Describe* calls of the EC2 plugin have no resource-level permissions',
+        reason: 'EC2 Describe* calls of the EC2 plugin have no resource-level permissions',
       },
       {
         id: ec2Wildcard('instance'),
         reason:
-          'RunInstances creates instances unknown in advance (conditioned on ec2:InstanceType from the casc YAML and on the fleet tag in the request); start/stop/terminate/tag need the aws:ResourceTag fleet condition on instance/*',
+          'RunInstances creates instances unknown in advance (conditioned on ec2:InstanceType from the casc YAML, the fleet tag in the request and IMDSv2); start/stop/terminate/tag need the aws:ResourceTag fleet condition on instance/*',
       },
       {
         id: ec2Wildcard('volume'),
         reason:
-          'Root volumes of new workers do not exist before RunInstances; tagging them is limited to launch time or to volumes with the fleet tag',
+          "Root volumes of new workers do not exist before RunInstances (bound to the casc mapping's size and types, encrypted); tagging them is limited to launch time with this fleet's tag or to volumes with the fleet tag",
       },
       {
         id: ec2Wildcard('network-interface'),
-        reason: 'Network interfaces of new workers do not exist before RunInstances',
-      },
-      {
-        id: ec2Wildcard('spot-instances-request'),
-        reason: 'Spot requests are created at launch; tagging limited to launch time',
+        reason:
+          "Network interfaces of new workers do not exist before RunInstances; limited by ec2:Vpc and ec2:Subnet to this VPC's worker subnets",
       },
     ];
+    if (props.launchScope.usesSpot) {
+      controllerFindings.push({
+        id: ec2Wildcard('spot-instances-request'),
+        reason:
+          'RunInstances with spot market options creates a spot request unknown in advance, which CancelSpotInstanceRequests then names; spot requests carry no fleet tag to condition on',
+      });
+    }
     if (!props.explicitAmiId) {
       controllerFindings.push({
         id: ec2Wildcard('image', ''),
@@ -169,8 +169,13 @@ export class GpuWorkerFleet extends Construct {
     acknowledgeFindings(props.controllerRole, ...controllerFindings);
     acknowledgeFinding(
       this.role,
+      wildcardResourceId(this, '*'),
+      `cloudwatch:PutMetricData has no resource-level permissions; limited by cloudwatch:namespace to ${WORKER_METRIC_NAMESPACE}`,
+    );
+    acknowledgeFinding(
+      this.role,
       ec2Wildcard('instance'),
-      `A worker's instance id is unknown at deploy time; CreateTags is limited to the calling instance (aws:ARN = ec2:SourceInstanceARN) and to the ${BUSY_AT_TAG_KEY} key`,
+      `A worker's instance id is unknown at deploy time; CreateTags is limited to the calling instance (ec2:SourceInstanceARN equals the target's ec2:InstanceID), to this fleet's instances and to the ${BUSY_AT_TAG_KEY} key`,
     );
     if (props.resultsBucketName) {
       acknowledgeFinding(
@@ -181,15 +186,44 @@ export class GpuWorkerFleet extends Construct {
     }
   }
 
+  /**
+   * The watchdog marks its own instance busy while a build runs, so the reaper lets long runs finish, and
+   * reports a failure to do so as a metric (lib/worker-metrics.ts).
+   *
+   * "Only its own instance" with documented keys: `ec2:SourceInstanceARN` is the ARN of the instance whose
+   * instance-profile credentials sign the request (IAM User Guide, "AWS global condition context keys",
+   * and "IAM policy elements: Variables and tags", which lists it among the values a policy may use), and
+   * `ec2:InstanceID` is the id of the instance the request acts on (Service Authorization Reference for
+   * EC2, CreateTags, resource type instance). Policy variables may be used in ARN-operator condition values
+   * (same page, "Condition element"), so the condition compares the caller with the target. TagKeys: only
+   * the busy-at key (never the fleet tag, which would put another instance in the controller's reach).
+   */
+  private grantBusySignal(fleetTagValue: string): void {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TagSelfBusy',
+        actions: ['ec2:CreateTags'],
+        resources: [this.ec2Arn('instance', '*')],
+        conditions: {
+          ArnEquals: { 'ec2:SourceInstanceARN': this.ec2Arn('instance', '${ec2:InstanceID}') },
+          StringEquals: { [`aws:ResourceTag/${FLEET_TAG_KEY}`]: fleetTagValue },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [BUSY_AT_TAG_KEY] },
+        },
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReportBusySignalFailures',
+        // PutMetricData has no resource-level permissions; the namespace condition is its only scope.
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': WORKER_METRIC_NAMESPACE } },
+      }),
+    );
+  }
+
   private grantPluginPermissions(props: GpuWorkerFleetProps): void {
-    const stack = Stack.of(this);
-    const arn = (resource: string, name: string, account?: string) =>
-      stack.formatArn({
-        service: 'ec2',
-        resource,
-        resourceName: name,
-        ...(account !== undefined ? { account } : {}),
-      });
+    const arn = (resource: string, name: string, account?: string) => this.ec2Arn(resource, name, account);
     const fleetCondition = { StringEquals: { [`aws:ResourceTag/${FLEET_TAG_KEY}`]: props.fleetTagValue } };
     const add = (statement: iam.PolicyStatement) => props.controllerRole.addToPrincipalPolicy(statement);
 
@@ -212,57 +246,20 @@ export class GpuWorkerFleet extends Construct {
         resources: ['*'],
       }),
     );
-    add(
-      new iam.PolicyStatement({
-        sid: 'Ec2PluginLaunchInstanceTypes',
-        actions: props.launchScope.usesSpot
-          ? ['ec2:RunInstances', 'ec2:RequestSpotInstances']
-          : ['ec2:RunInstances'],
-        resources: [arn('instance', '*')],
-        // The plugin tags at launch (TagSpecifications): an instance without this fleet's tag cannot start,
-        // so every GPU instance the controller launches is one the reaper and the fleet IAM can see.
-        conditions: {
-          StringEquals: {
-            'ec2:InstanceType': [...props.launchScope.instanceTypes].sort(),
-            [`aws:RequestTag/${FLEET_TAG_KEY}`]: props.fleetTagValue,
-          },
-        },
-      }),
-    );
-    add(
-      new iam.PolicyStatement({
-        sid: 'Ec2PluginLaunchImage',
-        actions: ['ec2:RunInstances'],
-        ...(props.explicitAmiId
-          ? { resources: [arn('image', props.explicitAmiId, '')] }
-          : { resources: [arn('image', '*', '')], conditions: { StringEquals: { 'ec2:Owner': 'amazon' } } }),
-      }),
-    );
-    add(
-      new iam.PolicyStatement({
-        sid: 'Ec2PluginLaunchNetworkAndStorage',
-        actions: ['ec2:RunInstances'],
-        resources: [
-          ...props.subnets.map((s) => arn('subnet', s.subnetId)),
-          arn('security-group', this.securityGroup.securityGroupId),
-          arn('key-pair', props.keyPairName),
-          arn('network-interface', '*'),
-          arn('volume', '*'),
-          ...(props.launchScope.usesSpot ? [arn('spot-instances-request', '*')] : []),
-        ],
-      }),
-    );
+    this.grantLaunch(props, add);
     add(
       new iam.PolicyStatement({
         sid: 'Ec2PluginTagOnLaunch',
         actions: ['ec2:CreateTags'],
-        resources: [
-          arn('instance', '*'),
-          arn('volume', '*'),
-          arn('network-interface', '*'),
-          arn('spot-instances-request', '*'),
-        ],
-        conditions: { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'RequestSpotInstances'] } },
+        resources: [arn('instance', '*'), arn('volume', '*'), arn('network-interface', '*')],
+        // The plugin tags instance, volume and interface in the RunInstances request (SlaveTemplate.java
+        // makeRunInstancesRequestAndFilters at 2059.v05f9d511d7e5), each with this fleet's tag.
+        conditions: {
+          StringEquals: {
+            'ec2:CreateAction': 'RunInstances',
+            [`aws:RequestTag/${FLEET_TAG_KEY}`]: props.fleetTagValue,
+          },
+        },
       }),
     );
     // No CreateTags with only an aws:RequestTag condition: it would let the controller put the fleet tag on
@@ -292,13 +289,15 @@ export class GpuWorkerFleet extends Construct {
         conditions: fleetCondition,
       }),
     );
+    this.denyReservedTags(add);
     if (props.launchScope.usesSpot) {
       add(
         new iam.PolicyStatement({
           sid: 'Ec2PluginCancelSpot',
-          // Spot requests carry no fleet tag before they are fulfilled; the action cannot be scoped further.
+          // Spot requests carry no fleet tag (the plugin's RunInstances spot path tags the instance, not the
+          // request), so the resource type is as far as this can be scoped.
           actions: ['ec2:CancelSpotInstanceRequests'],
-          resources: ['*'],
+          resources: [arn('spot-instances-request', '*')],
         }),
       );
     }
@@ -310,5 +309,132 @@ export class GpuWorkerFleet extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
       }),
     );
+  }
+
+  /**
+   * RunInstances, authorized by EC2 once per resource (Service Authorization Reference, RunInstances):
+   * the instance (types from the YAML, this fleet's tag, IMDSv2 required), the image, the YAML's subnets,
+   * the worker security group and key pair, interfaces in this VPC's subnets, and volumes as large and of
+   * the types the YAML's customDeviceMapping asks for, encrypted.
+   */
+  private grantLaunch(props: GpuWorkerFleetProps, add: (s: iam.PolicyStatement) => void): void {
+    const arn = (resource: string, name: string, account?: string) => this.ec2Arn(resource, name, account);
+    const subnetArns = props.subnets.map((s) => arn('subnet', s.subnetId));
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginLaunchInstanceTypes',
+        actions: ['ec2:RunInstances'],
+        resources: [arn('instance', '*')],
+        // The plugin tags at launch (TagSpecifications): an instance without this fleet's tag cannot start,
+        // so every GPU instance the controller launches is one the reaper and the fleet IAM can see.
+        conditions: {
+          StringEquals: {
+            'ec2:InstanceType': [...props.launchScope.instanceTypes].sort(),
+            [`aws:RequestTag/${FLEET_TAG_KEY}`]: props.fleetTagValue,
+            'ec2:MetadataHttpTokens': 'required',
+          },
+        },
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginLaunchImage',
+        actions: ['ec2:RunInstances'],
+        ...(props.explicitAmiId
+          ? { resources: [arn('image', props.explicitAmiId, '')] }
+          : { resources: [arn('image', '*', '')], conditions: { StringEquals: { 'ec2:Owner': 'amazon' } } }),
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginLaunchNetwork',
+        actions: ['ec2:RunInstances'],
+        resources: [
+          ...subnetArns,
+          arn('security-group', this.securityGroup.securityGroupId),
+          arn('key-pair', props.keyPairName),
+          ...(props.launchScope.usesSpot ? [arn('spot-instances-request', '*')] : []),
+        ],
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginLaunchInterfaces',
+        actions: ['ec2:RunInstances'],
+        resources: [arn('network-interface', '*')],
+        conditions: { ArnEquals: { 'ec2:Vpc': arn('vpc', props.vpc.vpcId), 'ec2:Subnet': subnetArns } },
+      }),
+    );
+    const volumes = props.launchScope.volumes;
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginLaunchVolumes',
+        actions: ['ec2:RunInstances'],
+        resources: [arn('volume', '*')],
+        conditions: {
+          Bool: { 'ec2:Encrypted': 'true' },
+          ...(volumes
+            ? {
+                NumericLessThanEquals: { 'ec2:VolumeSize': volumes.maxSizeGiB },
+                StringEquals: { 'ec2:VolumeType': volumes.types },
+              }
+            : {}),
+        },
+      }),
+    );
+  }
+
+  /**
+   * The reserved `jenkins-gpu:` tags decide what the reaper and the fleet IAM act on. Jenkins may write the
+   * fleet and template tags at launch and nothing reserved afterwards, so a compromised Jenkins cannot
+   * bring an instance into the fleet, hide a worker from the reaper (delete or change its fleet tag),
+   * disguise it as the controller (role tag) or keep it "busy" (busy-at tag). The plugin writes reserved
+   * tags after launch only when an admin reconfigures a node (EC2AbstractSlave.reconfigure clears and
+   * re-pushes the template tags); that edit now fails instead of moving a worker.
+   */
+  private denyReservedTags(add: (s: iam.PolicyStatement) => void): void {
+    const anyEc2Resource = '*';
+    const reservedKey = { 'ForAnyValue:StringLike': { 'aws:TagKeys': [`${RESERVED_TAG_PREFIX}*`] } };
+    add(
+      new iam.PolicyStatement({
+        sid: 'DenyReservedTagsAfterLaunch',
+        effect: iam.Effect.DENY,
+        actions: ['ec2:CreateTags'],
+        resources: [anyEc2Resource],
+        conditions: {
+          ...reservedKey,
+          // Every CreateTags outside a RunInstances request has no ec2:CreateAction, and a negated
+          // operator matches a missing key, so this denies all of them.
+          StringNotEquals: { 'ec2:CreateAction': 'RunInstances' },
+        },
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'DenyReservedTagDeletion',
+        effect: iam.Effect.DENY,
+        actions: ['ec2:DeleteTags'],
+        resources: [anyEc2Resource],
+        conditions: reservedKey,
+      }),
+    );
+    add(
+      new iam.PolicyStatement({
+        sid: 'DenyReservedTagsAtLaunch',
+        effect: iam.Effect.DENY,
+        actions: ['ec2:CreateTags', 'ec2:RunInstances'],
+        resources: [anyEc2Resource],
+        conditions: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': [...NEVER_FROM_JENKINS_TAG_KEYS] } },
+      }),
+    );
+  }
+
+  private ec2Arn(resource: string, name: string, account?: string): string {
+    return Stack.of(this).formatArn({
+      service: 'ec2',
+      resource,
+      resourceName: name,
+      ...(account !== undefined ? { account } : {}),
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { CONTROLLER_ROLE, ROLE_TAG_KEY } from '../fleet-tags';
+import { CONTROLLER_ROLE, HOME_VOLUME_TAG_KEY, ROLE_TAG_KEY } from '../fleet-tags';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
@@ -14,8 +14,6 @@ import { awsManagedPolicyId, cfnRuleId, nagRuleId, wildcardResourceId } from '..
 
 /** Repository root, for assets. */
 const ROOT = path.resolve(__dirname, '..', '..');
-/** Tag that selects the JENKINS_HOME volume for the daily snapshot policy. */
-const HOME_VOLUME_TAG_KEY = 'jenkins-gpu:home';
 
 export interface JenkinsControllerProps {
   readonly vpc: ec2.IVpc;

@@ -1,5 +1,5 @@
 import { STACK_TAG_KEY } from '../fleet-tags';
-import { CustomResource, Duration, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
+import { CustomResource, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -17,9 +17,9 @@ import {
   CREDENTIALS_USERNAME_TAG,
   secretFieldOf,
 } from '../credentials/provider-contract';
-import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
-import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
-import { awsManagedPolicyId, nagRuleId, wildcardResourceId } from '../nag/finding-id';
+import { projectFunction, scopedProvider } from './lambda-defaults';
+import { acknowledgeFinding } from '../nag/acknowledge';
+import { nagRuleId, wildcardResourceId } from '../nag/finding-id';
 
 export interface JenkinsCredentialsProps {
   /**
@@ -148,10 +148,11 @@ export class JenkinsCredentials extends Construct {
       const secret = new secretsmanager.Secret(this, `Credential-${spec.id}`, {
         secretName: `${secretPrefix}${spec.id}`,
         description: `Jenkins credential ${spec.id}: ${spec.description}`,
-        // Not secret: a placeholder (or a "pending" marker for the stack-managed key). CloudFormation only
-        // writes it on create, so values set later by the CLI survive every deploy while this text is stable.
-        // CloudFormation can only create text: file credentials get it too, and the placeholder custom
-        // resource then stores it as SecretBinary (createBinaryPlaceholders).
+        // Not secret: a placeholder (or a "pending" marker for the stack-managed key). CloudFormation writes
+        // a new version whenever this text differs from the last deploy, over the value a user set or the
+        // workers' private key: the text must never change (pinned by
+        // test/credentials/placeholder-invariance.test.ts). CloudFormation can only create text: file
+        // credentials get it too, and the placeholder custom resource then stores it as SecretBinary.
         secretStringValue: SecretValue.unsafePlainText(
           spec.managedByStack ? MANAGED_SECRET_INITIAL_VALUE : placeholderValue(spec.id),
         ),
@@ -197,8 +198,11 @@ export class JenkinsCredentials extends Construct {
     acknowledgeFinding(
       this,
       nagRuleId('SMG4'),
-      'Jenkins credentials are user-provided (tokens, keys) or an EC2 key pair; Secrets Manager cannot rotate them. ' +
-        'The admin password and reload token are read by the controller at boot only.',
+      'The Jenkins credentials are values their issuers hand out (a GCP key, an SCM token, a pip.conf) or the ' +
+        "private half of the workers' EC2 key pair, whose public half EC2 holds: a rotation function would have " +
+        'to know each issuer. The admin password and JCasC reload token reach Jenkins only through the controller ' +
+        '(the password at boot and at each config apply, the token at boot), so a rotation by Secrets Manager ' +
+        'would leave Jenkins on the old value.',
     );
   }
 
@@ -226,11 +230,9 @@ export class JenkinsCredentials extends Construct {
   private createWorkerKeyPair(secret: secretsmanager.Secret, keyPairName: string, stackName: string): string {
     const { region, account, partition } = Stack.of(this);
     const keyPairArn = `arn:${partition}:ec2:${region}:${account}:key-pair/${keyPairName}`;
-    const onEvent = new nodejs.NodejsFunction(this, 'WorkerKeyPairFunction', {
-      code: lambdaCode('worker-key-pair'),
+    const { fn: onEvent } = projectFunction(this, 'WorkerKeyPairFunction', {
+      code: 'worker-key-pair',
       handler: 'index.handler',
-      runtime: LAMBDA_RUNTIME,
-      timeout: Duration.minutes(1),
       description: 'Creates the GPU workers EC2 key pair and stores its private key in Secrets Manager',
     });
     onEvent.addToRolePolicy(
@@ -249,13 +251,13 @@ export class JenkinsCredentials extends Construct {
     onEvent.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }),
     );
-    const provider = new cr.Provider(this, 'WorkerKeyPairProvider', { onEventHandler: onEvent });
+    const provider = scopedProvider(this, 'WorkerKeyPairProvider', { onEventHandler: onEvent });
     const keyPair = new CustomResource(this, 'WorkerKeyPair', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::JenkinsWorkerKeyPair',
       properties: { KeyName: keyPairName, SecretArn: secret.secretArn, StackTag: stackName },
     });
-    acknowledgeProvider(onEvent, provider);
+    acknowledgeProvider(this, onEvent, provider);
     return keyPair.getAttString('KeyName');
   }
 
@@ -267,11 +269,9 @@ export class JenkinsCredentials extends Construct {
   private createBinaryPlaceholders(
     targets: readonly { spec: CredentialSpec; secret: secretsmanager.Secret }[],
   ): void {
-    const onEvent = new nodejs.NodejsFunction(this, 'FileCredentialPlaceholderFunction', {
-      code: lambdaCode('file-credential-placeholder'),
+    const { fn: onEvent } = projectFunction(this, 'FileCredentialPlaceholderFunction', {
+      code: 'file-credential-placeholder',
       handler: 'index.handler',
-      runtime: LAMBDA_RUNTIME,
-      timeout: Duration.minutes(1),
       description: 'Stores the placeholder of each file credential as SecretBinary, never over a set value',
     });
     // Read to decide (placeholder, text or binary), write only the file credential secrets. The default
@@ -282,7 +282,9 @@ export class JenkinsCredentials extends Construct {
         resources: targets.map((t) => t.secret.secretArn),
       }),
     );
-    const provider = new cr.Provider(this, 'FileCredentialPlaceholderProvider', { onEventHandler: onEvent });
+    const provider = scopedProvider(this, 'FileCredentialPlaceholderProvider', {
+      onEventHandler: onEvent,
+    });
     for (const { spec, secret } of targets) {
       new CustomResource(this, `FileCredentialPlaceholder-${spec.id}`, {
         serviceToken: provider.serviceToken,
@@ -294,31 +296,19 @@ export class JenkinsCredentials extends Construct {
         },
       });
     }
-    acknowledgeProvider(onEvent, provider);
+    acknowledgeProvider(this, onEvent, provider);
   }
 }
 
 /** The cdk-nag findings every CDK provider framework custom resource of this construct has, with why. */
-function acknowledgeProvider(onEvent: nodejs.NodejsFunction, provider: cr.Provider): void {
-  const basicExecutionRole = awsManagedPolicyId(onEvent, 'service-role/AWSLambdaBasicExecutionRole');
+function acknowledgeProvider(scope: Construct, onEvent: nodejs.NodejsFunction, provider: cr.Provider): void {
+  // The framework's role is a child of `scope` (scopedProvider), its function the provider's.
   acknowledgeFinding(
-    onEvent,
-    basicExecutionRole,
-    'AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
+    scope,
+    wildcardResourceId(onEvent, `${onEvent.functionArn}:*`),
+    'CDK provider framework: may invoke any version of the one handler function',
   );
-  acknowledgeFindings(
-    provider,
-    {
-      id: basicExecutionRole,
-      reason:
-        'CDK provider framework: AWSLambdaBasicExecutionRole only allows writing its own CloudWatch logs',
-    },
-    {
-      id: wildcardResourceId(onEvent, `${onEvent.functionArn}:*`),
-      reason: 'CDK provider framework: may invoke any version of the one handler function',
-    },
-    { id: nagRuleId('L1'), reason: 'CDK provider framework picks its own runtime' },
-  );
+  acknowledgeFinding(provider, nagRuleId('L1'), 'CDK provider framework picks its own runtime');
 }
 
 function tagAsJenkinsCredential(

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { acknowledgeFinding } from '../nag/acknowledge';
 
 export const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -121,8 +121,43 @@ export class Network extends Construct {
         trafficType: ec2.FlowLogTrafficType.REJECT,
       });
       this.vpc = vpc;
+      scopeDefaultSgProviderLogs(this);
     }
     this.workerSubnets = { subnets: this.vpc.publicSubnets };
     this.controllerSubnet = this.vpc.publicSubnets[0];
   }
+}
+
+/**
+ * `restrictDefaultSecurityGroup` adds a stack-wide custom resource provider (aws-cdk-lib 2.276.0
+ * aws-ec2/lib/restrict-default-security-group: `Custom::VpcRestrictDefaultSGCustomResourceProvider`, a
+ * Lambda function and a role with AWSLambdaBasicExecutionRole, i.e. log writes to every log group). Give
+ * its function a log group of its own and its role write access to that group only.
+ */
+function scopeDefaultSgProviderLogs(scope: Construct): void {
+  const stack = Stack.of(scope);
+  const provider = stack.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+  if (!provider) return;
+  const role = provider.node.findChild('Role') as CfnResource;
+  const handler = provider.node.findChild('Handler') as CfnResource;
+  const logGroup = new logs.LogGroup(scope, 'RestrictDefaultSgLogs', {
+    retention: logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  handler.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
+  handler.node.addDependency(logGroup);
+  role.addPropertyDeletionOverride('ManagedPolicyArns');
+  role.addPropertyOverride('Policies.1', {
+    PolicyName: 'WriteOwnLogs',
+    PolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: logGroup.logGroupArn,
+        },
+      ],
+    },
+  });
 }

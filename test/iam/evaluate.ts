@@ -1,4 +1,4 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation, Simulation } from '@cloud-copilot/iam-simulate';
 import { TemplateRole } from './template-roles';
 
 /**
@@ -14,6 +14,12 @@ export interface Authorization {
   readonly context?: Readonly<Record<string, string | string[]>>;
   /** The resource's own policy where AWS evaluates one (a KMS key policy, which must trust the account). */
   readonly resourcePolicy?: unknown;
+  /**
+   * Why this authorization bypasses the simulator's input validation (runUnsafeSimulation). Only for ARNs
+   * AWS uses that the reference's ARN format does not cover: AWS-owned SSM documents have an empty account
+   * (`arn:aws:ssm:<region>::document/AWS-RunShellScript`), the format has `${Account}`.
+   */
+  readonly unvalidated?: string;
 }
 
 /** A call of a real client (the EC2 plugin, the watchdog, …) or an attacker, and what AWS authorizes for it. */
@@ -48,21 +54,25 @@ export async function evaluateCall(role: TemplateRole, session: Session, call: C
   let outcome: Outcome = 'Allowed';
   for (const auth of call.authorizations) {
     const account = /^arn:[^:]+:[^:]+:[^:]*:(\d{12})?:/.exec(auth.resource)?.[1] || accountOf(session);
-    const response = await runSimulation(
-      {
-        request: {
-          principal: session.principal,
-          action: auth.action,
-          resource: { resource: auth.resource, accountId: account },
-          contextVariables: { ...session.context, ...(auth.context ?? {}) },
-        },
-        identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        ...(auth.resourcePolicy ? { resourcePolicy: auth.resourcePolicy } : {}),
+    const simulation: Simulation = {
+      request: {
+        principal: session.principal,
+        action: auth.action,
+        resource: { resource: auth.resource, accountId: account },
+        contextVariables: { ...session.context, ...(auth.context ?? {}) },
       },
-      { simulationMode: 'Strict' },
-    );
+      identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(auth.resourcePolicy ? { resourcePolicy: auth.resourcePolicy } : {}),
+    };
+    if (auth.unvalidated) {
+      const unsafe = runUnsafeSimulation(simulation, { simulationMode: 'Strict' }) as Outcome;
+      details.push(`${auth.action} ${auth.resource} -> ${unsafe} (unvalidated: ${auth.unvalidated})`);
+      outcome = combine(outcome, unsafe);
+      continue;
+    }
+    const response = await runSimulation(simulation, { simulationMode: 'Strict' });
     if (response.resultType === 'error') {
       throw new Error(`${call.what}: ${auth.action} on ${auth.resource}: ${JSON.stringify(response.errors)}`);
     }
@@ -76,11 +86,15 @@ export async function evaluateCall(role: TemplateRole, session: Session, call: C
     }
     const single = response.overallResult as Outcome;
     details.push(`${auth.action} ${auth.resource} -> ${single}`);
-    if (single === 'ExplicitlyDenied' || (single === 'ImplicitlyDenied' && outcome === 'Allowed')) {
-      outcome = single;
-    }
+    outcome = combine(outcome, single);
   }
   return { outcome, details };
+}
+
+/** A call is as denied as its most denied authorization. */
+function combine(soFar: Outcome, next: Outcome): Outcome {
+  if (soFar === 'ExplicitlyDenied' || next === 'ExplicitlyDenied') return 'ExplicitlyDenied';
+  return soFar === 'ImplicitlyDenied' || next === 'ImplicitlyDenied' ? 'ImplicitlyDenied' : 'Allowed';
 }
 
 function accountOf(session: Session): string {

@@ -11,7 +11,7 @@ import { INSTANCES, RoleTable } from './table';
  */
 
 /** The tags the plugin puts on a worker of the on-demand template (casc/ec2-cloud.yaml `tags` + its own). */
-function workerTags(facts: StackFacts, template = 'gpu-tensorflow-ondemand'): Record<string, string> {
+export function workerTags(facts: StackFacts, template = 'gpu-tensorflow-ondemand'): Record<string, string> {
   return {
     Name: 'managed-by-jenkins',
     'jenkins-gpu:fleet': facts.fleet,
@@ -47,11 +47,6 @@ export function cascLaunch(facts: StackFacts, overrides: Partial<Launch> = {}): 
 
 function keyPairName(facts: StackFacts): string {
   return facts.getAtt('Custom::JenkinsWorkerKeyPair', /^CredentialsWorkerKeyPair/, 'KeyName');
-}
-
-/** Tags of a running worker of this fleet. */
-function fleetInstanceTags(facts: StackFacts) {
-  return resourceTags(workerTags(facts));
 }
 
 function instanceCall(facts: StackFacts, what: string, action: string, instanceId: string, tags: Record<string, string>) {
@@ -269,10 +264,7 @@ function denied(facts: StackFacts): Call[] {
     call('changing the instance profile of a worker', ec2(facts, 'ReplaceIamInstanceProfileAssociation', worker, resourceTags(fleetTags))),
     call('changing the user data of a stopped worker', ec2(facts, 'ModifyInstanceAttribute', worker, resourceTags(fleetTags))),
     // Other services.
-    call('running a command on a worker through SSM', {
-      action: 'ssm:SendCommand',
-      resource: facts.arn('ssm', 'document/AWS-RunShellScript', { account: '' }),
-    }),
+    call('running a command on a worker through SSM', { action: 'ssm:SendCommand', resource: worker }),
     call('opening an SSM session on a worker', { action: 'ssm:StartSession', resource: worker }),
     call('creating a role', { action: 'iam:CreateRole', resource: `arn:${facts.env.partition}:iam::${facts.env.account}:role/x` }),
     call('publishing to another topic', { action: 'sns:Publish', resource: facts.arn('sns', 'other-topic') }),

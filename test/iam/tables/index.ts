@@ -1,5 +1,7 @@
 import { controllerTable } from './controller';
+import { reaperTable } from './reaper';
 import { RoleTable } from './table';
+import { workerTable } from './worker';
 
 /** One table per role of the stack (template-iam.test.ts fails on a role without one). */
-export const ROLE_TABLES: readonly RoleTable[] = [controllerTable];
+export const ROLE_TABLES: readonly RoleTable[] = [controllerTable, workerTable, reaperTable];
