@@ -235,7 +235,7 @@ export class JenkinsController extends Construct {
         iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSDataLifecycleManagerServiceRole'),
       ],
     });
-    new dlm.CfnLifecyclePolicy(this, 'DailySnapshots', {
+    const policy = new dlm.CfnLifecyclePolicy(this, 'DailySnapshots', {
       description: `Daily JENKINS_HOME snapshots of ${stackName}`.slice(0, 500),
       state: 'ENABLED',
       executionRoleArn: dlmRole.roleArn,
@@ -253,6 +253,36 @@ export class JenkinsController extends Construct {
         ],
       },
     });
+    this.boundSnapshotRole(dlmRole, stackName, policy.ref);
+  }
+
+  /**
+   * The AWS managed service role lets DLM snapshot and delete snapshots of any volume (its text is AWS's;
+   * replacing it risks backups that silently stop when DLM needs one more call). Explicit denies bound it
+   * to this stack: snapshots only of the JENKINS_HOME volume, deletions only of this policy's snapshots
+   * (DLM tags each with aws:dlm:lifecycle-policy-id, Amazon EBS User Guide, "Amazon Data Lifecycle Manager
+   * tags").
+   */
+  private boundSnapshotRole(role: iam.Role, stackName: string, policyId: string): void {
+    const arn = (resource: string) => Stack.of(this).formatArn({ service: 'ec2', resource, resourceName: '*' });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DenySnapshotsOfOtherVolumes',
+        effect: iam.Effect.DENY,
+        actions: ['ec2:CreateSnapshot', 'ec2:CreateSnapshots'],
+        resources: [arn('volume'), arn('instance')],
+        conditions: { StringNotEquals: { [`aws:ResourceTag/${HOME_VOLUME_TAG_KEY}`]: stackName } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyDeletingOtherSnapshots',
+        effect: iam.Effect.DENY,
+        actions: ['ec2:DeleteSnapshot'],
+        resources: ['*'],
+        conditions: { StringNotEquals: { 'aws:ResourceTag/aws:dlm:lifecycle-policy-id': policyId } },
+      }),
+    );
   }
 
   /**

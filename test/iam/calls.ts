@@ -81,6 +81,11 @@ export function resourceTags(tags: Record<string, string>): Record<string, strin
   );
 }
 
+/** aws:ResourceTag/<key> only: what services other than EC2 send for an instance (ssm:SendCommand). */
+export function awsResourceTags(tags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+}
+
 /** What one RunInstances of the EC2 plugin asks for (SlaveTemplate.java makeRunInstancesRequestAndFilters). */
 export interface Launch {
   instanceType: string;

@@ -38,8 +38,11 @@ describe.each(ROLE_TABLES.map((t) => [String(t.role), t] as const))('role %s', (
     expect(role().awsManagedPolicies.sort()).toEqual(Object.keys(table.awsManagedPolicies ?? {}).sort());
   });
 
+  const managed = Object.keys(table.awsManagedPolicies ?? {}).length > 0;
+
   it('has allowed and denied calls', () => {
-    expect(table.allowed(facts, role()).length).toBeGreaterThan(0);
+    // What an AWS managed policy allows is not in the template: such a table proves its denies only.
+    if (!managed) expect(table.allowed(facts, role()).length).toBeGreaterThan(0);
     expect(table.denied(facts, role()).length).toBeGreaterThan(0);
   });
 
@@ -56,7 +59,8 @@ describe.each(ROLE_TABLES.map((t) => [String(t.role), t] as const))('role %s', (
     const failures: string[] = [];
     for (const c of table.denied(facts, role())) {
       const result = await evaluateCall(role(), table.session(facts, role()), c);
-      if (result.outcome === 'Allowed') failures.push(`${c.what}: ${result.details.join('; ')}`);
+      const proven = managed ? result.outcome === 'ExplicitlyDenied' : result.outcome !== 'Allowed';
+      if (!proven) failures.push(`${c.what}: ${result.details.join('; ')}`);
     }
     expect(failures).toEqual([]);
   });

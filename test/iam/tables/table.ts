@@ -15,7 +15,11 @@ export interface RoleTable {
   readonly session: (facts: StackFacts, role: TemplateRole) => Session;
   readonly allowed: (facts: StackFacts, role: TemplateRole) => Call[];
   readonly denied: (facts: StackFacts, role: TemplateRole) => Call[];
-  /** AWS managed policies the role may keep, with why (their text is not in the template). */
+  /**
+   * AWS managed policies the role may keep, with why. Their text is not in the template, so what they
+   * allow cannot be evaluated: such a role's allowed table may be empty, and its denied calls must be
+   * denied explicitly (by the role's own Deny statements), whatever the managed policy allows.
+   */
   readonly awsManagedPolicies?: Readonly<Record<string, string>>;
 }
 
