@@ -44,7 +44,7 @@ describe('GpuWorkerFleet', () => {
     t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
   });
 
-  it('lets a worker only tag itself with busy-at, plus the results bucket when one is configured', () => {
+  it('lets a worker only tag itself with busy-at and report a failure to, plus the results bucket when one is configured', () => {
     const { t, statements } = fleet();
     const workerPolicies = Object.values(
       t.findResources('AWS::IAM::Policy', {
@@ -52,33 +52,42 @@ describe('GpuWorkerFleet', () => {
       }),
     ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
     expect(workerPolicies).toHaveLength(1);
+    const instanceArn = (name: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ec2:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:instance/${name}`,
+        ],
+      ],
+    });
     expect(workerPolicies[0].Properties.PolicyDocument.Statement).toEqual([
       {
         Sid: 'TagSelfBusy',
         Effect: 'Allow',
         Action: 'ec2:CreateTags',
-        Resource: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':ec2:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':instance/*',
-            ],
-          ],
-        },
+        Resource: instanceArn('*'),
+        // Documented keys only (no aws:ARN): the caller's instance equals the target instance.
         Condition: {
-          StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' },
+          ArnEquals: { 'ec2:SourceInstanceARN': instanceArn('${ec2:InstanceID}') },
+          StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': 'TestStack' },
           'ForAllValues:StringEquals': { 'aws:TagKeys': ['jenkins-gpu:busy-at'] },
         },
       },
+      {
+        Sid: 'ReportBusySignalFailures',
+        Effect: 'Allow',
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'JenkinsGpu/Workers' } },
+      },
     ]);
-    // The policy variable survives synthesis literally (no Fn::Sub, no token).
-    expect(JSON.stringify(t.toJSON())).toContain('"aws:ARN":"${ec2:SourceInstanceARN}"');
+    expect(JSON.stringify(t.toJSON())).not.toContain('aws:ARN');
     expect(statements.some((s) => String(s.Sid).includes('Results'))).toBe(false);
     t.hasResourceProperties('AWS::IAM::Role', {
       Description: Match.stringLikeRegexp('may only tag themselves with jenkins-gpu:busy-at'),
@@ -92,27 +101,25 @@ describe('GpuWorkerFleet', () => {
     withBucket.t.resourceCountIs('AWS::IAM::InstanceProfile', 1);
   });
 
-  it('limits RunInstances to the instance types the YAML uses, and follows a change', () => {
+  it('limits RunInstances to the instance types the YAML uses, IMDSv2 and the fleet tag, and follows a change', () => {
     expect(fleet().sid('Ec2PluginLaunchInstanceTypes')).toMatchObject({
       Action: 'ec2:RunInstances',
       Condition: {
         StringEquals: {
           'ec2:InstanceType': ['g4dn.xlarge'],
           'aws:RequestTag/jenkins-gpu:fleet': 'TestStack',
+          'ec2:MetadataHttpTokens': 'required',
         },
       },
     });
     const bigger = fleet({ launchScope: { instanceTypes: ['g6e.xlarge', 'g5.2xlarge'], usesSpot: true } });
+    // Spot goes through RunInstances with market options (useBidPrice false, required by the casc policy).
     expect(bigger.sid('Ec2PluginLaunchInstanceTypes')).toMatchObject({
-      Action: ['ec2:RunInstances', 'ec2:RequestSpotInstances'],
-      Condition: {
-        StringEquals: {
-          'ec2:InstanceType': ['g5.2xlarge', 'g6e.xlarge'],
-          'aws:RequestTag/jenkins-gpu:fleet': 'TestStack',
-        },
-      },
+      Action: 'ec2:RunInstances',
+      Condition: { StringEquals: { 'ec2:InstanceType': ['g5.2xlarge', 'g6e.xlarge'] } },
     });
-    expect(bigger.sid('Ec2PluginCancelSpot')).toBeDefined();
+    expect(JSON.stringify(bigger.statements)).not.toContain('ec2:RequestSpotInstances');
+    expect(JSON.stringify(bigger.sid('Ec2PluginCancelSpot')!.Resource)).toContain(':spot-instances-request/*');
     expect(fleet().sid('Ec2PluginCancelSpot')).toBeUndefined();
   });
 
@@ -125,12 +132,29 @@ describe('GpuWorkerFleet', () => {
     expect(pinned!.Condition).toBeUndefined();
   });
 
-  it('limits launches to the fleet subnets, its security group and key pair', () => {
-    const resources = JSON.stringify(fleet().sid('Ec2PluginLaunchNetworkAndStorage')!.Resource);
+  it('limits launches to the fleet subnets, its security group and key pair, interfaces to this VPC', () => {
+    const resources = JSON.stringify(fleet().sid('Ec2PluginLaunchNetwork')!.Resource);
     expect(resources).toContain(':subnet/');
     expect(resources).toContain(':security-group/');
     expect(resources).toContain(':key-pair/TestStack-workers');
     expect(resources).not.toContain('"*"');
+    const interfaces = fleet().sid('Ec2PluginLaunchInterfaces')!;
+    expect(JSON.stringify(interfaces.Resource)).toContain(':network-interface/*');
+    const condition = JSON.stringify(interfaces.Condition);
+    expect(condition).toMatch(/"ec2:Vpc":\{"Fn::Join":.*:vpc\/",\{"Ref":"NetworkVpc/);
+    expect(condition).toMatch(/"ec2:Subnet":\[.*:subnet\/.*:subnet\//);
+  });
+
+  it('bounds launched volumes to the casc mapping: encrypted, no larger, of its types', () => {
+    expect(fleet().sid('Ec2PluginLaunchVolumes')!.Condition).toEqual({ Bool: { 'ec2:Encrypted': 'true' } });
+    const bounded = fleet({
+      launchScope: { instanceTypes: ['g4dn.xlarge'], usesSpot: false, volumes: { maxSizeGiB: 200, types: ['gp3'] } },
+    }).sid('Ec2PluginLaunchVolumes')!;
+    expect(bounded.Condition).toEqual({
+      Bool: { 'ec2:Encrypted': 'true' },
+      NumericLessThanEquals: { 'ec2:VolumeSize': 200 },
+      StringEquals: { 'ec2:VolumeType': ['gp3'] },
+    });
   });
 
   it('starts, stops and terminates only instances with this fleet tag', () => {
@@ -146,7 +170,8 @@ describe('GpuWorkerFleet', () => {
     const { statements } = fleet({ launchScope: { instanceTypes: ['g4dn.xlarge'], usesSpot: true } });
     const launchesInstances = statements.filter(
       (s) =>
-        [s.Action].flat().some((a) => a === 'ec2:RunInstances' || a === 'ec2:RequestSpotInstances') &&
+        s.Effect === 'Allow' &&
+        [s.Action].flat().some((a) => a === 'ec2:RunInstances') &&
         JSON.stringify(s.Resource).includes(':instance/'),
     );
     expect(launchesInstances.map((s) => s.Sid)).toEqual(['Ec2PluginLaunchInstanceTypes']);
@@ -155,22 +180,50 @@ describe('GpuWorkerFleet', () => {
     });
   });
 
-  it('tags instances and volumes only at launch or when they already carry the fleet tag', () => {
+  it('tags instances and volumes only at launch with the fleet tag or when they already carry it', () => {
     const { sid, statements } = fleet({ launchScope: { instanceTypes: ['g4dn.xlarge'], usesSpot: true } });
     expect(sid('Ec2PluginTagFleet')).toBeUndefined();
     const controllerTagging = statements.filter(
-      (s) => [s.Action].flat().includes('ec2:CreateTags') && s.Sid !== 'TagSelfBusy',
+      (s) => s.Effect === 'Allow' && [s.Action].flat().includes('ec2:CreateTags') && s.Sid !== 'TagSelfBusy',
     );
     expect(controllerTagging.map((s) => [s.Sid, s.Condition])).toEqual([
       [
         'Ec2PluginTagOnLaunch',
-        { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'RequestSpotInstances'] } },
+        { StringEquals: { 'ec2:CreateAction': 'RunInstances', 'aws:RequestTag/jenkins-gpu:fleet': 'TestStack' } },
       ],
       ['Ec2PluginManageFleet', { StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': 'TestStack' } }],
       ['Ec2PluginTagFleetVolumes', { StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': 'TestStack' } }],
     ]);
     // The plugin re-tags a reconfigured node's volumes: allowed on fleet-tagged volumes only.
     expect(JSON.stringify(sid('Ec2PluginTagFleetVolumes')!.Resource)).toContain(':volume/*');
+  });
+
+  it('denies the controller every reserved jenkins-gpu: tag after launch and all but fleet and template at launch', () => {
+    const { sid } = fleet();
+    expect(sid('DenyReservedTagsAfterLaunch')).toEqual({
+      Sid: 'DenyReservedTagsAfterLaunch',
+      Effect: 'Deny',
+      Action: 'ec2:CreateTags',
+      Resource: '*',
+      Condition: {
+        'ForAnyValue:StringLike': { 'aws:TagKeys': ['jenkins-gpu:*'] },
+        StringNotEquals: { 'ec2:CreateAction': 'RunInstances' },
+      },
+    });
+    expect(sid('DenyReservedTagDeletion')).toMatchObject({
+      Effect: 'Deny',
+      Action: 'ec2:DeleteTags',
+      Condition: { 'ForAnyValue:StringLike': { 'aws:TagKeys': ['jenkins-gpu:*'] } },
+    });
+    expect(sid('DenyReservedTagsAtLaunch')).toMatchObject({
+      Effect: 'Deny',
+      Action: ['ec2:CreateTags', 'ec2:RunInstances'],
+      Condition: {
+        'ForAnyValue:StringEquals': {
+          'aws:TagKeys': ['jenkins-gpu:busy-at', 'jenkins-gpu:role', 'jenkins-gpu:stack', 'jenkins-gpu:home'],
+        },
+      },
+    });
   });
 
   it('passes only the worker role, only to EC2', () => {

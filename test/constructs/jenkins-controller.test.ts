@@ -98,18 +98,39 @@ describe('JenkinsController', () => {
     t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 
-  it('gets SSM, may attach only its own volume and may signal the stack', () => {
-    t.hasResourceProperties('AWS::IAM::Role', {
-      ManagedPolicyArns: [
-        Match.objectLike({
-          'Fn::Join': Match.arrayWith([Match.arrayWith([':iam::aws:policy/AmazonSSMManagedInstanceCore'])]),
-        }),
+  it('gets what the SSM agent needs inline, no AWS managed policy, and attaches only its own volume', () => {
+    const role = Object.values(t.findResources('AWS::IAM::Role', { Properties: { Description: 'Jenkins controller instance role' } }));
+    expect(role).toHaveLength(1);
+    expect(role[0].Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = (
+      Object.values(t.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Sid?: string }[] } } }[]
+    ).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const sid = (name: string) => statements.find((s) => s.Sid === name) as Record<string, unknown> | undefined;
+    expect(sid('SessionManagerChannel')).toMatchObject({
+      Action: [
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:CreateDataChannel',
+        'ssmmessages:OpenControlChannel',
+        'ssmmessages:OpenDataChannel',
       ],
+      Resource: '*',
     });
-    const policy = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(sid('RunCommandChannel')).toMatchObject({ Action: expect.arrayContaining(['ec2messages:GetMessages', 'ec2messages:SendReply']) });
+    expect(sid('SsmAgentRegister')).toMatchObject({ Action: 'ssm:UpdateInstanceInformation' });
+    // Nothing reads SSM parameters beyond what ControllerConfig grants on its own parameter.
+    expect(JSON.stringify(statements)).not.toMatch(/ssm:GetParameters?"|ssm:\*/);
+    const policy = JSON.stringify(statements);
     expect(policy).toContain('"Sid":"AttachJenkinsHome"');
     expect(policy).toContain('"aws:ResourceTag/jenkins-gpu:role":"controller"');
     expect(policy).toContain('"cloudformation:SignalResource"');
+  });
+
+  it('bounds the AWS managed snapshot role to JENKINS_HOME and its own snapshots', () => {
+    const statements = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(statements).toContain('"Sid":"DenySnapshotsOfOtherVolumes"');
+    expect(statements).toContain('"aws:ResourceTag/jenkins-gpu:home":"TestStack"');
+    expect(statements).toContain('"Sid":"DenyDeletingOtherSnapshots"');
+    expect(statements).toMatch(/"aws:ResourceTag\/aws:dlm:lifecycle-policy-id":\{"Ref":"ControllerDailySnapshots/);
   });
 
   it('tags the instance as the controller', () => {

@@ -235,6 +235,12 @@ describe('JenkinsCredentials file credential placeholders', () => {
     const statements = handlerStatements(template, /placeholder of each file credential/);
     expect(statements).toEqual([
       {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^CredentialsFileCredentialPlaceholderFunctionLogs/), 'Arn'] },
+      },
+      {
         Effect: 'Allow',
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
         Resource: fileIds.map((id) => ({ Ref: secretId(template, id) })),
