@@ -103,6 +103,7 @@ export class JenkinsGpuStack extends Stack {
       keyPairName: credentials.keyPairName,
       explicitAmiId: settings.workerAmiId,
       resultsBucketName: s3BucketOf(settings.resultsLocation),
+      alarmTopic: costGuard.alarmTopic,
     });
 
     const workerBoot = new WorkerBootPayload(this, 'WorkerBoot', {

@@ -6,5 +6,8 @@
  */
 export const WORKER_METRIC_NAMESPACE = 'JenkinsGpu/Workers';
 export const BUSY_SIGNAL_FAILURES_METRIC = 'BusySignalFailures';
-/** Dimension: the worker role's name, which the watchdog reads from IMDS (iam/security-credentials/). */
-export const WORKER_ROLE_DIMENSION = 'WorkerRole';
+/**
+ * Dimension: the name of the worker instance profile (one per stack), which the watchdog reads from
+ * IMDS `iam/info` (InstanceProfileArn).
+ */
+export const WORKER_PROFILE_DIMENSION = 'WorkerInstanceProfile';

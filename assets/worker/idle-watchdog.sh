@@ -38,7 +38,10 @@
 # `jenkins-gpu:busy-at=<UTC ISO-8601, e.g. 2026-11-29T19:20:00Z>` (aws ec2 create-tags; instance id and
 # region from IMDSv2 at IMDS_URL) at most every BUSY_TAG_INTERVAL_MINUTES. The reaper Lambda keeps a
 # running worker past its hard lifetime only while that tag is recent. A failure to tag is logged in one
-# line and never changes the decision; it is retried on the next run.
+# line and never changes the decision; it is retried on the next run. A refused or failed create-tags is
+# also sent as one BusySignalFailures data point (CloudWatch namespace JenkinsGpu/Workers, dimension
+# WorkerInstanceProfile: lib/worker-metrics.ts), which the stack alarms on: without the tag the reaper
+# stops the run at the hard lifetime, so this must not stay a line in the worker's journal.
 # State: timestamp files in STATE_DIR (default under /run, a tmpfs, so a stop/start begins afresh and
 # a restarted worker gets its full grace period).
 # Config: /etc/jenkins-gpu/watchdog.env (path: WATCHDOG_ENV_FILE); WATCHDOG_NOW (epoch seconds) for tests.
@@ -86,6 +89,9 @@ readonly IDLE_SINCE_FILE="$STATE_DIR/idle-since"
 readonly BUSY_NO_AGENT_SINCE_FILE="$STATE_DIR/busy-no-agent-since"
 readonly BUSY_TAG_FILE="$STATE_DIR/busy-tag-at"
 readonly BUSY_TAG_KEY='jenkins-gpu:busy-at'
+readonly METRIC_NAMESPACE='JenkinsGpu/Workers'
+readonly BUSY_SIGNAL_FAILURES_METRIC='BusySignalFailures'
+readonly PROFILE_DIMENSION='WorkerInstanceProfile'
 
 # Prints "<agent java processes> <their descendant processes>".
 agent_processes() {
@@ -222,6 +228,7 @@ tag_busy() {
   if ! error="$(aws ec2 create-tags --region "$region" --cli-connect-timeout 5 --cli-read-timeout 20 \
     --resources "$instance_id" --tags "Key=$BUSY_TAG_KEY,Value=$iso" 2>&1 >/dev/null)"; then
     log "busy tag not written: aws ec2 create-tags failed ($(one_line "$error"))"
+    report_busy_signal_failure "$region" "$token"
     return 0
   fi
   if ! echo "$NOW" >"$BUSY_TAG_FILE"; then
@@ -229,6 +236,32 @@ tag_busy() {
     return 0
   fi
   log "busy tag $BUSY_TAG_KEY=$iso written on $instance_id"
+}
+
+# report_busy_signal_failure REGION TOKEN: one BusySignalFailures data point for this worker's instance
+# profile (the stack's alarm dimension). Never fails: a failure is one more log line.
+report_busy_signal_failure() {
+  local info profile error
+  if ! info="$(imds iam/info "$2" 2>&1)"; then
+    log "busy signal failure not reported: no instance profile from IMDS ($(one_line "$info"))"
+    return 0
+  fi
+  local arn_pattern='"InstanceProfileArn"[[:space:]]*:[[:space:]]*"arn:[^"]*:instance-profile/([^"]*)"'
+  profile=''
+  if [[ "$info" =~ $arn_pattern ]]; then
+    profile="${BASH_REMATCH[1]##*/}"
+  fi
+  if ! [[ "$profile" =~ ^[A-Za-z0-9+=,.@_-]+$ ]]; then
+    log "busy signal failure not reported: no instance profile name in IMDS iam/info ($(one_line "$info"))"
+    return 0
+  fi
+  if ! error="$(aws cloudwatch put-metric-data --region "$1" --cli-connect-timeout 5 --cli-read-timeout 20 \
+    --namespace "$METRIC_NAMESPACE" --metric-name "$BUSY_SIGNAL_FAILURES_METRIC" \
+    --dimensions "$PROFILE_DIMENSION=$profile" --value 1 --unit Count 2>&1 >/dev/null)"; then
+    log "busy signal failure not reported: aws cloudwatch put-metric-data failed ($(one_line "$error"))"
+    return 0
+  fi
+  log "busy signal failure reported ($METRIC_NAMESPACE $BUSY_SIGNAL_FAILURES_METRIC $PROFILE_DIMENSION=$profile)"
 }
 
 # one_line TEXT: TEXT on one line, at most 300 characters (for log lines).

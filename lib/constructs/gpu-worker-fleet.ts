@@ -1,5 +1,8 @@
 import { Construct } from 'constructs';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
@@ -8,7 +11,11 @@ import {
   NEVER_FROM_JENKINS_TAG_KEYS,
   RESERVED_TAG_PREFIX,
 } from '../fleet-tags';
-import { WORKER_METRIC_NAMESPACE } from '../worker-metrics';
+import {
+  BUSY_SIGNAL_FAILURES_METRIC,
+  WORKER_METRIC_NAMESPACE,
+  WORKER_PROFILE_DIMENSION,
+} from '../worker-metrics';
 import { acknowledgeFinding, acknowledgeFindings, Finding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 
@@ -48,6 +55,11 @@ export interface GpuWorkerFleetProps {
   readonly explicitAmiId?: string;
   /** S3 bucket the workers may read and write (`s3://` results). @default undefined (no S3 access) */
   readonly resultsBucketName?: string;
+  /**
+   * Topic told when workers cannot write their busy tag (the BusySignalFailures alarm).
+   * @default - the alarm is created without an action
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -61,6 +73,8 @@ export class GpuWorkerFleet extends Construct {
   public readonly role: iam.Role;
   public readonly instanceProfile: iam.InstanceProfile;
   public readonly securityGroup: ec2.SecurityGroup;
+  /** Alarm: a worker's watchdog failed to write its busy tag several times in 15 minutes. */
+  public readonly busySignalAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: GpuWorkerFleetProps) {
     super(scope, id);
@@ -113,6 +127,7 @@ export class GpuWorkerFleet extends Construct {
     );
 
     this.grantPluginPermissions(props);
+    this.busySignalAlarm = this.createBusySignalAlarm(props.alarmTopic);
     this.acknowledgeNagFindings(props);
   }
 
@@ -220,6 +235,31 @@ export class GpuWorkerFleet extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': WORKER_METRIC_NAMESPACE } },
       }),
     );
+  }
+
+  /**
+   * The watchdog sends one BusySignalFailures data point per refused or failed create-tags, and retries
+   * every minute while a build runs. SampleCount, not Sum: a build holding the worker's credentials could
+   * send negative values to cancel a Sum, but cannot take samples away. Three in 15 minutes: one throttled
+   * call does not page, a refusal that lasts does (long before the reaper's hard lifetime).
+   */
+  private createBusySignalAlarm(topic: sns.ITopic | undefined): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, 'BusySignalAlarm', {
+      alarmDescription: `GPU workers cannot write their ${BUSY_AT_TAG_KEY} tag: the reaper will stop their builds at the hard lifetime (see the worker's journal, jenkins-gpu-idle-watchdog)`,
+      metric: new cloudwatch.Metric({
+        namespace: WORKER_METRIC_NAMESPACE,
+        metricName: BUSY_SIGNAL_FAILURES_METRIC,
+        dimensionsMap: { [WORKER_PROFILE_DIMENSION]: this.instanceProfile.instanceProfileName },
+        statistic: cloudwatch.Stats.SAMPLE_COUNT,
+        period: Duration.minutes(15),
+      }),
+      threshold: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (topic) alarm.addAlarmAction(new cwActions.SnsAction(topic));
+    return alarm;
   }
 
   private grantPluginPermissions(props: GpuWorkerFleetProps): void {

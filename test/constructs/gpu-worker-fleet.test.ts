@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { GpuWorkerFleet, GpuWorkerFleetProps } from '../../lib/constructs/gpu-worker-fleet';
 import { Network } from '../../lib/constructs/network';
@@ -223,6 +224,38 @@ describe('GpuWorkerFleet', () => {
           'aws:TagKeys': ['jenkins-gpu:busy-at', 'jenkins-gpu:role', 'jenkins-gpu:stack', 'jenkins-gpu:home'],
         },
       },
+    });
+  });
+
+  it('alarms when workers cannot write their busy tag, on the topic given', () => {
+    const { t } = fleet();
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'JenkinsGpu/Workers',
+      MetricName: 'BusySignalFailures',
+      Dimensions: [{ Name: 'WorkerInstanceProfile', Value: { Ref: Match.stringLikeRegexp('^WorkersInstanceProfile') } }],
+      Statistic: 'SampleCount',
+      Period: 900,
+      Threshold: 3,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(Object.values(t.findResources('AWS::CloudWatch::Alarm'))[0].Properties.AlarmActions).toBeUndefined();
+    const stack = testStack('WithTopic');
+    const network = new Network(stack, 'Network');
+    const topic = new sns.Topic(stack, 'Topic');
+    new GpuWorkerFleet(stack, 'Workers', {
+      vpc: network.vpc,
+      subnets: network.vpc.publicSubnets,
+      controllerSecurityGroup: new ec2.SecurityGroup(stack, 'Sg', { vpc: network.vpc }),
+      controllerRole: new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }),
+      fleetTagValue: 'WithTopic',
+      launchScope: { instanceTypes: ['g4dn.xlarge'], usesSpot: false },
+      keyPairName: 'k',
+      alarmTopic: topic,
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BusySignalFailures',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Topic') }],
     });
   });
 

@@ -2,7 +2,7 @@ import * as tags from '../../lib/fleet-tags';
 import { volumeBounds } from '../../lib/casc/iam';
 
 describe('reserved tag keys', () => {
-  const reserved = Object.values(tags).filter(
+  const reserved = Object.values(tags as Record<string, unknown>).filter(
     (v): v is string => typeof v === 'string' && v.startsWith(tags.RESERVED_TAG_PREFIX) && v !== tags.RESERVED_TAG_PREFIX,
   );
 

@@ -60,6 +60,8 @@ interface Scenario {
   imds?: Record<string, string>;
   awsRc?: number;
   awsOut?: string;
+  /** Only these `aws <service>.<command>` calls fail (e.g. `ec2.create-tags`), with that output. */
+  awsFails?: Record<string, { rc: number; out: string }>;
   curlRc?: number;
   /** No `aws` on PATH. */
   noAws?: boolean;
@@ -110,12 +112,16 @@ function runWatchdog(s: Scenario) {
   if (s.busyNoAgentSince !== undefined)
     fs.writeFileSync(path.join(state, 'busy-no-agent-since'), `${NOW - s.busyNoAgentSince}\n`);
   if (s.busyTagAt !== undefined) fs.writeFileSync(path.join(state, 'busy-tag-at'), `${NOW - s.busyTagAt}\n`);
-  const imds = s.imds ?? { 'instance-id': INSTANCE_ID, 'placement/region': 'eu-west-1' };
+  const imds = s.imds ?? { 'instance-id': INSTANCE_ID, 'placement/region': 'eu-west-1', 'iam/info': IAM_INFO };
   for (const [item, value] of Object.entries(imds)) {
     fs.mkdirSync(path.dirname(path.join(fake, 'imds', item)), { recursive: true });
     fs.writeFileSync(path.join(fake, 'imds', item), value);
   }
   if (s.awsRc !== undefined) fs.writeFileSync(path.join(fake, 'aws.rc'), String(s.awsRc));
+  for (const [command, failure] of Object.entries(s.awsFails ?? {})) {
+    fs.writeFileSync(path.join(fake, `aws.${command}.rc`), String(failure.rc));
+    fs.writeFileSync(path.join(fake, `aws.${command}.out`), failure.out);
+  }
   if (s.awsOut !== undefined) fs.writeFileSync(path.join(fake, 'aws.out'), s.awsOut);
   if (s.curlRc !== undefined) fs.writeFileSync(path.join(fake, 'curl.rc'), String(s.curlRc));
   for (const [file, age] of Object.entries(s.files ?? {})) {
@@ -158,6 +164,7 @@ function runWatchdog(s: Scenario) {
     busyNoAgentSince: stateFile('busy-no-agent-since'),
     busyTagAt: stateFile('busy-tag-at'),
     createTags: calls.split('\n').filter((line) => line.startsWith('aws ec2 create-tags')),
+    putMetricData: calls.split('\n').filter((line) => line.startsWith('aws cloudwatch put-metric-data')),
   };
 }
 
@@ -319,6 +326,19 @@ describe('build detection (durable-task heartbeat)', () => {
   });
 });
 
+const PROFILE = 'JenkinsGpuTraining-WorkersInstanceProfile71AE98BC-0123ABCD';
+/** IMDS `iam/info` as EC2 serves it (Amazon EC2 User Guide, "Instance metadata categories"). */
+const IAM_INFO = JSON.stringify(
+  {
+    Code: 'Success',
+    LastUpdated: '2026-11-29T19:00:00Z',
+    InstanceProfileArn: `arn:aws:iam::111122223333:instance-profile/${PROFILE}`,
+    InstanceProfileId: 'AIPAEXAMPLEPROFILEID1',
+  },
+  null,
+  2,
+);
+
 describe('busy tag for the reaper', () => {
   const TAG_CALL = `aws ec2 create-tags --region eu-west-1 --cli-connect-timeout 5 --cli-read-timeout 20 --resources ${INSTANCE_ID} --tags Key=jenkins-gpu:busy-at,Value=${NOW_ISO}`;
 
@@ -378,7 +398,8 @@ describe('busy tag for the reaper', () => {
         awsOut:
           'An error occurred (UnauthorizedOperation) when calling the CreateTags operation: You are not authorized\nline two',
       },
-      'busy tag not written: aws ec2 create-tags failed (An error occurred (UnauthorizedOperation) when calling the CreateTags operation: You are not authorized line two)',
+      'busy tag not written: aws ec2 create-tags failed (An error occurred (UnauthorizedOperation) when calling the CreateTags operation: You are not authorized line two)\n' +
+        'jenkins-gpu-idle-watchdog: busy signal failure not reported: aws cloudwatch put-metric-data failed (An error occurred (UnauthorizedOperation) when calling the CreateTags operation: You are not authorized line two)',
     ],
     [
       'IMDS is unreachable',
@@ -405,12 +426,54 @@ describe('busy tag for the reaper', () => {
     },
   );
 
+  // Without the tag the reaper stops the run at the hard lifetime: a refused create-tags must reach the
+  // stack's alarm (GpuWorkerFleet's BusySignalFailures alarm), not only this journal.
+  const PUT_METRIC = `aws cloudwatch put-metric-data --region eu-west-1 --cli-connect-timeout 5 --cli-read-timeout 20 --namespace JenkinsGpu/Workers --metric-name BusySignalFailures --dimensions WorkerInstanceProfile=${PROFILE} --value 1 --unit Count`;
+  const DENIED =
+    'An error occurred (UnauthorizedOperation) when calling the CreateTags operation: You are not authorized to perform this operation.';
+
+  it('reports a refused create-tags as one BusySignalFailures data point for its instance profile', () => {
+    const r = runWatchdog({ ...durableStep(3), awsFails: { 'ec2.create-tags': { rc: 254, out: DENIED } } });
+    expect(r.putMetricData).toEqual([PUT_METRIC]);
+    expect(r.status).toBe(0);
+    expect(r.poweredOff).toBe(false);
+    expect(r.busyTagAt).toBeUndefined();
+    expect(r.stderr).toBe(
+      'jenkins-gpu-idle-watchdog: decision=keep agent connected and busy (heartbeat=3s/120s build_processes=0 gpu=idle)\n' +
+        `jenkins-gpu-idle-watchdog: busy tag not written: aws ec2 create-tags failed (${DENIED})\n` +
+        `jenkins-gpu-idle-watchdog: busy signal failure reported (JenkinsGpu/Workers BusySignalFailures WorkerInstanceProfile=${PROFILE})\n`,
+    );
+  });
+
+  it('sends no failure data point when the tag is written', () => {
+    expect(runWatchdog(durableStep(3)).putMetricData).toEqual([]);
+  });
+
+  it('logs, and keeps deciding, when the failure cannot be reported either', () => {
+    const noProfile = runWatchdog({
+      ...durableStep(3),
+      imds: { 'instance-id': INSTANCE_ID, 'placement/region': 'eu-west-1' },
+      awsFails: { 'ec2.create-tags': { rc: 254, out: DENIED } },
+    });
+    expect(noProfile.putMetricData).toEqual([]);
+    expect(noProfile.stderr).toMatch(
+      /busy signal failure not reported: no instance profile from IMDS \(curl: \(22\) The requested URL returned error: 401\)\n$/,
+    );
+    const odd = runWatchdog({
+      ...durableStep(3),
+      imds: { 'instance-id': INSTANCE_ID, 'placement/region': 'eu-west-1', 'iam/info': '{"Code":"Success"}' },
+      awsFails: { 'ec2.create-tags': { rc: 254, out: DENIED } },
+    });
+    expect(odd.stderr).toMatch(/busy signal failure not reported: no instance profile name in IMDS iam\/info/);
+    expect(odd.status).toBe(0);
+  });
+
   it('tolerates a missing aws CLI', () => {
     const r = runWatchdog({ ...durableStep(3), noAws: true });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('decision=keep agent connected and busy');
     expect(r.stderr).toMatch(
-      /busy tag not written: aws ec2 create-tags failed \(.*aws: command not found\)\n$/,
+      /busy tag not written: aws ec2 create-tags failed \(.*aws: command not found\)\n.*busy signal failure not reported: aws cloudwatch put-metric-data failed \(.*aws: command not found\)\n$/,
     );
   });
 });

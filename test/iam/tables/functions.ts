@@ -1,5 +1,5 @@
 import { Call } from '../evaluate';
-import { awsResourceTags, call, ec2, lambdaSession, resourceTags, serviceSession } from '../calls';
+import { awsResourceTags, call, ec2, lambdaSession, serviceSession } from '../calls';
 import { StackFacts } from '../stack-facts';
 import { TemplateRole } from '../template-roles';
 import { logWrites, otherLogGroupWrites } from './reaper';
