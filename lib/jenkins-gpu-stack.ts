@@ -11,6 +11,7 @@ import { GpuWorkerFleet } from './constructs/gpu-worker-fleet';
 import { JenkinsController } from './constructs/jenkins-controller';
 import { JenkinsCredentials } from './constructs/jenkins-credentials';
 import { Network } from './constructs/network';
+import { ShellSessionLogging } from './constructs/session-logging';
 import { WebAccess } from './constructs/web-access';
 import { WorkerBootPayload } from './constructs/worker-boot-payload';
 import { WORKER_PAYLOAD_SCRIPT } from './bundle/worker-payload';
@@ -92,6 +93,7 @@ export class JenkinsGpuStack extends Stack {
       notificationTopic: costGuard.alarmTopic,
     });
     credentials.grantRead(controller.role);
+    const shellSessions = new ShellSessionLogging(this, 'ShellSessions', { instanceRole: controller.role });
 
     const fleet = new GpuWorkerFleet(this, 'Workers', {
       vpc: network.vpc,
@@ -150,6 +152,11 @@ export class JenkinsGpuStack extends Stack {
 
     Tags.of(this).add(STACK_TAG_KEY, stackName);
     this.addOutputs({ settings, controller, credentials, costGuard, fleetTagValue, jenkinsUrl, workerAmiId });
+    new CfnOutput(this, 'ShellSessionDocument', {
+      description:
+        'A logged shell on the controller: aws ssm start-session --document-name <this> --target <instance id> (docs/security.md)',
+      value: shellSessions.documentName,
+    });
   }
 
   /**

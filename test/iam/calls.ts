@@ -180,3 +180,20 @@ export function runInstances(facts: StackFacts, what: string, launch: Launch): C
 }
 
 export const SPOT_REQUEST_ID = NEW_SPOT_REQUEST;
+
+/** CreateLogStream and PutLogEvents on a stream of the log group matching `logGroupPattern`. */
+export function logWrites(facts: StackFacts, logGroupPattern: RegExp, what: string): Call {
+  const group = facts.ref('AWS::Logs::LogGroup', logGroupPattern);
+  const stream = facts.arn('logs', `log-group:${group}:log-stream:2026/12/01/[$LATEST]0123456789abcdef`);
+  return call(
+    what,
+    { action: 'logs:CreateLogStream', resource: stream },
+    { action: 'logs:PutLogEvents', resource: stream },
+  );
+}
+
+export function otherLogGroupWrites(facts: StackFacts): Call {
+  const stream = facts.arn('logs', 'log-group:/aws/lambda/some-other-function:log-stream:x');
+  return call('writing into another log group', { action: 'logs:PutLogEvents', resource: stream });
+}
+

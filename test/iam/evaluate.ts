@@ -98,7 +98,7 @@ function combine(soFar: Outcome, next: Outcome): Outcome {
 }
 
 function accountOf(session: Session): string {
-  const account = /^arn:[^:]+:sts::(\d{12}):/.exec(session.principal)?.[1];
+  const account = /^arn:[^:]+:(?:sts|iam)::(\d{12}):/.exec(session.principal)?.[1];
   if (!account) throw new Error(`session principal ${session.principal} has no account`);
   return account;
 }

@@ -1,5 +1,5 @@
 import { Call } from '../evaluate';
-import { call, ec2, instanceSession, Launch, requestTags, resourceTags, runInstances, SPOT_REQUEST_ID } from '../calls';
+import { call, ec2, instanceSession, Launch, logWrites, requestTags, resourceTags, runInstances, SPOT_REQUEST_ID } from '../calls';
 import { StackFacts } from '../stack-facts';
 import { INSTANCES, RoleTable } from './table';
 
@@ -164,6 +164,8 @@ function allowed(facts: StackFacts): Call[] {
       resourcePolicy: facts.resolved.Resources[facts.logicalId('AWS::KMS::Key', /^CostGuardAlarmTopicKey/)].Properties!.KeyPolicy,
     }),
     ...ssmAgentCalls(facts),
+    call('the SSM agent finds the session log group', { action: 'logs:DescribeLogGroups', resource: '*' }),
+    logWrites(facts, /^ShellSessionsLogs/, 'the SSM agent streams a shell session to its log group'),
   ];
 }
 
@@ -268,6 +270,14 @@ function denied(facts: StackFacts): Call[] {
     call('opening an SSM session on a worker', { action: 'ssm:StartSession', resource: worker }),
     call('creating a role', { action: 'iam:CreateRole', resource: `arn:${facts.env.partition}:iam::${facts.env.account}:role/x` }),
     call('publishing to another topic', { action: 'sns:Publish', resource: facts.arn('sns', 'other-topic') }),
+    call("forging the reaper's log", {
+      action: 'logs:PutLogEvents',
+      resource: facts.arn('logs', `log-group:${facts.ref('AWS::Logs::LogGroup', /^CostGuardReaperLogs/)}:log-stream:x`),
+    }),
+    call('deleting the session log', {
+      action: 'logs:DeleteLogGroup',
+      resource: facts.arn('logs', `log-group:${facts.ref('AWS::Logs::LogGroup', /^ShellSessionsLogs/)}`),
+    }),
   ];
 }
 

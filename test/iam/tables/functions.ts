@@ -1,8 +1,7 @@
 import { Call } from '../evaluate';
-import { awsResourceTags, call, ec2, lambdaSession, serviceSession } from '../calls';
+import { awsResourceTags, call, ec2, lambdaSession, logWrites, otherLogGroupWrites, serviceSession } from '../calls';
 import { StackFacts } from '../stack-facts';
 import { TemplateRole } from '../template-roles';
-import { logWrites, otherLogGroupWrites } from './reaper';
 import { INSTANCES, RoleTable } from './table';
 
 /**

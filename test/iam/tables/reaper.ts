@@ -1,5 +1,5 @@
 import { Call } from '../evaluate';
-import { call, ec2, lambdaSession, resourceTags } from '../calls';
+import { call, ec2, lambdaSession, logWrites, otherLogGroupWrites, resourceTags } from '../calls';
 import { StackFacts } from '../stack-facts';
 import { workerTags } from './controller';
 import { INSTANCES, RoleTable } from './table';
@@ -10,21 +10,6 @@ import { TemplateRole } from '../template-roles';
  * tag, StopInstances/TerminateInstances on the workers it decides on, its own log stream. Denied: what a
  * buggy or compromised reaper must never do.
  */
-
-export function logWrites(facts: StackFacts, logGroupPattern: RegExp, what: string): Call {
-  const group = facts.ref('AWS::Logs::LogGroup', logGroupPattern);
-  const stream = facts.arn('logs', `log-group:${group}:log-stream:2026/12/01/[$LATEST]0123456789abcdef`);
-  return call(
-    what,
-    { action: 'logs:CreateLogStream', resource: stream },
-    { action: 'logs:PutLogEvents', resource: stream },
-  );
-}
-
-export function otherLogGroupWrites(facts: StackFacts): Call {
-  const stream = facts.arn('logs', 'log-group:/aws/lambda/some-other-function:log-stream:x');
-  return call('writing into another log group', { action: 'logs:PutLogEvents', resource: stream });
-}
 
 function functionArn(facts: StackFacts): string {
   return facts.getAtt('AWS::Lambda::Function', /^CostGuardReaper[0-9A-F]{8}$/, 'Arn');
