@@ -10,7 +10,8 @@ import { settingsFromContext } from './settings/validate-settings';
  */
 export function createApp(props: AppProps = {}): { app: App; stack: JenkinsGpuStack } {
   const app = new App(props);
-  const settings = settingsFromContext((key) => app.node.tryGetContext(key));
+  // The whole context, so a misspelt `-c jenkinsGpu.<key>` is an error, not silently ignored.
+  const settings = settingsFromContext(app.node.getAllContext());
   const stack = new JenkinsGpuStack(app, settings.stackName, {
     settings,
     env:

@@ -114,26 +114,56 @@ export function renderCascYaml(
         );
       }
       const key = String(pair.key.value);
-      const where = `${fileLabel}: ${key} ${marker}`;
-      const shell = renderWorkerScript(
+      const value = renderTemplateScript(
         repoRoot,
-        marker.slice(RENDER_PREFIX.length),
-        { ...tokens, IDLE_TERMINATION_MINUTES: String(idle) },
-        { stripComments: key === 'userData' },
+        key,
+        marker,
+        String(idle),
+        tokens,
+        `${fileLabel}: ${key} ${marker}`,
       );
-      const value = toJcascValue(shell.endsWith('\n') ? shell : `${shell}\n`, stackVariableNames(), where);
-      const bytes = userDataBytes(value);
-      if (key === 'userData' && bytes > EC2_USER_DATA_MAX_BYTES) {
-        throw new RenderError(
-          `${where}: the rendered user data is ${bytes} bytes once JCasC fills its variables; EC2 RunInstances accepts at most ${EC2_USER_DATA_MAX_BYTES} (keep boot code in ${WORKER_PAYLOAD_SCRIPT}, which workers fetch from S3)`,
-        );
-      }
       const block = new Scalar(value);
       block.type = Scalar.BLOCK_LITERAL;
       pair.value = block;
     },
   });
   return doc.toString({ lineWidth: 0 });
+}
+
+/** The bundle-wide render tokens of a repository: the worker payload's sha256 (none without a payload). */
+export function bundleTokens(repoRoot: string): Record<string, string> {
+  const payload = buildWorkerPayload(repoRoot);
+  return payload ? { WORKER_PAYLOAD_SHA256: payload.sha256 } : {};
+}
+
+/**
+ * The JCasC value of one template's `userData`/`initScript` marker `@render:<script>`: the script rendered
+ * for the template (its idle minutes, the bundle tokens; comments stripped from user data), escaped for
+ * JCasC. Throws RenderError naming `where` for a script that cannot be rendered or user data larger than EC2
+ * accepts. Shared by the bundle and the casc validator, so both give the same verdict.
+ */
+export function renderTemplateScript(
+  repoRoot: string,
+  key: string,
+  marker: string,
+  idleMinutes: string,
+  tokens: Readonly<Record<string, string>>,
+  where: string,
+): string {
+  const shell = renderWorkerScript(
+    repoRoot,
+    marker.slice(RENDER_PREFIX.length),
+    { ...tokens, IDLE_TERMINATION_MINUTES: idleMinutes },
+    { stripComments: key === 'userData' },
+  );
+  const value = toJcascValue(shell.endsWith('\n') ? shell : `${shell}\n`, stackVariableNames(), where);
+  const bytes = userDataBytes(value);
+  if (key === 'userData' && bytes > EC2_USER_DATA_MAX_BYTES) {
+    throw new RenderError(
+      `${where}: the rendered user data is ${bytes} bytes once JCasC fills its variables; EC2 RunInstances accepts at most ${EC2_USER_DATA_MAX_BYTES} (keep boot code in ${WORKER_PAYLOAD_SCRIPT}, which workers fetch from S3)`,
+    );
+  }
+  return value;
 }
 
 function listFiles(dir: string, prefix = ''): string[] {

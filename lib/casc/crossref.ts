@@ -12,6 +12,7 @@ import { scanJobs } from './jobs-scan';
 import { isServed } from './label-expression';
 import { walkScalars, type CascTree } from './nodes';
 import { problemAt, type Problem } from './problem';
+import { installedPlugins } from './installed-plugins';
 import type { PluginUse } from './schema/check';
 import { stackVariableNames, STACK_VARIABLES } from './stack-variables';
 
@@ -88,29 +89,37 @@ export function checkJobs(tree: CascTree, jobsPath: string | undefined): Problem
   return problems;
 }
 
-/** `artifactId:version` lines, `#` comments; returns the artifactIds. */
-export function readPluginsFile(file: string): Set<string> {
-  const ids = new Set<string>();
-  for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (line) ids.add(line.split(':')[0].trim());
-  }
-  return ids;
-}
-
+/**
+ * Every plugin a section needs must be installed: JCasC rejects a section whose plugin is absent and
+ * Jenkins does not start (`Invalid configuration elements for type: … : sSHD`, then 503 on every URL).
+ */
 export function checkPlugins(tree: CascTree, uses: readonly PluginUse[], pluginsFile: string | undefined): Problem[] {
   const first = tree.root.entries[0];
-  const required: PluginUse[] = [
-    // Loading any casc at all needs the configuration-as-code plugin itself.
-    { plugin: 'configuration-as-code', loc: first?.keyLoc ?? tree.root.loc, path: first?.key ?? '' },
-    ...uses.filter((u) => u.plugin !== 'configuration-as-code'),
-  ];
+  const cascLoc = first?.keyLoc ?? tree.root.loc;
   if (!pluginsFile || !fs.existsSync(pluginsFile)) {
+    const needed = ['configuration-as-code', ...uses.map((u) => u.plugin).filter((p) => p !== 'configuration-as-code')];
     const loc = { file: pluginsFile ?? 'casc/plugins.txt', line: 0, col: 0 };
-    return [problemAt(loc, '', `plugins file not found: it must pin ${required.map((u) => u.plugin).join(', ')}`)];
+    return [problemAt(loc, '', `plugins file not found: it must pin ${needed.join(', ')}`)];
   }
-  const pinned = readPluginsFile(pluginsFile);
-  return required
-    .filter((use) => !pinned.has(use.plugin))
-    .map((use) => problemAt(use.loc, use.path, `needs plugin '${use.plugin}', which is not in ${path.relative(process.cwd(), pluginsFile)} (add ${use.plugin}:<version>)`));
+  const shown = path.relative(process.cwd(), pluginsFile) || pluginsFile;
+  const installed = installedPlugins(pluginsFile);
+  const problems: Problem[] = [];
+  if (!installed.has('configuration-as-code')) {
+    problems.push(
+      problemAt(cascLoc, first?.key ?? '', `loading any casc file needs plugin 'configuration-as-code', which is not in ${shown} (add configuration-as-code:<version>)`),
+    );
+  }
+  for (const use of uses) {
+    if (use.plugin === 'configuration-as-code' || installed.has(use.plugin)) continue;
+    const section = use.path.split('.').pop()!.replace(/\[\d+\]$/, '');
+    problems.push(
+      problemAt(
+        use.loc,
+        use.path,
+        `section '${section}' belongs to plugin '${use.plugin}', which is not installed (not in ${shown} and not brought in by a plugin listed there): ` +
+          `JCasC would reject it and Jenkins would not start; add ${use.plugin}:<version> to ${shown} or remove the section`,
+      ),
+    );
+  }
+  return problems;
 }

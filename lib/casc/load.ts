@@ -27,7 +27,8 @@ export function listCascFiles(cascPath: string): string[] {
     for (const name of fs.readdirSync(dir)) {
       if (name.startsWith('.')) continue;
       const full = path.join(dir, name);
-      if (fs.statSync(full).isDirectory()) walk(full);
+      // A dangling link is listed like a file, so reading it reports the problem.
+      if (fs.statSync(full, { throwIfNoEntry: false })?.isDirectory()) walk(full);
       else if (YAML_FILE.test(name)) found.push(full);
     }
   };
@@ -43,10 +44,22 @@ export function loadCascTree(cascPath: string): LoadResult {
   const files = listCascFiles(path.resolve(cascPath));
   const root: MapNode = { kind: 'map', entries: [], loc: { file: files[0] ?? cascPath, line: 1, col: 1 } };
   for (const file of files) {
-    const document = parseCascFile(file, fs.readFileSync(file, 'utf8'), problems);
+    const text = readText(file, problems);
+    const document = text === undefined ? undefined : parseCascFile(file, text, problems);
     if (document) mergeMaps(root, document, '', problems);
   }
   return { tree: { root, files }, problems };
+}
+
+/** A file that cannot be read (a dangling link, no permission) is a problem of that file, not a crash. */
+function readText(file: string, problems: Problem[]): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    problems.push(problemAt({ file, line: 0, col: 0 }, '', `cannot read the file (${reason})`));
+    return undefined;
+  }
 }
 
 /** Parses one file; `undefined` for an empty file or one with errors (reported in `problems`). */
@@ -69,7 +82,7 @@ export function parseCascFile(file: string, text: string, problems: Problem[]): 
     return undefined;
   }
   if (document.contents === null) return undefined;
-  const node = convert(document.contents as YamlNode, document, file, lineCounter);
+  const node = convert(document.contents as YamlNode, { document, file, lineCounter, problems, expanding: new Set() });
   if (node.kind !== 'map') {
     problems.push(problemAt(node.loc, '', `a JCasC file must be a mapping of root keys (jenkins, unclassified, …), got a ${describeKind(node)}`));
     return undefined;
@@ -77,26 +90,46 @@ export function parseCascFile(file: string, text: string, problems: Problem[]): 
   return node;
 }
 
-function convert(node: YamlNode, document: Document, file: string, lineCounter: LineCounter, fallback?: Loc): CascNode {
-  const loc = locOf(node, file, lineCounter) ?? fallback ?? { file, line: 1, col: 1 };
+interface ConvertContext {
+  readonly document: Document;
+  readonly file: string;
+  readonly lineCounter: LineCounter;
+  readonly problems: Problem[];
+  /** Anchored nodes being expanded through aliases: an alias back into one of them is a cycle. */
+  readonly expanding: Set<YamlNode>;
+}
+
+function convert(node: YamlNode, ctx: ConvertContext, fallback?: Loc): CascNode {
+  const loc = locOf(node, ctx.file, ctx.lineCounter) ?? fallback ?? { file: ctx.file, line: 1, col: 1 };
   if (isAlias(node)) {
-    const target = node.resolve(document);
-    return target ? convert(target as YamlNode, document, file, lineCounter, loc) : { kind: 'scalar', value: null, loc };
+    const target = node.resolve(ctx.document) as YamlNode | undefined;
+    if (!target) return { kind: 'scalar', value: null, loc };
+    if (ctx.expanding.has(target)) {
+      ctx.problems.push(problemAt(loc, '', `alias *${node.source} refers to a node that contains it (an endless document)`));
+      return { kind: 'scalar', value: null, loc };
+    }
+    ctx.expanding.add(target);
+    const expanded = convert(target, ctx, loc);
+    ctx.expanding.delete(target);
+    return expanded;
   }
+  if (isMap(node) || isSeq(node)) ctx.expanding.add(node);
+  const converted = convertCollection(node, loc, ctx);
+  if (isMap(node) || isSeq(node)) ctx.expanding.delete(node);
+  return converted;
+}
+
+function convertCollection(node: YamlNode, loc: Loc, ctx: ConvertContext): CascNode {
   if (isMap(node)) {
     return {
       kind: 'map',
       loc,
       entries: node.items.map((pair) => {
         const keyNode = pair.key as YamlNode | null;
-        const keyLoc = (keyNode && locOf(keyNode, file, lineCounter)) ?? loc;
+        const keyLoc = (keyNode && locOf(keyNode, ctx.file, ctx.lineCounter)) ?? loc;
         const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
         const value = pair.value as YamlNode | null;
-        return {
-          key,
-          keyLoc,
-          value: value === null ? { kind: 'scalar', value: null, loc: keyLoc } : convert(value, document, file, lineCounter, keyLoc),
-        };
+        return { key, keyLoc, value: value === null ? { kind: 'scalar', value: null, loc: keyLoc } : convert(value, ctx, keyLoc) };
       }),
     };
   }
@@ -104,13 +137,14 @@ function convert(node: YamlNode, document: Document, file: string, lineCounter: 
     return {
       kind: 'seq',
       loc,
-      items: node.items.map((item) =>
-        item === null ? { kind: 'scalar', value: null, loc } : convert(item as YamlNode, document, file, lineCounter, loc),
-      ),
+      items: node.items.map((item) => (item === null ? { kind: 'scalar', value: null, loc } : convert(item as YamlNode, ctx, loc))),
     };
   }
-  const value = isScalar(node) ? node.value : null;
-  return { kind: 'scalar', value: normaliseScalar(value), loc };
+  if (!isScalar(node)) return { kind: 'scalar', value: null, loc };
+  const value = normaliseScalar(node.value);
+  // JCasC hands the plugin the YAML text of a plain scalar (`10.0`, `010`), not the number YAML reads in it.
+  const text = typeof value === 'number' && node.type === 'PLAIN' && typeof node.source === 'string' ? node.source : undefined;
+  return text === undefined ? { kind: 'scalar', value, loc } : { kind: 'scalar', value, text, loc };
 }
 
 function normaliseScalar(value: unknown): string | number | boolean | null {
@@ -128,7 +162,8 @@ function locOf(node: YamlNode, file: string, lineCounter: LineCounter): Loc | un
 export function describeKind(node: CascNode): string {
   if (node.kind === 'map') return 'mapping';
   if (node.kind === 'seq') return 'list';
-  return node.value === null ? 'empty value' : `${typeof node.value} ${JSON.stringify(node.value)}`;
+  if (node.value === null) return 'empty value';
+  return `${typeof node.value} ${node.text ?? JSON.stringify(node.value)}`;
 }
 
 function mergeMaps(target: MapNode, source: MapNode, parentPath: string, problems: Problem[]): void {

@@ -13,6 +13,8 @@ export type ScalarValue = string | number | boolean | null;
 export interface ScalarNode {
   readonly kind: 'scalar';
   readonly value: ScalarValue;
+  /** Source text of a plain number (`10.0`, `010`): what JCasC passes to the plugin. */
+  readonly text?: string;
   readonly loc: Loc;
 }
 
@@ -50,10 +52,10 @@ export function child(map: CascNode | undefined, key: string): CascNode | undefi
   return entry(map, key)?.value;
 }
 
-/** A scalar's value as a string; undefined when absent, null or not a scalar. */
+/** A scalar as the plugin receives it (a plain number's source text); undefined when absent, null or not a scalar. */
 export function scalarText(node: CascNode | undefined): string | undefined {
   if (node?.kind !== 'scalar' || node.value === null) return undefined;
-  return String(node.value);
+  return node.text ?? String(node.value);
 }
 
 export function items(node: CascNode | undefined): CascNode[] {

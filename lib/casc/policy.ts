@@ -1,31 +1,79 @@
 /**
  * This project's rules on top of the plugin's data model: what keeps GPU money safe (caps, idle stop,
- * launch timeout, EXCLUSIVE labels, a Name tag the reaper and humans can see) and what keeps secrets out
- * of the YAML. Each rule names the reason in its message.
+ * launch timeout, EXCLUSIVE labels, a Name tag the reaper and humans can see), what keeps secrets out
+ * of the YAML, and everything `cdk synth` needs from the fleet (a YAML that passes here synthesizes).
+ * Each rule names the reason in its message.
  */
+import { UserInputError } from '../errors';
 import { FLEET_TAG_KEY } from '../fleet-tags';
+import { bundleTokens, renderTemplateScript } from '../bundle/build-bundle';
 import { didYouMean } from './did-you-mean';
 import { INSTANCE_TYPES, isGpuInstanceType } from './ec2-data';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
-import { child, items, scalarText, walkScalars, type CascNode, type CascTree, type Loc } from './nodes';
+import { child, entry, items, scalarText, walkScalars, type CascNode, type CascTree, type Loc } from './nodes';
 import { problemAt, type Problem } from './problem';
 
-const POSITIVE_INTEGER = /^\s*[1-9]\d*\s*$/;
+/** Exactly what the EC2 plugin's `Integer.parseInt` takes as a positive number: no spaces, no sign. */
+const POSITIVE_INTEGER = /^[1-9]\d*$/;
+/** Integer.MAX_VALUE: the plugin parses caps and timeouts as Java ints (EC2Cloud.java 279, SlaveTemplate.java 410-414). */
+const JAVA_INT_MAX = 2_147_483_647;
 const WHOLE_VARIABLE = /^\$\{[^}]+\}$/;
 
-export function checkPolicy(tree: CascTree): Problem[] {
+/**
+ * Longest idle stop accepted: a day. A GPU idle for longer is never intended, and the reaper's hard
+ * lifetime of a running worker (lib/jenkins-gpu-stack.ts: job timeout + idle + margin) must stay under
+ * its absolute limit (CostGuard maxBusyHours, 96 h); test/casc/synth-agreement.test.ts synthesizes it.
+ */
+export const MAX_IDLE_TERMINATION_MINUTES = 24 * 60;
+/** Longest launch timeout accepted: an hour, three times the shipped 1200 s; a launch that long is hung. */
+export const MAX_LAUNCH_TIMEOUT_SECONDS = 60 * 60;
+
+/** Keys whose `@render:<script>` value the bundle replaces with the rendered worker script. */
+const RENDERED_KEYS = ['userData', 'initScript'];
+const RENDER_PREFIX = '@render:';
+const RENDERED_AT = /^jenkins\.clouds\[\d+\]\.amazonEC2\.templates\[\d+\]\.(userData|initScript)$/;
+
+export interface PolicyOptions {
+  /** Where `@render:` paths start (the bundle renders from the repository root). */
+  readonly repoRoot: string;
+}
+
+export function checkPolicy(tree: CascTree, options: PolicyOptions): Problem[] {
   const problems: Problem[] = [];
   const descriptions = new Map<string, Loc>();
-  for (const cloud of ec2Clouds(tree)) {
+  const clouds = ec2Clouds(tree);
+  if (clouds.length === 0) {
+    const jenkins = entry(tree.root, 'jenkins');
+    problems.push(
+      problemAt(
+        entry(jenkins?.value, 'clouds')?.keyLoc ?? jenkins?.keyLoc ?? tree.root.loc,
+        'jenkins.clouds',
+        'jenkins.clouds must hold an amazonEC2 cloud: the stack derives the GPU workers\' launch permissions and the cost guard from it (got none)',
+      ),
+    );
+  }
+  const tokens = renderTokens(options.repoRoot);
+  for (const cloud of clouds) {
     checkCloud(cloud, problems);
     for (const template of cloud.templates) checkTemplate(template, descriptions, problems);
+    for (const template of cloud.templates) checkRenderedScripts(template, options.repoRoot, tokens, problems);
   }
+  checkRenderMarkers(tree, problems);
   checkSecrets(tree, problems);
   return problems;
 }
 
 function checkCloud(cloud: CloudView, problems: Problem[]): void {
   checkCap(cloud.get('instanceCapStr'), cloud.node.loc, `${cloud.path}.instanceCapStr`, 'cloud', problems);
+  if (cloud.templates.length === 0) {
+    problems.push(
+      problemAt(
+        cloud.get('templates')?.loc ?? cloud.node.loc,
+        `${cloud.path}.templates`,
+        'templates must list at least one template: a cloud without one launches nothing, and the controller may only launch the instance types templates name (got none)',
+      ),
+    );
+  }
   const privateKey = cloud.get('privateKey');
   if (privateKey) {
     problems.push(
@@ -50,6 +98,8 @@ function checkCap(node: CascNode | undefined, parentLoc: Loc, path: string, leve
     problems.push(problemAt(node!.loc, path, `${why} (expected a positive integer, got "0")`));
   } else if (!POSITIVE_INTEGER.test(value)) {
     problems.push(problemAt(node!.loc, path, `instanceCapStr must be a positive integer (expected a positive integer, got "${value}")`));
+  } else if (Number(value) > JAVA_INT_MAX) {
+    problems.push(problemAt(node!.loc, path, `instanceCapStr must be at most ${JAVA_INT_MAX}: the EC2 plugin reads it as a Java int and fails to load the cloud (got "${value}")`));
   }
 }
 
@@ -97,8 +147,14 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
     if (template.labels.length === 0) report('labelString', 'a GPU template needs a labelString: jobs select GPU workers by label');
   }
 
-  checkPositiveNumber(template, 'idleTerminationMinutes', 'omitted means an idle GPU worker is never stopped', report);
-  checkPositiveNumber(template, 'launchTimeoutStr', 'omitted means a hung launch is never cleaned up', report);
+  checkPositiveNumber(template, 'idleTerminationMinutes', 'omitted means an idle GPU worker is never stopped', report, {
+    max: MAX_IDLE_TERMINATION_MINUTES,
+    why: "(a day): an idle GPU kept longer is never intended, and the reaper's hard lifetime of a running worker is derived from it",
+  });
+  checkPositiveNumber(template, 'launchTimeoutStr', 'omitted means a hung launch is never cleaned up', report, {
+    max: MAX_LAUNCH_TIMEOUT_SECONDS,
+    why: 'seconds (an hour): a launch that has not connected by then is hung, and its GPU bills while it waits',
+  });
   checkCap(template.get('instanceCapStr'), template.node.loc, `${template.path}.instanceCapStr`, 'template', problems);
 
   const hasNameTag = items(template.get('tags')).some(
@@ -148,10 +204,58 @@ function checkPositiveNumber(
   key: string,
   whyRequired: string,
   report: (key: string, message: string) => void,
+  limit: { max: number; why: string },
 ): void {
   const value = template.text(key);
   if (value === undefined || value.trim() === '') report(key, `${key} must be set: ${whyRequired}`);
   else if (!POSITIVE_INTEGER.test(value)) report(key, `${key} must be a positive integer (expected a positive integer, got "${value}")`);
+  else if (Number(value) > limit.max) report(key, `${key} must be at most ${limit.max} ${limit.why} (got "${value}")`);
+}
+
+/**
+ * The bundle renders `@render:<script>` for each template with its idle minutes (lib/bundle/build-bundle.ts):
+ * render it here too, so a missing script, an include outside the repository or an unknown token fails
+ * the check with the line of the key, not synth. Skipped while idleTerminationMinutes is itself wrong.
+ */
+/** The bundle tokens (the worker payload digest); a payload that cannot be rendered shows at the templates. */
+function renderTokens(repoRoot: string): Record<string, string> {
+  try {
+    return bundleTokens(repoRoot);
+  } catch (error) {
+    if (!(error instanceof UserInputError)) throw error;
+    return {};
+  }
+}
+
+function checkRenderedScripts(
+  template: TemplateView,
+  repoRoot: string,
+  tokens: Readonly<Record<string, string>>,
+  problems: Problem[],
+): void {
+  const idle = template.text('idleTerminationMinutes');
+  if (idle === undefined || !POSITIVE_INTEGER.test(idle)) return;
+  for (const key of RENDERED_KEYS) {
+    const marker = template.text(key);
+    if (!marker?.startsWith(RENDER_PREFIX)) continue;
+    try {
+      renderTemplateScript(repoRoot, key, marker, idle, tokens, marker);
+    } catch (error) {
+      if (!(error instanceof UserInputError)) throw error;
+      problems.push(problemAt(template.get(key)!.loc, `${template.path}.${key}`, `cannot render the worker script: ${error.message}`));
+    }
+  }
+}
+
+/** `@render:` anywhere else would reach Jenkins as that literal text. */
+function checkRenderMarkers(tree: CascTree, problems: Problem[]): void {
+  walkScalars(tree.root, '', (scalar, path) => {
+    if (typeof scalar.value !== 'string' || !scalar.value.startsWith(RENDER_PREFIX)) return;
+    if (RENDERED_AT.test(path)) return;
+    problems.push(
+      problemAt(scalar.loc, path, `${RENDER_PREFIX} is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "${scalar.value}"`),
+    );
+  });
 }
 
 /** The plugin's parser reads the 6th field as encrypted only when it is the word `encrypted` (`true` = not). */

@@ -23,7 +23,7 @@ export interface SynthCasc {
 
 export function loadValidatedCasc(repoRoot: string): SynthCasc {
   const cascPath = path.join(repoRoot, 'casc');
-  const result = validateCascTree({ cascPath, jobsPath: path.join(repoRoot, 'jobs') });
+  const result = validateCascTree({ cascPath, jobsPath: path.join(repoRoot, 'jobs'), repoRoot });
   const errors = result.problems.filter(isError);
   if (!result.ok || !result.tree) {
     const lines = errors.map((p) => formatProblem(p, repoRoot));

@@ -1,6 +1,7 @@
 /**
- * The casc validator: load (with positions) → plugin data model → project policy → cross-references.
- * Used by `npm run check:casc` and at synth. `schemaOnly` stops after the data model (the plugin's own
+ * The casc validator: load (with positions) → plugin data model → project policy (including everything
+ * synth needs, worker scripts rendered as the bundle renders them) → cross-references (plugins installed,
+ * variables, credentials, labels). Used by `npm run check:casc` and at synth. `schemaOnly` stops after the data model (the plugin's own
  * fixtures are valid for it but not for this project's policy).
  */
 import * as path from 'path';
@@ -20,6 +21,8 @@ export interface ValidateCascOptions {
   readonly jobsPath?: string;
   /** `artifactId:version` lines; default `<casc dir>/plugins.txt`. */
   readonly pluginsFile?: string;
+  /** Where `@render:` script paths start, as in the bundle; default the directory above the casc dir. */
+  readonly repoRoot?: string;
   readonly schemaOnly?: boolean;
 }
 
@@ -32,8 +35,12 @@ export interface CascValidation {
   readonly tree?: CascTree;
 }
 
+function cascDir(cascPath: string): string {
+  return path.extname(cascPath) ? path.dirname(cascPath) : cascPath;
+}
+
 export function defaultPluginsFile(cascPath: string): string {
-  return path.join(path.extname(cascPath) ? path.dirname(cascPath) : cascPath, 'plugins.txt');
+  return path.join(cascDir(cascPath), 'plugins.txt');
 }
 
 export function validateCascTree(options: ValidateCascOptions): CascValidation {
@@ -45,7 +52,7 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
     problems.push(...schema.problems);
     if (!options.schemaOnly) {
       problems.push(
-        ...checkPolicy(tree),
+        ...checkPolicy(tree, { repoRoot: options.repoRoot ?? path.dirname(path.resolve(cascDir(options.cascPath))) }),
         ...checkVariables(tree),
         ...checkCascCredentials(tree),
         ...checkJobs(tree, options.jobsPath),

@@ -66,8 +66,13 @@ export class JenkinsController extends Construct {
     const retentionDays = props.snapshotRetentionDays ?? 14;
     const rootSize = props.rootVolumeSizeGiB ?? 30;
     const bootTimeout = props.bootTimeoutMinutes ?? 30;
-    requireInteger('homeVolumeSizeGiB', homeSize, 20, 16384);
-    requireInteger('snapshotRetentionDays', retentionDays, 1, 1000);
+    requireInteger('homeVolumeSizeGiB', homeSize, HOME_VOLUME_SIZE_GIB.min, HOME_VOLUME_SIZE_GIB.max);
+    requireInteger(
+      'snapshotRetentionDays',
+      retentionDays,
+      SNAPSHOT_RETENTION_DAYS.min,
+      SNAPSHOT_RETENTION_DAYS.max,
+    );
     requireInteger('rootVolumeSizeGiB', rootSize, 20, 1024);
     requireInteger('bootTimeoutMinutes', bootTimeout, 10, 120);
     const stack = Stack.of(this);
@@ -276,6 +281,14 @@ export class JenkinsController extends Construct {
     // cloudformation:SignalResource is granted by the Auto Scaling group's `signals` (CDK adds it).
   }
 }
+
+/** JENKINS_HOME size in GiB: at least 20 for Jenkins and plugins, at most gp3's 16 TiB. Settings read it too. */
+export const HOME_VOLUME_SIZE_GIB = { min: 20, max: 16384 } as const;
+/**
+ * Daily snapshots kept: DLM's RetainRule count is 1 to 1000 (DLM API reference, RetainRule: "up to a
+ * maximum of 1000"), one snapshot a day. Settings read it too, so both always agree.
+ */
+export const SNAPSHOT_RETENTION_DAYS = { min: 1, max: 1000 } as const;
 
 function requireInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {

@@ -4,8 +4,41 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { acknowledgeFinding } from '../nag/acknowledge';
 
+export const DEFAULT_VPC_CIDR = '10.40.0.0/16';
+export const DEFAULT_MAX_AZS = 2;
+/** One public subnet of this size (a /20: 4,096 addresses) per availability zone. */
+export const PUBLIC_SUBNET_CIDR_MASK = 20;
+/** The largest VPC AWS allows is a /16 (Amazon VPC User Guide, "VPC CIDR blocks": /16 to /28). */
+const LARGEST_VPC_PREFIX = 16;
+
+/**
+ * Why a new VPC's CIDR cannot hold the network's subnets, as the "allowed" text of a message, or
+ * undefined when it can. Settings use it too: one rule for both.
+ */
+export function vpcCidrProblem(cidr: string, maxAzs: number = DEFAULT_MAX_AZS): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const prefix = m ? Number(m[5]) : NaN;
+  if (!m || octets.some((o) => o > 255) || prefix > 32) return 'an IPv4 CIDR such as 10.40.0.0/16';
+  const longest = PUBLIC_SUBNET_CIDR_MASK - Math.ceil(Math.log2(maxAzs));
+  if (prefix < LARGEST_VPC_PREFIX || prefix > longest) {
+    return (
+      `an IPv4 CIDR from /${LARGEST_VPC_PREFIX} to /${longest}: the network creates ${maxAzs} public /${PUBLIC_SUBNET_CIDR_MASK} ` +
+      `subnet${maxAzs === 1 ? '' : 's'}, one per availability zone, and AWS allows no VPC larger than /${LARGEST_VPC_PREFIX}`
+    );
+  }
+  const address = octets.reduce((a, o) => a * 256 + o, 0);
+  const size = 2 ** (32 - prefix);
+  const network = address - (address % size);
+  if (network !== address) {
+    const base = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+    return `the block's network address, ${base}/${prefix}: with host bits set the subnets would fall outside the VPC`;
+  }
+  return undefined;
+}
+
 export interface NetworkProps {
-  /** CIDR of the new VPC. Ignored with `existingVpc`. @default '10.40.0.0/16' */
+  /** CIDR of the new VPC, /16 to /19 for 2 zones (vpcCidrProblem). Ignored with `existingVpc`. @default '10.40.0.0/16' */
   readonly vpcCidr?: string;
   /** Number of availability zones of the new VPC (workers spread over them). @default 2 */
   readonly maxAzs?: number;
@@ -37,9 +70,17 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
-    const maxAzs = props.maxAzs ?? 2;
+    const maxAzs = props.maxAzs ?? DEFAULT_MAX_AZS;
     if (!Number.isInteger(maxAzs) || maxAzs < 1 || maxAzs > 6) {
       throw new Error(`Network: maxAzs must be an integer from 1 to 6 (got ${maxAzs})`);
+    }
+    const cidrProblem = props.existingVpc
+      ? undefined
+      : vpcCidrProblem(props.vpcCidr ?? DEFAULT_VPC_CIDR, maxAzs);
+    if (cidrProblem) {
+      throw new Error(
+        `Network: vpcCidr ${JSON.stringify(props.vpcCidr)} is not allowed (allowed: ${cidrProblem})`,
+      );
     }
 
     if (props.existingVpc) {
@@ -62,10 +103,12 @@ export class Network extends Construct {
       );
     } else {
       const vpc = new ec2.Vpc(this, 'Vpc', {
-        ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr ?? '10.40.0.0/16'),
+        ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr ?? DEFAULT_VPC_CIDR),
         maxAzs,
         natGateways: 0,
-        subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20 }],
+        subnetConfiguration: [
+          { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: PUBLIC_SUBNET_CIDR_MASK },
+        ],
         gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
         restrictDefaultSecurityGroup: true,
       });

@@ -1,3 +1,4 @@
+import { DEFAULT_VPC_CIDR } from '../constructs/network';
 import { UserInputError } from '../errors';
 
 /**
@@ -17,7 +18,7 @@ export interface DeploymentSettings {
   readonly account?: string;
   /** AWS region; leave unset for an environment-agnostic stack. @default undefined */
   readonly region?: string;
-  /** CIDR of the new VPC (ignored with `vpcId`). @default '10.40.0.0/16' */
+  /** CIDR of the new VPC, /16 to /19 for its two public /20 subnets (ignored with `vpcId`). @default '10.40.0.0/16' */
   readonly vpcCidr: string;
   /** Use an existing VPC instead of creating one. @default undefined (a new VPC) */
   readonly vpcId?: string;
@@ -25,11 +26,11 @@ export interface DeploymentSettings {
   readonly availabilityZones: string[];
   /** Subnets (with a route to the internet or NAT) for the controller and workers, with `vpcId`. @default [] */
   readonly subnetIds: string[];
-  /** Controller instance type. @default 't3.large' */
+  /** Controller instance type, listed in data/ec2-instance-types.json, of the AMI's architecture. @default 't3.large' */
   readonly controllerInstanceType: string;
   /** Size of the JENKINS_HOME EBS volume in GiB. @default 50 */
   readonly jenkinsHomeSizeGiB: number;
-  /** Days to keep daily JENKINS_HOME snapshots. @default 14 */
+  /** Days to keep daily JENKINS_HOME snapshots, 1 to 1000 (DLM's retain count limit). @default 14 */
   readonly snapshotRetentionDays: number;
   /** How users reach the UI: `ssm` (port forward, no inbound port) or `alb` (HTTPS load balancer). @default 'ssm' */
   readonly accessMode: AccessMode;
@@ -57,7 +58,7 @@ export interface DeploymentSettings {
 
 export const DEFAULT_SETTINGS: DeploymentSettings = {
   stackName: 'JenkinsGpuTraining',
-  vpcCidr: '10.40.0.0/16',
+  vpcCidr: DEFAULT_VPC_CIDR,
   availabilityZones: [],
   subnetIds: [],
   controllerInstanceType: 't3.large',

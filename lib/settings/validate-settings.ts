@@ -1,9 +1,18 @@
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { didYouMean } from '../casc/did-you-mean';
+import { INSTANCE_TYPES } from '../casc/ec2-data';
+import { HOME_VOLUME_SIZE_GIB, SNAPSHOT_RETENTION_DAYS } from '../constructs/jenkins-controller';
+import { vpcCidrProblem } from '../constructs/network';
 import { AccessMode, DEFAULT_SETTINGS, DeploymentSettings, SettingsError } from './settings';
 
 type Raw = Record<string, unknown>;
 type Check = (value: unknown) => boolean;
 
 const SOURCE = 'setting jenkinsGpu';
+/** Context key of the settings object; `jenkinsGpu.<setting>` keys override one setting each. */
+const CONTEXT_KEY = 'jenkinsGpu';
+/** Region names aws-cdk-lib knows (offline, shipped with it). */
+const REGIONS: readonly string[] = RegionInfo.regions.map((r) => r.name);
 
 const KNOWN_KEYS = new Set<string>([
   ...Object.keys(DEFAULT_SETTINGS),
@@ -20,11 +29,10 @@ const KNOWN_KEYS = new Set<string>([
 const PATTERNS = {
   stackName: /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
   account: /^\d{12}$/,
-  region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
   cidr: /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/,
   vpcId: /^vpc-[0-9a-f]{8,17}$/,
   subnetId: /^subnet-[0-9a-f]{8,17}$/,
-  az: /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/,
+  az: /^[a-z]{2,4}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$/,
   instanceType: /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/,
   acmArn: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
   email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
@@ -36,6 +44,13 @@ const PATTERNS = {
 
 function fail(key: string, value: unknown, allowed: string): never {
   throw new SettingsError(`${SOURCE}.${key}: invalid value ${JSON.stringify(value)} (allowed: ${allowed})`);
+}
+
+function unknownSetting(key: string): never {
+  const known = [...KNOWN_KEYS].sort();
+  throw new SettingsError(
+    `${SOURCE}.${key}: unknown setting${didYouMean(key, known)} (allowed: ${known.join(', ')})`,
+  );
 }
 
 export function isValidCidr(value: string): boolean {
@@ -87,11 +102,7 @@ function list(raw: Raw, key: keyof DeploymentSettings, check: Check, allowed: st
  */
 export function resolveSettings(raw: Raw): DeploymentSettings {
   for (const key of Object.keys(raw)) {
-    if (!KNOWN_KEYS.has(key)) {
-      throw new SettingsError(
-        `${SOURCE}.${key}: unknown setting (allowed: ${[...KNOWN_KEYS].sort().join(', ')})`,
-      );
-    }
+    if (!KNOWN_KEYS.has(key)) unknownSetting(key);
   }
   const cidrCheck: Check = (v) => typeof v === 'string' && isValidCidr(v);
   const accessMode = raw.accessMode ?? DEFAULT_SETTINGS.accessMode;
@@ -106,9 +117,8 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
         'letters, digits and hyphens, starting with a letter, at most 128',
       ) ?? DEFAULT_SETTINGS.stackName,
     account: str(raw, 'account', PATTERNS.account, 'a 12-digit AWS account id'),
-    region: str(raw, 'region', PATTERNS.region, 'an AWS region name such as us-east-1'),
-    vpcCidr:
-      str(raw, 'vpcCidr', isValidCidr, 'an IPv4 CIDR such as 10.40.0.0/16') ?? DEFAULT_SETTINGS.vpcCidr,
+    region: region(raw),
+    vpcCidr: vpcCidr(raw),
     vpcId: str(raw, 'vpcId', PATTERNS.vpcId, 'a VPC id such as vpc-0123456789abcdef0'),
     availabilityZones:
       list(
@@ -124,12 +134,13 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
         (v) => typeof v === 'string' && PATTERNS.subnetId.test(v),
         'subnet ids such as subnet-0123456789abcdef0',
       ) ?? [],
-    controllerInstanceType:
-      str(raw, 'controllerInstanceType', PATTERNS.instanceType, 'an EC2 instance type such as t3.large') ??
-      DEFAULT_SETTINGS.controllerInstanceType,
-    jenkinsHomeSizeGiB: int(raw, 'jenkinsHomeSizeGiB', 20, 16384) ?? DEFAULT_SETTINGS.jenkinsHomeSizeGiB,
+    controllerInstanceType: controllerInstanceType(raw),
+    jenkinsHomeSizeGiB:
+      int(raw, 'jenkinsHomeSizeGiB', HOME_VOLUME_SIZE_GIB.min, HOME_VOLUME_SIZE_GIB.max) ??
+      DEFAULT_SETTINGS.jenkinsHomeSizeGiB,
     snapshotRetentionDays:
-      int(raw, 'snapshotRetentionDays', 1, 3650) ?? DEFAULT_SETTINGS.snapshotRetentionDays,
+      int(raw, 'snapshotRetentionDays', SNAPSHOT_RETENTION_DAYS.min, SNAPSHOT_RETENTION_DAYS.max) ??
+      DEFAULT_SETTINGS.snapshotRetentionDays,
     accessMode: accessMode as AccessMode,
     allowedCidrs: list(raw, 'allowedCidrs', cidrCheck, 'IPv4 CIDRs such as 203.0.113.0/24') ?? [],
     certificateArn: str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN'),
@@ -152,7 +163,64 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
   return s;
 }
 
+function region(raw: Raw): string | undefined {
+  const value = str(raw, 'region', (v) => /^[a-z0-9-]+$/.test(v), 'an AWS region name such as us-east-1');
+  if (value !== undefined && !REGIONS.includes(value)) {
+    fail('region', value, `an AWS region name such as us-east-1${didYouMean(value, REGIONS)}`);
+  }
+  return value;
+}
+
+function vpcCidr(raw: Raw): string {
+  const value =
+    str(raw, 'vpcCidr', () => true, 'an IPv4 CIDR such as 10.40.0.0/16') ?? DEFAULT_SETTINGS.vpcCidr;
+  const problem = vpcCidrProblem(value);
+  if (problem) fail('vpcCidr', raw.vpcCidr, problem);
+  return value;
+}
+
+/** A Graviton family (t4g, m7g, c7gn, g5g): digits, then `g`. */
+const ARM64_FAMILY = /^[a-z]+\d+g[a-z]*$/;
+
+function controllerInstanceType(raw: Raw): string {
+  const key = 'controllerInstanceType';
+  const value =
+    str(raw, key, PATTERNS.instanceType, 'an EC2 instance type such as t3.large') ??
+    DEFAULT_SETTINGS.controllerInstanceType;
+  if (!INSTANCE_TYPES.has(value)) {
+    fail(
+      key,
+      value,
+      `an EC2 instance type listed in data/ec2-instance-types.json${didYouMean(value, INSTANCE_TYPES)}; add a new type there`,
+    );
+  }
+  const amiParameter = String(raw.controllerAmiParameter ?? DEFAULT_SETTINGS.controllerAmiParameter);
+  const typeIsArm = ARM64_FAMILY.test(value.split('.')[0]);
+  const amiArch = amiParameter.includes('arm64')
+    ? 'arm64'
+    : amiParameter.includes('x86_64')
+      ? 'x86_64'
+      : undefined;
+  if (amiArch && typeIsArm !== (amiArch === 'arm64')) {
+    fail(
+      key,
+      value,
+      `an ${amiArch} instance type, because controllerAmiParameter names an ${amiArch} image (${amiParameter}); set both to the same architecture`,
+    );
+  }
+  return value;
+}
+
 function checkCombinations(s: DeploymentSettings): void {
+  if (new Set(s.subnetIds).size !== s.subnetIds.length) {
+    throw new SettingsError(`${SOURCE}.subnetIds: lists a subnet twice (got ${s.subnetIds.join(', ')})`);
+  }
+  const otherRegion = s.region ? s.availabilityZones.find((zone) => !zone.startsWith(s.region!)) : undefined;
+  if (otherRegion) {
+    throw new SettingsError(
+      `${SOURCE}.availabilityZones: ${otherRegion} is not a zone of region ${s.region} (allowed: zones such as ${s.region}a)`,
+    );
+  }
   if (s.vpcId) {
     if (s.subnetIds.length === 0) {
       throw new SettingsError(
@@ -170,6 +238,11 @@ function checkCombinations(s: DeploymentSettings): void {
     );
   }
   if (s.accessMode === 'alb') {
+    if (s.vpcId && new Set(s.availabilityZones).size < 2) {
+      throw new SettingsError(
+        `${SOURCE}.subnetIds: accessMode 'alb' needs subnets in at least two availability zones (an application load balancer spans two; got ${s.availabilityZones.join(', ')})`,
+      );
+    }
     if (s.allowedCidrs.length === 0) {
       throw new SettingsError(
         `${SOURCE}.allowedCidrs: required with accessMode 'alb' (allowed: IPv4 CIDRs such as 203.0.113.0/24; 0.0.0.0/0 only if you mean the whole internet)`,
@@ -198,16 +271,21 @@ function checkCombinations(s: DeploymentSettings): void {
   }
 }
 
-/** Read the settings from a CDK app's context: the `jenkinsGpu` object plus `jenkinsGpu.<key>` overrides. */
-export function settingsFromContext(tryGetContext: (key: string) => unknown): DeploymentSettings {
-  const base = tryGetContext('jenkinsGpu');
+/**
+ * Read the settings from a CDK app's whole context (`app.node.getAllContext()`): the `jenkinsGpu` object
+ * plus `jenkinsGpu.<key>` overrides (`-c jenkinsGpu.<key>=…`). A misspelt override is an error, as in cdk.json.
+ */
+export function settingsFromContext(context: Readonly<Record<string, unknown>>): DeploymentSettings {
+  const base = context[CONTEXT_KEY];
   if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base))) {
     throw new SettingsError(`${SOURCE}: must be an object of settings (got ${JSON.stringify(base)})`);
   }
   const raw: Raw = { ...((base as Raw | undefined) ?? {}) };
-  for (const key of KNOWN_KEYS) {
-    const override = tryGetContext(`jenkinsGpu.${key}`);
-    if (override !== undefined) raw[key] = override;
+  for (const [contextKey, value] of Object.entries(context)) {
+    if (!contextKey.startsWith(`${CONTEXT_KEY}.`)) continue;
+    const key = contextKey.slice(CONTEXT_KEY.length + 1);
+    if (!KNOWN_KEYS.has(key)) unknownSetting(key);
+    if (value !== undefined) raw[key] = value;
   }
   return resolveSettings(raw);
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 import { edit, MINIMAL_JENKINS_YAML, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, tempTree } from './helpers';
@@ -18,8 +19,12 @@ function run(cwd: string, ...args: string[]): { status: number | null; stdout: s
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const validRepo = (ec2Yaml = SHIPPED_EC2_YAML): string =>
-  tempTree({ 'casc/ec2-cloud.yaml': ec2Yaml, 'casc/jenkins.yaml': MINIMAL_JENKINS_YAML, 'casc/plugins.txt': MINIMAL_PLUGINS });
+/** A repository with casc/ and the worker scripts its `@render:` values name (the CLI renders them). */
+function validRepo(ec2Yaml = SHIPPED_EC2_YAML): string {
+  const dir = tempTree({ 'casc/ec2-cloud.yaml': ec2Yaml, 'casc/jenkins.yaml': MINIMAL_JENKINS_YAML, 'casc/plugins.txt': MINIMAL_PLUGINS });
+  fs.cpSync(path.join(REPO, 'assets'), path.join(dir, 'assets'), { recursive: true });
+  return dir;
+}
 
 describe('bin/check-casc.ts', () => {
   it('prints one summary line and exits 0 for a valid tree', () => {

@@ -1,4 +1,7 @@
-import { edit, lineOf, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from './helpers';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { edit, lineOf, MINIMAL_JENKINS_YAML, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from './helpers';
 
 describe('cross-references', () => {
   it('rejects a variable the stack does not provide, listing the allowed names', () => {
@@ -55,17 +58,49 @@ describe('cross-references', () => {
     ]);
   });
 
-  it('requires the plugin behind every casc section in plugins.txt', () => {
-    const lines = validateEc2(SHIPPED_EC2_YAML, {
+  it('requires the plugin behind every casc section to be installed: file:line, section, owner, what to do', () => {
+    const { lines, dir } = validateEc2(SHIPPED_EC2_YAML, {
       'casc/jenkins.yaml':
         'jenkins:\n  authorizationStrategy:\n    projectMatrix:\n      entries: []\nunclassified:\n  awsCredentialsProvider:\n    cache: true\njobs:\n  - script: "job(\'x\')"\n',
       'casc/plugins.txt': '# pinned\nconfiguration-as-code:1 # JCasC\nmatrix-auth:3.3\n',
-    }).lines;
-    const notIn = String.raw`, which is not in \S*casc/plugins\.txt`;
+    });
+    const txt = path.relative(process.cwd(), path.join(dir, 'casc/plugins.txt'));
+    const missing = (plugin: string) =>
+      `which is not installed (not in ${txt} and not brought in by a plugin listed there): JCasC would reject it and Jenkins would not start; add ${plugin}:<version> to ${txt} or remove the section`;
     expect(lines).toEqual([
-      expect.stringMatching(new RegExp(String.raw`^casc/ec2-cloud\.yaml:6: jenkins\.clouds\[0\]\.amazonEC2: needs plugin 'ec2'${notIn} \(add ec2:<version>\)$`)),
-      expect.stringMatching(new RegExp(String.raw`^casc/jenkins\.yaml:6: unclassified\.awsCredentialsProvider: needs plugin 'aws-secrets-manager-credentials-provider'${notIn}`)),
-      expect.stringMatching(new RegExp(String.raw`^casc/jenkins\.yaml:9: jobs\[0\]\.script: needs plugin 'job-dsl'${notIn}`)),
+      `casc/ec2-cloud.yaml:6: jenkins.clouds[0].amazonEC2: section 'amazonEC2' belongs to plugin 'ec2', ${missing('ec2')}`,
+      `casc/jenkins.yaml:6: unclassified.awsCredentialsProvider: section 'awsCredentialsProvider' belongs to plugin 'aws-secrets-manager-credentials-provider', ${missing('aws-secrets-manager-credentials-provider')}`,
+      `casc/jenkins.yaml:8: jobs: section 'jobs' belongs to plugin 'job-dsl', ${missing('job-dsl')}`,
+    ]);
+  });
+
+  it("rejects security.sSHD with the shipped plugins.txt (the sshd plugin is not installed: Jenkins would answer 503)", () => {
+    const jenkinsYaml = `${MINIMAL_JENKINS_YAML}security:\n  sSHD:\n    port: -1\n`;
+    const pluginsFile = path.join(REPO, 'casc/plugins.txt');
+    const { lines } = validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml, 'casc/plugins.txt': fs.readFileSync(pluginsFile, 'utf8') });
+    expect(lines).toEqual([expect.stringMatching(/^casc\/jenkins\.yaml:5: security\.sSHD: section 'sSHD' belongs to plugin 'sshd', which is not installed /)]);
+  });
+
+  it('accepts sections whose plugin comes in only as a dependency of a listed one (workflow-api, script-security, git-client)', () => {
+    const jenkinsYaml =
+      `${MINIMAL_JENKINS_YAML}  globalDefaultFlowDurabilityLevel:\n    durabilityHint: PERFORMANCE_OPTIMIZED\n` +
+      'security:\n  scriptApproval:\n    forceSandbox: true\n  gitHostKeyVerificationConfiguration:\n    sshHostKeyVerificationStrategy: acceptFirstConnectionStrategy\n';
+    // workflow-aggregator → workflow-durable-task-step → workflow-api and script-security; git → git-client.
+    const plugins = `${MINIMAL_PLUGINS}workflow-aggregator:608.v67378e9d3db_1\ngit:5.10.1\n`;
+    expect(validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml, 'casc/plugins.txt': plugins }).lines).toEqual([]);
+    // Without them nothing brings those plugins in.
+    expect(validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml }).lines.map((l) => l.replace(/, which .*/, ''))).toEqual([
+      "casc/jenkins.yaml:4: unclassified.globalDefaultFlowDurabilityLevel: section 'globalDefaultFlowDurabilityLevel' belongs to plugin 'workflow-api'",
+      "casc/jenkins.yaml:7: security.scriptApproval: section 'scriptApproval' belongs to plugin 'script-security'",
+      "casc/jenkins.yaml:9: security.gitHostKeyVerificationConfiguration: section 'gitHostKeyVerificationConfiguration' belongs to plugin 'git-client'",
+    ]);
+  });
+
+  it('needs configuration-as-code itself listed', () => {
+    const { lines, dir } = validateEc2(SHIPPED_EC2_YAML, { 'casc/plugins.txt': 'ec2:2059.v05f9d511d7e5\n' });
+    const txt = path.relative(process.cwd(), path.join(dir, 'casc/plugins.txt'));
+    expect(lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'jenkins:')}: jenkins: loading any casc file needs plugin 'configuration-as-code', which is not in ${txt} (add configuration-as-code:<version>)`,
     ]);
   });
 

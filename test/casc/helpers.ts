@@ -51,7 +51,8 @@ export function validateEc2(
     'casc/plugins.txt': MINIMAL_PLUGINS,
     ...extra,
   });
-  const result = validateCascTree({ cascPath: path.join(dir, 'casc'), jobsPath: path.join(dir, 'jobs'), schemaOnly });
+  // `@render:` scripts are the repository's (assets/worker), as the bundle renders them.
+  const result = validateCascTree({ cascPath: path.join(dir, 'casc'), jobsPath: path.join(dir, 'jobs'), repoRoot: REPO, schemaOnly });
   return { ...result, dir, lines: result.problems.map((p) => formatProblem(p, dir)) };
 }
 

@@ -161,4 +161,81 @@ describe('policy', () => {
       `casc/ec2-cloud.yaml:${lineOf(yaml, `${key}: ${literal}`)}: ${T0}.${key}: ${key} must be "\${${variable}}": the stack fills it (settings workerAmiId/workerAmiParameter, the network and the worker fleet) and scopes the controller's IAM and the reaper to it (got "${literal}")`,
     ]);
   });
+
+  // Rules `cdk synth` enforces on values derived from the YAML (lib/casc/synth-check.ts, CostGuard,
+  // GpuWorkerFleet, the bundle renderer): each is a validator rule, so a YAML that passes here synthesizes.
+  describe('what synth needs', () => {
+    it('requires an amazonEC2 cloud (the cost guard and the launch permissions come from it)', () => {
+      const lines = validateEc2(SHIPPED_EC2_YAML, { 'casc/ec2-cloud.yaml': 'jenkins:\n  clouds: []\n' }).lines;
+      expect(lines).toEqual([
+        "casc/ec2-cloud.yaml:2: jenkins.clouds: jenkins.clouds must hold an amazonEC2 cloud: the stack derives the GPU workers' launch permissions and the cost guard from it (got none)",
+      ]);
+    });
+
+    it('requires a template in every cloud', () => {
+      const start = SHIPPED_EC2_YAML.indexOf('        templates:\n');
+      const end = SHIPPED_EC2_YAML.indexOf('        cleanUpOrphanedNodes: true');
+      const yaml = SHIPPED_EC2_YAML.slice(0, start) + '        templates: []\n' + SHIPPED_EC2_YAML.slice(end);
+      expect(validateEc2(yaml).lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'templates: []')}: ${CLOUD}.templates: templates must list at least one template: a cloud without one launches nothing, and the controller may only launch the instance types templates name (got none)`,
+      ]);
+    });
+
+    it('bounds idleTerminationMinutes at a day (the reaper lifetime is derived from it; 10080 used to crash synth)', () => {
+      const week = problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: "10080"');
+      expect(week.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(week.yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: idleTerminationMinutes must be at most 1440 (a day): an idle GPU kept longer is never intended, and the reaper's hard lifetime of a running worker is derived from it (got "10080")`,
+      ]);
+      expect(problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: "1440"').lines).toEqual([]);
+    });
+
+    it('reads numbers as the plugin does: Integer.parseInt of the YAML text, no spaces, no 10.0', () => {
+      for (const [written, shown] of [
+        ['" 10"', ' 10'],
+        ['10.0', '10.0'],
+        ['1e1', '1e1'],
+        ['"+10"', '+10'],
+      ]) {
+        const { lines, yaml } = problemsAfter('idleTerminationMinutes: "10"', `idleTerminationMinutes: ${written}`);
+        expect(lines).toEqual([
+          `casc/ec2-cloud.yaml:${lineOf(yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: idleTerminationMinutes must be a positive integer (expected a positive integer, got "${shown}")`,
+        ]);
+      }
+      expect(problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: 10').lines).toEqual([]);
+    });
+
+    it('bounds launchTimeoutStr at an hour', () => {
+      const { lines, yaml } = problemsAfter('launchTimeoutStr: "1200"', 'launchTimeoutStr: "3601"');
+      expect(lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'launchTimeoutStr: "3601"')}: ${T0}.launchTimeoutStr: launchTimeoutStr must be at most 3600 seconds (an hour): a launch that has not connected by then is hung, and its GPU bills while it waits (got "3601")`,
+      ]);
+    });
+
+    it('keeps caps inside a Java int (EC2Cloud parses them with Integer.parseInt)', () => {
+      const { lines, yaml } = problemsAfter('instanceCapStr: "4"', 'instanceCapStr: "2147483648"');
+      expect(lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(yaml, '"2147483648"')}: ${CLOUD}.instanceCapStr: instanceCapStr must be at most 2147483647: the EC2 plugin reads it as a Java int and fails to load the cloud (got "2147483648")`,
+      ]);
+      expect(problemsAfter('instanceCapStr: "2"', 'instanceCapStr: " 2"').lines).toEqual([
+        expect.stringContaining(`${T0}.instanceCapStr: instanceCapStr must be a positive integer (expected a positive integer, got " 2")`),
+      ]);
+    });
+
+    it('renders @render: scripts as the bundle does (a missing script fails here, not at synth)', () => {
+      const { lines, yaml } = problemsAfter('"@render:assets/worker/user-data.sh"', '"@render:assets/worker/bot.sh"');
+      expect(lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'bot.sh')}: ${T0}.userData: cannot render the worker script: assets/worker/bot.sh: assets/worker/bot.sh does not exist`,
+      ]);
+      expect(problemsAfter('"@render:assets/worker/user-data.sh"', '"@render:../outside.sh"').lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'userData:')}: ${T0}.userData: cannot render the worker script: ../outside.sh: ../outside.sh is outside the repository`,
+      ]);
+    });
+
+    it('rejects @render: outside a template\'s userData and initScript (Jenkins would get the text)', () => {
+      const { lines, yaml } = problemsAfter('jvmopts: "-Xmx1g"', 'jvmopts: "@render:assets/worker/user-data.sh"');
+      expect(lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'jvmopts')}: ${T0}.jvmopts: @render: is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "@render:assets/worker/user-data.sh"`,
+      ]);
+    });
+  });
 });

@@ -10,8 +10,12 @@
  *
  * Re-check when the EC2 plugin (casc/plugins.txt) changes.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { buildBundle, EC2_USER_DATA_MAX_BYTES, userDataBytes } from '../../lib/bundle/build-bundle';
+import { formatProblem } from '../../lib/casc/problem';
+import { validateCascTree } from '../../lib/casc/validate';
+import { repoCopy } from '../stack/app-helpers';
 import { shippedTemplates } from '../tools/jcasc';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -34,5 +38,19 @@ describe('EC2 user data limit', () => {
         .join('\n'),
     );
     for (const s of sizes) expect(s.bytes).toBeLessThanOrEqual(EC2_USER_DATA_MAX_BYTES);
+  });
+
+  it('is enforced by the casc validator, so an oversized user data fails check:casc and synth with file:line', () => {
+    const repo = repoCopy();
+    fs.appendFileSync(
+      path.join(repo, 'assets/worker/user-data.sh'),
+      'echo padding-padding-padding\n'.repeat(600),
+    );
+    const result = validateCascTree({ cascPath: path.join(repo, 'casc'), jobsPath: path.join(repo, 'jobs') });
+    const lines = result.problems.map((p) => formatProblem(p, repo));
+    expect(result.ok).toBe(false);
+    expect(lines[0]).toMatch(
+      /^casc\/ec2-cloud\.yaml:\d+: jenkins\.clouds\[0\]\.amazonEC2\.templates\[0\]\.userData: cannot render the worker script: @render:assets\/worker\/user-data\.sh: the rendered user data is \d+ bytes once JCasC fills its variables; EC2 RunInstances accepts at most 16384/,
+    );
   });
 });

@@ -1,3 +1,9 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+
+import { createApp } from '../../lib/app';
+import { JenkinsController, SNAPSHOT_RETENTION_DAYS } from '../../lib/constructs/jenkins-controller';
+import { Network } from '../../lib/constructs/network';
 import { DEFAULT_SETTINGS, SettingsError } from '../../lib/settings/settings';
 import { resolveSettings, settingsFromContext } from '../../lib/settings/validate-settings';
 
@@ -18,7 +24,7 @@ describe('resolveSettings', () => {
     ],
     [
       { snapshotRetentionDays: 'seven' },
-      'setting jenkinsGpu.snapshotRetentionDays: invalid value "seven" (allowed: an integer from 1 to 3650)',
+      'setting jenkinsGpu.snapshotRetentionDays: invalid value "seven" (allowed: an integer from 1 to 1000)',
     ],
     [
       { region: 'mars-1' },
@@ -123,14 +129,163 @@ describe('settingsFromContext', () => {
       jenkinsGpu: { controllerInstanceType: 't3.large', jenkinsHomeSizeGiB: 100 },
       'jenkinsGpu.controllerInstanceType': 'm7i.xlarge',
     };
-    const s = settingsFromContext((key) => context[key]);
+    const s = settingsFromContext(context);
     expect(s.controllerInstanceType).toBe('m7i.xlarge');
     expect(s.jenkinsHomeSizeGiB).toBe(100);
   });
 
   it('rejects a jenkinsGpu context that is not an object', () => {
-    expect(() => settingsFromContext((key) => (key === 'jenkinsGpu' ? 'big' : undefined))).toThrow(
+    expect(() => settingsFromContext({ jenkinsGpu: 'big' })).toThrow(
       'setting jenkinsGpu: must be an object of settings (got "big")',
+    );
+  });
+});
+
+const ALL_SETTINGS =
+  'accessMode, account, alertEmail, allowedCidrs, availabilityZones, certificateArn, controllerAmiParameter, ' +
+  'controllerInstanceType, hourlyBurnAlarmUsd, jenkinsHomeSizeGiB, jenkinsUrl, monthlyBudgetUsd, region, ' +
+  'resultsLocation, snapshotRetentionDays, stackName, subnetIds, vpcCidr, vpcId, workerAmiId, workerAmiParameter';
+
+describe('a misspelt setting is an error wherever it is written', () => {
+  it('on the command line (-c jenkinsGpu.<key>=…), with a did-you-mean', () => {
+    expect(() => settingsFromContext({ 'jenkinsGpu.controlerInstanceType': 'm7i.large' })).toThrow(
+      new SettingsError(
+        `setting jenkinsGpu.controlerInstanceType: unknown setting (did you mean 'controllerInstanceType'?) (allowed: ${ALL_SETTINGS})`,
+      ),
+    );
+  });
+
+  it('in the app: createApp reads the whole context, not only the keys it knows', () => {
+    expect(() => createApp({ context: { 'jenkinsGpu.controlerInstanceType': 'm7i.large' } })).toThrow(
+      /^setting jenkinsGpu\.controlerInstanceType: unknown setting \(did you mean 'controllerInstanceType'\?\)/,
+    );
+  });
+
+  it('in cdk.json (the jenkinsGpu object)', () => {
+    expect(() => settingsFromContext({ jenkinsGpu: { snapshotRetentionDay: 7 } })).toThrow(
+      new SettingsError(
+        `setting jenkinsGpu.snapshotRetentionDay: unknown setting (did you mean 'snapshotRetentionDays'?) (allowed: ${ALL_SETTINGS})`,
+      ),
+    );
+  });
+
+  it('leaves other context alone (CDK feature flags, jenkinsGpu:bundleDir)', () => {
+    expect(
+      settingsFromContext({ '@aws-cdk/core:newStyleStackSynthesis': true, 'jenkinsGpu:bundleDir': '/tmp/x' }),
+    ).toEqual(DEFAULT_SETTINGS);
+  });
+});
+
+describe('values checked against what AWS and the stack accept', () => {
+  it.each([
+    [
+      { controllerInstanceType: 't3.larg' },
+      'setting jenkinsGpu.controllerInstanceType: invalid value "t3.larg" (allowed: an EC2 instance type listed in data/ec2-instance-types.json (did you mean \'t3.large\'?); add a new type there)',
+    ],
+    [
+      { controllerInstanceType: 't4g.large' },
+      'setting jenkinsGpu.controllerInstanceType: invalid value "t4g.large" (allowed: an x86_64 instance type, because controllerAmiParameter names an x86_64 image (/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64); set both to the same architecture)',
+    ],
+    [
+      { vpcCidr: '10.40.0.0/24' },
+      'setting jenkinsGpu.vpcCidr: invalid value "10.40.0.0/24" (allowed: an IPv4 CIDR from /16 to /19: the network creates 2 public /20 subnets, one per availability zone, and AWS allows no VPC larger than /16)',
+    ],
+    [
+      { vpcCidr: '10.0.0.0/8' },
+      'setting jenkinsGpu.vpcCidr: invalid value "10.0.0.0/8" (allowed: an IPv4 CIDR from /16 to /19: the network creates 2 public /20 subnets, one per availability zone, and AWS allows no VPC larger than /16)',
+    ],
+    [
+      { vpcCidr: '10.40.1.0/16' },
+      'setting jenkinsGpu.vpcCidr: invalid value "10.40.1.0/16" (allowed: the block\'s network address, 10.40.0.0/16: with host bits set the subnets would fall outside the VPC)',
+    ],
+    [
+      { snapshotRetentionDays: 1001 },
+      'setting jenkinsGpu.snapshotRetentionDays: invalid value 1001 (allowed: an integer from 1 to 1000)',
+    ],
+    [
+      { region: 'us-east-9' },
+      'setting jenkinsGpu.region: invalid value "us-east-9" (allowed: an AWS region name such as us-east-1 (did you mean \'us-east-1\'?))',
+    ],
+    [
+      {
+        vpcId: 'vpc-0123456789abcdef0',
+        subnetIds: 'subnet-0123456789abcdef0,subnet-0123456789abcdef0',
+        availabilityZones: 'us-east-1a,us-east-1b',
+      },
+      'setting jenkinsGpu.subnetIds: lists a subnet twice (got subnet-0123456789abcdef0, subnet-0123456789abcdef0)',
+    ],
+    [
+      {
+        region: 'eu-west-1',
+        vpcId: 'vpc-0123456789abcdef0',
+        subnetIds: 'subnet-0123456789abcdef0',
+        availabilityZones: 'us-east-1a',
+      },
+      'setting jenkinsGpu.availabilityZones: us-east-1a is not a zone of region eu-west-1 (allowed: zones such as eu-west-1a)',
+    ],
+    [
+      {
+        accessMode: 'alb',
+        region: 'us-east-1',
+        allowedCidrs: '198.51.100.0/24',
+        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100',
+        vpcId: 'vpc-0123456789abcdef0',
+        subnetIds: 'subnet-0123456789abcdef0',
+        availabilityZones: 'us-east-1a',
+      },
+      "setting jenkinsGpu.subnetIds: accessMode 'alb' needs subnets in at least two availability zones (an application load balancer spans two; got us-east-1a)",
+    ],
+  ])('rejects %j', (raw, message) => {
+    expect(() => resolveSettings(raw)).toThrow(new SettingsError(message));
+  });
+
+  it('accepts the bounds themselves and a Graviton controller with an arm64 image', () => {
+    expect(resolveSettings({ vpcCidr: '10.40.32.0/19', snapshotRetentionDays: '1000' })).toMatchObject({
+      vpcCidr: '10.40.32.0/19',
+      snapshotRetentionDays: 1000,
+    });
+    const arm = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
+    expect(
+      resolveSettings({ controllerInstanceType: 't4g.large', controllerAmiParameter: arm })
+        .controllerInstanceType,
+    ).toBe('t4g.large');
+  });
+});
+
+describe('settings and the constructs read one bound', () => {
+  const controllerWith = (snapshotRetentionDays: number) => {
+    const stack = new Stack(new App(), 'S');
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 1,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PUBLIC }],
+    });
+    return () =>
+      new JenkinsController(stack, 'Controller', {
+        vpc,
+        subnet: vpc.publicSubnets[0],
+        configParameterName: '/x',
+        snapshotRetentionDays,
+      });
+  };
+
+  it('snapshotRetentionDays: DLM keeps at most 1000, settings and JenkinsController both stop there', () => {
+    expect(SNAPSHOT_RETENTION_DAYS).toEqual({ min: 1, max: 1000 });
+    expect(resolveSettings({ snapshotRetentionDays: 1000 }).snapshotRetentionDays).toBe(1000);
+    expect(controllerWith(1000)).not.toThrow();
+    expect(controllerWith(1001)).toThrow(
+      'JenkinsController: snapshotRetentionDays must be an integer from 1 to 1000 (got 1001)',
+    );
+  });
+
+  it('vpcCidr: the Network construct refuses what settings refuse, with the same reason', () => {
+    const network = (vpcCidr: string) => () => new Network(new Stack(new App(), 'S'), 'Network', { vpcCidr });
+    expect(network('10.40.32.0/19')).not.toThrow();
+    expect(network('10.40.0.0/24')).toThrow(
+      'Network: vpcCidr "10.40.0.0/24" is not allowed (allowed: an IPv4 CIDR from /16 to /19: the network creates 2 public /20 subnets, one per availability zone, and AWS allows no VPC larger than /16)',
+    );
+    expect(() => resolveSettings({ vpcCidr: '10.40.0.0/24' })).toThrow(
+      '(allowed: an IPv4 CIDR from /16 to /19: the network creates 2',
     );
   });
 });

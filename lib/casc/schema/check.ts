@@ -8,8 +8,9 @@ import { describeKind } from '../load';
 import { child, joinPath, scalarText, type CascNode, type CascTree, type Loc, type MapNode } from '../nodes';
 import { problemAt, type Problem } from '../problem';
 import { CASC_DOCUMENT } from './root';
-import type { ClassSchema, Field, FieldType } from './types';
+import { CORE, type ClassSchema, type Field, type FieldType } from './types';
 
+/** The first place a plugin (never CORE) is needed: the section's key, the line users look for. */
 export interface PluginUse {
   readonly plugin: string;
   readonly loc: Loc;
@@ -46,7 +47,7 @@ export function checkSchema(tree: CascTree, schema: ClassSchema = CASC_DOCUMENT)
 }
 
 function usePlugin(plugin: string | undefined, loc: Loc, path: string, ctx: Context): void {
-  if (plugin && !ctx.pluginUses.has(plugin)) ctx.pluginUses.set(plugin, { plugin, loc, path });
+  if (plugin && plugin !== CORE && !ctx.pluginUses.has(plugin)) ctx.pluginUses.set(plugin, { plugin, loc, path });
 }
 
 function checkClass(map: MapNode, schema: ClassSchema, path: string, ctx: Context): void {
@@ -172,10 +173,11 @@ function replaceLastMessage(ctx: Context, hint: string): void {
   if (last) ctx.problems.push({ ...last, message: `${last.message}${hint}` });
 }
 
+/** Judged on the text JCasC converts (`10.0` is a number in YAML, not an integer for an `int` attribute). */
 function isInteger(node: CascNode): boolean {
   if (node.kind !== 'scalar') return false;
-  if (typeof node.value === 'number') return Number.isInteger(node.value);
-  return typeof node.value === 'string' && INTEGER.test(node.value.trim());
+  const text = scalarText(node);
+  return (typeof node.value === 'number' || typeof node.value === 'string') && text !== undefined && INTEGER.test(text.trim());
 }
 
 function isNumber(node: CascNode): boolean {

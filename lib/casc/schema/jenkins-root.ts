@@ -2,18 +2,21 @@
  * The `jenkins:` root (Jenkins core, as JCasC exposes it) with the extension points this project uses:
  * the local security realm, matrix authorization (matrix-auth 3.2+ `entries` format), the crumb issuer,
  * markup formatters and clouds. Attributes that exist but this project does not shape are `anyValue()`.
+ * Owners read at core jenkins-2.578 (symbols in core/src/main/java) and JCasC 2117's JenkinsConfigurator.
  */
 import { EC2_CLOUD } from './ec2-plugin';
-import { anyValue, bool, describable, enumOf, int, list, obj, rejected, str, variant, type ClassSchema } from './types';
+import { anyValue, bool, CORE, deprecated, describable, enumOf, int, list, obj, rejected, str, variant, type ClassSchema } from './types';
 
 const USER: ClassSchema = {
   name: 'User (local realm)',
+  plugin: CORE,
   fields: { id: str(), password: str(), name: str(), description: str(), properties: list(anyValue()) },
 };
 
-/** hudson.security.HudsonPrivateSecurityRealm, symbol `local`. */
+/** hudson.security.HudsonPrivateSecurityRealm, symbol `local` (core). */
 const LOCAL_REALM: ClassSchema = {
   name: 'HudsonPrivateSecurityRealm',
+  plugin: CORE,
   fields: { allowsSignup: bool(), enableCaptcha: bool(), users: list(obj(USER)) },
 };
 
@@ -40,11 +43,17 @@ const matrixStrategy = (name: string): ClassSchema => ({
   },
 });
 
-const LOGGED_IN_USERS: ClassSchema = { name: 'FullControlOnceLoggedInAuthorizationStrategy', fields: { allowAnonymousRead: bool() } };
-const NO_ATTRIBUTES = (name: string, plugin?: string): ClassSchema => ({ name, plugin, fields: {} });
+/** Core, symbol `loggedInUsersCanDoAnything`. */
+const LOGGED_IN_USERS: ClassSchema = {
+  name: 'FullControlOnceLoggedInAuthorizationStrategy',
+  plugin: CORE,
+  fields: { allowAnonymousRead: bool() },
+};
+const NO_ATTRIBUTES = (name: string, plugin: string): ClassSchema => ({ name, plugin, fields: {} });
 
 export const JENKINS_ROOT: ClassSchema = {
   name: 'jenkins',
+  plugin: CORE,
   fields: {
     systemMessage: str(),
     numExecutors: int(),
@@ -53,7 +62,8 @@ export const JENKINS_ROOT: ClassSchema = {
     quietPeriod: int(),
     scmCheckoutRetryCount: int(),
     slaveAgentPort: int(),
-    agentProtocols: list(str()),
+    // Jenkins.setAgentProtocols is @Deprecated ("No longer does anything") at 2.578: JCasC rejects it.
+    agentProtocols: deprecated(list(str())),
     disableRememberMe: bool(),
     noUsageStatistics: bool(),
     securityRealm: describable('SecurityRealm', { local: variant(LOCAL_REALM) }),
@@ -61,18 +71,18 @@ export const JENKINS_ROOT: ClassSchema = {
       globalMatrix: variant(matrixStrategy('GlobalMatrixAuthorizationStrategy')),
       projectMatrix: variant(matrixStrategy('ProjectMatrixAuthorizationStrategy')),
       loggedInUsersCanDoAnything: variant(LOGGED_IN_USERS),
-      unsecured: variant(NO_ATTRIBUTES('Unsecured')),
+      unsecured: variant(NO_ATTRIBUTES('Unsecured', CORE)),
     }),
     crumbIssuer: describable('CrumbIssuer', {
-      standard: variant({ name: 'DefaultCrumbIssuer', fields: { excludeClientIPFromCrumb: bool() } }),
+      standard: variant({ name: 'DefaultCrumbIssuer', plugin: CORE, fields: { excludeClientIPFromCrumb: bool() } }),
     }),
     markupFormatter: describable('MarkupFormatter', {
-      plainText: variant(NO_ATTRIBUTES('EscapedMarkupFormatter')),
+      plainText: variant(NO_ATTRIBUTES('EscapedMarkupFormatter', CORE)),
       rawHtml: variant({ name: 'RawHtmlMarkupFormatter', plugin: 'antisamy-markup-formatter', fields: { disableSyntaxHighlighting: bool() } }),
     }),
     clouds: list(describable('Cloud', { amazonEC2: variant(EC2_CLOUD) })),
     nodes: list(anyValue()),
-    labelAtoms: list(obj({ name: 'LabelAtom', fields: { name: str(), properties: list(anyValue()) } })),
+    labelAtoms: list(obj({ name: 'LabelAtom', plugin: CORE, fields: { name: str(), properties: list(anyValue()) } })),
     globalNodeProperties: list(anyValue()),
     disabledAdministrativeMonitors: list(str()),
     views: list(anyValue()),

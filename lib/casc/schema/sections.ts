@@ -1,8 +1,10 @@
 /**
  * The other JCasC roots this project uses: `configuration-as-code`, `security`, `unclassified`, `jobs`
- * (job-dsl), `credentials` and `tool`. Plugin artifactIds are what plugins.txt must list.
+ * (job-dsl), `credentials` and `tool`. Every section names its owner: CORE or the plugin artifactId that
+ * must be installed (read at core jenkins-2.578, the newest stored tag before the pinned 2.580.1, and at
+ * the pinned plugin releases; test/contracts/jcasc-sections.test.ts states each fact with its source).
  */
-import { anyValue, bool, describable, enumOf, fromPlugin, int, list, obj, str, stringMap, variant, type ClassSchema } from './types';
+import { anyValue, bool, CORE, describable, enumOf, int, list, obj, ownedBy, rejected, str, stringMap, variant, type ClassSchema } from './types';
 
 /** io.jenkins.plugins.casc.ConfigurationContext: the document's own policy switches. */
 export const CASC_ROOT: ClassSchema = {
@@ -16,31 +18,46 @@ export const CASC_ROOT: ClassSchema = {
   },
 };
 
+/** Core jenkins.security.apitoken.ApiTokenPropertyConfiguration, @Symbol("apiToken"), Security category. */
 const API_TOKEN: ClassSchema = {
   name: 'ApiTokenPropertyConfiguration',
+  plugin: CORE,
   fields: { creationOfLegacyTokenEnabled: bool(), tokenGenerationOnCreationEnabled: bool(), usageStatisticsEnabled: bool() },
 };
 
+/** GlobalConfigurationCategory.Security of core; JCasC names the category `security`. */
 export const SECURITY_ROOT: ClassSchema = {
   name: 'security',
+  plugin: CORE,
   fields: {
-    apiToken: obj(API_TOKEN),
-    globalJobDslSecurityConfiguration: fromPlugin(obj({ name: 'GlobalJobDslSecurityConfiguration', fields: { useScriptSecurity: bool() } }), 'job-dsl'),
-    // SSHD is a core module (bundled in the war), not a plugin.
-    sSHD: obj({ name: 'SSHD', fields: { port: int() } }),
-    scriptApproval: fromPlugin(
+    apiToken: ownedBy(obj(API_TOKEN), CORE),
+    // javaposse.jobdsl.plugin.GlobalJobDslSecurityConfiguration (job-dsl), Security category.
+    globalJobDslSecurityConfiguration: ownedBy(
+      obj({ name: 'GlobalJobDslSecurityConfiguration', fields: { useScriptSecurity: bool() } }),
+      'job-dsl',
+    ),
+    // org.jenkinsci.main.modules.sshd.SSHD: the `sshd` plugin, detached from core in 2.281 (core's
+    // split-plugins.txt: `sshd 2.281 …`). Not installed unless listed: JCasC then stops the boot.
+    sSHD: ownedBy(obj({ name: 'SSHD', fields: { port: int() } }), 'sshd'),
+    // org.jenkinsci.plugins.scriptsecurity.scripts.ScriptApproval, @Symbol("scriptApproval").
+    scriptApproval: ownedBy(
       obj({
         name: 'ScriptApproval',
         fields: { approvedSignatures: list(str()), approvedScriptHashes: list(anyValue()), forceSandbox: bool() },
       }),
       'script-security',
     ),
-    gitHostKeyVerificationConfiguration: fromPlugin(
+    // org.jenkinsci.plugins.gitclient.GitHostKeyVerificationConfiguration (git-client), Security category.
+    gitHostKeyVerificationConfiguration: ownedBy(
       obj({ name: 'GitHostKeyVerificationConfiguration', fields: { sshHostKeyVerificationStrategy: anyValue() } }),
       'git-client',
     ),
-    downloadSettings: obj({ name: 'DownloadSettings', fields: { useBrowser: bool() } }),
-    queueItemAuthenticator: anyValue(),
+    downloadSettings: rejected(
+      anyValue(),
+      'removed from Jenkins core in 2.200 (jenkins.model.DownloadSettings is gone with browser-based metadata download): remove the block',
+    ),
+    // Core jenkins.security.QueueItemAuthenticatorConfiguration, @Symbol("queueItemAuthenticator").
+    queueItemAuthenticator: ownedBy(anyValue(), CORE),
   },
 };
 
@@ -90,17 +107,26 @@ const AWS_CREDENTIALS_PROVIDER: ClassSchema = {
   },
 };
 
+/** GlobalConfigurationCategory.Unclassified of core; JCasC names the category `unclassified`. */
 export const UNCLASSIFIED_ROOT: ClassSchema = {
   name: 'unclassified',
+  plugin: CORE,
   fields: {
-    location: obj({ name: 'JenkinsLocationConfiguration', fields: { url: str(), adminAddress: str() } }),
-    awsCredentialsProvider: obj(AWS_CREDENTIALS_PROVIDER),
-    timestamper: fromPlugin(
+    // Core jenkins.model.JenkinsLocationConfiguration, @Symbol("location").
+    location: ownedBy(obj({ name: 'JenkinsLocationConfiguration', fields: { url: str(), adminAddress: str() } }), CORE),
+    awsCredentialsProvider: ownedBy(obj(AWS_CREDENTIALS_PROVIDER), AWS_SM),
+    // hudson.plugins.timestamper.TimestamperConfig, @Symbol("timestamper").
+    timestamper: ownedBy(
       obj({ name: 'TimestamperConfig', fields: { allPipelines: bool(), elapsedTimeFormat: str(), systemTimeFormat: str() } }),
       'timestamper',
     ),
-    buildDiscarders: obj({ name: 'GlobalBuildDiscarderConfiguration', fields: { configuredBuildDiscarders: list(anyValue()) } }),
-    globalDefaultFlowDurabilityLevel: fromPlugin(
+    // Core jenkins.model.GlobalBuildDiscarderConfiguration, @Symbol("buildDiscarders").
+    buildDiscarders: ownedBy(
+      obj({ name: 'GlobalBuildDiscarderConfiguration', fields: { configuredBuildDiscarders: list(anyValue()) } }),
+      CORE,
+    ),
+    // org.jenkinsci.plugins.workflow.flow.GlobalDefaultFlowDurabilityLevel (workflow-api).
+    globalDefaultFlowDurabilityLevel: ownedBy(
       obj({
         name: 'GlobalDefaultFlowDurabilityLevel',
         fields: { durabilityHint: enumOf('PERFORMANCE_OPTIMIZED', 'SURVIVABLE_NONATOMIC', 'MAX_SURVIVABILITY') },
@@ -120,7 +146,7 @@ export const JOBS_ROOT = list(
   }),
 );
 
-/** credentials plugin: `credentials: {system: {domainCredentials: […]}}` (this project keeps them in Secrets Manager). */
+/** credentials plugin's root configurator: `credentials: {system: {domainCredentials: […]}}` (this project keeps them in Secrets Manager). */
 export const CREDENTIALS_ROOT: ClassSchema = {
   name: 'credentials',
   plugin: 'credentials',

@@ -16,9 +16,15 @@ export type FieldType =
    */
   | { readonly kind: 'describable'; readonly name: string; readonly variants: Readonly<Record<string, Variant>> };
 
+/**
+ * Owner of a section that ships with Jenkins itself (core 2.580.1, or JCasC's own configurators): nothing to
+ * install. Every other owner is a plugin artifactId, which must be installed (lib/casc/installed-plugins.ts).
+ */
+export const CORE = 'core';
+
 export interface Variant {
   readonly type: FieldType;
-  /** Plugin (artifactId) that provides this implementation; must be in plugins.txt. */
+  /** Plugin (artifactId) that provides this implementation, or CORE; a plugin must be installed. */
   readonly plugin?: string;
 }
 
@@ -30,14 +36,17 @@ export interface Field {
   readonly replacement?: string;
   /** Refused by this project although Jenkins may accept it; the text says why. */
   readonly rejected?: string;
-  /** Plugin (artifactId) that provides this attribute (root sections of `security`/`unclassified`). */
+  /**
+   * Who provides this attribute: a plugin artifactId or CORE. Every section of the `security`,
+   * `unclassified` and `tool` roots names its owner (test/contracts/jcasc-sections.test.ts holds them).
+   */
   readonly plugin?: string;
 }
 
 export interface ClassSchema {
   /** Java class (simple name) or section name, for messages. */
   readonly name: string;
-  /** Plugin that provides the class; every use requires it in plugins.txt. */
+  /** Plugin that provides the class, or CORE; every use of a plugin's class requires the plugin installed. */
   readonly plugin?: string;
   readonly fields: Readonly<Record<string, Field>>;
 }
@@ -60,4 +69,5 @@ export const variant = (of: ClassSchema | Field, plugin?: string): Variant => ({
 });
 export const deprecated = (field: Field, replacement?: string): Field => ({ ...field, deprecated: true, replacement });
 export const rejected = (field: Field, why: string): Field => ({ ...field, rejected: why });
-export const fromPlugin = (field: Field, plugin: string): Field => ({ ...field, plugin });
+/** A section and who provides it: a plugin artifactId, or CORE for one that ships with Jenkins. */
+export const ownedBy = (field: Field, owner: string): Field => ({ ...field, plugin: owner });
