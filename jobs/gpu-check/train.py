@@ -48,7 +48,8 @@ class Progress:
 def train_tensorflow(seconds, output):
     import tensorflow as tf
 
-    tf.config.set_soft_device_placement(False)
+    # TensorFlow's default soft placement stays on: summary and checkpoint ops only have CPU kernels. The
+    # device the loss was computed on is reported, so a run that fell back to the CPU fails in train.sh.
     device = "/GPU:0" if tf.config.list_logical_devices("GPU") else "/CPU:0"
     tf.random.set_seed(0)
 
@@ -64,35 +65,35 @@ def train_tensorflow(seconds, output):
             return tf.nn.relu(x @ self.w1 + self.b1) @ self.w2 + self.b2
 
     with tf.device(device):
-        teacher = tf.random.normal((FEATURES, 1))
+        teacher = tf.random.normal((FEATURES, 1), stddev=FEATURES**-0.5)
         model = Mlp()
 
-        @tf.function
-        def step():
-            x = tf.random.normal((BATCH, FEATURES))
-            y = tf.tanh(x @ teacher)
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(model(x) - y))
-            gradients = tape.gradient(loss, model.trainable_variables)
-            for variable, gradient in zip(model.trainable_variables, gradients):
-                variable.assign_sub(LEARNING_RATE * gradient)
-            return loss
+    @tf.function
+    def step():
+        x = tf.random.normal((BATCH, FEATURES))
+        y = tf.tanh(x @ teacher)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x) - y))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        for variable, gradient in zip(model.trainable_variables, gradients):
+            variable.assign_sub(LEARNING_RATE * gradient)
+        return loss
 
-        writer = tf.summary.create_file_writer(os.path.join(output, "events"))
-        progress = Progress(seconds)
-        with writer.as_default():
-            while progress.running():
+    writer = tf.summary.create_file_writer(os.path.join(output, "events"))
+    progress = Progress(seconds)
+    with writer.as_default():
+        while progress.running():
+            with tf.device(device):
                 loss = step()
-                progress.steps += 1
-                if progress.steps == 1 or progress.steps % LOG_EVERY_STEPS == 0:
-                    tf.summary.scalar("loss", loss, step=progress.steps)
-                    progress.record(float(loss))
-            progress.record(float(loss))
-        writer.close()
-        used = loss.device.rsplit("device:", 1)[-1]
+            progress.steps += 1
+            if progress.steps == 1 or progress.steps % LOG_EVERY_STEPS == 0:
+                tf.summary.scalar("loss", loss, step=progress.steps)
+                progress.record(float(loss))
+        progress.record(float(loss))
+    writer.close()
     checkpoint = tf.train.Checkpoint(model=model, step=tf.Variable(progress.steps, dtype=tf.int64))
     prefix = checkpoint.save(os.path.join(output, "checkpoint", "ckpt"))
-    return used, progress, f"{prefix}.index"
+    return loss.device.rsplit("device:", 1)[-1], progress, f"{prefix}.index"
 
 
 def train_pytorch(seconds, output):
@@ -101,7 +102,7 @@ def train_pytorch(seconds, output):
 
     device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(0)
-    teacher = torch.randn(FEATURES, 1, device=device)
+    teacher = torch.randn(FEATURES, 1, device=device) * FEATURES**-0.5
     model = torch.nn.Sequential(
         torch.nn.Linear(FEATURES, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, 1)
     ).to(device)
