@@ -40,6 +40,6 @@ if [ "${#gpus[@]}" -eq 0 ]; then
   fail driver "nvidia-smi listed no GPU ($(last_line "$out"))"
 fi
 
-cuda="$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -n 1)" || cuda=''
+cuda="$(nvidia-smi 2>/dev/null | sed -n '/CUDA Version/{s/.*CUDA Version: *\([0-9.]*\).*/\1/p;q;}')" || cuda=''
 list="$(printf '%s, ' "${gpus[@]}")"
 pass driver "NVIDIA driver $driver${cuda:+ (supports CUDA up to $cuda)}, $(plural "${#gpus[@]}" GPU): ${list%, }"

@@ -37,8 +37,8 @@ if [ "$rc" -ne 0 ]; then
   tail -n 30 "$probe_err" >&2
   fail framework "the probe failed (exit $rc): $(last_line "$probe_err")"
 fi
-version="$(sed -n 's/^framework //p' "$probe_out" | head -n 1)"
-cuda="$(sed -n 's/^cuda //p' "$probe_out" | head -n 1)"
+version="$(sed -n '/^framework /{s///p;q;}' "$probe_out")"
+cuda="$(sed -n '/^cuda /{s///p;q;}' "$probe_out")"
 mapfile -t usable < <(sed -n 's/^gpu //p' "$probe_out")
 mapfile -t unusable < <(sed -n 's/^gpu_unusable //p' "$probe_out")
 [ -n "$version" ] || fail framework "the probe printed no framework line ($(last_line "$probe_out"))"

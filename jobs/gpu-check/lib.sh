@@ -10,12 +10,12 @@
 
 GPU_CHECK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 RESULTS_FILE="$WORKSPACE/gpu-check-results.tsv"
-# The framework's virtualenv, and a small one for the gs:// client (so a storage check does not depend on
-# the framework installing).
-# shellcheck disable=SC2034 # used by the scripts that source this file (as is LOCAL_OUTPUT)
+# Paths for the stage scripts (shellcheck cannot see those uses from here): the framework's virtualenv; a small one for the gs://
+# client, so the storage check does not depend on the framework installing; and where training writes
+# before train.sh copies it to OUTPUT_DIR, the same way for every kind of location.
+# shellcheck disable=SC2034
 FRAMEWORK_VENV="$WORKSPACE_TMP/gpu-check-venv"
 STORAGE_VENV="$WORKSPACE_TMP/gpu-check-storage-venv"
-# Training writes here first; train.sh then copies it to OUTPUT_DIR, the same way for every kind of location.
 # shellcheck disable=SC2034
 LOCAL_OUTPUT="$WORKSPACE/output"
 # The placeholder a user-filled credential holds until `npm run credentials -- set` (lib/credentials).
@@ -50,9 +50,10 @@ last_line() {
   echo "${line:-(no output)}"
 }
 
-# is_placeholder FILE: true when FILE starts with the placeholder text of an unset credential.
+# is_placeholder FILE: true when FILE starts with the placeholder text of an unset credential (compared as
+# bytes, so a binary credential file is fine).
 is_placeholder() {
-  [ "$(head -c "${#PLACEHOLDER_PREFIX}" "$1")" = "$PLACEHOLDER_PREFIX" ]
+  cmp -s -n "${#PLACEHOLDER_PREFIX}" "$1" <(printf '%s' "$PLACEHOLDER_PREFIX")
 }
 
 # make_venv DIR: a fresh virtualenv; with PIP_CONF_FILE set (the pypi-pip-conf credential) and not a

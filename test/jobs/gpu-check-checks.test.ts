@@ -102,6 +102,14 @@ describe('credential.sh (stage "Credentials")', () => {
     );
   });
 
+  it('tells a set value that only looks like the start of the placeholder from the placeholder', () => {
+    for (const content of ['PLACE', 'PLACEHOLDER:x', 'placeholder: lower case']) {
+      const file = worker.file('pip.conf', content);
+      const r = worker.run('credential.sh', ['pypi-pip-conf', 'file'], { CREDENTIAL_FILE: file });
+      expect(r.stdout).toBe('PASS credential pypi-pip-conf: resolves, set\n');
+    }
+  });
+
   it('checks a usernamePassword credential by its password, never printing it', () => {
     const set = worker.run('credential.sh', ['scm-credentials', 'password'], { CREDENTIAL_PASSWORD: SECRET });
     expect(set.stdout).toBe('PASS credential scm-credentials: resolves, set\n');
