@@ -141,6 +141,28 @@ describe('gpu-check.Jenkinsfile', () => {
     expect(used.every((id) => CREDENTIALS.some((c) => c.id === id))).toBe(true);
   });
 
+  it('binds a file credential in a later check only if the Credentials stage could bind it', () => {
+    // A credential Jenkins cannot bind fails its withCredentials step; a later check that needed it would
+    // then report nothing about what it checks (the Credentials line already names the credential).
+    const credentialsStage = jenkinsfile.slice(
+      jenkinsfile.indexOf("stage('Credentials')"),
+      jenkinsfile.indexOf("stage('Framework')"),
+    );
+    expect(credentialsStage).toMatch(
+      /credential\.sh gcp-service-account file'\s+env\.GCP_KEY_BINDS = 'true'/,
+    );
+    expect(credentialsStage).toMatch(/credential\.sh pypi-pip-conf file'\s+env\.PIP_CONF_BINDS = 'true'/);
+    const later = jenkinsfile.replace(credentialsStage, '');
+    const bindings = [...later.matchAll(/credentialsId: '([^']+)'/g)].map((m) => m[1]);
+    expect(bindings).toEqual(['pypi-pip-conf', 'gcp-service-account']);
+    expect(later).toMatch(
+      /if \(env\.PIP_CONF_BINDS == 'true'\) \{\s+withCredentials\(\[file\(credentialsId: 'pypi-pip-conf'/,
+    );
+    expect(later).toMatch(
+      /startsWith\('gs:\/\/'\) && env\.GCP_KEY_BINDS == 'true'\) \{\s+withCredentials\(\[file\(credentialsId: 'gcp-service-account'/,
+    );
+  });
+
   it('keeps shell in single-quoted strings, so Groovy never interpolates into them', () => {
     expect(jenkinsfile).not.toMatch(/\bsh\s*\(?\s*"/);
     expect(jenkinsfile).toMatch(
