@@ -3,7 +3,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'cdk.out/**', 'cdk.out.second/**', '**/*.js', '**/*.d.ts', 'jest.config.js'],
+    ignores: [
+      'node_modules/**',
+      'cdk.out/**',
+      'cdk.out.second/**',
+      '**/*.js',
+      '**/*.d.ts',
+      'jest.config.js',
+      'jest.lint.config.js',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,8 +1,13 @@
-/** Jest runs TypeScript through ts-jest without type checking (tsc --noEmit is its own gate). */
+/**
+ * `npm test`: Jest runs TypeScript through ts-jest without type checking (tsc --noEmit is its own gate).
+ * It needs Node.js and a shell only. Tests that need other tools (shellcheck, groovy, the EC2 plugin's
+ * fixtures in ../shared) are named `*.lint.test.ts` and run by `npm run lint:all` (jest.lint.config.js).
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.lint\\.test\\.ts$'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   maxWorkers: 2,
   // Script and synth tests spawn processes: on a loaded 2-core machine one can take far longer than jest's

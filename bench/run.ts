@@ -1,19 +1,31 @@
 /**
- * Benchmarks (not tests: timings vary by machine). `npm run bench [-- --runs N] [-- --skip-tests]`.
+ * Benchmarks (not tests: timings vary by machine). `npm run bench -- [--runs N] [--skip-tests]`.
  *
  * - synth: `npx cdk synth --quiet` of the whole app vs. a one-bucket app on the same aws-cdk-lib and CLI,
  *   median of N runs each; budget: ratio at most 2.0.
- * - tests: `npm test` wall time, one run; budget: 90 s on a 2-core machine.
+ * - tests: `npm test` wall time, one run, and its slowest test files; budget: 60 s on a 2-core machine.
  *
- * Prints a table and writes bench/results/latest.json; exits 1 when a budget is exceeded.
+ * Prints a table and writes bench/results/latest.json; exits 1 when a budget is exceeded or a command
+ * fails (one line, no stack trace), 2 on a usage error.
  */
 import { spawnSync } from 'child_process';
+import { parseArgs } from 'util';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..');
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
+
+const USAGE = `usage: npm run bench -- [--runs N] [--skip-tests]
+  --runs N        synth runs of each app, interleaved (default 5)
+  --skip-tests    do not time npm test
+  -h, --help      this text`;
+
+/** A failure of a benchmarked command: printed as one line. */
+class BenchError extends Error {}
+
+const TEST_BUDGET_SECONDS = 60;
 
 function timeCommand(cmd: string, args: string[], cwd: string): number {
   const start = process.hrtime.bigint();
@@ -24,9 +36,26 @@ function timeCommand(cmd: string, args: string[], cwd: string): number {
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${result.stderr.toString().slice(-2000)}`);
+    const tail = result.stderr.toString().trim().split('\n').slice(-3).join(' | ');
+    throw new BenchError(`${cmd} ${args.join(' ')} failed in ${cwd} (exit ${result.status}): ${tail}`);
   }
   return seconds;
+}
+
+/** `npm test` once: wall time and the slowest test files (from jest's --json report). */
+function timeTests(): { seconds: number; slowest: { file: string; seconds: number }[] } {
+  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-jest-')), 'report.json');
+  const seconds = timeCommand('npm', ['test', '--silent', '--', '--json', `--outputFile=${report}`], ROOT);
+  const results = (JSON.parse(fs.readFileSync(report, 'utf8')).testResults ?? []) as {
+    name: string;
+    startTime: number;
+    endTime: number;
+  }[];
+  const slowest = results
+    .map((r) => ({ file: path.relative(ROOT, r.name), seconds: (r.endTime - r.startTime) / 1000 }))
+    .sort((a, b) => b.seconds - a.seconds)
+    .slice(0, 5);
+  return { seconds, slowest };
 }
 
 export function median(values: number[]): number {
@@ -83,14 +112,35 @@ function synthTimes(
   }
 }
 
-function main(): void {
-  const argv = process.argv.slice(2);
-  const runsFlag = argv.indexOf('--runs');
-  const runs = runsFlag >= 0 ? Number(argv[runsFlag + 1]) : 5;
-  if (!Number.isInteger(runs) || runs < 1) {
-    console.error('bench: --runs needs a positive integer');
+function parse(argv: string[]): { runs: number; skipTests: boolean } | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        runs: { type: 'string' },
+        'skip-tests': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}\n${USAGE}`);
     process.exit(2);
   }
+  if (values.help) {
+    console.log(USAGE);
+    return undefined;
+  }
+  const runs = values.runs === undefined ? 5 : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) {
+    console.error(`bench: --runs needs a positive integer (got ${JSON.stringify(values.runs)})\n${USAGE}`);
+    process.exit(2);
+  }
+  return { runs, skipTests: values['skip-tests'] ?? false };
+}
+
+function run(options: { runs: number; skipTests: boolean }): void {
+  const { runs } = options;
   const baselineDir = baselineAppDir();
   const { app, baseline } = synthTimes(ROOT, baselineDir, runs);
   fs.rmSync(baselineDir, { recursive: true, force: true });
@@ -100,10 +150,15 @@ function main(): void {
     ['synth, one-bucket app (median s)', median(baseline).toFixed(2), '', true],
     ['synth ratio', ratio.toFixed(2), '<= 2.00', ratio <= 2],
   ];
-  let testSeconds: number | undefined;
-  if (!argv.includes('--skip-tests')) {
-    testSeconds = timeCommand('npm', ['test', '--silent'], ROOT);
-    rows.push(['npm test (s)', testSeconds.toFixed(1), '<= 90', testSeconds <= 90]);
+  let tests: ReturnType<typeof timeTests> | undefined;
+  if (!options.skipTests) {
+    tests = timeTests();
+    rows.push([
+      'npm test (s)',
+      tests.seconds.toFixed(1),
+      `<= ${TEST_BUDGET_SECONDS}`,
+      tests.seconds <= TEST_BUDGET_SECONDS,
+    ]);
   }
   console.log(`bench on ${os.cpus().length} cores, ${runs} runs per synth`);
   for (const [name, value, budget, ok] of rows) {
@@ -111,12 +166,28 @@ function main(): void {
       `${name.padEnd(34)} ${value.padStart(8)}  ${budget.padEnd(8)} ${budget ? (ok ? 'ok' : 'OVER BUDGET') : ''}`,
     );
   }
+  if (tests) {
+    console.log('slowest test files:');
+    for (const t of tests.slowest) console.log(`  ${t.seconds.toFixed(1).padStart(6)} s  ${t.file}`);
+  }
   fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(
     path.join(ROOT, 'bench', 'results', 'latest.json'),
-    JSON.stringify({ cores: os.cpus().length, runs, app, baseline, ratio, testSeconds }, null, 2),
+    JSON.stringify({ cores: os.cpus().length, runs, app, baseline, ratio, tests }, null, 2),
   );
   if (rows.some(([, , , ok]) => !ok)) process.exit(1);
+}
+
+function main(): void {
+  const options = parse(process.argv.slice(2));
+  if (!options) return;
+  try {
+    run(options);
+  } catch (error) {
+    if (!(error instanceof BenchError)) throw error;
+    console.error(`bench: ${error.message}`);
+    process.exit(1);
+  }
 }
 
 if (require.main === module) main();

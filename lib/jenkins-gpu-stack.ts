@@ -36,6 +36,9 @@ export interface JenkinsGpuStackProps extends StackProps {
  * delivery, optional HTTPS access and the cost guard.
  */
 export class JenkinsGpuStack extends Stack {
+  /** The casc validator's one-line summary of the fleet (caps, idle stop, worst-case $/hour). */
+  public readonly cascSummary: string;
+
   constructor(scope: Construct, id: string, props: JenkinsGpuStackProps) {
     super(scope, id, props);
     const settings = props.settings;
@@ -43,6 +46,7 @@ export class JenkinsGpuStack extends Stack {
     const stackName = this.stackName;
 
     const casc = loadValidatedCasc(repoRoot);
+    this.cascSummary = casc.summary;
     const bundle = buildBundle({ repoRoot });
     if (!bundle.workerPayload) {
       throw new UserInputError(

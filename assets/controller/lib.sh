@@ -122,22 +122,22 @@ prepare_casc_vars_dir() {
 
 # write_casc_vars JSON: one file per `vars` entry and per `secrets` entry (value from Secrets Manager).
 # Values are written without a trailing newline; secrets go from the aws call straight into the file.
+# One jq run per map: `<name> <base64 of the value>` lines (base64 keeps newlines and spaces in a value).
 write_casc_vars() {
-  local config="$1" name value arn
+  local config="$1" name encoded arn value
   prepare_casc_vars_dir
-  while IFS= read -r name; do
+  while read -r name encoded; do
     [[ -n "$name" ]] || continue
     valid_var_name "$name" || die "invalid variable name in the config parameter: $name"
-    value="$(config_get "$config" ".vars[\"$name\"]")"
-    printf '%s' "$value" | write_private_file "$JG_CASC_VARS/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
-  done < <(config_get "$config" '.vars // {} | keys[]')
-  while IFS= read -r name; do
+    base64 -d <<<"$encoded" | write_private_file "$JG_CASC_VARS/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
+  done < <(config_get "$config" '.vars // {} | to_entries[] | "\(.key) \(.value | tostring | @base64)"')
+  while read -r name encoded; do
     [[ -n "$name" ]] || continue
     valid_var_name "$name" || die "invalid secret name in the config parameter: $name"
-    arn="$(config_get "$config" ".secrets[\"$name\"]")"
+    arn="$(base64 -d <<<"$encoded")"
     value="$(fetch_secret "$arn")"
     printf '%s' "$value" | write_private_file "$JG_CASC_VARS/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
-  done < <(config_get "$config" '.secrets // {} | keys[]')
+  done < <(config_get "$config" '.secrets // {} | to_entries[] | "\(.key) \(.value | tostring | @base64)"')
   log "wrote the JCasC variable files"
 }
 

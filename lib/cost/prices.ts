@@ -1,6 +1,6 @@
 /**
  * On-demand EC2 prices from `data/ec2-prices.json`, the one place prices live. Imported as JSON so that
- * esbuild bundles the table into the reaper Lambda and ts-node reads it in the CLI.
+ * esbuild bundles the table into the reaper Lambda and the CLI reads it through the same loader.
  * Pure: no AWS SDK, no aws-cdk-lib.
  */
 import priceData from '../../data/ec2-prices.json';

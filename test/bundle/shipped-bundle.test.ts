@@ -1,4 +1,3 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -72,18 +71,6 @@ describe('the shipped bundle', () => {
     const bare = strings.flatMap((v) => [...v.matchAll(/(?<!\^)\$\{([^}]*)\}/g)].map((m) => m[1]));
     const allowed = stackVariableNames();
     expect(bare.filter((name) => !allowed.has(name))).toEqual([]);
-  });
-
-  it('resolves to user data and a payload that pass shellcheck', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-userdata-'));
-    for (const t of templates) {
-      const file = path.join(dir, `${t.description}.sh`);
-      fs.writeFileSync(file, resolveLikeJcasc(t.userData, { WORKER_PAYLOAD_S3_URI: PAYLOAD_URI }));
-      expect(() => execFileSync('shellcheck', ['--shell=bash', file], { encoding: 'utf8' })).not.toThrow();
-    }
-    const file = path.join(dir, 'payload.sh');
-    fs.writeFileSync(file, payload.content);
-    expect(() => execFileSync('shellcheck', ['--shell=bash', file], { encoding: 'utf8' })).not.toThrow();
   });
 
   it('puts the template idle minutes into the user data', () => {

@@ -5,17 +5,12 @@ import * as path from 'path';
 import { edit, MINIMAL_JENKINS_YAML, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, tempTree } from './helpers';
 
 const CLI = path.join(REPO, 'bin/check-casc.ts');
-const TS_NODE = require.resolve('ts-node/register/transpile-only', { paths: [REPO] });
+/** The TypeScript loader the npm scripts use (`node -r ./bin/register-ts.cjs`). */
+const REGISTER_TS = path.join(REPO, 'bin/register-ts.cjs');
 
 /** Runs the CLI as `npm run check:casc` does, in `cwd`. */
 function run(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['-r', TS_NODE, CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 30_000,
-    // ts-node looks for tsconfig.json from the cwd: point it at the repository's.
-    env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, 'tsconfig.json') },
-  });
+  const result = spawnSync(process.execPath, ['-r', REGISTER_TS, CLI, ...args], { cwd, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -1,5 +1,5 @@
 /**
- * End to end: `npm run workers -- …` (ts-node, as the npm script runs it) against a fake EC2/CloudFormation
+ * End to end: `npm run workers -- …` (node with the TypeScript loader, as the npm script runs it) against a fake EC2/CloudFormation
  * endpoint on 127.0.0.1 (`./fake-aws-endpoint`), so the real SDK signs and serializes the requests and
  * parses the XML answers. The CLI reads the real clock, so fixtures are relative to it with margins of
  * minutes to days, and each duration in the output is checked against the time window of the run.
@@ -231,19 +231,15 @@ function withoutSdkNodeWarning(stderr: string): string {
   return stderr.replace(SDK_NODE_WARNING, '');
 }
 
-/** `npm run workers -- <args>` without npm: the same ts-node entry, stdin not a terminal. */
+/** `npm run workers -- <args>` without npm: the same entry and loader, stdin not a terminal. */
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   const from = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'bin/workers.ts', ...args],
-      {
-        cwd: REPO,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, ['-r', './bin/register-ts.cjs', 'bin/workers.ts', ...args], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));

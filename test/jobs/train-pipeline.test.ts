@@ -21,7 +21,11 @@ function code(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
 }
 
-const seededParameters = [...seed.matchAll(/(?:stringParam|choiceParam|booleanParam)\('([A-Z_]+)'/g)].map((m) => m[1]);
+/** The seed's `train` job block (the seed also defines gpu-check, with its own parameters). */
+const trainBlock = seed.slice(seed.indexOf("pipelineJob('train')"));
+const seededParameters = [...trainBlock.matchAll(/(?:stringParam|choiceParam|booleanParam)\('([A-Z_]+)'/g)].map(
+  (m) => m[1],
+);
 
 test('the seed defines the pipeline job in the sandbox', () => {
   expect(seed).toMatch(/pipelineJob\('train'\)/);

@@ -2,17 +2,33 @@
  * Test harness for the controller scripts: a sandbox root (JENKINS_GPU_ROOT), fakes first on PATH, a config
  * bundle in the fake S3, and a real loopback HTTP server that plays Jenkins, IMDS and the download sites.
  */
-import { execFileSync, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { strToU8, zipSync } from 'fflate';
 import { bundleDigest } from '../../lib/bundle/digest';
 import { bootFailureLog, JenkinsReply, SSHD_BOOT_CAUSE, SSHD_BOOT_FAILED_PAGE } from './jenkins-replies';
 
 export const REPO = path.resolve(__dirname, '..', '..');
+/** Node stand-ins for tools the scripts use but a test machine may not have (test/fakes/tools). */
+const TOOL_SHIMS = path.join(REPO, 'test', 'fakes', 'tools');
+const TOOLS_NPM_TEST_BRINGS = ['jq', 'unzip'];
+
+/** Whether `tool` is an executable on this process's PATH. */
+export function onPath(tool: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, tool), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
 export const CONTROLLER = path.join(REPO, 'assets', 'controller');
 const FAKES = path.join(REPO, 'test', 'fakes', 'controller');
 
@@ -143,6 +159,11 @@ export class Sandbox {
       fs.copyFileSync(path.join(FAKES, name), path.join(this.bin, name));
       fs.chmodSync(path.join(this.bin, name), 0o755);
     }
+    // jq and unzip run on the controller (installed by bootstrap.sh); a test machine may lack them, so
+    // `npm test` brings its own: the real jq compiled to WebAssembly and an unzip for `unzip -q X -d D`.
+    for (const tool of TOOLS_NPM_TEST_BRINGS) {
+      if (!onPath(tool)) fs.symlinkSync(path.join(TOOL_SHIMS, tool), path.join(this.bin, tool));
+    }
     fs.writeFileSync(path.join(this.fake, 'secrets', 'admin-password'), ADMIN_PASSWORD);
     fs.writeFileSync(path.join(this.fake, 'secrets', 'reload-token'), RELOAD_TOKEN);
     fs.writeFileSync(path.join(this.fake, 'calls.log'), '');
@@ -185,7 +206,9 @@ export class Sandbox {
     writeTree(tree, files);
     const digest = bundleDigest(tree);
     fs.mkdirSync(path.join(this.fake, 's3', 'assets-bucket'), { recursive: true });
-    execFileSync('zip', ['-qr', path.join(this.fake, 's3', 'assets-bucket', key), '.'], { cwd: tree });
+    // A zip like the one cdk-assets uploads for a directory asset; fflate, so no `zip` binary is needed.
+    const entries = Object.fromEntries(Object.entries(files).map(([rel, text]) => [rel, strToU8(text)]));
+    fs.writeFileSync(path.join(this.fake, 's3', 'assets-bucket', key), zipSync(entries));
     return digest;
   }
 

@@ -1,4 +1,4 @@
-/** `ts-node test/tools/render-user-data.ts TEMPLATE.json`: prints the controller user data (CI shellchecks it). */
+/** `node -r ./bin/register-ts.cjs test/tools/render-user-data.ts TEMPLATE.json`: prints the controller user data (CI shellchecks it). */
 import * as fs from 'fs';
 import { renderedUserData } from './user-data';
 

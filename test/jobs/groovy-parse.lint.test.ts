@@ -37,8 +37,12 @@ function parse(files: string[]): { status: number | null; output: string } {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-test('jobs/ has the seed script and the training Jenkinsfile', () => {
-  expect(JOB_FILES.map((f) => path.basename(f)).sort()).toEqual(['seed.groovy', 'train.Jenkinsfile']);
+test('jobs/ has the seed script, the gpu-check and the training Jenkinsfiles', () => {
+  expect(JOB_FILES.map((f) => path.basename(f)).sort()).toEqual([
+    'gpu-check.Jenkinsfile',
+    'seed.groovy',
+    'train.Jenkinsfile',
+  ]);
 });
 
 test('groovy on PATH is 2.4, the version Jenkins runs', () => {
