@@ -88,7 +88,36 @@ fi
 install -d -m 0755 "$ROOT/home/ubuntu/jenkins"
 chown ubuntu:ubuntu "$ROOT/home/ubuntu/jenkins"
 
-# 4. Done: the marker the agent launch waits for; it also switches jenkins-gpu-worker-setup.service off.
+# 4. No root for builds. Builds run as the SSH user the plugin connects as (the template's remoteAdmin,
+# ubuntu). cloud-init gives that user passwordless sudo on Ubuntu AMIs (a NOPASSWD rule in
+# /etc/sudoers.d/90-cloud-init-users), and the Deep Learning AMI puts it in the docker group (root by
+# another name, like lxd): any build could then stop the idle watchdog, rewrite this boot or leave
+# root-owned traps for the next build on a restarted worker. Nothing needs it: the boot runs as root from
+# cloud-init and systemd, and the agent launch (the template's initScript: cloud-init status and a marker
+# test; Java is installed above, so the plugin's `sudo yum` fallback never runs) needs no root.
+# docs/security.md has the threat model.
+readonly BUILD_USER=ubuntu
+log "removing passwordless sudo and root-equivalent groups from $BUILD_USER"
+readonly BUILD_USER_RULE="^[[:space:]]*${BUILD_USER}[[:space:]]"
+drop_sudo_rules() {
+  local rules="$1"
+  # sudo skips files whose name contains a dot, so the rewritten copy is inert until it replaces the original.
+  { grep -Ev "$BUILD_USER_RULE" "$rules" || true; } >"$rules.jenkins-gpu" || return 1
+  chmod 0440 "$rules.jenkins-gpu" || return 1
+  mv -f "$rules.jenkins-gpu" "$rules"
+}
+for rules in "$ROOT"/etc/sudoers.d/*; do
+  [ -f "$rules" ] || continue
+  grep -Eq "$BUILD_USER_RULE" "$rules" || continue
+  drop_sudo_rules "$rules" || fail "cannot remove the sudo rules of $BUILD_USER from $rules"
+done
+for group in docker lxd; do
+  if grep -Eq "^$group:[^:]*:[^:]*:([^:]*,)?$BUILD_USER(,|$)" "$ROOT/etc/group" 2>/dev/null; then
+    gpasswd -d "$BUILD_USER" "$group" >/dev/null || fail "cannot remove $BUILD_USER from group $group"
+  fi
+done
+
+# 5. Done: the marker the agent launch waits for; it also switches jenkins-gpu-worker-setup.service off.
 install -d -m 0755 "$(dirname "$BOOT_COMPLETE")"
 rm -f "$BOOT_FAILED"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$BOOT_COMPLETE"

@@ -58,7 +58,13 @@ interface Scenario {
   javaVersion?: string;
   /** IMDS answers nothing. */
   imdsDown?: boolean;
+  /** The build user as a Deep Learning AMI leaves it: cloud-init's NOPASSWD rule, the docker and lxd groups. */
+  dlamiUser?: boolean;
 }
+
+/** /etc/sudoers.d/90-cloud-init-users as cloud-init writes it for the default user on Ubuntu. */
+const CLOUD_INIT_SUDOERS = '# Created by cloud-init v. 24.1 on Mon, 30 Nov 2026 10:00:00 +0000\n\n# User rules for ubuntu\nubuntu ALL=(ALL) NOPASSWD:ALL\n';
+const GROUPS = 'root:x:0:\nadm:x:4:syslog,ubuntu\nsudo:x:27:ubuntu\nlxd:x:110:ubuntu\ndocker:x:999:ubuntu\n';
 
 let tmp: string;
 beforeEach(() => {
@@ -73,7 +79,7 @@ function worker(s: Scenario = {}) {
   const bin = path.join(tmp, 'bin');
   for (const dir of [root, fake, bin]) fs.mkdirSync(dir, { recursive: true });
   for (const tool of REAL_TOOLS) fs.symlinkSync(which(tool), path.join(bin, tool));
-  const fakes = ['curl', 'systemctl', 'apt-get', 'java', 'update-alternatives', 'chown', 'python3', 'ss'];
+  const fakes = ['curl', 'systemctl', 'apt-get', 'java', 'update-alternatives', 'chown', 'python3', 'ss', 'gpasswd'];
   for (const tool of [...fakes, ...(s.noAws ? [] : ['aws'])]) {
     fs.symlinkSync(path.join(FAKES, tool), path.join(bin, tool));
   }
@@ -85,6 +91,12 @@ function worker(s: Scenario = {}) {
   if (!s.imdsDown) {
     fs.mkdirSync(path.join(fake, 'imds', 'placement'), { recursive: true });
     fs.writeFileSync(path.join(fake, 'imds', 'placement', 'region'), 'eu-west-1');
+  }
+  if (s.dlamiUser) {
+    fs.mkdirSync(path.join(root, 'etc/sudoers.d'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'etc/sudoers.d/90-cloud-init-users'), CLOUD_INIT_SUDOERS);
+    fs.writeFileSync(path.join(root, 'etc/sudoers.d/README'), '# sudo reads the files in this directory\n');
+    fs.writeFileSync(path.join(root, 'etc/group'), GROUPS);
   }
   if (s.noBoto3) fs.writeFileSync(path.join(fake, 'no-boto3'), '');
   if (s.aptMissing) fs.writeFileSync(path.join(fake, 'apt-missing'), `${s.aptMissing.join('\n')}\n`);
@@ -272,6 +284,29 @@ describe('a payload that cannot be had', () => {
     expect(w.read('var/lib/jenkins-gpu/boot-failed')).toBe(
       'worker payload: no region from the instance metadata service at http://imds.test\n',
     );
+  });
+});
+
+describe('no root for builds', () => {
+  it('takes passwordless sudo and the docker and lxd groups from the build user, before the boot is complete', () => {
+    const w = worker({ dlamiUser: true });
+    expect(w.bootFirstTime().status).toBe(0);
+    expect(w.read('etc/sudoers.d/90-cloud-init-users')).toBe(
+      '# Created by cloud-init v. 24.1 on Mon, 30 Nov 2026 10:00:00 +0000\n\n# User rules for ubuntu\n',
+    );
+    expect(w.read('etc/sudoers.d/README')).toBe('# sudo reads the files in this directory\n');
+    expect(fs.readdirSync(path.join(w.root, 'etc/sudoers.d')).sort()).toEqual(['90-cloud-init-users', 'README']);
+    expect(w.read('etc/group')).toBe('root:x:0:\nadm:x:4:syslog,ubuntu\nsudo:x:27:ubuntu\nlxd:x:110:\ndocker:x:999:\n');
+    const calls = w.calls();
+    expect(calls.filter((c) => c.startsWith('gpasswd'))).toEqual(['gpasswd -d ubuntu docker', 'gpasswd -d ubuntu lxd']);
+    expect(w.exists('var/lib/jenkins-gpu/boot-complete')).toBe(true);
+  });
+
+  it('does nothing on an AMI without those rules and groups', () => {
+    const w = worker();
+    expect(w.bootFirstTime().status).toBe(0);
+    expect(w.calls().filter((c) => c.startsWith('gpasswd'))).toEqual([]);
+    expect(w.exists('var/lib/jenkins-gpu/boot-complete')).toBe(true);
   });
 });
 
