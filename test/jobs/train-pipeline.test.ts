@@ -136,3 +136,67 @@ describe.each(['PIP_CONF_FILE', 'GCP_KEY_FILE'])('the placeholder check on $%s',
     expect(check(content)).toEqual({ result: 'value', stderr: '' });
   });
 });
+
+/**
+ * scm-credentials go only to the hosts the Jenkinsfile lists: the step runs before `git` with the token,
+ * as Jenkins runs an `sh` step (bash; Groovy's ''' string with `\`-newline continuations joined, the
+ * build parameters in the environment).
+ */
+describe('the scm-credentials host allow-list', () => {
+  const step = /sh '''(#!\/bin\/bash\n[^]*?# scm-credentials host check[^]*?)'''/.exec(jenkinsfile)?.[1];
+  const hosts = /SCM_CREDENTIAL_HOSTS = '([^']*)'/.exec(jenkinsfile)?.[1];
+
+  function allowed(url: string, list = hosts!): { status: number | null; stderr: string } {
+    const script = step!.replace(/\\\n/g, '');
+    const run = spawnSync('bash', ['--norc', '-c', script], {
+      env: { PATH: process.env.PATH, TRAINING_REPO_URL: url, SCM_CREDENTIAL_HOSTS: list },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { status: run.status, stderr: run.stderr };
+  }
+
+  test('runs before the checkout that uses the credential, only when it is used', () => {
+    expect(step).toBeDefined();
+    expect(hosts).toBe('github.com gitlab.com bitbucket.org');
+    const check = jenkinsfile.indexOf('# scm-credentials host check');
+    const guarded = jenkinsfile.lastIndexOf('if (params.USE_SCM_CREDENTIALS) {', check);
+    expect(guarded).toBeGreaterThan(0);
+    expect(jenkinsfile.indexOf("checkout.credentialsId = 'scm-credentials'", check)).toBeGreaterThan(check);
+    expect(jenkinsfile.indexOf('git(checkout)', check)).toBeGreaterThan(check);
+  });
+
+  test.each([
+    'https://github.com/acme/train.git',
+    'https://x-token@github.com/acme/train.git',
+    'https://GitHub.com:443/acme/train',
+    'ssh://git@gitlab.com:22/acme/train.git',
+    'git@bitbucket.org:acme/train.git',
+  ])('lets %s have the token', (url) => {
+    expect(allowed(url)).toEqual({ status: 0, stderr: '' });
+  });
+
+  test.each([
+    ['another host', 'https://attacker.example/acme/train.git', 'attacker.example'],
+    ['a look-alike host', 'https://github.com.attacker.example/acme/train.git', 'github.com.attacker.example'],
+    ['user info that names an allowed host', 'https://github.com@attacker.example/x.git', 'attacker.example'],
+    ['a path that names an allowed host', 'https://attacker.example/github.com/x.git', 'attacker.example'],
+    ['an scp-like URL of another host', 'git@attacker.example:github.com/x.git', 'attacker.example'],
+  ])('refuses %s, naming the list and the host', (_what, url, host) => {
+    const r = allowed(url);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `scm-credentials are sent only to: github.com gitlab.com bitbucket.org (SCM_CREDENTIAL_HOSTS in jobs/train.Jenkinsfile); TRAINING_REPO_URL points at '${host}'\n`,
+    );
+  });
+
+  test('refuses everything when the list is empty', () => {
+    expect(allowed('https://github.com/acme/train.git', '').status).toBe(1);
+  });
+});
+
+test('each build gets its own pip cache, removed with the build', () => {
+  expect(jenkinsfile).toMatch(/export PIP_CACHE_DIR="\$WORKSPACE_TMP\/pip-cache"/);
+  expect(jenkinsfile).not.toMatch(/\$HOME\/\.cache\/pip/);
+  expect(jenkinsfile).toMatch(/always \{[^}]*rm -rf "\$WORKSPACE_TMP\/venv" "\$WORKSPACE_TMP\/pip-cache"/);
+});
