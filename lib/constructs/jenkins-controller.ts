@@ -264,7 +264,8 @@ export class JenkinsController extends Construct {
    * tags").
    */
   private boundSnapshotRole(role: iam.Role, stackName: string, policyId: string): void {
-    const arn = (resource: string) => Stack.of(this).formatArn({ service: 'ec2', resource, resourceName: '*' });
+    const arn = (resource: string) =>
+      Stack.of(this).formatArn({ service: 'ec2', resource, resourceName: '*' });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DenySnapshotsOfOtherVolumes',

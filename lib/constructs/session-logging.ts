@@ -37,7 +37,9 @@ export class ShellSessionLogging extends Construct {
     super(scope, id);
     const idle = props.idleSessionTimeoutMinutes ?? 20;
     if (!Number.isInteger(idle) || idle < 1 || idle > 60) {
-      throw new Error(`ShellSessionLogging: idleSessionTimeoutMinutes must be an integer from 1 to 60 (got ${idle})`);
+      throw new Error(
+        `ShellSessionLogging: idleSessionTimeoutMinutes must be an integer from 1 to 60 (got ${idle})`,
+      );
     }
     this.documentName = props.documentName ?? `${Stack.of(this).stackName}-ShellSession`;
     this.logGroup = new logs.LogGroup(this, 'Logs', {

@@ -120,7 +120,9 @@ describe('GpuWorkerFleet', () => {
       Condition: { StringEquals: { 'ec2:InstanceType': ['g5.2xlarge', 'g6e.xlarge'] } },
     });
     expect(JSON.stringify(bigger.statements)).not.toContain('ec2:RequestSpotInstances');
-    expect(JSON.stringify(bigger.sid('Ec2PluginCancelSpot')!.Resource)).toContain(':spot-instances-request/*');
+    expect(JSON.stringify(bigger.sid('Ec2PluginCancelSpot')!.Resource)).toContain(
+      ':spot-instances-request/*',
+    );
     expect(fleet().sid('Ec2PluginCancelSpot')).toBeUndefined();
   });
 
@@ -149,7 +151,11 @@ describe('GpuWorkerFleet', () => {
   it('bounds launched volumes to the casc mapping: encrypted, no larger, of its types', () => {
     expect(fleet().sid('Ec2PluginLaunchVolumes')!.Condition).toEqual({ Bool: { 'ec2:Encrypted': 'true' } });
     const bounded = fleet({
-      launchScope: { instanceTypes: ['g4dn.xlarge'], usesSpot: false, volumes: { maxSizeGiB: 200, types: ['gp3'] } },
+      launchScope: {
+        instanceTypes: ['g4dn.xlarge'],
+        usesSpot: false,
+        volumes: { maxSizeGiB: 200, types: ['gp3'] },
+      },
     }).sid('Ec2PluginLaunchVolumes')!;
     expect(bounded.Condition).toEqual({
       Bool: { 'ec2:Encrypted': 'true' },
@@ -190,7 +196,12 @@ describe('GpuWorkerFleet', () => {
     expect(controllerTagging.map((s) => [s.Sid, s.Condition])).toEqual([
       [
         'Ec2PluginTagOnLaunch',
-        { StringEquals: { 'ec2:CreateAction': 'RunInstances', 'aws:RequestTag/jenkins-gpu:fleet': 'TestStack' } },
+        {
+          StringEquals: {
+            'ec2:CreateAction': 'RunInstances',
+            'aws:RequestTag/jenkins-gpu:fleet': 'TestStack',
+          },
+        },
       ],
       ['Ec2PluginManageFleet', { StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': 'TestStack' } }],
       ['Ec2PluginTagFleetVolumes', { StringEquals: { 'aws:ResourceTag/jenkins-gpu:fleet': 'TestStack' } }],
@@ -232,14 +243,18 @@ describe('GpuWorkerFleet', () => {
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'JenkinsGpu/Workers',
       MetricName: 'BusySignalFailures',
-      Dimensions: [{ Name: 'WorkerInstanceProfile', Value: { Ref: Match.stringLikeRegexp('^WorkersInstanceProfile') } }],
+      Dimensions: [
+        { Name: 'WorkerInstanceProfile', Value: { Ref: Match.stringLikeRegexp('^WorkersInstanceProfile') } },
+      ],
       Statistic: 'SampleCount',
       Period: 900,
       Threshold: 3,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
-    expect(Object.values(t.findResources('AWS::CloudWatch::Alarm'))[0].Properties.AlarmActions).toBeUndefined();
+    expect(
+      Object.values(t.findResources('AWS::CloudWatch::Alarm'))[0].Properties.AlarmActions,
+    ).toBeUndefined();
     const stack = testStack('WithTopic');
     const network = new Network(stack, 'Network');
     const topic = new sns.Topic(stack, 'Topic');

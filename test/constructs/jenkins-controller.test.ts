@@ -95,13 +95,18 @@ describe('JenkinsController', () => {
   });
 
   it('gets what the SSM agent needs inline, no AWS managed policy, and attaches only its own volume', () => {
-    const role = Object.values(t.findResources('AWS::IAM::Role', { Properties: { Description: 'Jenkins controller instance role' } }));
+    const role = Object.values(
+      t.findResources('AWS::IAM::Role', { Properties: { Description: 'Jenkins controller instance role' } }),
+    );
     expect(role).toHaveLength(1);
     expect(role[0].Properties.ManagedPolicyArns).toBeUndefined();
     const statements = (
-      Object.values(t.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Sid?: string }[] } } }[]
+      Object.values(t.findResources('AWS::IAM::Policy')) as {
+        Properties: { PolicyDocument: { Statement: { Sid?: string }[] } };
+      }[]
     ).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const sid = (name: string) => statements.find((s) => s.Sid === name) as Record<string, unknown> | undefined;
+    const sid = (name: string) =>
+      statements.find((s) => s.Sid === name) as Record<string, unknown> | undefined;
     expect(sid('SessionManagerChannel')).toMatchObject({
       Action: [
         'ssmmessages:CreateControlChannel',
@@ -111,7 +116,9 @@ describe('JenkinsController', () => {
       ],
       Resource: '*',
     });
-    expect(sid('RunCommandChannel')).toMatchObject({ Action: expect.arrayContaining(['ec2messages:GetMessages', 'ec2messages:SendReply']) });
+    expect(sid('RunCommandChannel')).toMatchObject({
+      Action: expect.arrayContaining(['ec2messages:GetMessages', 'ec2messages:SendReply']),
+    });
     expect(sid('SsmAgentRegister')).toMatchObject({ Action: 'ssm:UpdateInstanceInformation' });
     // Nothing reads SSM parameters beyond what ControllerConfig grants on its own parameter.
     expect(JSON.stringify(statements)).not.toMatch(/ssm:GetParameters?"|ssm:\*/);
@@ -126,7 +133,9 @@ describe('JenkinsController', () => {
     expect(statements).toContain('"Sid":"DenySnapshotsOfOtherVolumes"');
     expect(statements).toContain('"aws:ResourceTag/jenkins-gpu:home":"TestStack"');
     expect(statements).toContain('"Sid":"DenyDeletingOtherSnapshots"');
-    expect(statements).toMatch(/"aws:ResourceTag\/aws:dlm:lifecycle-policy-id":\{"Ref":"ControllerDailySnapshots/);
+    expect(statements).toMatch(
+      /"aws:ResourceTag\/aws:dlm:lifecycle-policy-id":\{"Ref":"ControllerDailySnapshots/,
+    );
   });
 
   it('tags the instance as the controller', () => {

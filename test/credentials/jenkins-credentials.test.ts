@@ -238,7 +238,9 @@ describe('JenkinsCredentials file credential placeholders', () => {
         Sid: 'WriteOwnLogs',
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^CredentialsFileCredentialPlaceholderFunctionLogs/), 'Arn'] },
+        Resource: {
+          'Fn::GetAtt': [expect.stringMatching(/^CredentialsFileCredentialPlaceholderFunctionLogs/), 'Arn'],
+        },
       },
       {
         Effect: 'Allow',

@@ -196,4 +196,3 @@ export function otherLogGroupWrites(facts: StackFacts): Call {
   const stream = facts.arn('logs', 'log-group:/aws/lambda/some-other-function:log-stream:x');
   return call('writing into another log group', { action: 'logs:PutLogEvents', resource: stream });
 }
-

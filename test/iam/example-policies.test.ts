@@ -74,11 +74,21 @@ function startSession(what: string, target: string, tags: Record<string, string>
 
 const endOwnSession: Call = {
   what: 'ending its own session',
-  authorizations: [{ action: 'ssm:TerminateSession', resource: `arn:aws:ssm:${region}:${account}:session/AIDAEXAMPLEALICE-0a1b2c3d4e5f60718` }],
+  authorizations: [
+    {
+      action: 'ssm:TerminateSession',
+      resource: `arn:aws:ssm:${region}:${account}:session/AIDAEXAMPLEALICE-0a1b2c3d4e5f60718`,
+    },
+  ],
 };
 const endOthersSession: Call = {
   what: "ending someone else's session",
-  authorizations: [{ action: 'ssm:TerminateSession', resource: `arn:aws:ssm:${region}:${account}:session/AIDAEXAMPLEBOB-0a1b2c3d4e5f60718` }],
+  authorizations: [
+    {
+      action: 'ssm:TerminateSession',
+      resource: `arn:aws:ssm:${region}:${account}:session/AIDAEXAMPLEBOB-0a1b2c3d4e5f60718`,
+    },
+  ],
 };
 
 const worker = `arn:aws:ec2:${region}:${account}:instance/i-0a1b2c3d4e5f60718`;
@@ -88,27 +98,70 @@ const otherStackController = { ...controllerTags, 'aws:ResourceTag/jenkins-gpu:s
 const cases: Record<string, { allowed: Call[]; denied: Call[] }> = {
   'jenkins-ui-port-forward.json': {
     allowed: [
-      startSession('port-forwarding to the controller', controller, controllerTags, 'AWS-StartPortForwardingSession'),
+      startSession(
+        'port-forwarding to the controller',
+        controller,
+        controllerTags,
+        'AWS-StartPortForwardingSession',
+      ),
       endOwnSession,
-      { what: 'finding the controller', authorizations: [{ action: 'autoscaling:DescribeAutoScalingGroups', resource: '*' }] },
+      {
+        what: 'finding the controller',
+        authorizations: [{ action: 'autoscaling:DescribeAutoScalingGroups', resource: '*' }],
+      },
     ],
     denied: [
-      startSession('a shell on the controller (the default session document)', controller, controllerTags, 'SSM-SessionManagerRunShell'),
-      startSession("a shell through the stack's logged document", controller, controllerTags, `${stackName}-ShellSession`),
+      startSession(
+        'a shell on the controller (the default session document)',
+        controller,
+        controllerTags,
+        'SSM-SessionManagerRunShell',
+      ),
+      startSession(
+        "a shell through the stack's logged document",
+        controller,
+        controllerTags,
+        `${stackName}-ShellSession`,
+      ),
       startSession('port-forwarding to a GPU worker', worker, workerTags, 'AWS-StartPortForwardingSession'),
-      startSession("port-forwarding to another stack's controller", controller, otherStackController, 'AWS-StartPortForwardingSession'),
-      startSession('port-forwarding to any remote host through the controller', controller, controllerTags, 'AWS-StartPortForwardingSessionToRemoteHost'),
+      startSession(
+        "port-forwarding to another stack's controller",
+        controller,
+        otherStackController,
+        'AWS-StartPortForwardingSession',
+      ),
+      startSession(
+        'port-forwarding to any remote host through the controller',
+        controller,
+        controllerTags,
+        'AWS-StartPortForwardingSessionToRemoteHost',
+      ),
       endOthersSession,
     ],
   },
   'jenkins-admin-logged-shell.json': {
     allowed: [
-      startSession("a shell through the stack's logged document", controller, controllerTags, `${stackName}-ShellSession`),
-      startSession('port-forwarding to the controller', controller, controllerTags, 'AWS-StartPortForwardingSession'),
+      startSession(
+        "a shell through the stack's logged document",
+        controller,
+        controllerTags,
+        `${stackName}-ShellSession`,
+      ),
+      startSession(
+        'port-forwarding to the controller',
+        controller,
+        controllerTags,
+        'AWS-StartPortForwardingSession',
+      ),
       endOwnSession,
     ],
     denied: [
-      startSession('an unlogged shell (the default session document)', controller, controllerTags, 'SSM-SessionManagerRunShell'),
+      startSession(
+        'an unlogged shell (the default session document)',
+        controller,
+        controllerTags,
+        'SSM-SessionManagerRunShell',
+      ),
       startSession('a shell on a GPU worker', worker, workerTags, `${stackName}-ShellSession`),
       endOthersSession,
     ],

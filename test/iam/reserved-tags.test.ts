@@ -3,11 +3,14 @@ import { volumeBounds } from '../../lib/casc/iam';
 
 describe('reserved tag keys', () => {
   const reserved = Object.values(tags as Record<string, unknown>).filter(
-    (v): v is string => typeof v === 'string' && v.startsWith(tags.RESERVED_TAG_PREFIX) && v !== tags.RESERVED_TAG_PREFIX,
+    (v): v is string =>
+      typeof v === 'string' && v.startsWith(tags.RESERVED_TAG_PREFIX) && v !== tags.RESERVED_TAG_PREFIX,
   );
 
   it('puts every jenkins-gpu: key either among the launch keys or the keys Jenkins may never write', () => {
-    expect([...tags.LAUNCH_TAG_KEYS, ...tags.NEVER_FROM_JENKINS_TAG_KEYS].sort()).toEqual([...new Set(reserved)].sort());
+    expect([...tags.LAUNCH_TAG_KEYS, ...tags.NEVER_FROM_JENKINS_TAG_KEYS].sort()).toEqual(
+      [...new Set(reserved)].sort(),
+    );
   });
 
   it('lets Jenkins write only the fleet and template tags, at launch', () => {
@@ -17,7 +20,12 @@ describe('reserved tag keys', () => {
 
 describe('volumeBounds (the RunInstances volume conditions from customDeviceMapping)', () => {
   it('takes the largest size and every type of every template', () => {
-    expect(volumeBounds(['/dev/sda1=:200:true:gp3::encrypted', '/dev/sda1=:100:true:gp3::encrypted,/dev/sdb=:500:true:st1::encrypted'])).toEqual({
+    expect(
+      volumeBounds([
+        '/dev/sda1=:200:true:gp3::encrypted',
+        '/dev/sda1=:100:true:gp3::encrypted,/dev/sdb=:500:true:st1::encrypted',
+      ]),
+    ).toEqual({
       maxSizeGiB: 500,
       types: ['gp3', 'st1'],
     });

@@ -24,9 +24,13 @@ beforeAll(() => {
 
 describe('every role of the template has a table', () => {
   it('matches each role to exactly one table and each table to exactly one role', () => {
-    const unmatched = facts.roles.filter((r) => ROLE_TABLES.filter((t) => t.role.test(r.logicalId)).length !== 1);
+    const unmatched = facts.roles.filter(
+      (r) => ROLE_TABLES.filter((t) => t.role.test(r.logicalId)).length !== 1,
+    );
     expect(unmatched.map((r) => r.logicalId)).toEqual([]);
-    const unused = ROLE_TABLES.filter((t) => facts.roles.filter((r) => t.role.test(r.logicalId)).length !== 1);
+    const unused = ROLE_TABLES.filter(
+      (t) => facts.roles.filter((r) => t.role.test(r.logicalId)).length !== 1,
+    );
     expect(unused.map((t) => String(t.role))).toEqual([]);
   });
 });

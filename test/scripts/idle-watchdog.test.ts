@@ -112,7 +112,11 @@ function runWatchdog(s: Scenario) {
   if (s.busyNoAgentSince !== undefined)
     fs.writeFileSync(path.join(state, 'busy-no-agent-since'), `${NOW - s.busyNoAgentSince}\n`);
   if (s.busyTagAt !== undefined) fs.writeFileSync(path.join(state, 'busy-tag-at'), `${NOW - s.busyTagAt}\n`);
-  const imds = s.imds ?? { 'instance-id': INSTANCE_ID, 'placement/region': 'eu-west-1', 'iam/info': IAM_INFO };
+  const imds = s.imds ?? {
+    'instance-id': INSTANCE_ID,
+    'placement/region': 'eu-west-1',
+    'iam/info': IAM_INFO,
+  };
   for (const [item, value] of Object.entries(imds)) {
     fs.mkdirSync(path.dirname(path.join(fake, 'imds', item)), { recursive: true });
     fs.writeFileSync(path.join(fake, 'imds', item), value);
@@ -464,7 +468,9 @@ describe('busy tag for the reaper', () => {
       imds: { 'instance-id': INSTANCE_ID, 'placement/region': 'eu-west-1', 'iam/info': '{"Code":"Success"}' },
       awsFails: { 'ec2.create-tags': { rc: 254, out: DENIED } },
     });
-    expect(odd.stderr).toMatch(/busy signal failure not reported: no instance profile name in IMDS iam\/info/);
+    expect(odd.stderr).toMatch(
+      /busy signal failure not reported: no instance profile name in IMDS iam\/info/,
+    );
     expect(odd.status).toBe(0);
   });
 

@@ -63,7 +63,8 @@ interface Scenario {
 }
 
 /** /etc/sudoers.d/90-cloud-init-users as cloud-init writes it for the default user on Ubuntu. */
-const CLOUD_INIT_SUDOERS = '# Created by cloud-init v. 24.1 on Mon, 30 Nov 2026 10:00:00 +0000\n\n# User rules for ubuntu\nubuntu ALL=(ALL) NOPASSWD:ALL\n';
+const CLOUD_INIT_SUDOERS =
+  '# Created by cloud-init v. 24.1 on Mon, 30 Nov 2026 10:00:00 +0000\n\n# User rules for ubuntu\nubuntu ALL=(ALL) NOPASSWD:ALL\n';
 const GROUPS = 'root:x:0:\nadm:x:4:syslog,ubuntu\nsudo:x:27:ubuntu\nlxd:x:110:ubuntu\ndocker:x:999:ubuntu\n';
 
 let tmp: string;
@@ -79,7 +80,17 @@ function worker(s: Scenario = {}) {
   const bin = path.join(tmp, 'bin');
   for (const dir of [root, fake, bin]) fs.mkdirSync(dir, { recursive: true });
   for (const tool of REAL_TOOLS) fs.symlinkSync(which(tool), path.join(bin, tool));
-  const fakes = ['curl', 'systemctl', 'apt-get', 'java', 'update-alternatives', 'chown', 'python3', 'ss', 'gpasswd'];
+  const fakes = [
+    'curl',
+    'systemctl',
+    'apt-get',
+    'java',
+    'update-alternatives',
+    'chown',
+    'python3',
+    'ss',
+    'gpasswd',
+  ];
   for (const tool of [...fakes, ...(s.noAws ? [] : ['aws'])]) {
     fs.symlinkSync(path.join(FAKES, tool), path.join(bin, tool));
   }
@@ -295,10 +306,18 @@ describe('no root for builds', () => {
       '# Created by cloud-init v. 24.1 on Mon, 30 Nov 2026 10:00:00 +0000\n\n# User rules for ubuntu\n',
     );
     expect(w.read('etc/sudoers.d/README')).toBe('# sudo reads the files in this directory\n');
-    expect(fs.readdirSync(path.join(w.root, 'etc/sudoers.d')).sort()).toEqual(['90-cloud-init-users', 'README']);
-    expect(w.read('etc/group')).toBe('root:x:0:\nadm:x:4:syslog,ubuntu\nsudo:x:27:ubuntu\nlxd:x:110:\ndocker:x:999:\n');
+    expect(fs.readdirSync(path.join(w.root, 'etc/sudoers.d')).sort()).toEqual([
+      '90-cloud-init-users',
+      'README',
+    ]);
+    expect(w.read('etc/group')).toBe(
+      'root:x:0:\nadm:x:4:syslog,ubuntu\nsudo:x:27:ubuntu\nlxd:x:110:\ndocker:x:999:\n',
+    );
     const calls = w.calls();
-    expect(calls.filter((c) => c.startsWith('gpasswd'))).toEqual(['gpasswd -d ubuntu docker', 'gpasswd -d ubuntu lxd']);
+    expect(calls.filter((c) => c.startsWith('gpasswd'))).toEqual([
+      'gpasswd -d ubuntu docker',
+      'gpasswd -d ubuntu lxd',
+    ]);
     expect(w.exists('var/lib/jenkins-gpu/boot-complete')).toBe(true);
   });
 

@@ -1,5 +1,15 @@
 import { Call } from '../evaluate';
-import { call, ec2, instanceSession, Launch, logWrites, requestTags, resourceTags, runInstances, SPOT_REQUEST_ID } from '../calls';
+import {
+  call,
+  ec2,
+  instanceSession,
+  Launch,
+  logWrites,
+  requestTags,
+  resourceTags,
+  runInstances,
+  SPOT_REQUEST_ID,
+} from '../calls';
 import { StackFacts } from '../stack-facts';
 import { INSTANCES, RoleTable } from './table';
 
@@ -49,7 +59,13 @@ function keyPairName(facts: StackFacts): string {
   return facts.getAtt('Custom::JenkinsWorkerKeyPair', /^CredentialsWorkerKeyPair/, 'KeyName');
 }
 
-function instanceCall(facts: StackFacts, what: string, action: string, instanceId: string, tags: Record<string, string>) {
+function instanceCall(
+  facts: StackFacts,
+  what: string,
+  action: string,
+  instanceId: string,
+  tags: Record<string, string>,
+) {
   return call(what, ec2(facts, action, facts.ec2Arn('instance', instanceId), resourceTags(tags)));
 }
 
@@ -61,13 +77,13 @@ function tagCall(
   tags: Record<string, string>,
   existing: Record<string, string>,
 ) {
-  const context =
-    action === 'CreateTags' ? requestTags(tags) : { 'aws:TagKeys': Object.keys(tags) };
+  const context = action === 'CreateTags' ? requestTags(tags) : { 'aws:TagKeys': Object.keys(tags) };
   return call(what, ec2(facts, action, resource, { ...context, ...resourceTags(existing) }));
 }
 
 function controllerScriptsObject(facts: StackFacts): string {
-  const template = facts.resolved.Resources[facts.logicalId('AWS::EC2::LaunchTemplate', /^ControllerLaunchTemplate/)];
+  const template =
+    facts.resolved.Resources[facts.logicalId('AWS::EC2::LaunchTemplate', /^ControllerLaunchTemplate/)];
   const data = template.Properties!.LaunchTemplateData as { UserData: string };
   const userData = Buffer.from(data.UserData, 'base64').toString('utf8');
   const url = /^SCRIPTS_S3_URL='(s3:\/\/[^']+)'$/m.exec(userData)?.[1];
@@ -96,7 +112,11 @@ function allowed(facts: StackFacts): Call[] {
   ];
   return [
     ...describe.map((action) => call(`the EC2 plugin calls ${action}`, ec2(facts, action, '*'))),
-    runInstances(facts, 'the EC2 plugin launches the on-demand template in the first subnet', cascLaunch(facts)),
+    runInstances(
+      facts,
+      'the EC2 plugin launches the on-demand template in the first subnet',
+      cascLaunch(facts),
+    ),
     runInstances(
       facts,
       'the EC2 plugin launches the on-demand template in the second subnet',
@@ -110,12 +130,19 @@ function allowed(facts: StackFacts): Call[] {
         tags: workerTags(facts, 'gpu-tensorflow-spot'),
       }),
     ),
-    call(
-      'the EC2 plugin passes the worker role with the instance profile',
-      { action: 'iam:PassRole', resource: workerRole, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-    ),
+    call('the EC2 plugin passes the worker role with the instance profile', {
+      action: 'iam:PassRole',
+      resource: workerRole,
+      context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
+    }),
     ...['StartInstances', 'StopInstances', 'TerminateInstances', 'GetConsoleOutput'].map((action) =>
-      instanceCall(facts, `the EC2 plugin calls ${action} on a worker of its fleet`, action, INSTANCES.worker, fleetTags),
+      instanceCall(
+        facts,
+        `the EC2 plugin calls ${action} on a worker of its fleet`,
+        action,
+        INSTANCES.worker,
+        fleetTags,
+      ),
     ),
     tagCall(
       facts,
@@ -129,39 +156,66 @@ function allowed(facts: StackFacts): Call[] {
       'the EC2 plugin cancels the spot request of a worker it gives up on',
       ec2(facts, 'CancelSpotInstanceRequests', facts.ec2Arn('spot-instances-request', SPOT_REQUEST_ID)),
     ),
-    call('the credentials provider lists the secrets', { action: 'secretsmanager:ListSecrets', resource: '*' }),
+    call('the credentials provider lists the secrets', {
+      action: 'secretsmanager:ListSecrets',
+      resource: '*',
+    }),
     ...credentialSecrets.map((arn) =>
       call(`the credentials provider reads ${arn.split(':').pop()}`, {
         action: 'secretsmanager:GetSecretValue',
         resource: arn,
       }),
     ),
-    call('the boot reads the admin password', { action: 'secretsmanager:GetSecretValue', resource: facts.config.secrets.ADMIN_PASSWORD }),
-    call('the boot reads the reload token', { action: 'secretsmanager:GetSecretValue', resource: facts.config.reloadTokenSecret }),
+    call('the boot reads the admin password', {
+      action: 'secretsmanager:GetSecretValue',
+      resource: facts.config.secrets.ADMIN_PASSWORD,
+    }),
+    call('the boot reads the reload token', {
+      action: 'secretsmanager:GetSecretValue',
+      resource: facts.config.reloadTokenSecret,
+    }),
     call('the boot reads its config parameter', { action: 'ssm:GetParameter', resource: configParameter }),
-    call('the boot downloads the controller scripts', { action: 's3:GetObject', resource: controllerScriptsObject(facts) }),
+    call('the boot downloads the controller scripts', {
+      action: 's3:GetObject',
+      resource: controllerScriptsObject(facts),
+    }),
     call('the boot downloads the config bundle', {
       action: 's3:GetObject',
       resource: facts.s3ObjectArn(facts.config.bundle.bucket, facts.config.bundle.key),
     }),
     call(
       'the boot attaches JENKINS_HOME to its own instance',
-      ec2(facts, 'AttachVolume', facts.ec2Arn('volume', facts.ref('AWS::EC2::Volume', /^ControllerJenkinsHome/)), {
-        'aws:ResourceTag/jenkins-gpu:role': 'controller',
-        'ec2:ResourceTag/jenkins-gpu:role': 'controller',
-      }),
-      ec2(facts, 'AttachVolume', facts.ec2Arn('instance', INSTANCES.controller), resourceTags({ 'jenkins-gpu:role': 'controller' })),
+      ec2(
+        facts,
+        'AttachVolume',
+        facts.ec2Arn('volume', facts.ref('AWS::EC2::Volume', /^ControllerJenkinsHome/)),
+        {
+          'aws:ResourceTag/jenkins-gpu:role': 'controller',
+          'ec2:ResourceTag/jenkins-gpu:role': 'controller',
+        },
+      ),
+      ec2(
+        facts,
+        'AttachVolume',
+        facts.ec2Arn('instance', INSTANCES.controller),
+        resourceTags({ 'jenkins-gpu:role': 'controller' }),
+      ),
     ),
     call('the boot waits for the volume', ec2(facts, 'DescribeVolumes', '*')),
     call('the boot signals CloudFormation', {
       action: 'cloudformation:SignalResource',
       resource: String(facts.resolver.ref('AWS::StackId')),
     }),
-    call('a rolled-back upgrade is announced on the alarm topic', { action: 'sns:Publish', resource: facts.config.alertTopicArn! }),
+    call('a rolled-back upgrade is announced on the alarm topic', {
+      action: 'sns:Publish',
+      resource: facts.config.alertTopicArn!,
+    }),
     call('publishing to the encrypted topic', {
       action: 'kms:GenerateDataKey',
       resource: facts.getAtt('AWS::KMS::Key', /^CostGuardAlarmTopicKey/, 'Arn'),
-      resourcePolicy: facts.resolved.Resources[facts.logicalId('AWS::KMS::Key', /^CostGuardAlarmTopicKey/)].Properties!.KeyPolicy,
+      resourcePolicy:
+        facts.resolved.Resources[facts.logicalId('AWS::KMS::Key', /^CostGuardAlarmTopicKey/)].Properties!
+          .KeyPolicy,
     }),
     ...ssmAgentCalls(facts),
     call('the SSM agent finds the session log group', { action: 'logs:DescribeLogGroups', resource: '*' }),
@@ -182,8 +236,8 @@ function ssmAgentCalls(facts: StackFacts): Call[] {
     ...['CreateControlChannel', 'CreateDataChannel', 'OpenControlChannel', 'OpenDataChannel'].map((a) =>
       call(`Session Manager: ssmmessages:${a}`, { action: `ssmmessages:${a}`, resource: '*' }),
     ),
-    ...['GetMessages', 'AcknowledgeMessage', 'SendReply', 'DeleteMessage', 'FailMessage', 'GetEndpoint'].map((a) =>
-      call(`Run Command: ec2messages:${a}`, { action: `ec2messages:${a}`, resource: '*' }),
+    ...['GetMessages', 'AcknowledgeMessage', 'SendReply', 'DeleteMessage', 'FailMessage', 'GetEndpoint'].map(
+      (a) => call(`Run Command: ec2messages:${a}`, { action: `ec2messages:${a}`, resource: '*' }),
     ),
   ];
 }
@@ -193,14 +247,18 @@ function denied(facts: StackFacts): Call[] {
   const worker = facts.ec2Arn('instance', INSTANCES.worker);
   const otherFleet = { ...fleetTags, 'jenkins-gpu:fleet': 'OtherStack' };
   const controllerTags = { 'jenkins-gpu:role': 'controller', 'jenkins-gpu:stack': facts.env.stackName };
-  const launchWith = (what: string, overrides: Partial<Launch>) => runInstances(facts, what, cascLaunch(facts, overrides));
+  const launchWith = (what: string, overrides: Partial<Launch>) =>
+    runInstances(facts, what, cascLaunch(facts, overrides));
   return [
     // Reading what is not its own.
     call('reading any other SSM parameter of the region', {
       action: 'ssm:GetParameter',
       resource: facts.arn('ssm', 'parameter/prod/database/password'),
     }),
-    call('reading every parameter under /prod', { action: 'ssm:GetParametersByPath', resource: facts.arn('ssm', 'parameter/prod') }),
+    call('reading every parameter under /prod', {
+      action: 'ssm:GetParametersByPath',
+      resource: facts.arn('ssm', 'parameter/prod'),
+    }),
     call('reading a secret of another application', {
       action: 'secretsmanager:GetSecretValue',
       resource: facts.arn('secretsmanager', 'secret:prod/db-AbCdEf'),
@@ -219,14 +277,24 @@ function denied(facts: StackFacts): Call[] {
       tags: Object.fromEntries(Object.entries(fleetTags).filter(([k]) => k !== 'jenkins-gpu:fleet')),
     }),
     launchWith('launching into another fleet', { tags: otherFleet }),
-    launchWith('launching a worker disguised as the controller', { tags: { ...fleetTags, ...controllerTags } }),
-    launchWith('launching a worker already marked busy', { tags: { ...fleetTags, 'jenkins-gpu:busy-at': '2099-01-01T00:00:00Z' } }),
+    launchWith('launching a worker disguised as the controller', {
+      tags: { ...fleetTags, ...controllerTags },
+    }),
+    launchWith('launching a worker already marked busy', {
+      tags: { ...fleetTags, 'jenkins-gpu:busy-at': '2099-01-01T00:00:00Z' },
+    }),
     launchWith('launching with IMDSv1 allowed', { metadataHttpTokens: 'optional' }),
     launchWith('launching with a 16 TiB root volume', { rootVolumeSizeGiB: 16384 }),
     launchWith('launching with a provisioned-IOPS root volume', { rootVolumeType: 'io2' }),
     launchWith('launching with an unencrypted root volume', { encrypted: false }),
-    launchWith('launching from a community AMI', { imageId: 'ami-0bad0bad0bad0bad0', imageOwner: '999988887777' }),
-    launchWith('launching into a subnet of another VPC', { subnetId: 'subnet-0ffffffffffffffff', vpcId: 'vpc-0eeeeeeeeeeeeeeee' }),
+    launchWith('launching from a community AMI', {
+      imageId: 'ami-0bad0bad0bad0bad0',
+      imageOwner: '999988887777',
+    }),
+    launchWith('launching into a subnet of another VPC', {
+      subnetId: 'subnet-0ffffffffffffffff',
+      vpcId: 'vpc-0eeeeeeeeeeeeeeee',
+    }),
     launchWith('launching with another security group', { securityGroupId: 'sg-0ddddddddddddddd0' }),
     launchWith('launching with another key pair', { keyPairName: 'someone-elses-key' }),
     call('passing its own role to a new instance', {
@@ -240,16 +308,76 @@ function denied(facts: StackFacts): Call[] {
       context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
     }),
     // Acting on instances that are not its workers.
-    instanceCall(facts, 'terminating an instance outside the fleet', 'TerminateInstances', INSTANCES.unrelated, {}),
-    instanceCall(facts, 'stopping a worker of another stack', 'StopInstances', INSTANCES.otherFleetWorker, otherFleet),
-    instanceCall(facts, 'terminating the controller itself', 'TerminateInstances', INSTANCES.controller, controllerTags),
+    instanceCall(
+      facts,
+      'terminating an instance outside the fleet',
+      'TerminateInstances',
+      INSTANCES.unrelated,
+      {},
+    ),
+    instanceCall(
+      facts,
+      'stopping a worker of another stack',
+      'StopInstances',
+      INSTANCES.otherFleetWorker,
+      otherFleet,
+    ),
+    instanceCall(
+      facts,
+      'terminating the controller itself',
+      'TerminateInstances',
+      INSTANCES.controller,
+      controllerTags,
+    ),
     // Reserved tags: hiding a worker from the reaper, disguising it, keeping it "busy".
-    tagCall(facts, 'putting the fleet tag on an instance outside the fleet', 'CreateTags', facts.ec2Arn('instance', INSTANCES.unrelated), { 'jenkins-gpu:fleet': facts.fleet }, {}),
-    tagCall(facts, 'removing the fleet tag from a worker', 'DeleteTags', worker, { 'jenkins-gpu:fleet': facts.fleet }, fleetTags),
-    tagCall(facts, 'changing the fleet tag of a worker', 'CreateTags', worker, { 'jenkins-gpu:fleet': 'OtherStack' }, fleetTags),
-    tagCall(facts, 'marking a worker as the controller', 'CreateTags', worker, { 'jenkins-gpu:role': 'controller' }, fleetTags),
-    tagCall(facts, 'marking a worker busy', 'CreateTags', worker, { 'jenkins-gpu:busy-at': '2099-01-01T00:00:00Z' }, fleetTags),
-    tagCall(facts, 'removing the busy tag of a worker', 'DeleteTags', worker, { 'jenkins-gpu:busy-at': '' }, fleetTags),
+    tagCall(
+      facts,
+      'putting the fleet tag on an instance outside the fleet',
+      'CreateTags',
+      facts.ec2Arn('instance', INSTANCES.unrelated),
+      { 'jenkins-gpu:fleet': facts.fleet },
+      {},
+    ),
+    tagCall(
+      facts,
+      'removing the fleet tag from a worker',
+      'DeleteTags',
+      worker,
+      { 'jenkins-gpu:fleet': facts.fleet },
+      fleetTags,
+    ),
+    tagCall(
+      facts,
+      'changing the fleet tag of a worker',
+      'CreateTags',
+      worker,
+      { 'jenkins-gpu:fleet': 'OtherStack' },
+      fleetTags,
+    ),
+    tagCall(
+      facts,
+      'marking a worker as the controller',
+      'CreateTags',
+      worker,
+      { 'jenkins-gpu:role': 'controller' },
+      fleetTags,
+    ),
+    tagCall(
+      facts,
+      'marking a worker busy',
+      'CreateTags',
+      worker,
+      { 'jenkins-gpu:busy-at': '2099-01-01T00:00:00Z' },
+      fleetTags,
+    ),
+    tagCall(
+      facts,
+      'removing the busy tag of a worker',
+      'DeleteTags',
+      worker,
+      { 'jenkins-gpu:busy-at': '' },
+      fleetTags,
+    ),
     tagCall(
       facts,
       "putting the JENKINS_HOME snapshot tag on a worker's volume",
@@ -260,19 +388,35 @@ function denied(facts: StackFacts): Call[] {
     ),
     call(
       'attaching JENKINS_HOME to a worker',
-      ec2(facts, 'AttachVolume', facts.ec2Arn('volume', facts.ref('AWS::EC2::Volume', /^ControllerJenkinsHome/))),
+      ec2(
+        facts,
+        'AttachVolume',
+        facts.ec2Arn('volume', facts.ref('AWS::EC2::Volume', /^ControllerJenkinsHome/)),
+      ),
       ec2(facts, 'AttachVolume', worker, resourceTags(fleetTags)),
     ),
-    call('changing the instance profile of a worker', ec2(facts, 'ReplaceIamInstanceProfileAssociation', worker, resourceTags(fleetTags))),
-    call('changing the user data of a stopped worker', ec2(facts, 'ModifyInstanceAttribute', worker, resourceTags(fleetTags))),
+    call(
+      'changing the instance profile of a worker',
+      ec2(facts, 'ReplaceIamInstanceProfileAssociation', worker, resourceTags(fleetTags)),
+    ),
+    call(
+      'changing the user data of a stopped worker',
+      ec2(facts, 'ModifyInstanceAttribute', worker, resourceTags(fleetTags)),
+    ),
     // Other services.
     call('running a command on a worker through SSM', { action: 'ssm:SendCommand', resource: worker }),
     call('opening an SSM session on a worker', { action: 'ssm:StartSession', resource: worker }),
-    call('creating a role', { action: 'iam:CreateRole', resource: `arn:${facts.env.partition}:iam::${facts.env.account}:role/x` }),
+    call('creating a role', {
+      action: 'iam:CreateRole',
+      resource: `arn:${facts.env.partition}:iam::${facts.env.account}:role/x`,
+    }),
     call('publishing to another topic', { action: 'sns:Publish', resource: facts.arn('sns', 'other-topic') }),
     call("forging the reaper's log", {
       action: 'logs:PutLogEvents',
-      resource: facts.arn('logs', `log-group:${facts.ref('AWS::Logs::LogGroup', /^CostGuardReaperLogs/)}:log-stream:x`),
+      resource: facts.arn(
+        'logs',
+        `log-group:${facts.ref('AWS::Logs::LogGroup', /^CostGuardReaperLogs/)}:log-stream:x`,
+      ),
     }),
     call('deleting the session log', {
       action: 'logs:DeleteLogGroup',

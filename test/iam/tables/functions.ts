@@ -1,5 +1,13 @@
 import { Call } from '../evaluate';
-import { awsResourceTags, call, ec2, lambdaSession, logWrites, otherLogGroupWrites, serviceSession } from '../calls';
+import {
+  awsResourceTags,
+  call,
+  ec2,
+  lambdaSession,
+  logWrites,
+  otherLogGroupWrites,
+  serviceSession,
+} from '../calls';
 import { StackFacts } from '../stack-facts';
 import { TemplateRole } from '../template-roles';
 import { INSTANCES, RoleTable } from './table';
@@ -11,7 +19,8 @@ import { INSTANCES, RoleTable } from './table';
  */
 
 const fnArn = (facts: StackFacts, pattern: RegExp) => facts.getAtt('AWS::Lambda::Function', pattern, 'Arn');
-const invoke = (what: string, arn: string): Call => call(what, { action: 'lambda:InvokeFunction', resource: arn });
+const invoke = (what: string, arn: string): Call =>
+  call(what, { action: 'lambda:InvokeFunction', resource: arn });
 const reaperArn = (facts: StackFacts) => fnArn(facts, /^CostGuardReaper[0-9A-F]{8}$/);
 const secret = (facts: StackFacts, id: string) =>
   facts.ref('AWS::SecretsManager::Secret', new RegExp(`^Credentials${id.replace(/-/g, '')}`));
@@ -54,7 +63,10 @@ const applyOnEvent = functionTable(
   (facts) => {
     const asg = facts.ref('AWS::AutoScaling::AutoScalingGroup', /^ControllerAsg/);
     return [
-      call('finding the controller instance', { action: 'autoscaling:DescribeAutoScalingGroups', resource: '*' }),
+      call('finding the controller instance', {
+        action: 'autoscaling:DescribeAutoScalingGroups',
+        resource: '*',
+      }),
       call(
         'sending the apply command to the controller',
         {
@@ -98,7 +110,13 @@ const applyIsComplete = functionTable(
 );
 
 /** A provider framework role: invokes its handlers (and their versions) only. */
-function frameworkTable(role: RegExp, fn: RegExp, logs: RegExp, handlers: RegExp[], extra: (f: StackFacts) => Call[] = () => []) {
+function frameworkTable(
+  role: RegExp,
+  fn: RegExp,
+  logs: RegExp,
+  handlers: RegExp[],
+  extra: (f: StackFacts) => Call[] = () => [],
+) {
   return functionTable(
     role,
     fn,
@@ -113,7 +131,10 @@ function frameworkTable(role: RegExp, fn: RegExp, logs: RegExp, handlers: RegExp
     ],
     (facts) => [
       invoke('invoking a function of another application', facts.arn('lambda', 'function:payments-api')),
-      call('changing its handler', { action: 'lambda:UpdateFunctionCode', resource: fnArn(facts, handlers[0]) }),
+      call('changing its handler', {
+        action: 'lambda:UpdateFunctionCode',
+        resource: fnArn(facts, handlers[0]),
+      }),
     ],
   );
 }
@@ -194,7 +215,10 @@ const placeholderFunction = functionTable(
   (facts) =>
     ['Credentialgcp-service-account', 'Credentialpypi-pip-conf'].flatMap((id) => [
       call(`reading ${id}`, { action: 'secretsmanager:GetSecretValue', resource: secret(facts, id) }),
-      call(`writing the binary placeholder of ${id}`, { action: 'secretsmanager:PutSecretValue', resource: secret(facts, id) }),
+      call(`writing the binary placeholder of ${id}`, {
+        action: 'secretsmanager:PutSecretValue',
+        resource: secret(facts, id),
+      }),
     ]),
   (facts) => [
     call('overwriting a text credential', {
@@ -214,23 +238,40 @@ const restrictDefaultSg: RoleTable = {
   session: (facts, r) =>
     lambdaSession(facts, r.arn, fnArn(facts, /^CustomVpcRestrictDefaultSGCustomResourceProviderHandler/)),
   allowed: (facts) => {
-    const defaultSg = facts.ec2Arn('security-group', facts.getAtt('AWS::EC2::VPC', /^NetworkVpc/, 'DefaultSecurityGroup'));
+    const defaultSg = facts.ec2Arn(
+      'security-group',
+      facts.getAtt('AWS::EC2::VPC', /^NetworkVpc/, 'DefaultSecurityGroup'),
+    );
     return [
       logWrites(facts, /^NetworkRestrictDefaultSgLogs/, 'writing its own log'),
-      ...['RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress', 'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress'].map(
-        (a) => call(`${a} on the VPC's default security group`, ec2(facts, a, defaultSg)),
-      ),
+      ...[
+        'RevokeSecurityGroupIngress',
+        'RevokeSecurityGroupEgress',
+        'AuthorizeSecurityGroupIngress',
+        'AuthorizeSecurityGroupEgress',
+      ].map((a) => call(`${a} on the VPC's default security group`, ec2(facts, a, defaultSg))),
     ];
   },
   denied: (facts) => [
     otherLogGroupWrites(facts),
     call(
       'opening the workers security group',
-      ec2(facts, 'AuthorizeSecurityGroupIngress', facts.ec2Arn('security-group', facts.config.vars.WORKER_SECURITY_GROUP_ID)),
+      ec2(
+        facts,
+        'AuthorizeSecurityGroupIngress',
+        facts.ec2Arn('security-group', facts.config.vars.WORKER_SECURITY_GROUP_ID),
+      ),
     ),
     call(
       'opening the controller security group',
-      ec2(facts, 'AuthorizeSecurityGroupIngress', facts.ec2Arn('security-group', facts.getAtt('AWS::EC2::SecurityGroup', /^ControllerSecurityGroup/, 'GroupId'))),
+      ec2(
+        facts,
+        'AuthorizeSecurityGroupIngress',
+        facts.ec2Arn(
+          'security-group',
+          facts.getAtt('AWS::EC2::SecurityGroup', /^ControllerSecurityGroup/, 'GroupId'),
+        ),
+      ),
     ),
   ],
 };
@@ -257,7 +298,11 @@ const flowLogs: RoleTable = {
     const group = facts.ref('AWS::Logs::LogGroup', /^NetworkFlowLogs/);
     const stream = facts.arn('logs', `log-group:${group}:log-stream:eni-0a1b2c3d4e5f60718-reject`);
     return [
-      call('delivering rejected-traffic records', { action: 'logs:CreateLogStream', resource: stream }, { action: 'logs:PutLogEvents', resource: stream }),
+      call(
+        'delivering rejected-traffic records',
+        { action: 'logs:CreateLogStream', resource: stream },
+        { action: 'logs:PutLogEvents', resource: stream },
+      ),
     ];
   },
   denied: (facts) => [otherLogGroupWrites(facts)],

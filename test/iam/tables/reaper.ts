@@ -19,24 +19,61 @@ function allowed(facts: StackFacts): Call[] {
   const worker = resourceTags(workerTags(facts));
   return [
     call('listing the fleet', ec2(facts, 'DescribeInstances', '*')),
-    call('stopping a worker past its lifetime', ec2(facts, 'StopInstances', facts.ec2Arn('instance', INSTANCES.worker), worker)),
-    call('terminating a long-stopped worker', ec2(facts, 'TerminateInstances', facts.ec2Arn('instance', INSTANCES.worker), worker)),
+    call(
+      'stopping a worker past its lifetime',
+      ec2(facts, 'StopInstances', facts.ec2Arn('instance', INSTANCES.worker), worker),
+    ),
+    call(
+      'terminating a long-stopped worker',
+      ec2(facts, 'TerminateInstances', facts.ec2Arn('instance', INSTANCES.worker), worker),
+    ),
     logWrites(facts, /^CostGuardReaperLogs/, 'writing its log'),
   ];
 }
 
 function denied(facts: StackFacts): Call[] {
-  const controller = resourceTags({ 'jenkins-gpu:role': 'controller', 'jenkins-gpu:stack': facts.env.stackName });
+  const controller = resourceTags({
+    'jenkins-gpu:role': 'controller',
+    'jenkins-gpu:stack': facts.env.stackName,
+  });
   const otherFleet = resourceTags({ ...workerTags(facts), 'jenkins-gpu:fleet': 'OtherStack' });
   return [
-    call('terminating the controller', ec2(facts, 'TerminateInstances', facts.ec2Arn('instance', INSTANCES.controller), controller)),
-    call('stopping a worker of another stack', ec2(facts, 'StopInstances', facts.ec2Arn('instance', INSTANCES.otherFleetWorker), otherFleet)),
-    call('terminating an instance outside any fleet', ec2(facts, 'TerminateInstances', facts.ec2Arn('instance', INSTANCES.unrelated))),
-    call('tagging a worker', ec2(facts, 'CreateTags', facts.ec2Arn('instance', INSTANCES.worker), { 'aws:TagKeys': ['x'], 'aws:RequestTag/x': 'y' })),
-    call('deleting the JENKINS_HOME volume', ec2(facts, 'DeleteVolume', facts.ec2Arn('volume', facts.ref('AWS::EC2::Volume', /^ControllerJenkinsHome/)))),
-    call('deleting a snapshot', ec2(facts, 'DeleteSnapshot', facts.ec2Arn('snapshot', 'snap-0123456789abcdef0', { account: '' }))),
+    call(
+      'terminating the controller',
+      ec2(facts, 'TerminateInstances', facts.ec2Arn('instance', INSTANCES.controller), controller),
+    ),
+    call(
+      'stopping a worker of another stack',
+      ec2(facts, 'StopInstances', facts.ec2Arn('instance', INSTANCES.otherFleetWorker), otherFleet),
+    ),
+    call(
+      'terminating an instance outside any fleet',
+      ec2(facts, 'TerminateInstances', facts.ec2Arn('instance', INSTANCES.unrelated)),
+    ),
+    call(
+      'tagging a worker',
+      ec2(facts, 'CreateTags', facts.ec2Arn('instance', INSTANCES.worker), {
+        'aws:TagKeys': ['x'],
+        'aws:RequestTag/x': 'y',
+      }),
+    ),
+    call(
+      'deleting the JENKINS_HOME volume',
+      ec2(
+        facts,
+        'DeleteVolume',
+        facts.ec2Arn('volume', facts.ref('AWS::EC2::Volume', /^ControllerJenkinsHome/)),
+      ),
+    ),
+    call(
+      'deleting a snapshot',
+      ec2(facts, 'DeleteSnapshot', facts.ec2Arn('snapshot', 'snap-0123456789abcdef0', { account: '' })),
+    ),
     otherLogGroupWrites(facts),
-    call('creating log groups', { action: 'logs:CreateLogGroup', resource: facts.arn('logs', 'log-group:anything') }),
+    call('creating log groups', {
+      action: 'logs:CreateLogGroup',
+      resource: facts.arn('logs', 'log-group:anything'),
+    }),
   ];
 }
 

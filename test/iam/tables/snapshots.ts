@@ -17,11 +17,21 @@ export const snapshotTable: RoleTable = {
   denied: (facts) => [
     call(
       'snapshotting a volume other than JENKINS_HOME',
-      ec2(facts, 'CreateSnapshot', facts.ec2Arn('volume', 'vol-0a1b2c3d4e5f60718'), resourceTags({ 'jenkins-gpu:fleet': facts.fleet })),
+      ec2(
+        facts,
+        'CreateSnapshot',
+        facts.ec2Arn('volume', 'vol-0a1b2c3d4e5f60718'),
+        resourceTags({ 'jenkins-gpu:fleet': facts.fleet }),
+      ),
     ),
     call(
       'deleting a snapshot this policy did not make',
-      ec2(facts, 'DeleteSnapshot', facts.ec2Arn('snapshot', 'snap-0123456789abcdef0', { account: '' }), resourceTags({ Name: 'prod-db-backup' })),
+      ec2(
+        facts,
+        'DeleteSnapshot',
+        facts.ec2Arn('snapshot', 'snap-0123456789abcdef0', { account: '' }),
+        resourceTags({ Name: 'prod-db-backup' }),
+      ),
     ),
   ],
 };
