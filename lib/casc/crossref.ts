@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { credentialIds } from '../credentials/catalog';
+import { lockedPluginIds } from '../plugins/check';
 import { didYouMean } from './did-you-mean';
 import { allTemplates } from './fleet';
 import { scanJobs } from './jobs-scan';
@@ -109,7 +110,8 @@ export function checkPlugins(tree: CascTree, uses: readonly PluginUse[], plugins
     const loc = { file: pluginsFile ?? 'casc/plugins.txt', line: 0, col: 0 };
     return [problemAt(loc, '', `plugins file not found: it must pin ${required.map((u) => u.plugin).join(', ')}`)];
   }
-  const pinned = readPluginsFile(pluginsFile);
+  // Installed = the locked closure when casc/plugins.lock exists beside the intent (what the controller installs).
+  const pinned = lockedPluginIds(pluginsFile) ?? readPluginsFile(pluginsFile);
   return required
     .filter((use) => !pinned.has(use.plugin))
     .map((use) => problemAt(use.loc, use.path, `needs plugin '${use.plugin}', which is not in ${path.relative(process.cwd(), pluginsFile)} (add ${use.plugin}:<version>)`));

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { UserInputError } from '../errors';
 import { ec2Clouds } from './fleet';
 import { deriveWorkerLaunchScope, WorkerLaunchScope } from './iam';
+import { checkPluginFiles } from '../plugins/check';
 import { formatProblem, isError } from './problem';
 import { validateCascTree } from './validate';
 
@@ -24,8 +25,9 @@ export interface SynthCasc {
 export function loadValidatedCasc(repoRoot: string): SynthCasc {
   const cascPath = path.join(repoRoot, 'casc');
   const result = validateCascTree({ cascPath, jobsPath: path.join(repoRoot, 'jobs') });
-  const errors = result.problems.filter(isError);
-  if (!result.ok || !result.tree) {
+  // The plugin lock goes into the bundle: an open or inconsistent one would fail the controller's boot.
+  const errors = [...result.problems, ...checkPluginFiles(path.join(cascPath, 'plugins.txt'))].filter(isError);
+  if (!result.ok || !result.tree || errors.length > 0) {
     const lines = errors.map((p) => formatProblem(p, repoRoot));
     throw new CascValidationError(
       `casc/ is invalid (${errors.length} problem${errors.length === 1 ? '' : 's'}; npm run check:casc shows the same):\n${lines.join('\n')}`,

@@ -18,14 +18,18 @@ function run(cwd: string, ...args: string[]): { status: number | null; stdout: s
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** A closed lock for MINIMAL_PLUGINS (stand-in hashes; neither plugin lists a dependency here). */
+const MINIMAL_LOCK = `configuration-as-code:1 sha256=${'a'.repeat(64)} source=intent\n  core 2.479.1\nec2:2059.v05f9d511d7e5 sha256=${'b'.repeat(64)} source=intent\n  core 2.479.3\n`;
+const PLUGIN_FILES = { 'casc/plugins.lock': MINIMAL_LOCK, 'casc/jenkins-core.txt': `2.580.1\nsha256=${'c'.repeat(64)}\n` };
+
 const validRepo = (ec2Yaml = SHIPPED_EC2_YAML): string =>
-  tempTree({ 'casc/ec2-cloud.yaml': ec2Yaml, 'casc/jenkins.yaml': MINIMAL_JENKINS_YAML, 'casc/plugins.txt': MINIMAL_PLUGINS });
+  tempTree({ 'casc/ec2-cloud.yaml': ec2Yaml, 'casc/jenkins.yaml': MINIMAL_JENKINS_YAML, 'casc/plugins.txt': MINIMAL_PLUGINS, ...PLUGIN_FILES });
 
 describe('bin/check-casc.ts', () => {
   it('prints one summary line and exits 0 for a valid tree', () => {
     const { status, stdout, stderr } = run(validRepo());
     expect(stderr).toBe('');
-    expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^casc OK: 1 cloud \(gpu-workers-\$\{STACK_NAME\} cap 4\); 1 template .* \$1\.05\/hour/)]);
+    expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^casc OK: 1 cloud \(gpu-workers-\$\{STACK_NAME\} cap 4\); 1 template .* \$1\.05\/hour.*; 2 plugins locked$/)]);
     expect(status).toBe(0);
   });
 
