@@ -425,8 +425,11 @@ store_plugin_set() {
 
 # install_plugins RELEASE_DIR [CONFIG]: exactly the plugins of casc/plugins.lock, staged under
 # plugins/<lock digest>; jenkins-start.sh puts that set into JENKINS_HOME/plugins when Jenkins starts.
-# Nothing is resolved: no plugin manager, no update center; each .hpi is fetched by its locked version and
-# kept only when its sha256 matches the lock. Source order: the mirror's set, then per plugin a staged set
+# Nothing is resolved: each .hpi is fetched by its locked version and kept only when its sha256 matches the
+# lock. No plugin installation manager: 2.15.0 downloads update-center.json and plugin-versions.json on
+# every run (PluginManager.start -> getUCJson), resolves dependencies beyond its list and checks files
+# against the update center's checksums, so it could neither install from the mirror alone nor hold the
+# lock's pins. Source order: the mirror's set, then per plugin a staged set
 # or the update center's download site (and the verified set is stored in the mirror).
 install_plugins() (
   release="$1"

@@ -16,11 +16,12 @@ import { resolveClosure } from './resolve';
 import { parseUpdateCenter, UpdateCenterIndex } from './update-center';
 
 export const USAGE = `usage: npm run plugins:lock -- --update-center <file|url> [--update-center <file|url>]... [--bom <file|url>]... [--casc <dir>] [--dry-run]
-  --update-center  update-center.json (the releases offered for the core) and/or plugin-versions.json
-                   (every release), e.g. https://updates.jenkins.io/current/plugin-versions.json
-  --bom            a jenkinsci/bom pom.xml (the line nearest the core), e.g.
+  --update-center  plugin-versions.json (every release: https://updates.jenkins.io/plugin-versions.json) and/or
+                   update-center.json (the releases offered for a core:
+                   https://updates.jenkins.io/update-center.json?version=<core>)
+  --bom            a jenkinsci/bom pom.xml, the line nearest the core, e.g.
                    https://raw.githubusercontent.com/jenkinsci/bom/<release>/bom-weekly/pom.xml;
-                   an LTS line imports bom-weekly: give it first, then bom-weekly
+                   an LTS line (bom-2.568.x) imports bom-weekly: give it first, then bom-weekly
   --casc           the directory with plugins.txt and jenkins-core.txt (default casc); writes plugins.lock there
   --dry-run        print what would change, write nothing`;
 
