@@ -180,6 +180,31 @@ describe('npm run plugins:lock', () => {
     expect(first.lock()).toBe(before);
   });
 
+  it('flags a release whose bytes changed under the same version', async () => {
+    const first = await generate(`mina-sshd-api-scp:${SCP_NEW}\n`, [
+      '--update-center',
+      VERSIONS,
+      '--bom',
+      BOM,
+    ]);
+    const lockFile = path.join(first.dir, 'casc/plugins.lock');
+    fs.writeFileSync(
+      lockFile,
+      first.lock().replace(/(mina-sshd-api-core:\S+ sha256=)[0-9a-f]{64}/, `$1${'0'.repeat(64)}`),
+    );
+
+    const again = await generate(
+      `mina-sshd-api-scp:${SCP_NEW}\n`,
+      ['--update-center', VERSIONS, '--bom', BOM],
+      CORE,
+      first.dir,
+    );
+
+    expect(again.out).toContain(
+      `! mina-sshd-api-core:${SCP_NEW} sha256 changed ${'0'.repeat(64)} -> 5039ea17`,
+    );
+  });
+
   it('fails the intent line ec2:latest with file:line before reading any update center', async () => {
     const r = await generate('# chosen\nec2:latest\n', ['--update-center', '/no/such/update-center.json']);
     expect(r.code).toBe(1);
