@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { buildBundle } from './bundle/build-bundle';
 import { loadValidatedCasc } from './casc/synth-check';
+import { ArtifactMirror } from './constructs/artifact-mirror';
 import { ControllerConfig } from './constructs/controller-config';
 import { CostGuard } from './constructs/cost-guard';
 import { GpuWorkerFleet } from './constructs/gpu-worker-fleet';
@@ -96,6 +97,7 @@ export class JenkinsGpuStack extends Stack {
       notificationTopic: costGuard.alarmTopic,
     });
     credentials.grantRead(controller.role);
+    const artifactMirror = new ArtifactMirror(this, 'ArtifactMirror', { controllerRole: controller.role });
 
     const fleet = new GpuWorkerFleet(this, 'Workers', {
       vpc: network.vpc,
@@ -132,6 +134,7 @@ export class JenkinsGpuStack extends Stack {
     new ControllerConfig(this, 'Config', {
       controller,
       bundle,
+      artifactMirror: artifactMirror.location,
       variables: {
         JENKINS_URL: jenkinsUrl,
         JENKINS_ADMIN_EMAIL: settings.alertEmail ?? 'jenkins@localhost',

@@ -183,7 +183,8 @@ casc_vars_unchanged() {
 
 core_or_plugins_changed() {
   local old="$1" new="$2"
-  ! same_file "$old/casc/plugins.txt" "$new/casc/plugins.txt" ||
+  ! same_file "$old/casc/plugins.lock" "$new/casc/plugins.lock" ||
+    ! same_file "$old/casc/plugins.txt" "$new/casc/plugins.txt" ||
     ! same_file "$old/casc/jenkins-core.txt" "$new/casc/jenkins-core.txt"
 }
 
@@ -217,8 +218,9 @@ apply_by_reload() {
 # release becomes current and a safe restart is scheduled in the background.
 apply_with_restart() {
   local config="$1" old="$2" new="$3"
-  install_core "$(core_version "$new")"
-  install_plugins "$new"
+  # Plugins first: their lock is checked before anything is downloaded.
+  install_plugins "$new" "$config"
+  install_core "$new" "$config"
   write_casc_vars "$config"
   # The safe restart rolls back to this release if Jenkins does not come up on the new one.
   printf '%s\n' "$old" >"$JG_RUN/previous-release"

@@ -185,8 +185,9 @@ install_cfn_signal() {
 }
 
 install_packages() {
-  log "installing Java 21, jq and unzip"
-  dnf install -y java-21-amazon-corretto-headless jq unzip >&2 ||
+  log "installing Java 21, jq, unzip and tar"
+  # tar packs and unpacks the plugin set kept in the artifact mirror (lib.sh install_plugins).
+  dnf install -y java-21-amazon-corretto-headless jq unzip tar >&2 ||
     die "dnf install failed"
 }
 
@@ -230,8 +231,9 @@ write_jenkins_env() {
 install_release() {
   local config="$1" release
   release="$(stage_release "$config")"
-  install_core "$(core_version "$release")"
-  install_plugins "$release"
+  # Plugins first: their lock is checked before anything is downloaded.
+  install_plugins "$release" "$config"
+  install_core "$release" "$config"
   point_current "$release"
   log "active config release: ${release##*/}"
 }
