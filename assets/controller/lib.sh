@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared functions for the controller scripts (bootstrap.sh, apply-config.sh, healthcheck.sh,
-# jenkins-start.sh). Sourced, never run. Paths and formats follow docs/architecture.md.
+# jenkins-start.sh, drain.sh). Sourced, never run. Paths and formats follow docs/architecture.md.
 #
 # Every path goes through JENKINS_GPU_ROOT (empty on the instance) so tests can run the scripts against a
 # temp dir; every effect on the real system goes through a command (aws, curl, systemctl, mount, ...) that
@@ -179,17 +179,22 @@ admin_curl_config() {
   printf 'user = "admin:%s"\n' "${password//\"/\\\"}"
 }
 
-# quiet_down: Jenkins wants a CSRF crumb for a POST with a password, and the crumb is bound to the session,
-# so both requests share a cookie jar.
+# quiet_down [REASON]: Jenkins wants a CSRF crumb for a POST with a password, and the crumb is bound to the
+# session, so both requests share a cookie jar. REASON is the banner Jenkins shows while quieting down (the
+# `message` parameter of Jenkins.doQuietDown, core 2.414 and later).
+# shellcheck disable=SC2120 # apply-config.sh's safe restart gives no reason
 quiet_down() {
   local auth jar crumb
-  auth="$(admin_curl_config)"
+  local -a banner=()
+  [[ -z "${1:-}" ]] || banner=(--data-urlencode "message=$1")
+  # Explicit: a caller may run this where errexit is off (`if ! (quiet_down …)`).
+  auth="$(admin_curl_config)" || exit 1
   jar="$(mktemp)"
   crumb="$(with_secret_curl_config "$auth" -- -fsS -c "$jar" -b "$jar" \
     "$JG_JENKINS_URL/crumbIssuer/api/json" | jq -r '"\(.crumbRequestField):\(.crumb)"')" ||
     crumb=""
   with_secret_curl_config "$auth" -- -fsS -o /dev/null -X POST -c "$jar" -b "$jar" \
-    ${crumb:+-H "$crumb"} "$JG_JENKINS_URL/quietDown" || {
+    ${crumb:+-H "$crumb"} "${banner[@]}" "$JG_JENKINS_URL/quietDown" || {
     rm -f "$jar"
     die "quietDown failed"
   }
@@ -197,7 +202,9 @@ quiet_down() {
 }
 
 busy_executors() {
-  with_secret_curl_config "$(admin_curl_config)" -- -fsS \
+  local auth
+  auth="$(admin_curl_config)" || return 1
+  with_secret_curl_config "$auth" -- -fsS \
     "$JG_JENKINS_URL/computer/api/json?tree=busyExecutors" | jq -r '.busyExecutors'
 }
 
