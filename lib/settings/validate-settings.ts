@@ -1,3 +1,4 @@
+import { MAX_DRAIN_MINUTES } from '../controller-replacement';
 import { AccessMode, DEFAULT_SETTINGS, DeploymentSettings, SettingsError } from './settings';
 
 type Raw = Record<string, unknown>;
@@ -130,6 +131,8 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
     jenkinsHomeSizeGiB: int(raw, 'jenkinsHomeSizeGiB', 20, 16384) ?? DEFAULT_SETTINGS.jenkinsHomeSizeGiB,
     snapshotRetentionDays:
       int(raw, 'snapshotRetentionDays', 1, 3650) ?? DEFAULT_SETTINGS.snapshotRetentionDays,
+    drainTimeoutMinutes:
+      int(raw, 'drainTimeoutMinutes', 0, MAX_DRAIN_MINUTES) ?? DEFAULT_SETTINGS.drainTimeoutMinutes,
     accessMode: accessMode as AccessMode,
     allowedCidrs: list(raw, 'allowedCidrs', cidrCheck, 'IPv4 CIDRs such as 203.0.113.0/24') ?? [],
     certificateArn: str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN'),
