@@ -1,4 +1,5 @@
 import { CONTROLLER_ROLE, ROLE_TAG_KEY } from '../fleet-tags';
+import { DEFAULT_CONTROLLER_BOOT_MINUTES, MAX_ROLLING_UPDATE_PAUSE_MINUTES } from '../controller-replacement';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
@@ -41,6 +42,12 @@ export interface JenkinsControllerProps {
   readonly notificationTopic?: sns.ITopic;
   /** Minutes CloudFormation waits for the controller to report healthy after a launch. @default 30 */
   readonly bootTimeoutMinutes?: number;
+  /**
+   * Minutes a terminating controller may keep JENKINS_HOME (a drain's lifecycle hook): the replacement is
+   * launched meanwhile and waits for the volume, so a rolling update waits this much longer for its signal.
+   * @default 0 (no drain)
+   */
+  readonly terminationHoldMinutes?: number;
 }
 
 /**
@@ -63,11 +70,18 @@ export class JenkinsController extends Construct {
     const homeSize = props.homeVolumeSizeGiB ?? 50;
     const retentionDays = props.snapshotRetentionDays ?? 14;
     const rootSize = props.rootVolumeSizeGiB ?? 30;
-    const bootTimeout = props.bootTimeoutMinutes ?? 30;
+    const bootTimeout = props.bootTimeoutMinutes ?? DEFAULT_CONTROLLER_BOOT_MINUTES;
+    const replacementWait = bootTimeout + (props.terminationHoldMinutes ?? 0);
     requireInteger('homeVolumeSizeGiB', homeSize, 20, 16384);
     requireInteger('snapshotRetentionDays', retentionDays, 1, 1000);
     requireInteger('rootVolumeSizeGiB', rootSize, 20, 1024);
     requireInteger('bootTimeoutMinutes', bootTimeout, 10, 120);
+    requireInteger(
+      'bootTimeoutMinutes + terminationHoldMinutes',
+      replacementWait,
+      10,
+      MAX_ROLLING_UPDATE_PAUSE_MINUTES,
+    );
     const stack = Stack.of(this);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -140,7 +154,7 @@ export class JenkinsController extends Construct {
         maxBatchSize: 1,
         minInstancesInService: 0,
         waitOnResourceSignals: true,
-        pauseTime: Duration.minutes(bootTimeout),
+        pauseTime: Duration.minutes(replacementWait),
       }),
       signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(bootTimeout) }),
       healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(bootTimeout) }),

@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
+import { checkedDetail, DRAIN_SCRIPT, drainCommand } from '../../lambda/controller-drain/index';
 import { ADMIN_PASSWORD, closedPortUrl, CONTROLLER, expectNoSecrets, Sandbox } from './harness';
 
 /**
@@ -197,6 +198,30 @@ describe('drain.sh', () => {
     expect(calls().filter((c) => c === COMPLETE)).toHaveLength(3);
     expect(r.stderr).toContain('No active Lifecycle Action found with token');
     expect(r.stderr).toContain('Auto Scaling continues when the hook times out');
+  });
+
+  test('accepts the exact command line the drain Lambda sends (the cross-language contract)', async () => {
+    sb.http.sequence('GET /computer/api/json', [[200, busy(0)]]);
+    const detail = checkedDetail({
+      EC2InstanceId: INSTANCE,
+      AutoScalingGroupName: GROUP,
+      LifecycleHookName: HOOK,
+      LifecycleActionToken: TOKEN,
+      LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+    });
+    const [script, ...lambdaArgs] = drainCommand(detail, {
+      drainMinutes: 20,
+      alertTopicArn: TOPIC,
+      region: 'us-east-1',
+    }).split(' ');
+    // The user data unpacks assets/controller/ into /opt/jenkins-gpu/bin (assets/user-data/controller.sh).
+    expect(script).toBe(DRAIN_SCRIPT);
+    expect(path.basename(script)).toBe('drain.sh');
+
+    const r = await sb.run('drain.sh', lambdaArgs);
+
+    expect(r.code).toBe(0);
+    expect(calls()).toContain(COMPLETE);
   });
 
   test('refuses arguments that are not what the Auto Scaling event carries, before touching anything', async () => {
