@@ -34,3 +34,13 @@ export const MAX_DRAIN_MINUTES =
 export function terminationHoldMinutes(drainMinutes: number): number {
   return drainMinutes > 0 ? drainMinutes + DRAIN_HANDOVER_MINUTES : 0;
 }
+
+/** Where the user data unpacks the controller scripts (assets/user-data/controller.sh). */
+export const DRAIN_SCRIPT = '/opt/jenkins-gpu/bin/drain.sh';
+
+/**
+ * The EventBridge event of a termination lifecycle action: its detail-type and transition (Amazon EC2 Auto
+ * Scaling event reference, "EC2 Instance-terminate Lifecycle Action").
+ */
+export const TERMINATE_ACTION_DETAIL_TYPE = 'EC2 Instance-terminate Lifecycle Action';
+export const TERMINATING_TRANSITION = 'autoscaling:EC2_INSTANCE_TERMINATING';

@@ -12,12 +12,12 @@
  */
 import { AutoScalingClient, CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstanceInformationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { terminationHoldMinutes } from '../../lib/controller-replacement';
-
-export const DRAIN_SCRIPT = '/opt/jenkins-gpu/bin/drain.sh';
-/** EventBridge detail-type and transition of a termination lifecycle action (Auto Scaling event reference). */
-export const TERMINATE_ACTION_DETAIL_TYPE = 'EC2 Instance-terminate Lifecycle Action';
-export const TERMINATING = 'autoscaling:EC2_INSTANCE_TERMINATING';
+import {
+  DRAIN_SCRIPT,
+  TERMINATE_ACTION_DETAIL_TYPE,
+  TERMINATING_TRANSITION,
+  terminationHoldMinutes,
+} from '../../lib/controller-replacement';
 
 const autoScaling = new AutoScalingClient({});
 const ssm = new SSMClient({});
@@ -137,7 +137,7 @@ export async function handler(event: LifecycleActionEvent): Promise<DrainOutcome
   const config = readDrainConfig(process.env);
   if (
     event['detail-type'] !== TERMINATE_ACTION_DETAIL_TYPE ||
-    event.detail?.LifecycleTransition !== TERMINATING
+    event.detail?.LifecycleTransition !== TERMINATING_TRANSITION
   ) {
     const reason = `not a termination lifecycle action (${event['detail-type']})`;
     log('warn', 'ignored', { reason });

@@ -64,6 +64,8 @@ export class JenkinsController extends Construct {
   public readonly launchTemplate: ec2.LaunchTemplate;
   /** Port Jenkins listens on (HTTP, reached through SSM port forwarding or the load balancer). */
   public readonly port = 8080;
+  /** Minutes a terminating instance may keep JENKINS_HOME, included in the rolling update's wait. */
+  public readonly terminationHoldMinutes: number;
 
   constructor(scope: Construct, id: string, props: JenkinsControllerProps) {
     super(scope, id);
@@ -71,7 +73,8 @@ export class JenkinsController extends Construct {
     const retentionDays = props.snapshotRetentionDays ?? 14;
     const rootSize = props.rootVolumeSizeGiB ?? 30;
     const bootTimeout = props.bootTimeoutMinutes ?? DEFAULT_CONTROLLER_BOOT_MINUTES;
-    const replacementWait = bootTimeout + (props.terminationHoldMinutes ?? 0);
+    this.terminationHoldMinutes = props.terminationHoldMinutes ?? 0;
+    const replacementWait = bootTimeout + this.terminationHoldMinutes;
     requireInteger('homeVolumeSizeGiB', homeSize, 20, 16384);
     requireInteger('snapshotRetentionDays', retentionDays, 1, 1000);
     requireInteger('rootVolumeSizeGiB', rootSize, 20, 1024);

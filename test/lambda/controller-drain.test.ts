@@ -6,12 +6,8 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  handler,
-  LifecycleActionEvent,
-  readDrainConfig,
-  TERMINATE_ACTION_DETAIL_TYPE,
-} from '../../lambda/controller-drain/index';
+import { handler, LifecycleActionEvent, readDrainConfig } from '../../lambda/controller-drain/index';
+import { TERMINATE_ACTION_DETAIL_TYPE } from '../../lib/controller-replacement';
 
 const autoScaling = mockClient(AutoScalingClient);
 const ssm = mockClient(SSMClient);
