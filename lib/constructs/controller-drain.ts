@@ -1,6 +1,8 @@
+import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -173,7 +175,7 @@ export class ControllerDrain extends Construct {
     );
     const asgArnFinding = `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<${asgLogicalId}>]`;
     const asgArnReason =
-      'CompleteLifecycleAction on the controller Auto Scaling group only; the * is the group ARN’s uuid part';
+      'CompleteLifecycleAction on the controller Auto Scaling group only; the * stands for the group ARN uuid';
     Validations.of(role.node.findChild('DefaultPolicy')).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -194,4 +196,38 @@ export class ControllerDrain extends Construct {
         'Publishing to the KMS-encrypted alarm topic needs the GenerateDataKey family, on that one key only',
     });
   }
+}
+
+/**
+ * A digest of everything whose change makes CloudFormation replace the controller in a rolling update (the
+ * group's launch template and its content, subnets and placement group: "UpdatePolicy attribute", AWS
+ * CloudFormation User Guide). As a stack output, `cdk diff` shows it change exactly when a deploy replaces
+ * the controller. Computed at synth from the template's own values (tokens stay tokens), so it is offline
+ * and deterministic; a resource it refers to that CloudFormation replaces is not seen here, but shows in
+ * the same diff.
+ */
+export function controllerReplacementDigest(controller: JenkinsController): string {
+  const stack = Stack.of(controller);
+  const template = controller.launchTemplate.node.defaultChild as ec2.CfnLaunchTemplate;
+  const group = controller.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+  return Lazy.string({
+    produce: () => {
+      const replacing = stack.resolve({
+        launchTemplateData: template.launchTemplateData,
+        launchTemplate: group.launchTemplate,
+        vpcZoneIdentifier: group.vpcZoneIdentifier,
+        placementGroup: group.placementGroup,
+      });
+      return createHash('sha256').update(JSON.stringify(replacing)).digest('hex').slice(0, 16);
+    },
+  });
+}
+
+/** What the replacement output tells the user, in `cdk diff` and the console. */
+export function controllerReplacementNotice(drainMinutes: number): string {
+  const drain =
+    drainMinutes > 0
+      ? `Jenkins quiets down and running builds get up to ${drainMinutes} minutes to finish before the old instance terminates`
+      : 'the old instance terminates at once and running builds are cut off (drainTimeoutMinutes is 0)';
+  return `When this value changes (cdk diff shows it), the deploy replaces the Jenkins controller: ${drain}; Pipeline builds continue on the new controller if their worker is still running.`;
 }
