@@ -102,13 +102,6 @@ export class JenkinsGpuStack extends Stack {
       terminationHoldMinutes: terminationHoldMinutes(settings.drainTimeoutMinutes),
     });
     credentials.grantRead(controller.role);
-    if (settings.drainTimeoutMinutes > 0) {
-      new ControllerDrain(this, 'Drain', {
-        controller,
-        drainMinutes: settings.drainTimeoutMinutes,
-        alertTopic: costGuard.alarmTopic,
-      });
-    }
 
     const fleet = new GpuWorkerFleet(this, 'Workers', {
       vpc: network.vpc,
@@ -121,6 +114,14 @@ export class JenkinsGpuStack extends Stack {
       explicitAmiId: settings.workerAmiId,
       resultsBucketName: s3BucketOf(settings.resultsLocation),
     });
+
+    if (settings.drainTimeoutMinutes > 0) {
+      new ControllerDrain(this, 'Drain', {
+        controller,
+        drainMinutes: settings.drainTimeoutMinutes,
+        alertTopic: costGuard.alarmTopic,
+      });
+    }
 
     // Deleted after the controller (nothing launches workers any more), before the network they use.
     new FleetTeardown(this, 'FleetTeardown', {
