@@ -85,7 +85,15 @@ export class ControllerDrain extends Construct {
       environment: { DRAIN_MINUTES: String(minutes), ALERT_TOPIC_ARN: props.alertTopic.topicArn },
     });
 
-    this.rule = new events.Rule(this, 'OnTermination', {
+    this.rule = this.createRule(asg, holdMinutes);
+
+    this.controllerPolicy = this.grantPermissions(props, role);
+    this.acknowledgeNagFindings(props, role);
+  }
+
+  /** Passes this hook's termination events of this group, and only those, to the handler. */
+  private createRule(asg: autoscaling.IAutoScalingGroup, holdMinutes: number): events.Rule {
+    return new events.Rule(this, 'OnTermination', {
       description: 'The Jenkins controller is about to terminate: drain it',
       eventPattern: {
         source: ['aws.autoscaling'],
@@ -103,9 +111,6 @@ export class ControllerDrain extends Construct {
         }),
       ],
     });
-
-    this.controllerPolicy = this.grantPermissions(props, role);
-    this.acknowledgeNagFindings(props, role);
   }
 
   /** Its own role with an inline log policy (no AWSLambdaBasicExecutionRole on `*`). */
