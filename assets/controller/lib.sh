@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared functions for the controller scripts (bootstrap.sh, apply-config.sh, healthcheck.sh,
-# jenkins-start.sh). Sourced, never run. Paths and formats follow docs/architecture.md.
+# jenkins-start.sh, drain.sh). Sourced, never run. Paths and formats follow docs/architecture.md.
 #
 # Every path goes through JENKINS_GPU_ROOT (empty on the instance) so tests can run the scripts against a
 # temp dir; every effect on the real system goes through a command (aws, curl, systemctl, mount, ...) that
@@ -158,6 +158,54 @@ read_reload_token() {
   [[ -r "$JG_TOKEN_ENV" ]] || die "reload token file $JG_TOKEN_ENV is missing"
   line="$(grep -m1 '^CASC_RELOAD_TOKEN=' "$JG_TOKEN_ENV")" || die "no CASC_RELOAD_TOKEN in $JG_TOKEN_ENV"
   printf '%s' "${line#CASC_RELOAD_TOKEN=}"
+}
+
+# --- Jenkins API as admin (apply-config.sh, drain.sh) ---------------------------------------------------
+
+# with_secret_curl_config CONFIG_TEXT -- CURL_ARGS...: runs curl with secret options (URL with the reload
+# token, admin credentials) read from a config file on stdin, so they never appear in the process list.
+with_secret_curl_config() {
+  local config="$1"
+  shift
+  [[ "$1" == "--" ]] && shift
+  curl --config - "$@" <<<"$config"
+}
+
+# admin_curl_config: basic auth as admin from the JCasC variable file, for a curl config on stdin.
+admin_curl_config() {
+  local password
+  password="$(cat "$JG_CASC_VARS/ADMIN_PASSWORD")" || die "no admin password file in $JG_CASC_VARS"
+  password="${password//\\/\\\\}"
+  printf 'user = "admin:%s"\n' "${password//\"/\\\"}"
+}
+
+# quiet_down [REASON]: Jenkins wants a CSRF crumb for a POST with a password, and the crumb is bound to the
+# session, so both requests share a cookie jar. REASON is the banner Jenkins shows while quieting down (the
+# `message` parameter of Jenkins.doQuietDown, core 2.414 and later).
+# shellcheck disable=SC2120 # apply-config.sh's safe restart gives no reason
+quiet_down() {
+  local auth jar crumb
+  local -a banner=()
+  [[ -z "${1:-}" ]] || banner=(--data-urlencode "message=$1")
+  # Explicit: a caller may run this where errexit is off (`if ! (quiet_down …)`).
+  auth="$(admin_curl_config)" || exit 1
+  jar="$(mktemp)"
+  crumb="$(with_secret_curl_config "$auth" -- -fsS -c "$jar" -b "$jar" \
+    "$JG_JENKINS_URL/crumbIssuer/api/json" | jq -r '"\(.crumbRequestField):\(.crumb)"')" ||
+    crumb=""
+  with_secret_curl_config "$auth" -- -fsS -o /dev/null -X POST -c "$jar" -b "$jar" \
+    ${crumb:+-H "$crumb"} "${banner[@]}" "$JG_JENKINS_URL/quietDown" || {
+    rm -f "$jar"
+    die "quietDown failed"
+  }
+  rm -f "$jar"
+}
+
+busy_executors() {
+  local auth
+  auth="$(admin_curl_config)" || return 1
+  with_secret_curl_config "$auth" -- -fsS \
+    "$JG_JENKINS_URL/computer/api/json?tree=busyExecutors" | jq -r '.busyExecutors'
 }
 
 # download_bundle JSON DEST_ZIP: the bundle zip from S3.
