@@ -1,14 +1,16 @@
 /**
  * `npm run check:casc -- [--schema-only] [PATH]`: validates the JCasC tree (default `casc/`) against the
  * EC2 plugin's data model, this project's policy and the repository (jobs/, plugins.txt, the stack's
- * variables and credentials). Prints every problem on its own line, `FILE:LINE: yaml.path: problem`.
+ * variables and credentials), and the plugin lock beside plugins.txt (closed, consistent, exact: see
+ * lib/plugins/check.ts). Prints every problem on its own line, `FILE:LINE: yaml.path: problem`.
  * Exit 0 valid (one summary line), 1 problems, 2 usage error.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { formatProblem } from '../lib/casc/problem';
+import { formatProblem, isError } from '../lib/casc/problem';
 import { defaultPluginsFile, validateCascTree } from '../lib/casc/validate';
+import { lockedPluginIds } from '../lib/plugins/check';
 
 const USAGE =
   'usage: npm run check:casc -- [--schema-only] [PATH]   (PATH: a casc file or directory, default casc/)';
@@ -51,15 +53,26 @@ function main(argv: readonly string[]): number {
     console.error(USAGE);
     return error.message ? 2 : 0;
   }
+  const pluginsFile = pluginsFileFor(args.cascPath);
   const result = validateCascTree({
     cascPath: args.cascPath,
     jobsPath: 'jobs',
-    pluginsFile: pluginsFileFor(args.cascPath),
+    pluginsFile,
     schemaOnly: args.schemaOnly,
   });
-  for (const problem of result.problems) console.log(formatProblem(problem));
-  (result.ok ? console.log : console.error)(result.summary);
-  return result.ok ? 0 : 1;
+  const problems = result.problems;
+  for (const problem of problems) console.log(formatProblem(problem));
+  const errors = problems.filter(isError).length;
+  if (errors === 0 && result.ok) {
+    const locked = args.schemaOnly ? undefined : lockedPluginIds(pluginsFile)?.size;
+    console.log(locked === undefined ? result.summary : `${result.summary}; ${locked} plugins locked`);
+    return 0;
+  }
+  const warnings = problems.length - errors;
+  console.error(
+    `casc invalid: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning(s)` : ''}`,
+  );
+  return 1;
 }
 
 try {

@@ -5,8 +5,15 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { buildBundle } from './bundle/build-bundle';
 import { loadValidatedCasc } from './casc/synth-check';
+import { ArtifactMirror } from './constructs/artifact-mirror';
 import { ControllerConfig } from './constructs/controller-config';
+import {
+  ControllerDrain,
+  controllerReplacementDigest,
+  controllerReplacementNotice,
+} from './constructs/controller-drain';
 import { CostGuard } from './constructs/cost-guard';
+import { FleetTeardown } from './constructs/fleet-teardown';
 import { GpuWorkerFleet } from './constructs/gpu-worker-fleet';
 import { JenkinsController } from './constructs/jenkins-controller';
 import { JenkinsCredentials } from './constructs/jenkins-credentials';
@@ -15,6 +22,7 @@ import { ShellSessionLogging } from './constructs/session-logging';
 import { WebAccess } from './constructs/web-access';
 import { WorkerBootPayload } from './constructs/worker-boot-payload';
 import { WORKER_PAYLOAD_SCRIPT } from './bundle/worker-payload';
+import { terminationHoldMinutes } from './controller-replacement';
 import { UserInputError } from './errors';
 import { STACK_TAG_KEY } from './fleet-tags';
 import { DeploymentSettings } from './settings/settings';
@@ -95,9 +103,11 @@ export class JenkinsGpuStack extends Stack {
       snapshotRetentionDays: settings.snapshotRetentionDays,
       amiParameterName: settings.controllerAmiParameter,
       notificationTopic: costGuard.alarmTopic,
+      terminationHoldMinutes: terminationHoldMinutes(settings.drainTimeoutMinutes),
     });
     credentials.grantRead(controller.role);
     const shellSessions = new ShellSessionLogging(this, 'ShellSessions', { instanceRole: controller.role });
+    const artifactMirror = new ArtifactMirror(this, 'ArtifactMirror', { controllerRole: controller.role });
 
     const fleet = new GpuWorkerFleet(this, 'Workers', {
       vpc: network.vpc,
@@ -110,6 +120,21 @@ export class JenkinsGpuStack extends Stack {
       explicitAmiId: settings.workerAmiId,
       resultsBucketName: s3BucketOf(settings.resultsLocation),
       alarmTopic: costGuard.alarmTopic,
+    });
+
+    if (settings.drainTimeoutMinutes > 0) {
+      new ControllerDrain(this, 'Drain', {
+        controller,
+        drainMinutes: settings.drainTimeoutMinutes,
+        alertTopic: costGuard.alarmTopic,
+      });
+    }
+
+    // Deleted after the controller (nothing launches workers any more), before the network they use.
+    new FleetTeardown(this, 'FleetTeardown', {
+      fleetTagValue,
+      usedByWorkers: [network, fleet],
+      deletedFirst: [controller.autoScalingGroup],
     });
 
     const workerBoot = new WorkerBootPayload(this, 'WorkerBoot', {
@@ -135,6 +160,7 @@ export class JenkinsGpuStack extends Stack {
     new ControllerConfig(this, 'Config', {
       controller,
       bundle,
+      artifactMirror: artifactMirror.location,
       variables: {
         JENKINS_URL: jenkinsUrl,
         JENKINS_ADMIN_EMAIL: settings.alertEmail ?? 'jenkins@localhost',
@@ -192,6 +218,10 @@ export class JenkinsGpuStack extends Stack {
       });
     }
     new CfnOutput(this, 'ControllerAutoScalingGroup', { value: asgName });
+    new CfnOutput(this, 'ControllerReplacement', {
+      value: controllerReplacementDigest(o.controller),
+      description: controllerReplacementNotice(o.settings.drainTimeoutMinutes),
+    });
     new CfnOutput(this, 'AdminPasswordSecret', {
       description:
         'User admin; read the password with: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',

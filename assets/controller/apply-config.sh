@@ -32,15 +32,6 @@ load_controller_env() {
   export AWS_REGION
 }
 
-# with_secret_curl_config CONFIG_TEXT -- CURL_ARGS...: runs curl with secret options (URL with the reload
-# token, admin credentials) read from a config file on stdin, so they never appear in the process list.
-with_secret_curl_config() {
-  local config="$1"
-  shift
-  [[ "$1" == "--" ]] && shift
-  curl --config - "$@" <<<"$config"
-}
-
 # --- reload -----------------------------------------------------------------------------------------------
 
 # reload_casc: POSTs the token reload once and sorts Jenkins' reply; on failure RELOAD_MESSAGE says why in
@@ -183,7 +174,8 @@ casc_vars_unchanged() {
 
 core_or_plugins_changed() {
   local old="$1" new="$2"
-  ! same_file "$old/casc/plugins.txt" "$new/casc/plugins.txt" ||
+  ! same_file "$old/casc/plugins.lock" "$new/casc/plugins.lock" ||
+    ! same_file "$old/casc/plugins.txt" "$new/casc/plugins.txt" ||
     ! same_file "$old/casc/jenkins-core.txt" "$new/casc/jenkins-core.txt"
 }
 
@@ -217,8 +209,9 @@ apply_by_reload() {
 # release becomes current and a safe restart is scheduled in the background.
 apply_with_restart() {
   local config="$1" old="$2" new="$3"
-  install_core "$(core_version "$new")"
-  install_plugins "$new"
+  # Plugins first: their lock is checked before anything is downloaded.
+  install_plugins "$new" "$config"
+  install_core "$new" "$config"
   write_casc_vars "$config"
   # The safe restart rolls back to this release if Jenkins does not come up on the new one.
   printf '%s\n' "$old" >"$JG_RUN/previous-release"
@@ -266,36 +259,6 @@ apply() {
 }
 
 # --- safe restart -----------------------------------------------------------------------------------------
-
-# admin_curl_config: basic auth as admin from the JCasC variable file, for a curl config on stdin.
-admin_curl_config() {
-  local password
-  password="$(cat "$JG_CASC_VARS/ADMIN_PASSWORD")" || die "no admin password file in $JG_CASC_VARS"
-  password="${password//\\/\\\\}"
-  printf 'user = "admin:%s"\n' "${password//\"/\\\"}"
-}
-
-# quiet_down: Jenkins wants a CSRF crumb for a POST with a password, and the crumb is bound to the session,
-# so both requests share a cookie jar.
-quiet_down() {
-  local auth jar crumb
-  auth="$(admin_curl_config)"
-  jar="$(mktemp)"
-  crumb="$(with_secret_curl_config "$auth" -- -fsS -c "$jar" -b "$jar" \
-    "$JG_JENKINS_URL/crumbIssuer/api/json" | jq -r '"\(.crumbRequestField):\(.crumb)"')" ||
-    crumb=""
-  with_secret_curl_config "$auth" -- -fsS -o /dev/null -X POST -c "$jar" -b "$jar" \
-    ${crumb:+-H "$crumb"} "$JG_JENKINS_URL/quietDown" || {
-    rm -f "$jar"
-    die "quietDown failed"
-  }
-  rm -f "$jar"
-}
-
-busy_executors() {
-  with_secret_curl_config "$(admin_curl_config)" -- -fsS \
-    "$JG_JENKINS_URL/computer/api/json?tree=busyExecutors" | jq -r '.busyExecutors'
-}
 
 safe_restart() {
   log "putting Jenkins into quiet mode"

@@ -19,6 +19,10 @@ IMDS_URL="${IMDS_URL:-http://169.254.169.254}"
 JENKINS_WAIT_SECONDS="${JENKINS_WAIT_SECONDS:-900}"
 JENKINS_WAIT_INTERVAL="${JENKINS_WAIT_INTERVAL:-5}"
 DEVICE_WAIT_SECONDS="${DEVICE_WAIT_SECONDS:-120}"
+# How long a new controller waits for the old one to release JENKINS_HOME: Auto Scaling launches the new
+# instance while the old one drains in Terminating:Wait (up to its lifecycle hook's timeout), and a rolling
+# update waits at most an hour (PauseTime PT1H) for the new one anyway.
+VOLUME_WAIT_SECONDS="${VOLUME_WAIT_SECONDS:-3600}"
 STACK_NAME="" CONFIG_PARAMETER="" VOLUME_ID="" SIGNAL_RESOURCE="" NO_SIGNAL=""
 SIGNALLED=""
 
@@ -116,8 +120,13 @@ attach_volume() {
   fi
   if [[ -n "$holder" && "$holder" != "None" ]]; then
     log "volume $VOLUME_ID is attached to $holder; waiting until it is released"
-    aws ec2 wait volume-available --region "$AWS_REGION" --volume-ids "$VOLUME_ID" ||
-      die "volume $VOLUME_ID did not become available"
+    # One CLI waiter gives up after 40 polls 15 s apart (exit 255): repeat it up to VOLUME_WAIT_SECONDS.
+    local waiters=$(((VOLUME_WAIT_SECONDS + 599) / 600))
+    until aws ec2 wait volume-available --region "$AWS_REGION" --volume-ids "$VOLUME_ID"; do
+      waiters=$((waiters - 1))
+      ((waiters > 0)) || die "volume $VOLUME_ID was not released within ${VOLUME_WAIT_SECONDS}s (attached to $holder)"
+      log "volume $VOLUME_ID is still attached; waiting again"
+    done
   fi
   log "attaching $VOLUME_ID to $instance"
   aws ec2 attach-volume --region "$AWS_REGION" --volume-id "$VOLUME_ID" --instance-id "$instance" \
@@ -185,8 +194,9 @@ install_cfn_signal() {
 }
 
 install_packages() {
-  log "installing Java 21, jq and unzip"
-  dnf install -y java-21-amazon-corretto-headless jq unzip >&2 ||
+  log "installing Java 21, jq, unzip and tar"
+  # tar packs and unpacks the plugin set kept in the artifact mirror (lib.sh install_plugins).
+  dnf install -y java-21-amazon-corretto-headless jq unzip tar >&2 ||
     die "dnf install failed"
 }
 
@@ -230,8 +240,9 @@ write_jenkins_env() {
 install_release() {
   local config="$1" release
   release="$(stage_release "$config")"
-  install_core "$(core_version "$release")"
-  install_plugins "$release"
+  # Plugins first: their lock is checked before anything is downloaded.
+  install_plugins "$release" "$config"
+  install_core "$release" "$config"
   point_current "$release"
   log "active config release: ${release##*/}"
 }

@@ -8,20 +8,39 @@ JG_LOG_PREFIX=jenkins-start
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
-# sync_plugins: replaces the plugins in JENKINS_HOME/plugins with the staged set of the active release.
-# A marker file skips the copy when the set is unchanged, so a plain restart does not re-explode plugins.
-# `*.disabled` markers are kept: they are state, not installation.
+# plugins_match SET_DIR PLUGINS_DIR: the plugin archives in PLUGINS_DIR are exactly the set's, byte for byte.
+plugins_match() {
+  local set="$1" plugins="$2" file
+  for file in "$plugins"/*.jpi "$plugins"/*.hpi; do
+    [[ -e "$file" ]] || continue
+    cmp -s "$file" "$set/${file##*/}" || return 1
+  done
+  for file in "$set"/*.jpi; do
+    [[ -e "$file" ]] || continue
+    cmp -s "$file" "$plugins/${file##*/}" || return 1
+  done
+}
+
+# sync_plugins: makes JENKINS_HOME/plugins the staged set of the active release (casc/plugins.lock, verified
+# when it was staged). Unchanged set and files: nothing is copied, so a plain restart does not re-explode
+# plugins. A plugin installed, updated or removed outside the lock (the UI's plugin manager) is put back
+# to the lock, with a warning. `*.disabled` markers are kept: they are state, not installation.
 sync_plugins() {
-  local release key plugins="$JG_JENKINS_HOME/plugins"
+  local release key set plugins="$JG_JENKINS_HOME/plugins"
   release="$(active_release)"
   [[ -n "$release" ]] || die "no active config release ($JG_CURRENT is missing)"
-  key="$(plugin_set_key "$release")"
-  [[ -f "$JG_PLUGIN_SETS/$key/.complete" ]] || die "plugin set $key of the active release is not installed"
+  key="$(plugin_set_key "$release")" || exit 1
+  set="$JG_PLUGIN_SETS/$key"
+  [[ -f "$set/.complete" ]] || die "plugin set $key of the active release is not installed"
   mkdir -p "$plugins"
-  if [[ "$(cat "$plugins/.jenkins-gpu-plugin-set" 2>/dev/null || true)" == "$key" ]]; then return 0; fi
+  if [[ "$(cat "$plugins/.jenkins-gpu-plugin-set" 2>/dev/null || true)" == "$key" ]]; then
+    if plugins_match "$set" "$plugins"; then return 0; fi
+    warn "$plugins differs from the locked set $key (a plugin changed outside casc/plugins.lock): restoring the lock"
+  fi
   log "installing plugin set $key into $plugins"
   find "$plugins" -mindepth 1 -maxdepth 1 ! -name '*.disabled' -exec rm -rf {} +
-  find "$JG_PLUGIN_SETS/$key" -maxdepth 1 -type f \( -name '*.jpi' -o -name '*.hpi' \) -exec cp -p {} "$plugins/" \;
+  find "$set" -maxdepth 1 -type f -name '*.jpi' -exec cp -p {} "$plugins/" \;
+  plugins_match "$set" "$plugins" || die "$plugins does not hold exactly plugin set $key after the copy"
   printf '%s\n' "$key" >"$plugins/.jenkins-gpu-plugin-set"
   chown -R "$JG_JENKINS_USER:$JG_JENKINS_USER" "$plugins"
 }

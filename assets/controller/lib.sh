@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared functions for the controller scripts (bootstrap.sh, apply-config.sh, healthcheck.sh,
-# jenkins-start.sh). Sourced, never run. Paths and formats follow docs/architecture.md.
+# jenkins-start.sh, drain.sh). Sourced, never run. Paths and formats follow docs/architecture.md.
 #
 # Every path goes through JENKINS_GPU_ROOT (empty on the instance) so tests can run the scripts against a
 # temp dir; every effect on the real system goes through a command (aws, curl, systemctl, mount, ...) that
@@ -28,12 +28,12 @@ JG_JENKINS_USER="${JENKINS_GPU_USER:-jenkins}"
 JG_JENKINS_URL="${JENKINS_URL_LOCAL:-http://127.0.0.1:8080}"
 JG_LOG_PREFIX="${JG_LOG_PREFIX:-jenkins-gpu}"
 
-# Pinned plugin installation manager; its sha256 is checked against the .sha256 published with the release.
-JG_PLUGIN_MANAGER_VERSION="2.15.0"
-# Pinned, not fetched: the jar's own release is the thing we must not trust blindly.
-JG_PLUGIN_MANAGER_SHA256="${PLUGIN_MANAGER_SHA256:-a86853ec2e2933f37a4b471ba65099b61e03c87a80c2ef8fe2315eb135672d43}"
-JG_PLUGIN_MANAGER_BASE_URL="${PLUGIN_MANAGER_BASE_URL:-https://github.com/jenkinsci/plugin-installation-manager-tool/releases/download}"
+# Download sites, used only for what the stack's artifact mirror does not hold yet (see install_plugins).
+# Every artifact is checked against a sha256 pinned in the bundle: casc/jenkins-core.txt for the war,
+# casc/plugins.lock for each plugin. Plugin URLs follow the update center's download layout
+# (jenkins-infra/update-center2 HPI.getDownloadUrl: download/plugins/<artifactId>/<version>/<artifactId>.hpi).
 JG_WAR_BASE_URL="${JENKINS_WAR_BASE_URL:-https://get.jenkins.io/war-stable}"
+JG_PLUGIN_BASE_URL="${JENKINS_PLUGIN_BASE_URL:-https://updates.jenkins.io/download/plugins}"
 
 # Logs go to stderr so that stdout stays usable for function results; the prefix makes them easy to find in
 # the SSM command output and in the cloud-init log.
@@ -160,6 +160,54 @@ read_reload_token() {
   printf '%s' "${line#CASC_RELOAD_TOKEN=}"
 }
 
+# --- Jenkins API as admin (apply-config.sh, drain.sh) ---------------------------------------------------
+
+# with_secret_curl_config CONFIG_TEXT -- CURL_ARGS...: runs curl with secret options (URL with the reload
+# token, admin credentials) read from a config file on stdin, so they never appear in the process list.
+with_secret_curl_config() {
+  local config="$1"
+  shift
+  [[ "$1" == "--" ]] && shift
+  curl --config - "$@" <<<"$config"
+}
+
+# admin_curl_config: basic auth as admin from the JCasC variable file, for a curl config on stdin.
+admin_curl_config() {
+  local password
+  password="$(cat "$JG_CASC_VARS/ADMIN_PASSWORD")" || die "no admin password file in $JG_CASC_VARS"
+  password="${password//\\/\\\\}"
+  printf 'user = "admin:%s"\n' "${password//\"/\\\"}"
+}
+
+# quiet_down [REASON]: Jenkins wants a CSRF crumb for a POST with a password, and the crumb is bound to the
+# session, so both requests share a cookie jar. REASON is the banner Jenkins shows while quieting down (the
+# `message` parameter of Jenkins.doQuietDown, core 2.414 and later).
+# shellcheck disable=SC2120 # apply-config.sh's safe restart gives no reason
+quiet_down() {
+  local auth jar crumb
+  local -a banner=()
+  [[ -z "${1:-}" ]] || banner=(--data-urlencode "message=$1")
+  # Explicit: a caller may run this where errexit is off (`if ! (quiet_down …)`).
+  auth="$(admin_curl_config)" || exit 1
+  jar="$(mktemp)"
+  crumb="$(with_secret_curl_config "$auth" -- -fsS -c "$jar" -b "$jar" \
+    "$JG_JENKINS_URL/crumbIssuer/api/json" | jq -r '"\(.crumbRequestField):\(.crumb)"')" ||
+    crumb=""
+  with_secret_curl_config "$auth" -- -fsS -o /dev/null -X POST -c "$jar" -b "$jar" \
+    ${crumb:+-H "$crumb"} "${banner[@]}" "$JG_JENKINS_URL/quietDown" || {
+    rm -f "$jar"
+    die "quietDown failed"
+  }
+  rm -f "$jar"
+}
+
+busy_executors() {
+  local auth
+  auth="$(admin_curl_config)" || return 1
+  with_secret_curl_config "$auth" -- -fsS \
+    "$JG_JENKINS_URL/computer/api/json?tree=busyExecutors" | jq -r '.busyExecutors'
+}
+
 # download_bundle JSON DEST_ZIP: the bundle zip from S3.
 download_bundle() {
   local config="$1" dest="$2" bucket key
@@ -217,72 +265,240 @@ core_version() {
 # war_path VERSION
 war_path() { printf '%s/jenkins-%s.war\n' "$JG_WAR_DIR" "$1"; }
 
-# download_verified URL SHA DEST: downloads URL and checks it against SHA: `sha256:<hex>` (pinned) or a URL
-# whose first field is the hex digest (published next to the file).
+# download_verified URL SHA256 DEST: downloads URL and keeps it only when its sha256 is SHA256, the value
+# pinned in the bundle. Never a hash published next to the file: whoever can change the file there can
+# change its .sha256 too.
 download_verified() {
-  local url="$1" sha_url="$2" dest="$3" expected actual tmp
+  local url="$1" expected="$2" dest="$3" actual tmp
   mkdir -p "$(dirname "$dest")"
   tmp="$(mktemp "$dest.part.XXXXXX")"
-  if [[ "$sha_url" == sha256:* ]]; then
-    expected="${sha_url#sha256:}"
-  else
-    expected="$(curl -fsSL --retry 3 "$sha_url")" || { rm -f "$tmp"; die "cannot download $sha_url"; }
-  fi
-  expected="${expected%%[[:space:]]*}"
   curl -fsSL --retry 3 -o "$tmp" "$url" || { rm -f "$tmp"; die "cannot download $url"; }
   actual="$(sha256_of "$tmp")"
   if [[ "$actual" != "$expected" ]]; then
     rm -f "$tmp"
-    die "sha256 mismatch for $url: got $actual, published $expected"
+    die "sha256 mismatch for $url: got $actual, pinned $expected"
   fi
   chmod 0644 "$tmp"
   mv -f "$tmp" "$dest"
 }
 
-# install_core VERSION: the pinned war, verified against the .sha256 Jenkins publishes next to it.
-install_core() {
-  local version="$1" dest
-  dest="$(war_path "$version")"
-  if [[ -f "$dest" ]]; then return 0; fi
-  log "downloading Jenkins $version"
-  download_verified "$JG_WAR_BASE_URL/$version/jenkins.war" "$JG_WAR_BASE_URL/$version/jenkins.war.sha256" "$dest"
+# --- the stack's artifact mirror (docs/architecture.md, "Artifact mirror") ---------------------------------
+# An S3 prefix of the stack's own (config parameter `.artifactMirror`). After a verified install the war and
+# the plugin set are stored there, so a re-boot or a replacement controller installs from the stack alone;
+# an upstream site is used only for what the mirror does not hold yet. Objects are verified like downloads:
+# a mirror object that does not match its pin fails the install loudly (someone changed it), while a
+# missing or unreachable one only means "download it upstream". Storing is best effort and logged.
+
+# mirror_base CONFIG: `s3://bucket/prefix` of the mirror, or nothing when the config has none.
+mirror_base() {
+  local bucket prefix
+  bucket="$(config_get "${1:-"{}"}" '.artifactMirror.bucket // empty')"
+  prefix="$(config_get "${1:-"{}"}" '.artifactMirror.prefix // empty')"
+  if [[ -n "$bucket" ]]; then printf 's3://%s/%s\n' "$bucket" "${prefix%/}"; fi
 }
 
-# plugin_manager_jar: path of the pinned plugin installation manager, downloaded and verified once.
-plugin_manager_jar() {
-  local v="$JG_PLUGIN_MANAGER_VERSION" jar
-  jar="$JG_TOOLS/jenkins-plugin-manager-$v.jar"
-  if [[ ! -f "$jar" ]]; then
-    log "downloading plugin installation manager $v"
-    download_verified "$JG_PLUGIN_MANAGER_BASE_URL/$v/jenkins-plugin-manager-$v.jar" \
-      "sha256:$JG_PLUGIN_MANAGER_SHA256" "$jar"
+# mirror_fetch URI DEST: 0 when the object was copied to DEST (not yet verified), 1 when it is missing or
+# S3 cannot be reached (the aws error goes to the log).
+mirror_fetch() {
+  local -a region
+  mapfile -t region < <(aws_region_args)
+  aws s3 cp --only-show-errors "${region[@]}" "$1" "$2" >&2
+}
+
+# mirror_store FILE URI: best effort; a failure costs the next boot a download, nothing else.
+mirror_store() {
+  local -a region
+  mapfile -t region < <(aws_region_args)
+  if aws s3 cp --only-show-errors "${region[@]}" "$1" "$2" >&2; then
+    log "stored $2 in the artifact mirror"
+  else
+    warn "could not store $2 in the artifact mirror; the next install downloads it again"
   fi
-  printf '%s\n' "$jar"
 }
 
-# plugin_set_key RELEASE_DIR: plugins resolve against a core version, so the staged set is keyed by both.
+# core_war_sha256 RELEASE_DIR: the war's sha256 pinned in casc/jenkins-core.txt (`sha256=<hex>`).
+core_war_sha256() {
+  local line hex
+  line="$(grep -m1 '^sha256=' "$1/casc/jenkins-core.txt")" ||
+    die "casc/jenkins-core.txt has no sha256= line: the war cannot be verified"
+  hex="${line#sha256=}"
+  hex="${hex%%[[:space:]]*}"
+  [[ "$hex" =~ ^[0-9a-f]{64}$ ]] || die "casc/jenkins-core.txt: sha256=$hex is not 64 lower-case hex digits"
+  printf '%s\n' "$hex"
+}
+
+# install_core RELEASE_DIR [CONFIG]: the pinned war, from the mirror or get.jenkins.io, verified against
+# casc/jenkins-core.txt; a war already in place is kept only when it still matches the pin.
+install_core() {
+  local release="$1" config="${2:-}" version sha dest base tmp
+  version="$(core_version "$release")" || exit 1
+  sha="$(core_war_sha256 "$release")" || exit 1
+  dest="$(war_path "$version")"
+  if [[ -f "$dest" && "$(sha256_of "$dest")" == "$sha" ]]; then return 0; fi
+  base="$(mirror_base "$config")"
+  mkdir -p "$JG_WAR_DIR"
+  tmp="$(mktemp "$dest.mirror.XXXXXX")"
+  if [[ -n "$base" ]] && mirror_fetch "$base/war/$sha/jenkins.war" "$tmp"; then
+    if [[ "$(sha256_of "$tmp")" != "$sha" ]]; then
+      rm -f "$tmp"
+      die "sha256 mismatch for $base/war/$sha/jenkins.war in the artifact mirror (pinned $sha): the object was changed; delete it and boot again"
+    fi
+    chmod 0644 "$tmp"
+    mv -f "$tmp" "$dest"
+    log "Jenkins $version: war from the artifact mirror, sha256 verified"
+    return 0
+  fi
+  rm -f "$tmp"
+  log "downloading Jenkins $version"
+  download_verified "$JG_WAR_BASE_URL/$version/jenkins.war" "$sha" "$dest"
+  if [[ -n "$base" ]]; then mirror_store "$dest" "$base/war/$sha/jenkins.war"; fi
+}
+
+# lock_entries RELEASE_DIR: `artifactId version sha256` for every plugin of casc/plugins.lock. Synth has
+# checked the lock (closed, consistent); this re-checks what the install relies on, so a bundle that never
+# went through synth cannot install anything else: each line's shape, no plugin twice, and every plugin of
+# casc/plugins.txt locked at its pinned version.
+lock_entries() {
+  local lock="$1/casc/plugins.lock" intent="$1/casc/plugins.txt" n=0 line id version out="" seen=" "
+  local entry='^([A-Za-z0-9][A-Za-z0-9._-]*):([0-9][0-9A-Za-z._-]*)[[:space:]]+sha256=([0-9a-f]{64})[[:space:]]+source=(intent|bom|update-center)[[:space:]]*$'
+  [[ -f "$lock" ]] || die "the bundle has no casc/plugins.lock: run npm run plugins:lock and deploy again"
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    n=$((n + 1))
+    line="${line%%#*}"
+    # Blank, comment and indented (dependency) lines carry nothing to install.
+    [[ -n "${line//[[:space:]]/}" && ! "$line" =~ ^[[:space:]] ]] || continue
+    [[ "$line" =~ $entry && "${BASH_REMATCH[2]}" != *SNAPSHOT* ]] ||
+      die "casc/plugins.lock:$n: not 'artifactId:version sha256=<hex> source=<intent|bom|update-center>': $line"
+    [[ "$seen" != *" ${BASH_REMATCH[1]} "* ]] || die "casc/plugins.lock:$n: ${BASH_REMATCH[1]} appears twice"
+    seen+="${BASH_REMATCH[1]} "
+    out+="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]}"$'\n'
+  done <"$lock"
+  [[ -n "$out" ]] || die "casc/plugins.lock lists no plugin"
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    line="${line%%#*}"
+    line="${line//[[:space:]]/}"
+    [[ -n "$line" ]] || continue
+    id="${line%%:*}" version="${line#*:}"
+    [[ "$out" == *$'\n'"$id $version "* || "$out" == "$id $version "* ]] ||
+      die "casc/plugins.txt pins $id:$version, which casc/plugins.lock does not hold: a missing plugin; regenerate the lock (npm run plugins:lock)"
+  done <"$intent"
+  printf '%s' "$out"
+}
+
+# plugin_set_key RELEASE_DIR: the lock's digest (its installed entries, sorted), naming the staged set and
+# its mirror object. Comments and dependency lines do not change it; any version or sha256 does.
 plugin_set_key() {
-  local release="$1"
-  { core_version "$release"; cat "$release/casc/plugins.txt"; } | sha256sum | cut -d' ' -f1
+  local entries
+  entries="$(lock_entries "$1")" || exit 1
+  printf '%s\n' "$entries" | LC_ALL=C sort | sha256sum | cut -d' ' -f1
 }
 
-# install_plugins RELEASE_DIR: resolves casc/plugins.txt (pinned, --latest false) into a staged plugin set
-# under plugins/<key>; jenkins-start.sh copies that set into JENKINS_HOME/plugins when Jenkins starts.
-# A resolution failure makes the plugin manager exit non-zero, and this function fails with it.
+# verify_plugin_set DIR ENTRIES WHERE: DIR holds exactly the locked plugins (`<artifactId>.jpi`), each
+# matching its sha256: a missing, extra or changed plugin fails the install.
+verify_plugin_set() {
+  local dir="$1" entries="$2" where="$3" id version sha file name
+  local -A locked=()
+  while read -r id version sha; do
+    file="$dir/$id.jpi"
+    locked["$id.jpi"]=1
+    [[ -f "$file" && ! -L "$file" ]] || die "plugin $id:$version is missing from $where"
+    [[ "$(sha256_of "$file")" == "$sha" ]] ||
+      die "sha256 mismatch for plugin $id:$version from $where: got $(sha256_of "$file"), locked $sha"
+  done <<<"$entries"
+  for file in "$dir"/*; do
+    [[ -e "$file" || -L "$file" ]] || continue
+    name="${file##*/}"
+    [[ -n "${locked[$name]:-}" ]] ||
+      die "$where holds $name, which casc/plugins.lock does not: the set must be exactly the lock"
+  done
+}
+
+# local_plugin ID SHA256: a verified copy of the plugin in an already staged set (an upgrade changes a few
+# plugins; the rest need no download).
+local_plugin() {
+  local file
+  for file in "$JG_PLUGIN_SETS"/*/"$1.jpi"; do
+    if [[ -f "$file" && "$(sha256_of "$file")" == "$2" ]]; then
+      printf '%s\n' "$file"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# download_plugins ENTRIES DIR: every locked plugin into DIR, from a staged set or the update center.
+download_plugins() {
+  local entries="$1" dir="$2" id version sha copy reused=0 downloaded=0
+  while read -r id version sha; do
+    if copy="$(local_plugin "$id" "$sha")"; then
+      cp "$copy" "$dir/$id.jpi"
+      reused=$((reused + 1))
+    else
+      download_verified "$JG_PLUGIN_BASE_URL/$id/$version/$id.hpi" "$sha" "$dir/$id.jpi"
+      downloaded=$((downloaded + 1))
+    fi
+  done <<<"$entries"
+  log "plugins: $downloaded downloaded, $reused from staged sets, every sha256 verified"
+}
+
+# mirror_plugin_set URI DIR ENTRIES: the set from the mirror's tar into DIR; 1 when the mirror has none.
+# The tar may hold only `<artifactId>.jpi` members; then DIR must be exactly the lock.
+mirror_plugin_set() {
+  local uri="$1" dir="$2" entries="$3" member
+  mirror_fetch "$uri" "$dir/.set.tar" || return 1
+  while IFS= read -r member; do
+    [[ "$member" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*\.jpi$ ]] ||
+      die "$uri in the artifact mirror is not a plugin set (member '$member'): the object was changed; delete it and boot again"
+  done < <(tar -tf "$dir/.set.tar")
+  tar -xf "$dir/.set.tar" -C "$dir" --no-same-owner --no-same-permissions ||
+    die "$uri in the artifact mirror is not a readable tar: delete it and boot again"
+  rm -f "$dir/.set.tar"
+  verify_plugin_set "$dir" "$entries" "the artifact mirror's $uri (delete it and boot again)"
+}
+
+# store_plugin_set DIR ENTRIES URI: the verified set as one tar object (one GET for a replacement instead
+# of one per plugin).
+store_plugin_set() {
+  local dir="$1" entries="$2" uri="$3" id _ tar
+  local -a names=()
+  while read -r id _; do names+=("$id.jpi"); done <<<"$entries"
+  tar="$(mktemp "$JG_PLUGIN_SETS/.set.XXXXXX")"
+  if tar -cf "$tar" -C "$dir" --owner=0 --group=0 --numeric-owner -- "${names[@]}"; then
+    mirror_store "$tar" "$uri"
+  else
+    warn "could not pack the plugin set for the artifact mirror"
+  fi
+  rm -f "$tar"
+}
+
+# install_plugins RELEASE_DIR [CONFIG]: exactly the plugins of casc/plugins.lock, staged under
+# plugins/<lock digest>; jenkins-start.sh puts that set into JENKINS_HOME/plugins when Jenkins starts.
+# Nothing is resolved: each .hpi is fetched by its locked version and kept only when its sha256 matches the
+# lock. No plugin installation manager: 2.15.0 downloads update-center.json and plugin-versions.json on
+# every run (PluginManager.start -> getUCJson), resolves dependencies beyond its list and checks files
+# against the update center's checksums, so it could neither install from the mirror alone nor hold the
+# lock's pins. Source order: the mirror's set, then per plugin a staged set
+# or the update center's download site (and the verified set is stored in the mirror).
 install_plugins() (
   release="$1"
-  key="$(plugin_set_key "$release")"
+  config="${2:-}"
+  entries="$(lock_entries "$release")" || exit 1
+  key="$(plugin_set_key "$release")" || exit 1
   if [[ -f "$JG_PLUGIN_SETS/$key/.complete" ]]; then exit 0; fi
-  version="$(core_version "$release")"
-  install_core "$version"
-  jar="$(plugin_manager_jar)"
   mkdir -p "$JG_PLUGIN_SETS"
   tmp="$(mktemp -d "$JG_PLUGIN_SETS/.staging.XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
-  log "installing plugins from casc/plugins.txt for Jenkins $version"
-  java -jar "$jar" --war "$(war_path "$version")" --plugin-file "$release/casc/plugins.txt" \
-    --plugin-download-directory "$tmp" --latest false --verbose >&2 ||
-    die "plugin installation failed for casc/plugins.txt (see the plugin manager output above)"
+  base="$(mirror_base "$config")"
+  count="$(wc -l <<<"$entries")"
+  if [[ -n "$base" ]] && mirror_plugin_set "$base/plugin-sets/$key.tar" "$tmp" "$entries"; then
+    log "plugin set $key: $count plugins from the artifact mirror, every sha256 verified"
+  else
+    rm -f "$tmp/.set.tar"
+    log "installing the $count plugins of casc/plugins.lock (set $key)"
+    download_plugins "$entries" "$tmp"
+    verify_plugin_set "$tmp" "$entries" "the downloaded set"
+    if [[ -n "$base" ]]; then store_plugin_set "$tmp" "$entries" "$base/plugin-sets/$key.tar"; fi
+  fi
   touch "$tmp/.complete"
   rm -rf "${JG_PLUGIN_SETS:?}/$key"
   mv -T "$tmp" "$JG_PLUGIN_SETS/$key"

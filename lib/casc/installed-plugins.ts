@@ -7,6 +7,7 @@
  * full closure lock, `installedPlugins` reads the lock and the table goes.
  */
 import * as fs from 'fs';
+import { lockedPluginIds } from '../plugins/check';
 
 export interface PluginDependency {
   /** The plugin that declares the dependency. */
@@ -52,8 +53,13 @@ export function readPluginsFile(file: string): Set<string> {
   return ids;
 }
 
-/** Every plugin the controller will have: the listed ones and, transitively, what they bring in. */
+/**
+ * Every plugin the controller will have: the locked closure (casc/plugins.lock beside the intent, exactly
+ * what the boot installs), or without a lock the listed ones and, transitively, what they bring in.
+ */
 export function installedPlugins(pluginsFile: string): ReadonlySet<string> {
+  const locked = lockedPluginIds(pluginsFile);
+  if (locked) return locked;
   const installed = readPluginsFile(pluginsFile);
   let grew = true;
   while (grew) {

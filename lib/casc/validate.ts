@@ -4,7 +4,10 @@
  * variables, credentials, labels). Used by `npm run check:casc` and at synth. `schemaOnly` stops after the data model (the plugin's own
  * fixtures are valid for it but not for this project's policy).
  */
+import * as fs from 'fs';
 import * as path from 'path';
+
+import { checkPluginFiles } from '../plugins/check';
 
 import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
 import { loadCascTree } from './load';
@@ -44,6 +47,7 @@ export function defaultPluginsFile(cascPath: string): string {
 }
 
 export function validateCascTree(options: ValidateCascOptions): CascValidation {
+  const pluginsFile = options.pluginsFile ?? defaultPluginsFile(options.cascPath);
   const loaded = loadCascTree(options.cascPath);
   const problems: Problem[] = [...loaded.problems];
   const tree = loaded.tree;
@@ -56,7 +60,9 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
         ...checkVariables(tree),
         ...checkCascCredentials(tree),
         ...checkJobs(tree, options.jobsPath),
-        ...checkPlugins(tree, schema.pluginUses, options.pluginsFile ?? defaultPluginsFile(options.cascPath)),
+        ...checkPlugins(tree, schema.pluginUses, pluginsFile),
+        // The plugin lock goes into the bundle: an open or inconsistent one would fail the controller's boot.
+        ...(fs.existsSync(pluginsFile) ? checkPluginFiles(pluginsFile) : []),
       );
     }
   }

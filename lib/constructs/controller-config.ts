@@ -11,6 +11,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { BuiltBundle, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
+import type { ArtifactMirrorLocation } from './artifact-mirror';
 import { assemblyDir } from './assembly-dir';
 import { JenkinsController } from './jenkins-controller';
 import { projectFunction, scopedProvider } from './lambda-defaults';
@@ -36,6 +37,12 @@ export interface ControllerConfigProps {
    * @default none (only the controller's journal tells)
    */
   readonly alertTopic?: sns.ITopic;
+  /**
+   * The stack's S3 prefix where the controller keeps the war and the plugin set it verified, and installs
+   * them from first (docs/architecture.md, "Artifact mirror").
+   * @default none (every install downloads from get.jenkins.io and updates.jenkins.io)
+   */
+  readonly artifactMirror?: ArtifactMirrorLocation;
   /** Minutes a deploy waits for the controller to apply a bundle. @default 30 */
   readonly applyTimeoutMinutes?: number;
 }
@@ -96,6 +103,7 @@ export class ControllerConfig extends Construct {
         secrets: Object.fromEntries(Object.entries(props.secretVariables).map(([k, s]) => [k, s.secretArn])),
         reloadTokenSecret: props.reloadTokenSecret.secretArn,
         ...(props.alertTopic ? { alertTopicArn: props.alertTopic.topicArn } : {}),
+        ...(props.artifactMirror ? { artifactMirror: props.artifactMirror } : {}),
       }),
     });
     // Only GetParameter (what the boot and the apply call), not grantRead's DescribeParameters, which has

@@ -1,4 +1,5 @@
 import { CONTROLLER_ROLE, HOME_VOLUME_TAG_KEY, ROLE_TAG_KEY } from '../fleet-tags';
+import { DEFAULT_CONTROLLER_BOOT_MINUTES, MAX_ROLLING_UPDATE_PAUSE_MINUTES } from '../controller-replacement';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
@@ -41,6 +42,12 @@ export interface JenkinsControllerProps {
   readonly notificationTopic?: sns.ITopic;
   /** Minutes CloudFormation waits for the controller to report healthy after a launch. @default 30 */
   readonly bootTimeoutMinutes?: number;
+  /**
+   * Minutes a terminating controller may keep JENKINS_HOME (a drain's lifecycle hook): the replacement is
+   * launched meanwhile and waits for the volume, so a rolling update waits this much longer for its signal.
+   * @default 0 (no drain)
+   */
+  readonly terminationHoldMinutes?: number;
 }
 
 /**
@@ -57,13 +64,17 @@ export class JenkinsController extends Construct {
   public readonly launchTemplate: ec2.LaunchTemplate;
   /** Port Jenkins listens on (HTTP, reached through SSM port forwarding or the load balancer). */
   public readonly port = 8080;
+  /** Minutes a terminating instance may keep JENKINS_HOME, included in the rolling update's wait. */
+  public readonly terminationHoldMinutes: number;
 
   constructor(scope: Construct, id: string, props: JenkinsControllerProps) {
     super(scope, id);
     const homeSize = props.homeVolumeSizeGiB ?? 50;
     const retentionDays = props.snapshotRetentionDays ?? 14;
     const rootSize = props.rootVolumeSizeGiB ?? 30;
-    const bootTimeout = props.bootTimeoutMinutes ?? 30;
+    const bootTimeout = props.bootTimeoutMinutes ?? DEFAULT_CONTROLLER_BOOT_MINUTES;
+    this.terminationHoldMinutes = props.terminationHoldMinutes ?? 0;
+    const replacementWait = bootTimeout + this.terminationHoldMinutes;
     requireInteger('homeVolumeSizeGiB', homeSize, HOME_VOLUME_SIZE_GIB.min, HOME_VOLUME_SIZE_GIB.max);
     requireInteger(
       'snapshotRetentionDays',
@@ -73,6 +84,12 @@ export class JenkinsController extends Construct {
     );
     requireInteger('rootVolumeSizeGiB', rootSize, 20, 1024);
     requireInteger('bootTimeoutMinutes', bootTimeout, 10, 120);
+    requireInteger(
+      'bootTimeoutMinutes + terminationHoldMinutes',
+      replacementWait,
+      10,
+      MAX_ROLLING_UPDATE_PAUSE_MINUTES,
+    );
     const stack = Stack.of(this);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -145,7 +162,7 @@ export class JenkinsController extends Construct {
         maxBatchSize: 1,
         minInstancesInService: 0,
         waitOnResourceSignals: true,
-        pauseTime: Duration.minutes(bootTimeout),
+        pauseTime: Duration.minutes(replacementWait),
       }),
       signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(bootTimeout) }),
       healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(bootTimeout) }),

@@ -20,12 +20,14 @@ export const WATCHED_STATES = ['pending', 'running', 'stopping', 'stopped'];
 export type Ec2Sender = Pick<EC2Client, 'send'>;
 
 /**
- * All instances tagged `jenkins-gpu:fleet=<fleetTagValue>` in a watched state, across all pages.
- * Pages by hand (not `paginateDescribeInstances`) so any object with `send` works, stubs included.
+ * All instances tagged `jenkins-gpu:fleet=<fleetTagValue>` in one of `states` (by default the watched
+ * ones), across all pages. Pages by hand (not `paginateDescribeInstances`) so any object with `send` works,
+ * stubs included.
  */
 export async function describeFleetInstances(
   ec2: Ec2Sender,
   fleetTagValue: string,
+  states: readonly string[] = WATCHED_STATES,
 ): Promise<InstanceFacts[]> {
   const facts: InstanceFacts[] = [];
   let nextToken: string | undefined;
@@ -34,7 +36,7 @@ export async function describeFleetInstances(
       new DescribeInstancesCommand({
         Filters: [
           { Name: `tag:${FLEET_TAG_KEY}`, Values: [fleetTagValue] },
-          { Name: 'instance-state-name', Values: WATCHED_STATES },
+          { Name: 'instance-state-name', Values: [...states] },
         ],
         MaxResults: 1000,
         NextToken: nextToken,

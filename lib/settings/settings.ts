@@ -1,4 +1,5 @@
 import { DEFAULT_VPC_CIDR } from '../constructs/network';
+import { DEFAULT_DRAIN_MINUTES } from '../controller-replacement';
 import { UserInputError } from '../errors';
 
 /**
@@ -32,6 +33,13 @@ export interface DeploymentSettings {
   readonly jenkinsHomeSizeGiB: number;
   /** Days to keep daily JENKINS_HOME snapshots, 1 to 1000 (DLM's retain count limit). @default 14 */
   readonly snapshotRetentionDays: number;
+  /**
+   * Minutes running builds get when a deploy replaces the controller: Jenkins quiets down, the old instance
+   * terminates once no build runs or this time is over; 0 replaces it without waiting. At most 25: drain and
+   * the new controller's boot share the hour CloudFormation waits (lib/controller-replacement.ts).
+   * @default 20
+   */
+  readonly drainTimeoutMinutes: number;
   /** How users reach the UI: `ssm` (port forward, no inbound port) or `alb` (HTTPS load balancer). @default 'ssm' */
   readonly accessMode: AccessMode;
   /** CIDRs allowed to reach the load balancer (`alb` only; required there). @default [] */
@@ -64,6 +72,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   controllerInstanceType: 't3.large',
   jenkinsHomeSizeGiB: 50,
   snapshotRetentionDays: 14,
+  drainTimeoutMinutes: DEFAULT_DRAIN_MINUTES,
   accessMode: 'ssm',
   allowedCidrs: [],
   controllerAmiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',

@@ -3,6 +3,7 @@ import { didYouMean } from '../casc/did-you-mean';
 import { INSTANCE_TYPES } from '../casc/ec2-data';
 import { HOME_VOLUME_SIZE_GIB, SNAPSHOT_RETENTION_DAYS } from '../constructs/jenkins-controller';
 import { vpcCidrProblem } from '../constructs/network';
+import { MAX_DRAIN_MINUTES } from '../controller-replacement';
 import { AccessMode, DEFAULT_SETTINGS, DeploymentSettings, SettingsError } from './settings';
 
 type Raw = Record<string, unknown>;
@@ -141,6 +142,8 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
     snapshotRetentionDays:
       int(raw, 'snapshotRetentionDays', SNAPSHOT_RETENTION_DAYS.min, SNAPSHOT_RETENTION_DAYS.max) ??
       DEFAULT_SETTINGS.snapshotRetentionDays,
+    drainTimeoutMinutes:
+      int(raw, 'drainTimeoutMinutes', 0, MAX_DRAIN_MINUTES) ?? DEFAULT_SETTINGS.drainTimeoutMinutes,
     accessMode: accessMode as AccessMode,
     allowedCidrs: list(raw, 'allowedCidrs', cidrCheck, 'IPv4 CIDRs such as 203.0.113.0/24') ?? [],
     certificateArn: str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN'),

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { edit, MINIMAL_JENKINS_YAML, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, tempTree } from './helpers';
+import { edit, MINIMAL_JENKINS_YAML, MINIMAL_PLUGIN_FILES, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, tempTree } from './helpers';
 
 const CLI = path.join(REPO, 'bin/check-casc.ts');
 /** The TypeScript loader the npm scripts use (`node -r ./bin/register-ts.cjs`). */
@@ -14,9 +14,11 @@ function run(cwd: string, ...args: string[]): { status: number | null; stdout: s
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+const PLUGIN_FILES = MINIMAL_PLUGIN_FILES;
+
 /** A repository with casc/ and the worker scripts its `@render:` values name (the CLI renders them). */
 function validRepo(ec2Yaml = SHIPPED_EC2_YAML): string {
-  const dir = tempTree({ 'casc/ec2-cloud.yaml': ec2Yaml, 'casc/jenkins.yaml': MINIMAL_JENKINS_YAML, 'casc/plugins.txt': MINIMAL_PLUGINS });
+  const dir = tempTree({ 'casc/ec2-cloud.yaml': ec2Yaml, 'casc/jenkins.yaml': MINIMAL_JENKINS_YAML, 'casc/plugins.txt': MINIMAL_PLUGINS, ...PLUGIN_FILES });
   fs.cpSync(path.join(REPO, 'assets'), path.join(dir, 'assets'), { recursive: true });
   return dir;
 }
@@ -25,7 +27,7 @@ describe('bin/check-casc.ts', () => {
   it('prints one summary line and exits 0 for a valid tree', () => {
     const { status, stdout, stderr } = run(validRepo());
     expect(stderr).toBe('');
-    expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^casc OK: 1 cloud \(gpu-workers-\$\{STACK_NAME\} cap 4\); 1 template .* \$1\.05\/hour/)]);
+    expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^casc OK: 1 cloud \(gpu-workers-\$\{STACK_NAME\} cap 4\); 1 template .* \$1\.05\/hour.*; 2 plugins locked$/)]);
     expect(status).toBe(0);
   });
 

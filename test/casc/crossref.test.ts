@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { edit, lineOf, MINIMAL_JENKINS_YAML, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from './helpers';
+import { edit, lineOf, lockFor, MINIMAL_JENKINS_YAML, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from './helpers';
 
 describe('cross-references', () => {
   it('rejects a variable the stack does not provide, listing the allowed names', () => {
@@ -81,18 +81,27 @@ describe('cross-references', () => {
     expect(lines).toEqual([expect.stringMatching(/^casc\/jenkins\.yaml:5: security\.sSHD: section 'sSHD' belongs to plugin 'sshd', which is not installed /)]);
   });
 
-  it('accepts sections whose plugin comes in only as a dependency of a listed one (workflow-api, script-security, git-client)', () => {
+  it('accepts sections whose plugin is in the locked closure only as a dependency of a listed one', () => {
     const jenkinsYaml =
       `${MINIMAL_JENKINS_YAML}  globalDefaultFlowDurabilityLevel:\n    durabilityHint: PERFORMANCE_OPTIMIZED\n` +
-      'security:\n  scriptApproval:\n    forceSandbox: true\n  gitHostKeyVerificationConfiguration:\n    sshHostKeyVerificationStrategy: acceptFirstConnectionStrategy\n';
-    // workflow-aggregator → workflow-durable-task-step → workflow-api and script-security; git → git-client.
-    const plugins = `${MINIMAL_PLUGINS}workflow-aggregator:608.v67378e9d3db_1\ngit:5.10.1\n`;
-    expect(validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml, 'casc/plugins.txt': plugins }).lines).toEqual([]);
-    // Without them nothing brings those plugins in.
+      'security:\n  scriptApproval:\n    forceSandbox: true\n';
+    // As casc/plugins.lock records it: workflow-durable-task-step (listed) requires workflow-api and
+    // script-security, which the lock holds with source=bom (stand-in hashes and versions).
+    const plugins = `${MINIMAL_PLUGINS}workflow-durable-task-step:1479.v56e587f413a_7\n`;
+    const hash = 'a'.repeat(64);
+    const lock =
+      lockFor(MINIMAL_PLUGINS) +
+      `script-security:1412.v1 sha256=${hash} source=bom\n  core 2.479.1\n` +
+      `workflow-api:1413.v1 sha256=${hash} source=bom\n  core 2.479.1\n` +
+      `workflow-durable-task-step:1479.v56e587f413a_7 sha256=${hash} source=intent\n  core 2.479.1\n` +
+      '  requires script-security 1412.v1\n  requires workflow-api 1413.v1\n';
+    expect(
+      validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml, 'casc/plugins.txt': plugins, 'casc/plugins.lock': lock }).lines,
+    ).toEqual([]);
+    // Without them in the closure, the sections' owners are not installed.
     expect(validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml }).lines.map((l) => l.replace(/, which .*/, ''))).toEqual([
       "casc/jenkins.yaml:4: unclassified.globalDefaultFlowDurabilityLevel: section 'globalDefaultFlowDurabilityLevel' belongs to plugin 'workflow-api'",
       "casc/jenkins.yaml:7: security.scriptApproval: section 'scriptApproval' belongs to plugin 'script-security'",
-      "casc/jenkins.yaml:9: security.gitHostKeyVerificationConfiguration: section 'gitHostKeyVerificationConfiguration' belongs to plugin 'git-client'",
     ]);
   });
 

@@ -28,6 +28,24 @@ export const SHIPPED_EC2_YAML = SHIPPED_FILE.replace(spotBlock(), '');
 /** Stand-ins for the lead's files, only ever written into temp dirs. */
 export const MINIMAL_JENKINS_YAML = 'unclassified:\n  location:\n    url: "${JENKINS_URL}"\n';
 export const MINIMAL_PLUGINS = 'configuration-as-code:1\nec2:2059.v05f9d511d7e5\n';
+/**
+ * A closed lock of exactly the plugins of a plugins.txt, none with dependencies (stand-in hashes), for
+ * tests about casc sections rather than the lock (test/plugins covers the lock).
+ */
+export function lockFor(pluginsTxt: string): string {
+  return pluginsTxt
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .map((pin) => `${pin} sha256=${'a'.repeat(64)} source=intent\n  core 2.479.1\n`)
+    .join('');
+}
+
+/** The lock of MINIMAL_PLUGINS and a pinned core. */
+export const MINIMAL_PLUGIN_FILES: Readonly<Record<string, string>> = {
+  'casc/plugins.lock': lockFor(MINIMAL_PLUGINS),
+  'casc/jenkins-core.txt': `2.580.1\nsha256=${'c'.repeat(64)}\n`,
+};
 
 /** Writes files (relative paths) into a fresh temp dir and returns it. */
 export function tempTree(files: Record<string, string>): string {
@@ -49,6 +67,8 @@ export function validateEc2(
     'casc/ec2-cloud.yaml': ec2Yaml,
     'casc/jenkins.yaml': MINIMAL_JENKINS_YAML,
     'casc/plugins.txt': MINIMAL_PLUGINS,
+    ...MINIMAL_PLUGIN_FILES,
+    ...(extra['casc/plugins.txt'] !== undefined ? { 'casc/plugins.lock': lockFor(extra['casc/plugins.txt']) } : {}),
     ...extra,
   });
   // `@render:` scripts are the repository's (assets/worker), as the bundle renders them.

@@ -175,7 +175,7 @@ describe('plugins that come in only as dependencies of the pinned ones', () => {
     expect([...installedPlugins(alone)]).toContain(to);
   });
 
-  it('the owners the schema models are all installed by the shipped plugins.txt, except sshd and antisamy', () => {
+  it('the owners the schema models are all installed by the locked closure (casc/plugins.lock), except sshd', () => {
     const installed = installedPlugins(PLUGINS_TXT);
     const owners = [
       'workflow-api',
@@ -188,6 +188,8 @@ describe('plugins that come in only as dependencies of the pinned ones', () => {
       'ec2',
     ];
     expect(owners.filter((o) => !installed.has(o))).toEqual([]);
-    expect(['sshd', 'antisamy-markup-formatter'].filter((o) => installed.has(o))).toEqual([]);
+    // antisamy-markup-formatter is in the closure (a dependency recorded in casc/plugins.lock); sshd is not.
+    expect(installed.has('antisamy-markup-formatter')).toBe(true);
+    expect(installed.has('sshd')).toBe(false);
   });
 });

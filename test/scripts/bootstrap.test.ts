@@ -73,7 +73,17 @@ describe('bootstrap.sh', () => {
     );
     expect(calls).toContain(`mount ${sb.p('var/lib/jenkins')}`);
     expect(calls).toMatch(/useradd --system .*jenkins/);
-    expect(calls).toContain('--latest false');
+    // Exactly the lock, each plugin by its locked version: no plugin manager, no update-center JSON.
+    expect(calls).not.toMatch(/^java /m);
+    expect(
+      sb.http.requests
+        .filter((q) => q.url.startsWith('/plugins/'))
+        .map((q) => q.url)
+        .sort(),
+    ).toEqual([
+      '/plugins/configuration-as-code/1967.va_968e15fd05b_/configuration-as-code.hpi',
+      '/plugins/ec2/2059.v05f9d511d7e5/ec2.hpi',
+    ]);
     expect(calls).toContain('systemctl restart jenkins.service');
     expect(calls).toContain('systemctl start jenkins-gpu-healthcheck.timer');
     expect(calls).toMatch(
@@ -136,14 +146,16 @@ describe('bootstrap.sh', () => {
     expectNoSecrets(sb, r);
   });
 
-  test('plugin resolution failure fails the boot', async () => {
-    serveDownloads(sb);
-    sb.flag('java-fail');
+  test('a plugin whose download does not match the lock fails the boot', async () => {
+    serveDownloads(sb, { tampered: ['ec2'] });
 
     const r = await run();
 
     expect(r.code).not.toBe(0);
-    expect(sb.calls()).toMatch(/cfn-signal --success false --reason plugin installation failed/);
+    expect(sb.calls()).toMatch(
+      /cfn-signal --success false --reason sha256 mismatch for \S+\/plugins\/ec2\/2059\.v05f9d511d7e5\/ec2\.hpi/,
+    );
+    expect(sb.calls()).not.toContain('systemctl restart jenkins.service');
   });
 
   const loginPolls = () => sb.http.requests.filter((q) => q.url === '/login').length;

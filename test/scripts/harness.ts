@@ -126,12 +126,50 @@ export function writeTree(dir: string, files: Record<string, string>): void {
   }
 }
 
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** The war the fake download site serves, and its sha256 as casc/jenkins-core.txt pins it. */
+export const FAKE_WAR = Buffer.from('fake jenkins war');
+export const WAR_SHA256 = sha256(FAKE_WAR);
+
+/** A stand-in .hpi: its bytes name it, so a mix-up between plugins shows as a sha256 mismatch. */
+export interface FakePlugin {
+  readonly id: string;
+  readonly version: string;
+  readonly content: Buffer;
+}
+
+export function fakePlugin(id: string, version: string): FakePlugin {
+  return { id, version, content: Buffer.from(`fake plugin ${id} ${version}\n`) };
+}
+
+export const DEFAULT_PLUGINS: readonly FakePlugin[] = [
+  fakePlugin('configuration-as-code', '1967.va_968e15fd05b_'),
+  fakePlugin('ec2', '2059.v05f9d511d7e5'),
+];
+
+/**
+ * casc/plugins.txt and casc/plugins.lock for `plugins` (all chosen, none depends on another), in the
+ * format lib/plugins/lock-file.ts reads; `lockOnly` plugins are locked without being chosen.
+ */
+export function pluginFiles(
+  plugins: readonly FakePlugin[],
+  lockOnly: readonly FakePlugin[] = [],
+): Record<string, string> {
+  const line = (p: FakePlugin, source: string) =>
+    `${p.id}:${p.version} sha256=${sha256(p.content)} source=${source}\n  core 2.479.3\n`;
+  return {
+    'casc/plugins.txt': `# pinned\n${plugins.map((p) => `${p.id}:${p.version}\n`).join('')}`,
+    'casc/plugins.lock': `# generated\n${plugins.map((p) => line(p, 'intent')).join('')}${lockOnly.map((p) => line(p, 'bom')).join('')}`,
+  };
+}
+
 export function bundleFiles(overrides: Record<string, string> = {}): Record<string, string> {
   return {
     'casc/jenkins.yaml': 'jenkins:\n  systemMessage: "${JENKINS_URL}"\n',
     'casc/clouds.yaml': 'jenkins:\n  clouds: []\n',
-    'casc/plugins.txt': '# pinned\nconfiguration-as-code:1967.va_968e15fd05b_\nec2:2059.v05f9d511d7e5\n',
-    'casc/jenkins-core.txt': `${CORE_VERSION}\n`,
+    ...pluginFiles(DEFAULT_PLUGINS),
+    'casc/jenkins-core.txt': `${CORE_VERSION}\nsha256=${WAR_SHA256}\n`,
     'jobs/train.groovy': 'pipelineJob("train") {}\n',
     ...overrides,
   };
@@ -265,8 +303,7 @@ export class Sandbox {
       JENKINS_GPU_ROOT: this.root,
       JENKINS_URL_LOCAL: this.http.url,
       JENKINS_WAR_BASE_URL: `${this.http.url}/war`,
-      PLUGIN_MANAGER_BASE_URL: `${this.http.url}/pm`,
-      PLUGIN_MANAGER_SHA256: createHash('sha256').update(FAKE_PLUGIN_MANAGER_JAR).digest('hex'),
+      JENKINS_PLUGIN_BASE_URL: `${this.http.url}/plugins`,
       IMDS_URL: this.http.url,
       SAFE_RESTART_POLL: '0',
       JENKINS_WAIT_INTERVAL: '0',
@@ -311,20 +348,59 @@ export function expectNoSecrets(sandbox: Sandbox, result: RunResult): void {
   }
 }
 
-export const PLUGIN_MANAGER_VERSION = '2.15.0';
-const FAKE_PLUGIN_MANAGER_JAR = Buffer.from('fake plugin manager jar');
-
-/** Serves a war and the plugin manager jar with their published .sha256 files. */
-export function serveDownloads(sandbox: Sandbox, opts: { badWarSha?: boolean } = {}): void {
-  const war = Buffer.from('fake jenkins war');
-  const jar = FAKE_PLUGIN_MANAGER_JAR;
-  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-  const warSha = opts.badWarSha ? '0'.repeat(64) : sha(war);
+/**
+ * Serves the war and `plugins` on the fake download sites (the update center's layout,
+ * `plugins/<id>/<version>/<id>.hpi`). `badWarSha`: the site serves another war and a .sha256 that matches
+ * it, as a compromised host would; `tampered`: these plugins' bytes differ from what the lock pins.
+ */
+export function serveDownloads(
+  sandbox: Sandbox,
+  opts: { badWarSha?: boolean; plugins?: readonly FakePlugin[]; tampered?: readonly string[] } = {},
+): void {
+  const war = opts.badWarSha ? Buffer.from('tampered jenkins war') : FAKE_WAR;
   sandbox.http.file(`GET /war/${CORE_VERSION}/jenkins.war`, war);
-  sandbox.http.file(`GET /war/${CORE_VERSION}/jenkins.war.sha256`, `${warSha}  jenkins.war\n`);
-  // The plugin manager's sha256 is pinned in lib.sh; tests pin the fake jar's through PLUGIN_MANAGER_SHA256.
-  sandbox.http.file(
-    `GET /pm/${PLUGIN_MANAGER_VERSION}/jenkins-plugin-manager-${PLUGIN_MANAGER_VERSION}.jar`,
-    jar,
-  );
+  sandbox.http.file(`GET /war/${CORE_VERSION}/jenkins.war.sha256`, `${sha256(war)}  jenkins.war\n`);
+  for (const p of opts.plugins ?? DEFAULT_PLUGINS) {
+    const body = opts.tampered?.includes(p.id)
+      ? Buffer.concat([p.content, Buffer.from('tampered')])
+      : p.content;
+    sandbox.http.file(`GET /plugins/${p.id}/${p.version}/${p.id}.hpi`, body);
+  }
+}
+
+/** The artifact mirror in the controller-config parameter, and where its objects land in the fake S3. */
+export const MIRROR = { bucket: 'mirror-bucket', prefix: 'controller/' };
+
+export function mirrorObject(sandbox: Sandbox, key: string): string {
+  return path.join(sandbox.fake, 's3', MIRROR.bucket, MIRROR.prefix, key);
+}
+
+export const BOOT_VOLUME = 'vol-0abc123def4567890';
+
+/**
+ * What bootstrap.sh needs besides the bundle: IMDSv2 answers, a volume device, Jenkins answering /login,
+ * the memory size. Returns the arguments of a first boot (`--signal-resource`) and its environment.
+ */
+export function prepareControllerBoot(sandbox: Sandbox): { args: string[]; env: Record<string, string> } {
+  sandbox.http.sequence('PUT /latest/api/token', [[200, 'imds-token']]);
+  sandbox.http.routes.set('GET /latest/meta-data/instance-id', (req, res) => {
+    const ok = req.headers['x-aws-ec2-metadata-token'] === 'imds-token';
+    res.writeHead(ok ? 200 : 401).end(ok ? 'i-0123456789abcdef0' : '');
+  });
+  sandbox.http.sequence('GET /login', [[200, 'login']]);
+  const byId = sandbox.p('dev/disk/by-id');
+  fs.mkdirSync(byId, { recursive: true });
+  fs.writeFileSync(path.join(byId, `nvme-Amazon_Elastic_Block_Store_${BOOT_VOLUME.replace('-', '')}`), '');
+  fs.writeFileSync(path.join(sandbox.dir, 'meminfo'), 'MemTotal:        8000000 kB\n');
+  const args = ['--stack-name', 'jg', '--region', 'us-east-1', '--config-parameter', '/jg/controller/config'];
+  return {
+    args: [...args, '--volume-id', BOOT_VOLUME, '--signal-resource', 'ControllerAsg'],
+    env: { JENKINS_GPU_MEMINFO: path.join(sandbox.dir, 'meminfo') },
+  };
+}
+
+/** The lock's digest as docs/architecture.md defines it: sha256 of the sorted `id version sha256` lines. */
+export function pluginSetKey(plugins: readonly FakePlugin[]): string {
+  const lines = plugins.map((p) => `${p.id} ${p.version} ${sha256(p.content)}`).sort();
+  return sha256(`${lines.join('\n')}\n`);
 }

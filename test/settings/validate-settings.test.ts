@@ -143,7 +143,7 @@ describe('settingsFromContext', () => {
 
 const ALL_SETTINGS =
   'accessMode, account, alertEmail, allowedCidrs, availabilityZones, certificateArn, controllerAmiParameter, ' +
-  'controllerInstanceType, hourlyBurnAlarmUsd, jenkinsHomeSizeGiB, jenkinsUrl, monthlyBudgetUsd, region, ' +
+  'controllerInstanceType, drainTimeoutMinutes, hourlyBurnAlarmUsd, jenkinsHomeSizeGiB, jenkinsUrl, monthlyBudgetUsd, region, ' +
   'resultsLocation, snapshotRetentionDays, stackName, subnetIds, vpcCidr, vpcId, workerAmiId, workerAmiParameter';
 
 describe('a misspelt setting is an error wherever it is written', () => {

@@ -1,0 +1,36 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LAMBDA_RUNTIME, lambdaCode } from '../../lib/constructs/lambda-defaults';
+
+/** The bundled index.js of `lambda/<name>` as the deploy ships it (esbuild, the AWS SDK left external). */
+function bundled(name: string): string {
+  const app = new App();
+  new lambda.Function(new Stack(app, 'S'), 'Fn', {
+    code: lambdaCode(name),
+    handler: 'index.handler',
+    runtime: LAMBDA_RUNTIME,
+  });
+  const out = app.synth().directory;
+  const asset = fs.readdirSync(out).find((n) => n.startsWith('asset.'))!;
+  return fs.readFileSync(path.join(out, asset, 'index.js'), 'utf8');
+}
+
+describe('the drain and teardown Lambdas bundle on their own', () => {
+  it('controller-drain: the replacement contract is inlined, the SDK clients stay external', () => {
+    const code = bundled('controller-drain');
+    expect(code).toContain('/opt/jenkins-gpu/bin/drain.sh');
+    expect(code).toContain('require("@aws-sdk/client-ssm")');
+    expect(code).toContain('require("@aws-sdk/client-auto-scaling")');
+    expect(code).not.toContain('aws-cdk-lib');
+  });
+
+  it('fleet-teardown: the shared fleet listing is inlined, the SDK clients stay external', () => {
+    const code = bundled('fleet-teardown');
+    expect(code).toContain('jenkins-gpu:fleet');
+    expect(code).toContain('require("@aws-sdk/client-ec2")');
+    expect(code).toContain('require("@aws-sdk/client-cloudformation")');
+    expect(code).not.toContain('aws-cdk-lib');
+  });
+});
