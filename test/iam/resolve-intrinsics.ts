@@ -187,6 +187,7 @@ export class TemplateResolver {
       'AWS::EC2::LaunchTemplate': () => `lt-0${hex(16)}`,
       'AWS::EC2::VPCEndpoint': () => `vpce-0${hex(16)}`,
       'AWS::DLM::LifecyclePolicy': () => `policy-0${hex(16)}`,
+      'AWS::AutoScaling::LifecycleHook': () => this.nameOf(id, 'LifecycleHookName', 255),
       'AWS::SNS::Topic': () => this.arn('sns', this.nameOf(id, 'TopicName', 256)),
       'AWS::Logs::LogGroup': () => this.nameOf(id, 'LogGroupName', 512),
       'AWS::Lambda::Function': () => this.nameOf(id, 'FunctionName'),

@@ -218,6 +218,14 @@ function allowed(facts: StackFacts): Call[] {
           .KeyPolicy,
     }),
     ...ssmAgentCalls(facts),
+    ...artifactMirrorCalls(facts),
+    call('the drain lets the termination of its own instance go on', {
+      action: 'autoscaling:CompleteLifecycleAction',
+      resource: facts.arn(
+        'autoscaling',
+        `autoScalingGroup:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d:autoScalingGroupName/${facts.ref('AWS::AutoScaling::AutoScalingGroup', /^ControllerAsg/)}`,
+      ),
+    }),
     call('the SSM agent finds the session log group', { action: 'logs:DescribeLogGroups', resource: '*' }),
     logWrites(facts, /^ShellSessionsLogs/, 'the SSM agent streams a shell session to its log group'),
   ];
@@ -239,6 +247,23 @@ function ssmAgentCalls(facts: StackFacts): Call[] {
     ...['GetMessages', 'AcknowledgeMessage', 'SendReply', 'DeleteMessage', 'FailMessage', 'GetEndpoint'].map(
       (a) => call(`Run Command: ec2messages:${a}`, { action: `ec2messages:${a}`, resource: '*' }),
     ),
+  ];
+}
+
+/** The boot's artifact mirror (lib/constructs/artifact-mirror.ts): its own prefix of the mirror bucket. */
+function mirrorBucket(facts: StackFacts): string {
+  return facts.ref('AWS::S3::Bucket', /^ArtifactMirrorBucket/);
+}
+
+function artifactMirrorCalls(facts: StackFacts): Call[] {
+  const object = facts.s3ObjectArn(mirrorBucket(facts), 'controller/jenkins-war/2.580.1/jenkins.war');
+  return [
+    call('the boot reads a mirrored Jenkins artifact', { action: 's3:GetObject', resource: object }),
+    call('the boot stores an artifact it verified', { action: 's3:PutObject', resource: object }),
+    call('the boot asks whether the mirror holds an artifact', {
+      action: 's3:ListBucket',
+      resource: `arn:${facts.env.partition}:s3:::${mirrorBucket(facts)}`,
+    }),
   ];
 }
 
@@ -411,6 +436,21 @@ function denied(facts: StackFacts): Call[] {
       resource: `arn:${facts.env.partition}:iam::${facts.env.account}:role/x`,
     }),
     call('publishing to another topic', { action: 'sns:Publish', resource: facts.arn('sns', 'other-topic') }),
+    call('writing outside its prefix of the artifact mirror', {
+      action: 's3:PutObject',
+      resource: facts.s3ObjectArn(mirrorBucket(facts), 'other/jenkins.war'),
+    }),
+    call('deleting a mirrored artifact', {
+      action: 's3:DeleteObject',
+      resource: facts.s3ObjectArn(mirrorBucket(facts), 'controller/jenkins-war/2.580.1/jenkins.war'),
+    }),
+    call('completing a lifecycle action of another group', {
+      action: 'autoscaling:CompleteLifecycleAction',
+      resource: facts.arn(
+        'autoscaling',
+        'autoScalingGroup:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d:autoScalingGroupName/other',
+      ),
+    }),
     call("forging the reaper's log", {
       action: 'logs:PutLogEvents',
       resource: facts.arn(

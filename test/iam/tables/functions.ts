@@ -6,6 +6,7 @@ import {
   lambdaSession,
   logWrites,
   otherLogGroupWrites,
+  resourceTags,
   serviceSession,
 } from '../calls';
 import { StackFacts } from '../stack-facts';
@@ -276,19 +277,138 @@ const restrictDefaultSg: RoleTable = {
   ],
 };
 
-const waiterStateMachine: RoleTable = {
-  role: /^ConfigApplyProviderwaiterstatemachineRole[0-9A-F]{8}$/,
-  assumedBy: 'states.amazonaws.com',
-  session: (facts, r) => serviceSession(facts, r.arn, 'waiter'),
-  allowed: (facts) =>
-    [/^ConfigApplyProviderframeworkisComplete/, /^ConfigApplyProviderframeworkonTimeout/].map((p) =>
-      invoke('invoking the framework waiter function', fnArn(facts, p)),
+/** A provider framework's waiter state machine: invokes the framework's isComplete and onTimeout only. */
+function waiterTable(prefix: string, userHandler: RegExp): RoleTable {
+  return {
+    role: new RegExp(`^${prefix}ProviderwaiterstatemachineRole[0-9A-F]{8}$`),
+    assumedBy: 'states.amazonaws.com',
+    session: (facts, r) => serviceSession(facts, r.arn, 'waiter'),
+    allowed: (facts) =>
+      ['isComplete', 'onTimeout'].map((name) =>
+        invoke(
+          `invoking the framework ${name} function`,
+          fnArn(facts, new RegExp(`^${prefix}Providerframework${name}`)),
+        ),
+      ),
+    denied: (facts) => [
+      invoke('invoking the user handler directly', fnArn(facts, userHandler)),
+      invoke('invoking the reaper', reaperArn(facts)),
+    ],
+  };
+}
+
+const asgArn = (facts: StackFacts, name: string) =>
+  facts.arn(
+    'autoscaling',
+    `autoScalingGroup:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d:autoScalingGroupName/${name}`,
+  );
+const controllerAsg = (facts: StackFacts) =>
+  facts.ref('AWS::AutoScaling::AutoScalingGroup', /^ControllerAsg/);
+
+/** The drain before a controller replacement (lib/constructs/controller-drain.ts, lambda/controller-drain). */
+const drain = functionTable(
+  /^DrainHandlerRole[0-9A-F]{8}$/,
+  /^DrainHandler[0-9A-F]{8}$/,
+  /^DrainLogs/,
+  (facts) => [
+    call('asking whether the controller is reachable', {
+      action: 'ssm:DescribeInstanceInformation',
+      resource: '*',
+    }),
+    call(
+      'sending the drain command to the controller',
+      {
+        action: 'ssm:SendCommand',
+        resource: `arn:${facts.env.partition}:ssm:${facts.env.region}::document/AWS-RunShellScript`,
+        unvalidated: 'AWS-owned SSM documents have an empty account in their ARN',
+      },
+      controllerInstance(facts, controllerAsg(facts)),
     ),
-  denied: (facts) => [
-    invoke('invoking the apply handler directly', fnArn(facts, /^ConfigApplyOnEvent[0-9A-F]{8}$/)),
-    invoke('invoking the reaper', reaperArn(facts)),
+    call('letting the termination go on', {
+      action: 'autoscaling:CompleteLifecycleAction',
+      resource: asgArn(facts, controllerAsg(facts)),
+    }),
   ],
-};
+  (facts) => [
+    call('completing a lifecycle action of another group', {
+      action: 'autoscaling:CompleteLifecycleAction',
+      resource: asgArn(facts, 'someone-elses-asg'),
+    }),
+    call('sending a command to a worker', {
+      action: 'ssm:SendCommand',
+      resource: facts.ec2Arn('instance', INSTANCES.worker),
+      context: awsResourceTags({ 'jenkins-gpu:fleet': facts.fleet }),
+    }),
+  ],
+);
+
+/** The fleet teardown on stack deletion (lib/constructs/fleet-teardown.ts): one role for both handlers. */
+const teardown = functionTable(
+  /^FleetTeardownRole[0-9A-F]{8}$/,
+  /^FleetTeardownOnEvent[0-9A-F]{8}$/,
+  /^FleetTeardownOnEventLogs/,
+  (facts) => [
+    logWrites(facts, /^FleetTeardownIsCompleteLogs/, "writing the other handler's log"),
+    call('listing the fleet', ec2(facts, 'DescribeInstances', '*')),
+    call(
+      'terminating a worker of its fleet',
+      ec2(
+        facts,
+        'TerminateInstances',
+        facts.ec2Arn('instance', INSTANCES.worker),
+        resourceTags({ 'jenkins-gpu:fleet': facts.fleet }),
+      ),
+    ),
+    call('reading its own stack status', {
+      action: 'cloudformation:DescribeStacks',
+      resource: String(facts.resolver.ref('AWS::StackId')),
+    }),
+  ],
+  (facts) => [
+    call(
+      'terminating the controller',
+      ec2(
+        facts,
+        'TerminateInstances',
+        facts.ec2Arn('instance', INSTANCES.controller),
+        resourceTags({ 'jenkins-gpu:role': 'controller' }),
+      ),
+    ),
+    call(
+      'terminating a worker of another stack',
+      ec2(
+        facts,
+        'TerminateInstances',
+        facts.ec2Arn('instance', INSTANCES.otherFleetWorker),
+        resourceTags({ 'jenkins-gpu:fleet': 'OtherStack' }),
+      ),
+    ),
+    call('deleting the stack', {
+      action: 'cloudformation:DeleteStack',
+      resource: String(facts.resolver.ref('AWS::StackId')),
+    }),
+  ],
+);
+
+const teardownHandlers = [/^FleetTeardownOnEvent[0-9A-F]{8}$/, /^FleetTeardownIsComplete[0-9A-F]{8}$/];
+const teardownFrameworkOnEvent = frameworkTable(
+  /^FleetTeardownProviderOnEventRole[0-9A-F]{8}$/,
+  /^FleetTeardownProviderframeworkonEvent[0-9A-F]{8}$/,
+  /^FleetTeardownProviderLogs/,
+  teardownHandlers,
+  (facts) => [
+    call('starting the waiter', {
+      action: 'states:StartExecution',
+      resource: facts.ref('AWS::StepFunctions::StateMachine', /^FleetTeardownProviderwaiterstatemachine/),
+    }),
+  ],
+);
+const teardownFrameworkWaiter = frameworkTable(
+  /^FleetTeardownProviderWaiterRole[0-9A-F]{8}$/,
+  /^FleetTeardownProviderframeworkisComplete[0-9A-F]{8}$/,
+  /^FleetTeardownProviderLogs/,
+  teardownHandlers,
+);
 
 const flowLogs: RoleTable = {
   role: /^NetworkVpcRejectedTrafficIAMRole[0-9A-F]{8}$/,
@@ -318,6 +438,11 @@ export const FUNCTION_TABLES: readonly RoleTable[] = [
   keyPairFunction,
   placeholderFunction,
   restrictDefaultSg,
-  waiterStateMachine,
+  waiterTable('ConfigApply', /^ConfigApplyOnEvent[0-9A-F]{8}$/),
   flowLogs,
+  drain,
+  teardown,
+  teardownFrameworkOnEvent,
+  teardownFrameworkWaiter,
+  waiterTable('FleetTeardown', /^FleetTeardownOnEvent[0-9A-F]{8}$/),
 ];
