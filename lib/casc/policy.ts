@@ -12,6 +12,7 @@ import { INSTANCE_TYPES, isGpuInstanceType } from './ec2-data';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
 import { child, entry, items, scalarText, walkScalars, type CascNode, type CascTree, type Loc } from './nodes';
 import { problemAt, type Problem } from './problem';
+import { checkTemplateSafety, WORKER_BOOT_MARKER } from './template-safety';
 
 /** Exactly what the EC2 plugin's `Integer.parseInt` takes as a positive number: no spaces, no sign. */
 const POSITIVE_INTEGER = /^[1-9]\d*$/;
@@ -94,7 +95,8 @@ function checkCap(node: CascNode | undefined, parentLoc: Loc, path: string, leve
     const why =
       level === 'cloud'
         ? 'cloud instanceCapStr "0" blocks every launch'
-        : 'template instanceCapStr "0" means unlimited in the EC2 plugin';
+        : // SlaveTemplate (ec2-plugin 2059, lines 407-411) reads a template cap of 0 as "launch none".
+          'template instanceCapStr "0" blocks every launch of this template in the EC2 plugin';
     problems.push(problemAt(node!.loc, path, `${why} (expected a positive integer, got "0")`));
   } else if (!POSITIVE_INTEGER.test(value)) {
     problems.push(problemAt(node!.loc, path, `instanceCapStr must be a positive integer (expected a positive integer, got "${value}")`));
@@ -163,6 +165,7 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
   if (!hasNameTag) report('tags', "tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one");
 
   checkDeviceMapping(template, report);
+  checkTemplateSafety(template, problems);
 
   const fleetTag = items(template.get('tags')).find((tag) => scalarText(child(tag, 'name')) === FLEET_TAG_KEY);
   if (!fleetTag || (scalarText(child(fleetTag, 'value')) ?? '').trim() !== FLEET_TAG_VALUE) {
@@ -238,6 +241,8 @@ function checkRenderedScripts(
   for (const key of RENDERED_KEYS) {
     const marker = template.text(key);
     if (!marker?.startsWith(RENDER_PREFIX)) continue;
+    // Any other userData is already refused by the template safety rules: one problem, one line.
+    if (key === 'userData' && marker.trim() !== WORKER_BOOT_MARKER) continue;
     try {
       renderTemplateScript(repoRoot, key, marker, idle, tokens, marker);
     } catch (error) {
@@ -265,10 +270,11 @@ function checkDeviceMapping(template: TemplateView, report: (key: string, messag
   for (const device of mapping.split(',')) {
     const [name, spec] = device.split('=');
     const encryptedField = spec?.split(':')[5];
-    if (encryptedField && encryptedField !== 'encrypted') {
+    if (encryptedField !== 'encrypted') {
+      const shown = encryptedField ? `"${encryptedField}"` : 'nothing';
       report(
         'customDeviceMapping',
-        `${name}: the encrypted field must be the word 'encrypted' (expected encrypted, got "${encryptedField}": the plugin would not encrypt)`,
+        `${name}: the encrypted field must be the word 'encrypted' (expected encrypted, got ${shown}: the plugin would not encrypt)`,
       );
     }
   }
