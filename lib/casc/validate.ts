@@ -7,7 +7,7 @@
 import * as path from 'path';
 
 import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
-import { loadCascTree } from './load';
+import { isSyntaxProblem, loadCascTree } from './load';
 import type { CascTree } from './nodes';
 import { checkPolicy } from './policy';
 import { isError, sortProblems, type Problem } from './problem';
@@ -46,8 +46,10 @@ export function defaultPluginsFile(cascPath: string): string {
 export function validateCascTree(options: ValidateCascOptions): CascValidation {
   const loaded = loadCascTree(options.cascPath);
   const problems: Problem[] = [...loaded.problems];
+  // A file that does not parse is missing from the tree: every later check would report its absence.
+  const unparsed = loaded.problems.some(isSyntaxProblem);
   const tree = loaded.tree;
-  if (tree) {
+  if (tree && !unparsed) {
     const schema = checkSchema(tree);
     problems.push(...schema.problems);
     if (!options.schemaOnly) {
@@ -65,7 +67,10 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
   const warnings = sorted.length - errors;
   const ok = errors === 0 && tree !== undefined;
   let summary: string;
-  if (!ok) summary = `casc invalid: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning(s)` : ''}`;
+  if (!ok) {
+    summary = `casc invalid: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning(s)` : ''}`;
+    if (unparsed) summary += ' (fix the YAML syntax first: the other checks need every file)';
+  }
   else if (options.schemaOnly) summary = `casc schema OK: ${tree.files.length} file(s)${warnings ? `, ${warnings} warning(s)` : ''}`;
   else summary = summarise(tree) + (warnings ? `; ${warnings} warning(s)` : '');
   return { problems: sorted, ok, summary, tree };

@@ -347,3 +347,22 @@ describe('policy', () => {
     });
   });
 });
+
+describe('one problem, one line', () => {
+  it('reports an indentation slip once, at its position, and nothing that follows from it', () => {
+    const yaml = edit(SHIPPED_EC2_YAML, '            numExecutors: 1\n', '           numExecutors: 1\n');
+    const result = validateEc2(yaml, { 'casc/jobs.yaml': 'jobs:\n  - file: /opt/jenkins-gpu/config/current/jobs/seed.groovy\n' });
+    expect(result.lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(yaml, 'numExecutors')}:12: YAML syntax error: Sequence item without - indicator (this line is indented 11 spaces, line ${lineOf(yaml, 'numExecutors') - 1} above it 12)`,
+    ]);
+    expect(result.summary).toBe('casc invalid: 1 error (fix the YAML syntax first: the other checks need every file)');
+  });
+
+  it('reports one error per file that does not parse, and checks nothing else', () => {
+    const result = validateEc2('jenkins:\n  clouds: [\n', { 'casc/z.yaml': 'jenkins:\n\tnumExecutors: 0\n' });
+    expect(result.lines).toEqual([
+      'casc/ec2-cloud.yaml:3:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      'casc/z.yaml:2:1: YAML syntax error: Tabs are not allowed as indentation',
+    ]);
+  });
+});
