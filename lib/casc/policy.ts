@@ -8,7 +8,7 @@ import { UserInputError } from '../errors';
 import { FLEET_TAG_KEY } from '../fleet-tags';
 import { bundleTokens, renderTemplateScript } from '../bundle/build-bundle';
 import { didYouMean } from './did-you-mean';
-import { INSTANCE_TYPES, isGpuInstanceType } from './ec2-data';
+import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES } from './ec2-data';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
 import { child, entry, items, scalarText, walkScalars, type CascNode, type CascTree, type Loc } from './nodes';
 import { problemAt, type Problem } from './problem';
@@ -136,7 +136,12 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
   const type = template.type?.trim();
   if (!type) report('type', 'type must be set to an EC2 instance type (the controller may only launch the types the YAML names)');
   else if (WHOLE_VARIABLE.test(type)) report('type', 'type must be a literal instance type: the IAM policy of the controller is derived from it');
-  else if (!INSTANCE_TYPES.has(type)) {
+  else if (UNPRICED_GPU_TYPES.has(type)) {
+    report(
+      'type',
+      `GPU type '${type}' has no price in data/ec2-prices.json: the burn alarm and the fleet's $/hour need one for every GPU type (priced: ${[...INSTANCE_TYPES].filter(isGpuInstanceType).join(', ')}); to use it, add its on-demand price with source and date there, and the type and its vCPUs (gpuVcpus) to data/ec2-instance-types.json`,
+    );
+  } else if (!INSTANCE_TYPES.has(type)) {
     report('type', `unknown EC2 instance type '${type}'${didYouMean(type, INSTANCE_TYPES)} (types are listed in data/ec2-instance-types.json)`);
   } else if (isGpuInstanceType(type)) {
     const mode = template.text('mode');

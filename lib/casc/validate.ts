@@ -13,6 +13,9 @@ import { checkPolicy } from './policy';
 import { isError, sortProblems, type Problem } from './problem';
 import { checkSchema } from './schema/check';
 import { summarise } from './summary';
+import { checkFleetArithmetic } from './fleet-arithmetic';
+import { loadPrices } from './ec2-data';
+import { ec2Clouds } from './fleet';
 
 export interface ValidateCascOptions {
   /** A casc file or directory. */
@@ -24,6 +27,8 @@ export interface ValidateCascOptions {
   /** Where `@render:` script paths start, as in the bundle; default the directory above the casc dir. */
   readonly repoRoot?: string;
   readonly schemaOnly?: boolean;
+  /** The deployment setting the fleet's worst-case $/hour is compared with. @default 10 */
+  readonly hourlyBurnAlarmUsd?: number;
 }
 
 export interface CascValidation {
@@ -59,6 +64,7 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
         ...checkCascCredentials(tree),
         ...checkJobs(tree, options.jobsPath),
         ...checkPlugins(tree, schema.pluginUses, options.pluginsFile ?? defaultPluginsFile(options.cascPath)),
+        ...checkFleetArithmetic(ec2Clouds(tree), loadPrices(), { hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd }),
       );
     }
   }
@@ -72,6 +78,6 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
     if (unparsed) summary += ' (fix the YAML syntax first: the other checks need every file)';
   }
   else if (options.schemaOnly) summary = `casc schema OK: ${tree.files.length} file(s)${warnings ? `, ${warnings} warning(s)` : ''}`;
-  else summary = summarise(tree) + (warnings ? `; ${warnings} warning(s)` : '');
+  else summary = summarise(tree, loadPrices(), options.hourlyBurnAlarmUsd) + (warnings ? `; ${warnings} warning(s)` : '');
   return { problems: sorted, ok, summary, tree };
 }

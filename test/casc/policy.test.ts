@@ -1,4 +1,4 @@
-import { edit, lineOf, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from './helpers';
+import { edit, lineOf, SHIPPED_EC2_YAML, SHIPPED_FILE, validateEc2, withSpotTemplate } from './helpers';
 
 // Built at run time so the repository holds no secret-looking literal (AWS's documented example key).
 const FAKE_ACCESS_KEY = 'AKIA' + 'IOSFODNN7EXAMPLE';
@@ -14,11 +14,12 @@ function problemsAfter(from: string, to: string): { lines: string[]; yaml: strin
 
 describe('policy', () => {
   it('accepts the shipped ec2-cloud.yaml', () => {
-    const result = validateEc2();
-    expect(result.lines).toEqual([]);
+    const result = validateEc2(SHIPPED_FILE);
+    expect(result.allLines).toEqual([]);
     expect(result.summary).toBe(
-      'casc OK: 1 cloud (gpu-workers-${STACK_NAME} cap 4); 1 template (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min); ' +
-        '$1.05/hour with every worker running (us-east-1 on-demand)',
+      'casc OK: 1 cloud (gpu-workers-${STACK_NAME}: at most 4 running = min(cloud cap 4, templates 2 + 2)); 2 templates (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min, ' +
+        'gpu-tensorflow-spot g4dn.xlarge cap 2 idle 10 min); $2.10/hour with every worker running (us-east-1 on-demand; burn alarm at $10/hour); ' +
+        'vCPU quota needed: 8 of L-DB2E81BA (Running On-Demand G and VT instances), 8 of L-3819A6DF (All G and VT Spot Instance Requests)',
     );
   });
 
