@@ -53,7 +53,7 @@ export class JenkinsGpuStack extends Stack {
     const repoRoot = props.repoRoot ?? path.resolve(__dirname, '..');
     const stackName = this.stackName;
 
-    const casc = loadValidatedCasc(repoRoot);
+    const casc = loadValidatedCasc(repoRoot, { hourlyBurnAlarmUsd: settings.hourlyBurnAlarmUsd });
     this.cascSummary = casc.summary;
     const bundle = buildBundle({ repoRoot });
     if (!bundle.workerPayload) {

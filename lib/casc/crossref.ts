@@ -8,7 +8,7 @@ import * as path from 'path';
 import { credentialIds } from '../credentials/catalog';
 import { didYouMean } from './did-you-mean';
 import { allTemplates } from './fleet';
-import { scanJobs } from './jobs-scan';
+import { scanJobs, type Declaration } from './jobs-scan';
 import { isServed } from './label-expression';
 import { walkScalars, type CascTree } from './nodes';
 import { problemAt, type Problem } from './problem';
@@ -49,6 +49,27 @@ export function checkCascCredentials(tree: CascTree): Problem[] {
   return problems;
 }
 
+/**
+ * A parameter choice used as an agent label that no template serves: reported once where the choice is
+ * declared (the seed), the file to change, not at each pipeline that uses the parameter.
+ */
+function unservedChoice(expression: string, declarations: readonly Declaration[], offered: string, reported: Set<string>): Problem[] {
+  const problems: Problem[] = [];
+  for (const { parameter, file, line } of declarations) {
+    const key = `${file}:${line}:${expression}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    problems.push(
+      problemAt(
+        { file, line, col: 1 },
+        `parameter ${parameter}`,
+        `choice '${expression}' is used as an agent label, and no EC2 template serves it (templates offer: ${offered}): remove it here and from ${parameter}'s validation in the Jenkinsfiles, or add a template with that label to casc/`,
+      ),
+    );
+  }
+  return problems;
+}
+
 function unknownCredential(id: string, catalog: string[]): string {
   return `unknown credential id '${id}'${didYouMean(id, catalog)}: the catalog (lib/credentials/catalog.ts) has ${catalog.join(', ')}`;
 }
@@ -61,6 +82,7 @@ export function checkJobs(tree: CascTree, jobsPath: string | undefined): Problem
   const templateLabels = templates.map((t) => new Set(t.labels));
   const offered = [...new Set(templates.flatMap((t) => t.labels))].sort().join(', ') || 'none';
   const problems: Problem[] = [];
+  const reported = new Set<string>();
   for (const use of scan.labels) {
     const loc = { file: use.file, line: use.line, col: 1 };
     if (use.unresolved) {
@@ -69,7 +91,9 @@ export function checkJobs(tree: CascTree, jobsPath: string | undefined): Problem
     }
     for (const expression of use.expressions) {
       try {
-        if (!isServed(expression, templateLabels)) {
+        if (!isServed(expression, templateLabels) && use.declaredAt?.get(expression)?.length) {
+          problems.push(...unservedChoice(expression, use.declaredAt.get(expression)!, offered, reported));
+        } else if (!isServed(expression, templateLabels)) {
           const from = use.source === `'${expression}'` ? '' : ` (from ${use.source})`;
           problems.push(
             problemAt(loc, `label ${use.source}`, `no EC2 template serves label expression '${expression}'${from} (templates offer: ${offered})`),

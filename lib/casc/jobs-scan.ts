@@ -26,6 +26,15 @@ export interface LabelUse {
   readonly expressions: string[];
   /** Set when the label is built at runtime from something this scan cannot resolve. */
   readonly unresolved?: string;
+  /** For `${params.X}`: where each value of X is declared (the seed's choices), the place to change it. */
+  readonly declaredAt?: ReadonlyMap<string, readonly Declaration[]>;
+}
+
+/** Where a parameter value is declared: a choice or a default in a job file. */
+export interface Declaration {
+  readonly parameter: string;
+  readonly file: string;
+  readonly line: number;
 }
 
 export interface CredentialUse {
@@ -58,8 +67,8 @@ export function listJobFiles(jobsPath: string): string[] {
 export function scanJobs(jobsPath: string): JobsScan {
   const files = listJobFiles(jobsPath);
   const texts = files.map((file) => ({ file, text: blankComments(fs.readFileSync(file, 'utf8')) }));
-  const params = new Map<string, string[]>();
-  for (const { text } of texts) collectParameters(text, params);
+  const params: Parameters = { values: new Map(), declared: new Map() };
+  for (const { file, text } of texts) collectParameters(file, text, params);
   const labels: LabelUse[] = [];
   const credentials: CredentialUse[] = [];
   for (const { file, text } of texts) {
@@ -95,9 +104,21 @@ function quotedStrings(text: string): string[] {
   return [...text.matchAll(new RegExp(QUOTED, 'g'))].map((m) => m[1] ?? m[2]);
 }
 
-function collectParameters(text: string, params: Map<string, string[]>): void {
-  const add = (name: string, values: string[]): void => {
-    params.set(name, [...new Set([...(params.get(name) ?? []), ...values])]);
+interface Parameters {
+  /** Parameter name → every value it can take. */
+  readonly values: Map<string, string[]>;
+  /** `name\0value` → where that value is declared. */
+  readonly declared: Map<string, Declaration[]>;
+}
+
+function collectParameters(file: string, text: string, params: Parameters): void {
+  const add = (name: string, values: string[], index: number | undefined): void => {
+    params.values.set(name, [...new Set([...(params.values.get(name) ?? []), ...values])]);
+    const line = lineAt(text, index ?? 0);
+    for (const value of values) {
+      const key = `${name}\0${value}`;
+      params.declared.set(key, [...(params.declared.get(key) ?? []), { parameter: name, file, line }]);
+    }
   };
   for (const m of text.matchAll(/\bchoice\s*\(([^)]*)\)/g)) {
     const args = m[1];
@@ -106,22 +127,22 @@ function collectParameters(text: string, params: Map<string, string[]>): void {
     const list = /\bchoices\s*:\s*\[([^\]]*)\]/.exec(args);
     const joined = new RegExp(String.raw`\bchoices\s*:\s*${QUOTED}`).exec(args);
     const values = list ? quotedStrings(list[1]) : joined ? (joined[1] ?? joined[2]).split('\\n') : [];
-    add(name[1] ?? name[2], values);
+    add(name[1] ?? name[2], values, m.index);
   }
   for (const m of text.matchAll(/\bstring\s*\(([^)]*)\)/g)) {
     const name = new RegExp(String.raw`\bname\s*:\s*${QUOTED}`).exec(m[1]);
     const value = new RegExp(String.raw`\bdefaultValue\s*:\s*${QUOTED}`).exec(m[1]);
-    if (name && value) add(name[1] ?? name[2], [value[1] ?? value[2]]);
+    if (name && value) add(name[1] ?? name[2], [value[1] ?? value[2]], m.index);
   }
   for (const m of text.matchAll(new RegExp(String.raw`\bchoiceParam\s*\(\s*${QUOTED}\s*,\s*\[([^\]]*)\]`, 'g'))) {
-    add(m[1] ?? m[2], quotedStrings(m[3]));
+    add(m[1] ?? m[2], quotedStrings(m[3]), m.index);
   }
   for (const m of text.matchAll(new RegExp(String.raw`\bstringParam\s*\(\s*${QUOTED}\s*,\s*${QUOTED}`, 'g'))) {
-    add(m[1] ?? m[2], [m[3] ?? m[4]]);
+    add(m[1] ?? m[2], [m[3] ?? m[4]], m.index);
   }
 }
 
-function findLabels(file: string, text: string, params: Map<string, string[]>): LabelUse[] {
+function findLabels(file: string, text: string, params: Parameters): LabelUse[] {
   const uses = new Map<number, LabelUse>();
   for (const pattern of LABEL_PATTERNS) {
     for (const m of text.matchAll(pattern)) {
@@ -138,19 +159,24 @@ function findLabels(file: string, text: string, params: Map<string, string[]>): 
 }
 
 /** Substitutes `${params.X}` / `${X}` with every known value of parameter X. */
-function expand(file: string, line: number, source: string, template: string, params: Map<string, string[]>): LabelUse {
+function expand(file: string, line: number, source: string, template: string, params: Parameters): LabelUse {
   const references = [...template.matchAll(/\$\{\s*(?:params\.)?(\w+)\s*\}/g)].map((m) => m[1]);
   if (template.includes('$') && references.length === 0) {
     return { file, line, source, expressions: [], unresolved: 'an expression built at runtime' };
   }
   let expressions = [template];
   for (const name of new Set(references)) {
-    const values = params.get(name);
+    const values = params.values.get(name);
     if (!values || values.length === 0) {
       return { file, line, source, expressions: [], unresolved: `parameter or variable '${name}' (no choices or default found)` };
     }
     const reference = new RegExp(String.raw`\$\{\s*(?:params\.)?${name}\s*\}`, 'g');
     expressions = expressions.flatMap((e) => values.map((v) => e.replace(reference, v)));
+  }
+  // The label is exactly one parameter: each expression is one of its values, declared somewhere.
+  if (template.replace(/\$\{\s*(?:params\.)?\w+\s*\}/, '') === '' && references.length === 1) {
+    const declaredAt = new Map(expressions.map((e) => [e, params.declared.get(`${references[0]}\0${e}`) ?? []]));
+    return { file, line, source, expressions, declaredAt };
   }
   return { file, line, source, expressions };
 }

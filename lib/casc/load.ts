@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Document, type YAMLError } from 'yaml';
 
 import { joinPath, type CascNode, type CascTree, type Loc, type MapNode } from './nodes';
 import { problemAt, type Problem } from './problem';
@@ -67,18 +67,7 @@ export function parseCascFile(file: string, text: string, problems: Problem[]): 
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
-    for (const error of document.errors) {
-      const [line, col] = error.linePos ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
-      const reason = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      problems.push({
-        file,
-        line,
-        col,
-        path: '',
-        message: `YAML syntax error: ${reason}`,
-        severity: 'error',
-      });
-    }
+    problems.push(syntaxProblem(file, text, document.errors));
     return undefined;
   }
   if (document.contents === null) return undefined;
@@ -88,6 +77,45 @@ export function parseCascFile(file: string, text: string, problems: Problem[]): 
     return undefined;
   }
   return node;
+}
+
+/**
+ * One line for a file that does not parse: its first error, at the first character of the offending line
+ * when the parser points at its indentation. The parser's further errors follow from the first (one slip
+ * of indentation gives one per later key), so they are left out.
+ */
+function syntaxProblem(file: string, text: string, errors: readonly YAMLError[]): Problem {
+  const first = [...errors].sort((a, b) => a.pos[0] - b.pos[0])[0];
+  const line = first.linePos?.[0].line ?? 1;
+  let col = first.linePos?.[0].col ?? 1;
+  const lineText = text.split(/\r?\n/)[line - 1] ?? '';
+  const indent = lineText.length - lineText.trimStart().length;
+  if (INDENT_CODES.has(first.code) && col <= indent && lineText.trim() !== '') col = indent + 1;
+  const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  return { file, line, col, path: '', message: `YAML syntax error: ${reason}${indentHint(first, text, line)}`, severity: 'error' };
+}
+
+const INDENT_CODES: ReadonlySet<string> = new Set(['BAD_INDENT', 'MISSING_CHAR']);
+
+/** For an indentation slip, the two indentations that disagree (the parser's own words name neither). */
+function indentHint(error: YAMLError, text: string, line: number): string {
+  if (!INDENT_CODES.has(error.code)) return '';
+  const lines = text.split(/\r?\n/);
+  const indentOf = (s: string): number => s.length - s.trimStart().length;
+  const here = lines[line - 1] ?? '';
+  if (here.trim() === '') return '';
+  for (let i = line - 2; i >= 0; i--) {
+    const above = lines[i];
+    if (above.trim() === '' || above.trimStart().startsWith('#')) continue;
+    const [mine, theirs] = [indentOf(here), indentOf(above.replace(/^(\s*)- /, '$1  '))];
+    return mine === theirs ? '' : ` (this line is indented ${mine} spaces, line ${i + 1} above it ${theirs})`;
+  }
+  return '';
+}
+
+/** True when a problem is a file that does not parse: later checks would only repeat it. */
+export function isSyntaxProblem(problem: Problem): boolean {
+  return problem.col !== undefined && problem.message.startsWith('YAML syntax error: ');
 }
 
 interface ConvertContext {

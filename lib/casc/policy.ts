@@ -8,10 +8,11 @@ import { UserInputError } from '../errors';
 import { FLEET_TAG_KEY } from '../fleet-tags';
 import { bundleTokens, renderTemplateScript } from '../bundle/build-bundle';
 import { didYouMean } from './did-you-mean';
-import { INSTANCE_TYPES, isGpuInstanceType } from './ec2-data';
+import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES } from './ec2-data';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
 import { child, entry, items, scalarText, walkScalars, type CascNode, type CascTree, type Loc } from './nodes';
 import { problemAt, type Problem } from './problem';
+import { checkTemplateSafety, WORKER_BOOT_MARKER } from './template-safety';
 
 /** Exactly what the EC2 plugin's `Integer.parseInt` takes as a positive number: no spaces, no sign. */
 const POSITIVE_INTEGER = /^[1-9]\d*$/;
@@ -94,7 +95,8 @@ function checkCap(node: CascNode | undefined, parentLoc: Loc, path: string, leve
     const why =
       level === 'cloud'
         ? 'cloud instanceCapStr "0" blocks every launch'
-        : 'template instanceCapStr "0" means unlimited in the EC2 plugin';
+        : // SlaveTemplate (ec2-plugin 2059, lines 407-411) reads a template cap of 0 as "launch none".
+          'template instanceCapStr "0" blocks every launch of this template in the EC2 plugin';
     problems.push(problemAt(node!.loc, path, `${why} (expected a positive integer, got "0")`));
   } else if (!POSITIVE_INTEGER.test(value)) {
     problems.push(problemAt(node!.loc, path, `instanceCapStr must be a positive integer (expected a positive integer, got "${value}")`));
@@ -134,7 +136,12 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
   const type = template.type?.trim();
   if (!type) report('type', 'type must be set to an EC2 instance type (the controller may only launch the types the YAML names)');
   else if (WHOLE_VARIABLE.test(type)) report('type', 'type must be a literal instance type: the IAM policy of the controller is derived from it');
-  else if (!INSTANCE_TYPES.has(type)) {
+  else if (UNPRICED_GPU_TYPES.has(type)) {
+    report(
+      'type',
+      `GPU type '${type}' has no price in data/ec2-prices.json: the burn alarm and the fleet's $/hour need one for every GPU type (priced: ${[...INSTANCE_TYPES].filter(isGpuInstanceType).join(', ')}); to use it, add its on-demand price with source and date there, and the type and its vCPUs (gpuVcpus) to data/ec2-instance-types.json`,
+    );
+  } else if (!INSTANCE_TYPES.has(type)) {
     report('type', `unknown EC2 instance type '${type}'${didYouMean(type, INSTANCE_TYPES)} (types are listed in data/ec2-instance-types.json)`);
   } else if (isGpuInstanceType(type)) {
     const mode = template.text('mode');
@@ -163,6 +170,7 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
   if (!hasNameTag) report('tags', "tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one");
 
   checkDeviceMapping(template, report);
+  checkTemplateSafety(template, problems);
 
   const fleetTag = items(template.get('tags')).find((tag) => scalarText(child(tag, 'name')) === FLEET_TAG_KEY);
   if (!fleetTag || (scalarText(child(fleetTag, 'value')) ?? '').trim() !== FLEET_TAG_VALUE) {
@@ -238,6 +246,8 @@ function checkRenderedScripts(
   for (const key of RENDERED_KEYS) {
     const marker = template.text(key);
     if (!marker?.startsWith(RENDER_PREFIX)) continue;
+    // Any other userData is already refused by the template safety rules: one problem, one line.
+    if (key === 'userData' && marker.trim() !== WORKER_BOOT_MARKER) continue;
     try {
       renderTemplateScript(repoRoot, key, marker, idle, tokens, marker);
     } catch (error) {
@@ -265,10 +275,11 @@ function checkDeviceMapping(template: TemplateView, report: (key: string, messag
   for (const device of mapping.split(',')) {
     const [name, spec] = device.split('=');
     const encryptedField = spec?.split(':')[5];
-    if (encryptedField && encryptedField !== 'encrypted') {
+    if (encryptedField !== 'encrypted') {
+      const shown = encryptedField ? `"${encryptedField}"` : 'nothing';
       report(
         'customDeviceMapping',
-        `${name}: the encrypted field must be the word 'encrypted' (expected encrypted, got "${encryptedField}": the plugin would not encrypt)`,
+        `${name}: the encrypted field must be the word 'encrypted' (expected encrypted, got ${shown}: the plugin would not encrypt)`,
       );
     }
   }

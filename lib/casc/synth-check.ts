@@ -21,9 +21,14 @@ export interface SynthCasc {
   readonly summary: string;
 }
 
-export function loadValidatedCasc(repoRoot: string): SynthCasc {
+export interface SynthCascOptions {
+  /** The deployment setting `hourlyBurnAlarmUsd`, for the fleet's $/hour warning. @default 10 */
+  readonly hourlyBurnAlarmUsd?: number;
+}
+
+export function loadValidatedCasc(repoRoot: string, options: SynthCascOptions = {}): SynthCasc {
   const cascPath = path.join(repoRoot, 'casc');
-  const result = validateCascTree({ cascPath, jobsPath: path.join(repoRoot, 'jobs'), repoRoot });
+  const result = validateCascTree({ cascPath, jobsPath: path.join(repoRoot, 'jobs'), repoRoot, hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd });
   const errors = result.problems.filter(isError);
   if (!result.ok || !result.tree) {
     const lines = errors.map((p) => formatProblem(p, repoRoot));

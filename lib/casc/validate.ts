@@ -10,12 +10,15 @@ import * as path from 'path';
 import { checkPluginFiles } from '../plugins/check';
 
 import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
-import { loadCascTree } from './load';
+import { isSyntaxProblem, loadCascTree } from './load';
 import type { CascTree } from './nodes';
 import { checkPolicy } from './policy';
 import { isError, sortProblems, type Problem } from './problem';
 import { checkSchema } from './schema/check';
 import { summarise } from './summary';
+import { checkFleetArithmetic } from './fleet-arithmetic';
+import { loadPrices } from './ec2-data';
+import { ec2Clouds } from './fleet';
 
 export interface ValidateCascOptions {
   /** A casc file or directory. */
@@ -27,6 +30,8 @@ export interface ValidateCascOptions {
   /** Where `@render:` script paths start, as in the bundle; default the directory above the casc dir. */
   readonly repoRoot?: string;
   readonly schemaOnly?: boolean;
+  /** The deployment setting the fleet's worst-case $/hour is compared with. @default 10 */
+  readonly hourlyBurnAlarmUsd?: number;
 }
 
 export interface CascValidation {
@@ -50,8 +55,10 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
   const pluginsFile = options.pluginsFile ?? defaultPluginsFile(options.cascPath);
   const loaded = loadCascTree(options.cascPath);
   const problems: Problem[] = [...loaded.problems];
+  // A file that does not parse is missing from the tree: every later check would report its absence.
+  const unparsed = loaded.problems.some(isSyntaxProblem);
   const tree = loaded.tree;
-  if (tree) {
+  if (tree && !unparsed) {
     const schema = checkSchema(tree);
     problems.push(...schema.problems);
     if (!options.schemaOnly) {
@@ -63,6 +70,7 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
         ...checkPlugins(tree, schema.pluginUses, pluginsFile),
         // The plugin lock goes into the bundle: an open or inconsistent one would fail the controller's boot.
         ...(fs.existsSync(pluginsFile) ? checkPluginFiles(pluginsFile) : []),
+        ...checkFleetArithmetic(ec2Clouds(tree), loadPrices(), { hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd }),
       );
     }
   }
@@ -71,8 +79,11 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
   const warnings = sorted.length - errors;
   const ok = errors === 0 && tree !== undefined;
   let summary: string;
-  if (!ok) summary = `casc invalid: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning(s)` : ''}`;
+  if (!ok) {
+    summary = `casc invalid: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning(s)` : ''}`;
+    if (unparsed) summary += ' (fix the YAML syntax first: the other checks need every file)';
+  }
   else if (options.schemaOnly) summary = `casc schema OK: ${tree.files.length} file(s)${warnings ? `, ${warnings} warning(s)` : ''}`;
-  else summary = summarise(tree) + (warnings ? `; ${warnings} warning(s)` : '');
+  else summary = summarise(tree, loadPrices(), options.hourlyBurnAlarmUsd) + (warnings ? `; ${warnings} warning(s)` : '');
   return { problems: sorted, ok, summary, tree };
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { edit, MINIMAL_JENKINS_YAML, MINIMAL_PLUGIN_FILES, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, tempTree } from './helpers';
+import { edit, MINIMAL_JENKINS_YAML, MINIMAL_PLUGIN_FILES, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, SHIPPED_FILE, tempTree } from './helpers';
 
 const CLI = path.join(REPO, 'bin/check-casc.ts');
 /** The TypeScript loader the npm scripts use (`node -r ./bin/register-ts.cjs`). */
@@ -25,9 +25,11 @@ function validRepo(ec2Yaml = SHIPPED_EC2_YAML): string {
 
 describe('bin/check-casc.ts', () => {
   it('prints one summary line and exits 0 for a valid tree', () => {
-    const { status, stdout, stderr } = run(validRepo());
+    const { status, stdout, stderr } = run(validRepo(SHIPPED_FILE));
     expect(stderr).toBe('');
-    expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^casc OK: 1 cloud \(gpu-workers-\$\{STACK_NAME\} cap 4\); 1 template .* \$1\.05\/hour.*; 2 plugins locked$/)]);
+    expect(stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^casc OK: 1 cloud \(gpu-workers-\$\{STACK_NAME\}: at most 4 running = min\(cloud cap 4, templates 2 \+ 2\)\); 2 templates .* \$2\.10\/hour.*; 2 plugins locked$/),
+    ]);
     expect(status).toBe(0);
   });
 

@@ -27,9 +27,26 @@ describe('cross-references', () => {
       'jobs/seed.groovy': "pipelineJob('train') {\n  parameters {\n    choiceParam('WORKER', ['tensorflow', 'tensorflow-spot'], 'GPU')\n  }\n}\n",
     };
     expect(validateEc2(SHIPPED_EC2_YAML, jobs).lines).toEqual([
-      'jobs/train.Jenkinsfile:10: label "${params.WORKER}": no EC2 template serves label expression \'tensorflow-spot\' (from "${params.WORKER}") (templates offer: tensorflow)',
+      // Reported where the choice is declared (the file to change), not at the pipeline that uses it.
+      "jobs/seed.groovy:3: parameter WORKER: choice 'tensorflow-spot' is used as an agent label, and no EC2 template serves it (templates offer: tensorflow): remove it here and from WORKER's validation in the Jenkinsfiles, or add a template with that label to casc/",
     ]);
     expect(validateEc2(withSpotTemplate(), jobs).lines).toEqual([]);
+  });
+
+  it('names the seed when the spot template is removed (the real jobs/, both jobs that offer the choice)', () => {
+    const jobs = Object.fromEntries(
+      ['seed.groovy', 'train.Jenkinsfile', 'gpu-check.Jenkinsfile'].map((name) => [`jobs/${name}`, fs.readFileSync(path.join(REPO, 'jobs', name), 'utf8')]),
+    );
+    const seed = jobs['jobs/seed.groovy'];
+    const choiceLines = seed.split('\n').flatMap((line, i) => (line.includes("choiceParam('WORKER'") ? [i + 1] : []));
+    expect(choiceLines).toHaveLength(2);
+    const oneTemplate = edit(SHIPPED_EC2_YAML, 'instanceCapStr: "4"', 'instanceCapStr: "2"');
+    expect(validateEc2(oneTemplate, jobs).lines).toEqual(
+      choiceLines.map(
+        (line) =>
+          `jobs/seed.groovy:${line}: parameter WORKER: choice 'tensorflow-spot' is used as an agent label, and no EC2 template serves it (templates offer: tensorflow): remove it here and from WORKER's validation in the Jenkinsfiles, or add a template with that label to casc/`,
+      ),
+    );
   });
 
   it('understands node(...) and label expressions', () => {

@@ -15,9 +15,9 @@ describe('the shipped ec2-cloud.yaml', () => {
 
 describe('everyday edits pass', () => {
   it.each([
-    ['a higher cap', (y: string) => edit(edit(y, 'instanceCapStr: "4"', 'instanceCapStr: "8"'), 'instanceCapStr: "2"', 'instanceCapStr: "6"')],
+    ['a higher cap', (y: string) => edit(edit(y, 'instanceCapStr: "4"', 'instanceCapStr: "8"'), 'instanceCapStr: "2"', 'instanceCapStr: "8"')],
     ['longer idle minutes', (y: string) => edit(y, 'idleTerminationMinutes: "10"', 'idleTerminationMinutes: "45"')],
-    ['a bigger GPU type', (y: string) => edit(y, 'type: g4dn.xlarge', 'type: g6e.12xlarge')],
+    ['a bigger GPU type', (y: string) => edit(y, 'type: g4dn.xlarge', 'type: g6e.xlarge')],
     ['the opt-in spot template as a second template', (y: string) => withSpotTemplate(y)],
   ])('%s', (_name, change) => {
     const result = validateEc2(change(SHIPPED_EC2_YAML));
@@ -28,8 +28,9 @@ describe('everyday edits pass', () => {
   it('summarises a second template in the cost (cloud cap bounds the total)', () => {
     const result = validateEc2(edit(withSpotTemplate(), 'instanceCapStr: "4"', 'instanceCapStr: "3"'));
     expect(result.summary).toBe(
-      'casc OK: 1 cloud (gpu-workers-${STACK_NAME} cap 3); 2 templates (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min, ' +
-        'gpu-tensorflow-spot g4dn.xlarge cap 2 idle 10 min); $1.58/hour with every worker running (us-east-1 on-demand)',
+      'casc OK: 1 cloud (gpu-workers-${STACK_NAME}: at most 3 running = min(cloud cap 3, templates 2 + 2)); 2 templates (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min, ' +
+        'gpu-tensorflow-spot g4dn.xlarge cap 2 idle 10 min); $1.58/hour with every worker running (us-east-1 on-demand; burn alarm at $10/hour); ' +
+        'vCPU quota needed: 8 of L-DB2E81BA (Running On-Demand G and VT instances), 8 of L-3819A6DF (All G and VT Spot Instance Requests)',
     );
   });
 });
@@ -53,7 +54,7 @@ describe('deriveWorkerLaunchScope', () => {
   });
 
   it('follows a type change and a spot template', () => {
-    expect(scopeOf(edit(SHIPPED_EC2_YAML, 'type: g4dn.xlarge', 'type: g5.2xlarge')).instanceTypes).toEqual(['g5.2xlarge']);
+    expect(scopeOf(edit(SHIPPED_EC2_YAML, 'type: g4dn.xlarge', 'type: g5.xlarge')).instanceTypes).toEqual(['g5.xlarge']);
     const spot = scopeOf(withSpotTemplate(edit(SHIPPED_EC2_YAML, 'type: g4dn.xlarge', 'type: g6.xlarge')));
     expect(spot.instanceTypes).toEqual(['g4dn.xlarge', 'g6.xlarge']);
     expect(spot.usesSpot).toBe(true);

@@ -1,4 +1,4 @@
-import { edit, lineOf, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from './helpers';
+import { edit, lineOf, SHIPPED_EC2_YAML, SHIPPED_FILE, validateEc2, withSpotTemplate } from './helpers';
 
 // Built at run time so the repository holds no secret-looking literal (AWS's documented example key).
 const FAKE_ACCESS_KEY = 'AKIA' + 'IOSFODNN7EXAMPLE';
@@ -14,11 +14,12 @@ function problemsAfter(from: string, to: string): { lines: string[]; yaml: strin
 
 describe('policy', () => {
   it('accepts the shipped ec2-cloud.yaml', () => {
-    const result = validateEc2();
-    expect(result.lines).toEqual([]);
+    const result = validateEc2(SHIPPED_FILE);
+    expect(result.allLines).toEqual([]);
     expect(result.summary).toBe(
-      'casc OK: 1 cloud (gpu-workers-${STACK_NAME} cap 4); 1 template (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min); ' +
-        '$1.05/hour with every worker running (us-east-1 on-demand)',
+      'casc OK: 1 cloud (gpu-workers-${STACK_NAME}: at most 4 running = min(cloud cap 4, templates 2 + 2)); 2 templates (gpu-tensorflow-ondemand g4dn.xlarge cap 2 idle 10 min, ' +
+        'gpu-tensorflow-spot g4dn.xlarge cap 2 idle 10 min); $2.10/hour with every worker running (us-east-1 on-demand; burn alarm at $10/hour); ' +
+        'vCPU quota needed: 8 of L-DB2E81BA (Running On-Demand G and VT instances), 8 of L-3819A6DF (All G and VT Spot Instance Requests)',
     );
   });
 
@@ -70,7 +71,7 @@ describe('policy', () => {
     ]);
     const templateZero = problemsAfter('instanceCapStr: "2"', 'instanceCapStr: "0"');
     expect(templateZero.lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(templateZero.yaml, 'instanceCapStr: "0"')}: ${T0}.instanceCapStr: template instanceCapStr "0" means unlimited in the EC2 plugin (expected a positive integer, got "0")`,
+      `casc/ec2-cloud.yaml:${lineOf(templateZero.yaml, 'instanceCapStr: "0"')}: ${T0}.instanceCapStr: template instanceCapStr "0" blocks every launch of this template in the EC2 plugin (expected a positive integer, got "0")`,
     ]);
     expect(problemsAfter('instanceCapStr: "2"', 'instanceCapStr: "two"').lines).toEqual([
       expect.stringContaining(`${T0}.instanceCapStr: instanceCapStr must be a positive integer (expected a positive integer, got "two")`),
@@ -89,7 +90,10 @@ describe('policy', () => {
   });
 
   it('requires unique template descriptions', () => {
-    const second = withSpotTemplate().replace('description: gpu-tensorflow-spot', 'description: gpu-tensorflow-ondemand');
+    // A copy that keeps the description (and so its matching template tag).
+    const second = withSpotTemplate()
+      .replace('description: gpu-tensorflow-spot', 'description: gpu-tensorflow-ondemand')
+      .replace('value: gpu-tensorflow-spot', 'value: gpu-tensorflow-ondemand');
     expect(validateEc2(second).lines).toEqual([
       expect.stringMatching(
         /jenkins\.clouds\[0\]\.amazonEC2\.templates\[1\]\.description: duplicate template description 'gpu-tensorflow-ondemand' \(first at line \d+ of /,
@@ -162,6 +166,110 @@ describe('policy', () => {
     ]);
   });
 
+  // Each layer a new or copied template could silently drop (issue "Every casc edit a user can make gets a
+  // true verdict"); the shipped templates carry all of them.
+  describe('template safety', () => {
+    const BOOT = '            userData: "@render:assets/worker/user-data.sh"\n';
+    const INIT_START = '            initScript: |\n';
+
+    function withoutInitScript(): string {
+      const start = SHIPPED_EC2_YAML.indexOf(INIT_START);
+      const end = SHIPPED_EC2_YAML.indexOf('            amiType:');
+      return SHIPPED_EC2_YAML.slice(0, start) + SHIPPED_EC2_YAML.slice(end);
+    }
+    const templateLine = lineOf(SHIPPED_EC2_YAML, '- description: gpu-tensorflow-ondemand');
+
+    it('requires the project worker boot in userData (it starts the idle watchdog)', () => {
+      expect(problemsAfter(BOOT, '').lines).toEqual([
+        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.userData: userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got nothing)`,
+      ]);
+      const own = problemsAfter('"@render:assets/worker/user-data.sh"', '"#!/bin/bash\\necho hi"');
+      expect(own.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(own.yaml, 'userData:')}: ${T0}.userData: userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got "#!/bin/bash\\necho hi")`,
+      ]);
+    });
+
+    it('requires the initScript to wait for boot-complete', () => {
+      expect(validateEc2(withoutInitScript()).lines).toEqual([
+        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.initScript: initScript must wait for the worker boot (test -f /var/lib/jenkins-gpu/boot-complete, as the shipped templates do): otherwise the agent starts before Java and the watchdog are installed (got nothing)`,
+      ]);
+      const other = problemsAfter('test -f /var/lib/jenkins-gpu/boot-complete', 'test -f /tmp/ready');
+      expect(other.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(other.yaml, 'initScript:')}: ${T0}.initScript: initScript must wait for the worker boot (test -f /var/lib/jenkins-gpu/boot-complete, as the shipped templates do): otherwise the agent starts before Java and the watchdog are installed (got a script without /var/lib/jenkins-gpu/boot-complete)`,
+      ]);
+    });
+
+    it('requires a non-root remoteAdmin (blank means root, which the Deep Learning AMI refuses)', () => {
+      const message = (shown: string): string =>
+        `remoteAdmin must name the AMI's login user (ubuntu on the Deep Learning AMI): blank means SSH as root, which the AMI refuses (got ${shown})`;
+      expect(problemsAfter('            remoteAdmin: ubuntu\n', '').lines).toEqual([`casc/ec2-cloud.yaml:${templateLine}: ${T0}.remoteAdmin: ${message('nothing')}`]);
+      const root = problemsAfter('remoteAdmin: ubuntu', 'remoteAdmin: root');
+      expect(root.lines).toEqual([`casc/ec2-cloud.yaml:${lineOf(root.yaml, 'remoteAdmin')}: ${T0}.remoteAdmin: ${message('"root"')}`]);
+    });
+
+    it.each([
+      ['metadataSupported', 'true', 'false'],
+      ['metadataEndpointEnabled', 'true', 'false'],
+      ['metadataTokensRequired', 'true', 'false'],
+      ['metadataHopsLimit', '1', '2'],
+    ])('requires IMDSv2 with one hop: %s', (key, shipped, changed) => {
+      const why = "IMDSv2 only, one hop, keeps containers on the worker away from the instance role's credentials";
+      const edited = problemsAfter(`${key}: ${shipped}`, `${key}: ${changed}`);
+      expect(edited.lines).toEqual([`casc/ec2-cloud.yaml:${lineOf(edited.yaml, `${key}:`)}: ${T0}.${key}: ${key} must be ${shipped}: ${why} (got "${changed}")`]);
+      expect(problemsAfter(`            ${key}: ${shipped}\n`, '').lines).toEqual([
+        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.${key}: ${key} must be ${shipped}: ${why} (got nothing)`,
+      ]);
+    });
+
+    it('requires an encrypted root volume', () => {
+      expect(problemsAfter('            ebsEncryptRootVolume: ENCRYPTED\n', '').lines).toEqual([
+        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.ebsEncryptRootVolume: ebsEncryptRootVolume must be ENCRYPTED: the root volume holds datasets, checkpoints and the workspace (got nothing)`,
+      ]);
+      const blank = problemsAfter('gp3::encrypted"', 'gp3:"');
+      expect(blank.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(blank.yaml, 'customDeviceMapping:')}: ${T0}.customDeviceMapping: /dev/sda1: the encrypted field must be the word 'encrypted' (expected encrypted, got nothing: the plugin would not encrypt)`,
+      ]);
+    });
+
+    it('reads numExecutors and sshPort as numbers', () => {
+      const executors = problemsAfter('numExecutors: 1', 'numExecutors: one');
+      expect(executors.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(executors.yaml, 'numExecutors')}: ${T0}.numExecutors: numExecutors must be a positive integer (expected a positive integer, got "one")`,
+      ]);
+      const port = problemsAfter('sshPort: "22"', 'sshPort: "twenty-two"');
+      expect(port.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(port.yaml, 'sshPort')}: ${T0}.amiType.unixData.sshPort: sshPort must be a port number (expected 1-65535, got "twenty-two")`,
+      ]);
+      expect(problemsAfter('sshPort: "22"', 'sshPort: "65536"').lines).toEqual([expect.stringContaining('(expected 1-65535, got "65536")')]);
+      expect(problemsAfter('sshPort: "22"', 'sshPort: 2222').lines).toEqual([]);
+    });
+
+    it("requires the template tag to equal the description (a copied template keeps another's tag)", () => {
+      const copied = problemsAfter('value: gpu-tensorflow-ondemand', 'value: gpu-tensorflow-spot');
+      expect(copied.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(copied.yaml, 'value: gpu-tensorflow-spot')}: ${T0}.tags: tags must include 'jenkins-gpu:template' with the description 'gpu-tensorflow-ondemand' as value: npm run workers attributes a worker's cost to its template by it (got "gpu-tensorflow-spot")`,
+      ]);
+      const missing = problemsAfter('              - name: "jenkins-gpu:template"\n                value: gpu-tensorflow-ondemand\n', '');
+      expect(missing.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(missing.yaml, '- name: Name')}: ${T0}.tags: tags must include 'jenkins-gpu:template' with the description 'gpu-tensorflow-ondemand' as value: npm run workers attributes a worker's cost to its template by it (got nothing)`,
+      ]);
+    });
+
+    it.each([
+      ['jenkins-gpu:busy-at', "the project's cost guard owns jenkins-gpu:* tags (lib/fleet-tags.ts)"],
+      ['jenkins-gpu:role', "the project's cost guard owns jenkins-gpu:* tags (lib/fleet-tags.ts)"],
+      ['jenkins_slave_type', 'the EC2 plugin sets it and counts caps by it'],
+      ['jenkins_server_url', 'the EC2 plugin sets it and counts caps by it'],
+      ['jenkins_cloud_name', 'the EC2 plugin sets it and counts caps by it'],
+    ])('refuses the reserved tag key %s', (key, why) => {
+      const { lines, yaml } = problemsAfter(
+        '              - name: Name\n',
+        `              - name: "${key}"\n                value: x\n              - name: Name\n`,
+      );
+      expect(lines).toEqual([`casc/ec2-cloud.yaml:${lineOf(yaml, `name: "${key}"`)}: ${T0}.tags[0].name: tag '${key}' is reserved: ${why}; use another key`]);
+    });
+  });
+
   // Rules `cdk synth` enforces on values derived from the YAML (lib/casc/synth-check.ts, CostGuard,
   // GpuWorkerFleet, the bundle renderer): each is a validator rule, so a YAML that passes here synthesizes.
   describe('what synth needs', () => {
@@ -221,13 +329,14 @@ describe('policy', () => {
       ]);
     });
 
-    it('renders @render: scripts as the bundle does (a missing script fails here, not at synth)', () => {
+    it('refuses a userData other than the worker boot once, without a second render error', () => {
+      // The shipped marker renders (the first test); any other script is the boot rule's one problem.
+      const boot = (shown: string): string =>
+        `userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got "${shown}")`;
       const { lines, yaml } = problemsAfter('"@render:assets/worker/user-data.sh"', '"@render:assets/worker/bot.sh"');
-      expect(lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, 'bot.sh')}: ${T0}.userData: cannot render the worker script: assets/worker/bot.sh: assets/worker/bot.sh does not exist`,
-      ]);
+      expect(lines).toEqual([`casc/ec2-cloud.yaml:${lineOf(yaml, 'bot.sh')}: ${T0}.userData: ${boot('@render:assets/worker/bot.sh')}`]);
       expect(problemsAfter('"@render:assets/worker/user-data.sh"', '"@render:../outside.sh"').lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'userData:')}: ${T0}.userData: cannot render the worker script: ../outside.sh: ../outside.sh is outside the repository`,
+        `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'userData:')}: ${T0}.userData: ${boot('@render:../outside.sh')}`,
       ]);
     });
 
@@ -237,5 +346,24 @@ describe('policy', () => {
         `casc/ec2-cloud.yaml:${lineOf(yaml, 'jvmopts')}: ${T0}.jvmopts: @render: is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "@render:assets/worker/user-data.sh"`,
       ]);
     });
+  });
+});
+
+describe('one problem, one line', () => {
+  it('reports an indentation slip once, at its position, and nothing that follows from it', () => {
+    const yaml = edit(SHIPPED_EC2_YAML, '            numExecutors: 1\n', '           numExecutors: 1\n');
+    const result = validateEc2(yaml, { 'casc/jobs.yaml': 'jobs:\n  - file: /opt/jenkins-gpu/config/current/jobs/seed.groovy\n' });
+    expect(result.lines).toEqual([
+      `casc/ec2-cloud.yaml:${lineOf(yaml, 'numExecutors')}:12: YAML syntax error: Sequence item without - indicator (this line is indented 11 spaces, line ${lineOf(yaml, 'numExecutors') - 1} above it 12)`,
+    ]);
+    expect(result.summary).toBe('casc invalid: 1 error (fix the YAML syntax first: the other checks need every file)');
+  });
+
+  it('reports one error per file that does not parse, and checks nothing else', () => {
+    const result = validateEc2('jenkins:\n  clouds: [\n', { 'casc/z.yaml': 'jenkins:\n\tnumExecutors: 0\n' });
+    expect(result.lines).toEqual([
+      'casc/ec2-cloud.yaml:3:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      'casc/z.yaml:2:1: YAML syntax error: Tabs are not allowed as indentation',
+    ]);
   });
 });

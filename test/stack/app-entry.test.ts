@@ -31,7 +31,7 @@ describe('bin/app.ts', () => {
     expect(r.status).toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /^synth OK: cdk-nag AwsSolutions and the CloudFormation rules passed; casc OK: 1 cloud \(gpu-workers-\$\{STACK_NAME\} cap 4\); 2 templates \(.*\); \$\d+\.\d\d\/hour with every worker running/,
+        /^synth OK: cdk-nag AwsSolutions and the CloudFormation rules passed; casc OK: 1 cloud \(gpu-workers-\$\{STACK_NAME\}: at most 4 running = min\(cloud cap 4, templates 2 \+ 2\)\); 2 templates \(.*\); \$\d+\.\d\d\/hour with every worker running \(us-east-1 on-demand; burn alarm at \$10\/hour\); vCPU quota needed: /,
       ),
     ]);
   });
