@@ -50,6 +50,8 @@ describe('deriveWorkerLaunchScope', () => {
       subnetRefs: ['${WORKER_SUBNET_IDS}'],
       securityGroupRefs: ['${WORKER_SECURITY_GROUP_ID}'],
       instanceProfileRefs: ['${WORKER_INSTANCE_PROFILE_ARN}'],
+      // RunInstances is bound to these (lib/constructs/gpu-worker-fleet.ts, Ec2PluginLaunchVolumes).
+      volumes: { maxSizeGiB: 200, types: ['gp3'] },
     });
   });
 
