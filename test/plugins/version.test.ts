@@ -56,8 +56,8 @@ describe('compareVersions (hudson.util.VersionNumber order)', () => {
     expect([...ordered].reverse().sort(compareVersions)).toEqual(ordered);
   });
 
-  it('keeps the order the library has, not the one its TODO wishes: 1.12-SNAPSHOT < 1.12-rc9999', () => {
-    // VersionNumberTest.snapshots marks the reverse as "TODO": the library sorts the snapshot first.
+  it('keeps the order the library has, not the one its own test wishes for: 1.12-SNAPSHOT < 1.12-rc9999', () => {
+    // VersionNumberTest.snapshots marks the reverse as an open wish: the library sorts the snapshot first.
     expect(compareVersions('1.12-SNAPSHOT', '1.12-rc9999.abc123def456')).toBeLessThan(0);
   });
 
