@@ -146,11 +146,7 @@ describe('how the scripts read each reply', () => {
 
   /** apply-config.sh with a YAML-only change: a JCasC reload. */
   async function applyYamlChange() {
-    const digest = sb.putBundle(
-      bundleFiles({ 'casc/clouds.yaml': 'jenkins:\n  clouds: [] # cap 4\n' }),
-      'new.zip',
-    );
-    sb.setParameter(digest, 'new.zip');
+    const digest = sb.publishYamlChange();
     const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
     const posts = sb.http.requests.filter((q) => q.method === 'POST').length;
     return { r, posts, active: sb.current(), digest };

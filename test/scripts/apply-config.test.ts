@@ -43,15 +43,7 @@ describe('apply-config.sh', () => {
     await sb.cleanup();
   });
 
-  /** A new bundle that only changes JCasC YAML (same core, same plugins). */
-  function publishYamlChange(): string {
-    const digest = sb.putBundle(
-      bundleFiles({ 'casc/clouds.yaml': 'jenkins:\n  clouds: [] # cap 4\n' }),
-      'new.zip',
-    );
-    sb.setParameter(digest, 'new.zip');
-    return digest;
-  }
+  const publishYamlChange = (): string => sb.publishYamlChange();
 
   test('happy path: swaps current, reloads with the token, writes the variable files', async () => {
     const digest = publishYamlChange();

@@ -250,6 +250,16 @@ export class Sandbox {
     return digest;
   }
 
+  /** Publishes a bundle that only changes JCasC YAML (same core, same plugins): a reload, no restart. */
+  publishYamlChange(): string {
+    const digest = this.putBundle(
+      bundleFiles({ 'casc/clouds.yaml': 'jenkins:\n  clouds: [] # cap 4\n' }),
+      'new.zip',
+    );
+    this.setParameter(digest, 'new.zip');
+    return digest;
+  }
+
   setParameter(digest: string, key: string, extra: Record<string, unknown> = {}): void {
     const value = {
       ...extra,
