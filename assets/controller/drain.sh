@@ -19,7 +19,7 @@ COMPLETE_ATTEMPTS="${COMPLETE_ATTEMPTS:-3}"
 COMPLETE_RETRY_DELAY="${COMPLETE_RETRY_DELAY:-5}"
 # A core or plugin upgrade waiting for builds (apply-config.sh) must not restart Jenkins out of quiet-down.
 SAFE_RESTART_UNIT=jenkins-gpu-safe-restart
-INSTANCE_ID="" GROUP="" HOOK="" TOKEN="" MINUTES="" ALERT_TOPIC="" ATTEMPTED=""
+INSTANCE_ID="" GROUP="" HOOK="" TOKEN="" MINUTES="" ALERT_TOPIC="" ATTEMPTED="" NAP_PID=""
 
 usage() {
   printf '[%s] ERROR: %s\n' "$JG_LOG_PREFIX" "$1" >&2
@@ -82,8 +82,20 @@ complete_lifecycle_action() {
 # on_exit: a failure anywhere above must not hold the instance (and JENKINS_HOME) until the hook times out.
 on_exit() {
   local code=$?
+  if [[ -n "$NAP_PID" ]]; then kill "$NAP_PID" 2>/dev/null || true; fi
   if [[ -z "$ATTEMPTED" ]]; then complete_lifecycle_action || code=1; fi
   exit "$code"
+}
+
+# nap SECONDS: a sleep a signal ends at once. Bash runs a trap only after its foreground child exits, and a
+# signal that arrives just before `sleep` is forked is not seen by that sleep, so a plain `sleep 600` would
+# hold the exit (and the lifecycle action) for the whole interval; `wait` returns as soon as a trapped
+# signal arrives (bash(1), SIGNALS).
+nap() {
+  sleep "$1" &
+  NAP_PID=$!
+  wait "$NAP_PID" || true
+  NAP_PID=""
 }
 
 # wait_for_builds: 0 once no executor is busy or Jenkins stops answering, 1 when the drain time is over.
@@ -104,7 +116,7 @@ wait_for_builds() {
     ((BUSY > 0)) || return 0
     ((polls > 0 && SECONDS < deadline)) || return 1
     log "waiting for $BUSY busy executor(s), at most $(((deadline - SECONDS + 59) / 60)) more minute(s)"
-    sleep "$DRAIN_POLL_SECONDS"
+    nap "$DRAIN_POLL_SECONDS"
     polls=$((polls - 1))
   done
 }
@@ -147,6 +159,8 @@ drain() {
 main() {
   parse_args "$@"
   trap on_exit EXIT
+  # SSM's timeout and a shutdown send SIGTERM: end at once, through on_exit.
+  trap 'exit 143' TERM INT
   drain
   complete_lifecycle_action
 }

@@ -180,19 +180,21 @@ describe('drain.sh', () => {
     });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    // 'exit', not 'close': a sleep forked just after the signal was sent never got it and keeps stderr open
-    // for its 600 s, although bash (and its EXIT trap) is done; it is killed below.
+    // 'exit', not 'close': a sleep forked just after the signal was sent never got it and may keep stderr
+    // open for its 600 s after bash (and its EXIT trap) is done; it is killed below.
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Wait until the drain sleeps between polls, then stop it as a timeout would.
     while (!stderr.includes('waiting for 1 busy executor(s)')) await new Promise((r) => setTimeout(r, 50));
     process.kill(-child.pid!, 'SIGTERM');
-    await exited;
+    const code = await exited;
     try {
       process.kill(-child.pid!, 'SIGKILL');
     } catch {
       // the group is already gone
     }
 
+    // 143: the TERM trap ended the wait at once (no signal-killed shell, no 600 s sleep to sit out).
+    expect(code).toBe(143);
     expect(calls()).toContain(COMPLETE);
   });
 
