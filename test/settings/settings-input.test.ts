@@ -10,6 +10,7 @@ import * as path from 'path';
 import { createApp } from '../../lib/app';
 import { UserInputError } from '../../lib/errors';
 import { SettingsError } from '../../lib/settings/settings';
+import { settingsFromContext } from '../../lib/settings/validate-settings';
 
 const REPO = path.resolve(__dirname, '../..');
 const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(REPO, 'cdk.json'), 'utf8')).context as Record<
@@ -82,15 +83,32 @@ const NEAR_MISSES: Record<string, unknown[]> = {
   hourlyBurnAlarmUsd: [0, 100_001, 1],
 };
 
+/**
+ * The outcome of building the stack from each distinct set of parsed settings: many bad values parse to
+ * the same settings (a default, or the same normalized value), and the stack is built from the parsed
+ * settings alone (lib/app.ts), so one build answers for all of them.
+ */
+const builds = new Map<string, unknown>();
+
 function buildWith(settings: Record<string, unknown>): unknown {
   const context = { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] };
   const overrides = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`jenkinsGpu.${k}`, v]));
+  const fullContext = { ...context, ...overrides };
+  let key: string;
   try {
-    createApp({ outdir: OUTDIR, context: { ...context, ...overrides } });
-    return undefined;
+    key = JSON.stringify(settingsFromContext(fullContext));
   } catch (error) {
     return error;
   }
+  if (!builds.has(key)) {
+    try {
+      createApp({ outdir: OUTDIR, context: fullContext });
+      builds.set(key, undefined);
+    } catch (error) {
+      builds.set(key, error);
+    }
+  }
+  return builds.get(key);
 }
 
 /** Undefined when the build succeeded or failed with one line naming a setting. */
