@@ -1,0 +1,22 @@
+/**
+ * `npm run casc:diff -- [--offline] [--stack NAME] [--cdk-out DIR]`: what a deploy would change on the
+ * running controller. Only wiring: the logic is in `lib/casc/casc-diff-cli.ts`. The SDK reads region,
+ * profile and endpoints from the standard environment and config files; nothing is overridden.
+ */
+import './quiet-sdk-warning';
+import * as path from 'path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { runCascDiffCli } from '../lib/casc/casc-diff-cli';
+
+async function main(): Promise<void> {
+  process.exitCode = await runCascDiffCli(process.argv.slice(2), {
+    repoRoot: path.resolve(__dirname, '..'),
+    ssm: new SSMClient({}),
+    s3: new S3Client({}),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
+}
+
+void main();
