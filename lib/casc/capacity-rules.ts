@@ -140,3 +140,17 @@ function checkUnreachableFallbacks(cloud: CloudView, problems: Problem[]): void 
     );
   });
 }
+
+/**
+ * Most stopped workers the cloud can leave behind, each keeping its root volume: per stop-on-idle template,
+ * its cap times its subnets. The plugin launches a new worker in a subnet only after it has restarted every
+ * stopped one there that matches (SlaveTemplate.java 2395-2413), and caps count running, pending and
+ * stopping workers (EC2Cloud.java 780), so one template never holds more than its cap in one subnet (bursts
+ * inside the plugin's 30 s count cache aside, EC2Cloud.java 173). Spot templates terminate and leave none.
+ * Undefined while a cap is not a positive integer (the policy reports it).
+ */
+export function stoppedWorkersBound(cloud: CloudView, subnetsPerTemplate: number): number | undefined {
+  const capacity = capacityOf(cloud);
+  if (!capacity) return undefined;
+  return cloud.templates.reduce((total, t, i) => (t.text('stopOnTerminate')?.trim() === 'true' ? total + capacity.templateCaps[i] * subnetsPerTemplate : total), 0);
+}
