@@ -17,6 +17,7 @@ import { isError, sortProblems, type Problem } from './problem';
 import { checkSchema } from './schema/check';
 import { summarise } from './summary';
 import { checkFleetArithmetic } from './fleet-arithmetic';
+import { checkCapacityRules } from './capacity-rules';
 import { loadPrices } from './ec2-data';
 import { ec2Clouds } from './fleet';
 
@@ -71,6 +72,7 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
         // The plugin lock goes into the bundle: an open or inconsistent one would fail the controller's boot.
         ...(fs.existsSync(pluginsFile) ? checkPluginFiles(pluginsFile) : []),
         ...checkFleetArithmetic(ec2Clouds(tree), loadPrices(), { hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd }),
+        ...checkCapacityRules(ec2Clouds(tree)),
       );
     }
   }
