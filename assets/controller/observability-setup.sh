@@ -71,8 +71,10 @@ start_exports() {
   done
 }
 
+# install_agent: once per instance; a reboot with the package mirror down still starts the agent.
 install_agent() {
   local attempt=1
+  if [[ -x "$JG_ROOT/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl" ]]; then return 0; fi
   until dnf install -y amazon-cloudwatch-agent >&2; do
     ((attempt < INSTALL_ATTEMPTS)) || die "dnf install amazon-cloudwatch-agent failed $attempt times: logs stay on the instance only"
     warn "dnf install amazon-cloudwatch-agent failed (attempt $attempt of $INSTALL_ATTEMPTS); retrying in ${INSTALL_RETRY_SECONDS}s"

@@ -97,6 +97,19 @@ describe('observability-setup.sh', () => {
     expect(calls().some((c) => c.startsWith('amazon-cloudwatch-agent-ctl'))).toBe(true);
   });
 
+  test('a later boot with the agent installed: no dnf (a mirror outage cannot stop the logs)', async () => {
+    const ctl = sb.p('opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl');
+    fs.mkdirSync(path.dirname(ctl), { recursive: true });
+    fs.writeFileSync(ctl, '#!/bin/sh\n', { mode: 0o755 });
+    sb.flag('dnf-failures', '10');
+
+    const r = await run();
+
+    expect(r.code).toBe(0);
+    expect(calls().some((c) => c.startsWith('dnf '))).toBe(false);
+    expect(calls().some((c) => c.startsWith('amazon-cloudwatch-agent-ctl -a fetch-config'))).toBe(true);
+  });
+
   test('no agent package: fails with the reason, the metrics timer runs anyway', async () => {
     sb.flag('dnf-failures', '10');
 
