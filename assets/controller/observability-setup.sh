@@ -91,7 +91,11 @@ collect_entry() {
 }
 
 # write_agent_config: {instance_id} is filled in by the agent from IMDS, so every instance of the group
-# writes its own streams and a replacement never interleaves with the instance it replaced.
+# writes its own streams and a replacement never interleaves with the instance it replaced. The agent reads
+# a file it has no saved offset for from its beginning (the translated config sets from_beginning = true,
+# aws/amazon-cloudwatch-agent translator test data), so what this boot wrote before the agent started is
+# shipped too. It runs as root by default (CloudWatch User Guide, "Common scenarios with the CloudWatch
+# agent"), so it can read /var/log/jenkins-gpu (0750 root).
 write_agent_config() {
   mkdir -p "$(dirname "$AGENT_CONFIG")"
   {
