@@ -7,6 +7,7 @@ import { buildBundle } from './bundle/build-bundle';
 import { loadValidatedCasc } from './casc/synth-check';
 import { ArtifactMirror } from './constructs/artifact-mirror';
 import { ControllerConfig } from './constructs/controller-config';
+import { ControllerObservability } from './constructs/controller-observability';
 import {
   ControllerDrain,
   controllerReplacementDigest,
@@ -106,6 +107,10 @@ export class JenkinsGpuStack extends Stack {
       terminationHoldMinutes: terminationHoldMinutes(settings.drainTimeoutMinutes),
     });
     credentials.grantRead(controller.role);
+    new ControllerObservability(this, 'Observability', {
+      instanceRole: controller.role,
+      alarmTopic: costGuard.alarmTopic,
+    });
     const shellSessions = new ShellSessionLogging(this, 'ShellSessions', { instanceRole: controller.role });
     const artifactMirror = new ArtifactMirror(this, 'ArtifactMirror', { controllerRole: controller.role });
 

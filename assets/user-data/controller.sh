@@ -32,10 +32,21 @@ install -m 0644 /opt/jenkins-gpu/bin/systemd/jenkins-gpu-bootstrap.service /etc/
 systemctl daemon-reload
 systemctl enable jenkins-gpu-bootstrap.service
 
+# Logs and health metrics to CloudWatch (observability-setup.sh), on this and every later boot; not waited
+# for: it runs beside bootstrap.sh, so a boot that fails is seen too.
+install -m 0644 /opt/jenkins-gpu/bin/systemd/jenkins-gpu-observability.service /etc/systemd/system/
+systemctl daemon-reload
+systemctl enable jenkins-gpu-observability.service
+systemctl start --no-block jenkins-gpu-observability.service
+# This boot's bootstrap log also goes to the file the CloudWatch agent ships to the bootstrap group (later
+# boots run it as a unit, whose journal jenkins-gpu-log-bootstrap.service appends there).
+install -d -m 0750 /var/log/jenkins-gpu
+
 trap - ERR
 exec /opt/jenkins-gpu/bin/bootstrap.sh \
   --stack-name "$STACK_NAME" \
   --region "$REGION" \
   --config-parameter "$CONFIG_PARAMETER" \
   --volume-id "$VOLUME_ID" \
-  --signal-resource "$SIGNAL_RESOURCE"
+  --signal-resource "$SIGNAL_RESOURCE" \
+  2> >(tee -a /var/log/jenkins-gpu/bootstrap.log >&2)

@@ -11,6 +11,12 @@ import {
   SPOT_REQUEST_ID,
 } from '../calls';
 import { StackFacts } from '../stack-facts';
+import {
+  CONTROLLER_LOGS,
+  CONTROLLER_METRIC_NAMESPACE,
+  controllerLogGroupName,
+} from '../../../lib/constructs/controller-observability';
+import { WORKER_METRIC_NAMESPACE } from '../../../lib/worker-metrics';
 import { INSTANCES, RoleTable } from './table';
 
 /**
@@ -228,6 +234,33 @@ function allowed(facts: StackFacts): Call[] {
     }),
     call('the SSM agent finds the session log group', { action: 'logs:DescribeLogGroups', resource: '*' }),
     logWrites(facts, /^ShellSessionsLogs/, 'the SSM agent streams a shell session to its log group'),
+    ...observabilityCalls(facts),
+  ];
+}
+
+/**
+ * The CloudWatch agent shipping the controller's logs (observability-setup.sh) to groups that exist, and
+ * controller-metrics.sh's samples (lib/constructs/controller-observability.ts).
+ */
+function observabilityCalls(facts: StackFacts): Call[] {
+  return [
+    ...CONTROLLER_LOGS.map((log) => {
+      const stream = facts.arn(
+        'logs',
+        `log-group:${controllerLogGroupName(facts.env.stackName, log)}:log-stream:i-0123456789abcdef0/${log}`,
+      );
+      return call(
+        `the CloudWatch agent ships the ${log} log`,
+        { action: 'logs:CreateLogStream', resource: stream },
+        { action: 'logs:DescribeLogStreams', resource: stream },
+        { action: 'logs:PutLogEvents', resource: stream },
+      );
+    }),
+    call('controller-metrics.sh sends its sample', {
+      action: 'cloudwatch:PutMetricData',
+      resource: '*',
+      context: { 'cloudwatch:namespace': CONTROLLER_METRIC_NAMESPACE },
+    }),
   ];
 }
 
@@ -457,6 +490,26 @@ function denied(facts: StackFacts): Call[] {
         'logs',
         `log-group:${facts.ref('AWS::Logs::LogGroup', /^CostGuardReaperLogs/)}:log-stream:x`,
       ),
+    }),
+    call("forging another stack's controller log", {
+      action: 'logs:PutLogEvents',
+      resource: facts.arn(
+        'logs',
+        `log-group:${controllerLogGroupName('OtherStack', 'jenkins')}:log-stream:x`,
+      ),
+    }),
+    call('deleting the Jenkins log', {
+      action: 'logs:DeleteLogGroup',
+      resource: facts.arn('logs', `log-group:${controllerLogGroupName(facts.env.stackName, 'jenkins')}`),
+    }),
+    call('shortening the retention of the Jenkins log', {
+      action: 'logs:PutRetentionPolicy',
+      resource: facts.arn('logs', `log-group:${controllerLogGroupName(facts.env.stackName, 'jenkins')}`),
+    }),
+    call("writing the workers' metrics (the reaper trusts their busy signal alarm)", {
+      action: 'cloudwatch:PutMetricData',
+      resource: '*',
+      context: { 'cloudwatch:namespace': WORKER_METRIC_NAMESPACE },
     }),
     call('deleting the session log', {
       action: 'logs:DeleteLogGroup',
