@@ -426,7 +426,7 @@ restart_onto_pending() {
 }
 
 # restore_desired_state DIGEST: writes back the newest earlier value of the config parameter that names
-# DIGEST (ssm get-parameter-history lists every version, oldest first) and its JCasC variables, so the next
+# DIGEST (the highest Version that ssm get-parameter-history lists with it) and its JCasC variables, so the next
 # boot starts the release that runs. Prints one sentence for the announcement; never fails the rollback.
 # CloudFormation does not see the change: its next update of the parameter (a new bundle or variables)
 # overwrites it, and an unchanged template leaves the restored value.
@@ -440,7 +440,8 @@ restore_desired_state() {
     return 0
   fi
   value="$(jq -c --arg d "$digest" \
-    '[.Parameters[]? | .Value | (fromjson? // {}) | select(.bundle.digest? == $d)] | last // empty' <<<"$history")" || value=""
+    '[.Parameters[]? | {version: .Version, value: (.Value | fromjson? // {})} | select(.value.bundle.digest? == $d)]
+     | max_by(.version) | .value // empty' <<<"$history")" || value=""
   if [[ -z "$value" ]]; then
     warn "no earlier value of $CONFIG_PARAMETER names release $digest"
     printf 'The config parameter %s still names the failed release (no earlier value names %s): the next boot starts it again unless you deploy a fix.' "$CONFIG_PARAMETER" "$digest"
