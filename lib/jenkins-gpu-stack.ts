@@ -166,6 +166,7 @@ export class JenkinsGpuStack extends Stack {
       controller,
       bundle,
       artifactMirror: artifactMirror.location,
+      safeRestartMaxWaitMinutes: settings.safeRestartMaxWaitMinutes,
       variables: {
         JENKINS_URL: jenkinsUrl,
         JENKINS_ADMIN_EMAIL: settings.alertEmail ?? 'jenkins@localhost',

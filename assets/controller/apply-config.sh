@@ -4,20 +4,34 @@
 #   apply-config.sh --expect-digest <sha256>
 # Same core and plugins: JCasC reload, no restart, running builds continue; a bundle Jenkins rejects is
 # rolled back and the command fails with Jenkins' message. New core or plugins: installed next to the
-# running ones, then a safe restart that waits for running builds (scheduled with systemd-run).
+# running ones as the pending release, then a safe restart that waits for running builds, at most
+# safeRestartMaxWaitMinutes (scheduled with systemd-run).
 #   apply-config.sh --safe-restart   (the scheduled restart itself)
+# One lock (lock.sh) serializes applies and the restart itself; `current` is always what Jenkins runs.
+# Exit 75 (EX_TEMPFAIL): the controller is still booting; its boot reads the parameter and applies it.
 set -euo pipefail
 JG_LOG_PREFIX=apply-config
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+# shellcheck source=lock.sh source-path=SCRIPTDIR
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lock.sh"
 
 KEEP_RELEASES="${KEEP_RELEASES:-5}"
 SAFE_RESTART_POLL="${SAFE_RESTART_POLL:-30}"
 SAFE_RESTART_UNIT=jenkins-gpu-safe-restart
+# The bound on the wait for running builds, when the config parameter has no safeRestartMaxWaitMinutes
+# (lib/settings: the same default). SAFE_RESTART_MAX_WAIT_SECONDS overrides both (tests).
+DEFAULT_SAFE_RESTART_MAX_WAIT_MINUTES=60
 # How long a restarted Jenkins may take to answer /login before the new release is rolled back (a boot
 # failure Jenkins logs rolls back at once).
 RESTART_WAIT_SECONDS="${RESTART_WAIT_SECONDS:-900}"
 RESTART_WAIT_INTERVAL="${RESTART_WAIT_INTERVAL:-10}"
+# A deploy that finds the controller booting: how long it waits for the boot's first release, and for a
+# Jenkins that refuses connections or answers 503 while it starts (systemd restarts it 10 s after a crash).
+APPLY_BOOT_WAIT_SECONDS="${APPLY_BOOT_WAIT_SECONDS:-900}"
+APPLY_JENKINS_WAIT_SECONDS="${APPLY_JENKINS_WAIT_SECONDS:-300}"
+APPLY_WAIT_INTERVAL="${APPLY_WAIT_INTERVAL:-5}"
+EXIT_BOOTING=75
 
 # load_controller_env: parameter name and region written by bootstrap.sh; flags and env win.
 load_controller_env() {
@@ -179,9 +193,27 @@ core_or_plugins_changed() {
     ! same_file "$old/casc/jenkins-core.txt" "$new/casc/jenkins-core.txt"
 }
 
+# wait_for_jenkins_answer: a Jenkins that refuses connections or answers 503 while it starts gets
+# APPLY_JENKINS_WAIT_SECONDS before the reload; any other answer (or a boot failure Jenkins logged) ends the
+# wait at once, and the reload reports what it finds.
+wait_for_jenkins_answer() {
+  local polls code deadline=$((SECONDS + APPLY_JENKINS_WAIT_SECONDS))
+  polls=$((APPLY_JENKINS_WAIT_SECONDS / (APPLY_WAIT_INTERVAL > 0 ? APPLY_WAIT_INTERVAL : 1)))
+  while :; do
+    code="$(http_get_code "$JG_JENKINS_URL/login" --max-time 10)"
+    [[ "$code" == 000 || "$code" == 503 ]] || return 0
+    if [[ "$code" == 503 ]] && jenkins_boot_failure >/dev/null; then return 0; fi
+    ((polls > 0 && SECONDS < deadline)) || return 0
+    log "Jenkins is not up yet (HTTP $code on /login): waiting at most $((deadline - SECONDS)) more seconds"
+    sleep "$APPLY_WAIT_INTERVAL"
+    polls=$((polls - 1))
+  done
+}
+
 # apply_by_reload CONFIG OLD NEW: swap, reload; on rejection swap back and reload the previous release.
 apply_by_reload() {
   local config="$1" old="$2" new="$3" rc=0
+  wait_for_jenkins_answer
   backup_casc_vars
   write_casc_vars "$config"
   point_current "$new"
@@ -206,23 +238,22 @@ apply_by_reload() {
 }
 
 # apply_with_restart CONFIG NEW: core/plugins are staged first (a failure changes nothing active), then the
-# release becomes current and a safe restart is scheduled in the background.
+# release becomes the pending one and a safe restart is scheduled in the background. `current` stays what
+# Jenkins runs until that restart, so a Jenkins that systemd restarts meanwhile starts the running release.
 apply_with_restart() {
-  local config="$1" old="$2" new="$3"
+  local config="$1" new="$2"
   # Plugins first: their lock is checked before anything is downloaded.
   install_plugins "$new" "$config"
   install_core "$new" "$config"
   write_casc_vars "$config"
-  # The safe restart rolls back to this release if Jenkins does not come up on the new one.
-  printf '%s\n' "$old" >"$JG_RUN/previous-release"
-  point_current "$new"
+  point_pending "$new"
   schedule_safe_restart
-  log "Jenkins core or plugins changed: release ${new##*/} is installed; Jenkins restarts once running builds have finished (unit $SAFE_RESTART_UNIT)"
+  log "Jenkins core or plugins changed: release ${new##*/} is installed and pending; Jenkins restarts once running builds have finished (at most $(($(max_wait_seconds "$config") / 60)) minutes), then runs it (unit $SAFE_RESTART_UNIT)"
 }
 
 schedule_safe_restart() {
   if systemctl is-active --quiet "$SAFE_RESTART_UNIT"; then
-    log "a safe restart is already scheduled; it will start the new release"
+    log "a safe restart is already scheduled; it will start the pending release"
     return 0
   fi
   systemctl reset-failed "$SAFE_RESTART_UNIT" >/dev/null 2>&1 || true
@@ -230,16 +261,51 @@ schedule_safe_restart() {
     "$JG_BIN/apply-config.sh" --safe-restart >&2 || die "cannot schedule the safe restart"
 }
 
+# release_for CONFIG DIGEST: the release directory of DIGEST, staged from the parameter's bundle unless it is
+# the active or the pending one (staging replaces the directory of its digest).
+release_for() {
+  local config="$1" digest="$2" dir
+  for dir in "$(active_release)" "$(pending_release)"; do
+    if [[ -n "$dir" && -d "$dir" && "${dir##*/}" == "$digest" ]]; then
+      printf '%s\n' "$dir"
+      return 0
+    fi
+  done
+  stage_release "$config"
+}
+
+# wait_for_first_release: the boot (bootstrap.sh) installs the first release, then starts Jenkins; a deploy
+# that comes first waits for it, and exits EXIT_BOOTING when the boot takes longer (the boot reads the
+# parameter, which CloudFormation updated before it ran this command).
+wait_for_first_release() {
+  local deadline=$((SECONDS + APPLY_BOOT_WAIT_SECONDS)) polls
+  polls=$((APPLY_BOOT_WAIT_SECONDS / (APPLY_WAIT_INTERVAL > 0 ? APPLY_WAIT_INTERVAL : 1)))
+  until [[ -d "$(active_release)" ]]; do
+    if ((polls <= 0 || SECONDS >= deadline)); then
+      printf '[%s] %s\n' "$JG_LOG_PREFIX" "the controller is still booting (no active release after ${APPLY_BOOT_WAIT_SECONDS}s): its boot applies the config parameter" >&2
+      exit "$EXIT_BOOTING"
+    fi
+    log "the controller is booting (no active release yet): waiting for its boot"
+    sleep "$APPLY_WAIT_INTERVAL"
+    polls=$((polls - 1))
+  done
+}
+
 apply() {
-  local expect="$1" config digest old new
+  local expect="$1" config digest old new pending
   [[ "$expect" =~ ^[0-9a-f]{64}$ ]] || die "--expect-digest must be a sha256 hex"
   load_controller_env
   config="$(read_config_parameter "$CONFIG_PARAMETER")"
   digest="$(config_get "$config" .bundle.digest)"
   [[ "$digest" == "$expect" ]] || die "parameter holds digest $digest, deploy expected $expect"
   old="$(active_release)"
-  [[ -n "$old" && -d "$old" ]] || die "no active release: the controller has not finished booting"
-  if [[ "${old##*/}" == "$digest" ]]; then
+  pending="$(pending_release)"
+  if [[ -n "$pending" ]]; then
+    # Jenkins is quieting down for the pending restart: whatever this bundle holds starts at that restart.
+    new="$(release_for "$config" "$digest")"
+    log "a safe restart is pending: release ${new##*/} replaces ${pending##*/} as the release it starts"
+    apply_with_restart "$config" "$new"
+  elif [[ "${old##*/}" == "$digest" ]]; then
     # Same bundle, but the parameter's variables may differ (a new worker AMI id, subnets, …).
     if casc_vars_unchanged "$config"; then
       log "release $digest is already active"
@@ -248,54 +314,148 @@ apply() {
     fi
     apply_by_reload "$config" "$old" "$old"
     return 0
-  fi
-  new="$(stage_release "$config")"
-  if core_or_plugins_changed "$old" "$new"; then
-    apply_with_restart "$config" "$old" "$new"
   else
-    apply_by_reload "$config" "$old" "$new"
+    new="$(stage_release "$config")"
+    if core_or_plugins_changed "$old" "$new"; then
+      apply_with_restart "$config" "$new"
+    else
+      apply_by_reload "$config" "$old" "$new"
+    fi
   fi
-  prune_releases "$KEEP_RELEASES"
+  prune_unused_releases "$KEEP_RELEASES"
 }
 
 # --- safe restart -----------------------------------------------------------------------------------------
 
+# max_wait_seconds CONFIG: how long the safe restart waits for running builds (safeRestartMaxWaitMinutes).
+max_wait_seconds() {
+  local config="${1:-}" minutes=""
+  if [[ -n "${SAFE_RESTART_MAX_WAIT_SECONDS:-}" ]]; then
+    printf '%s\n' "$SAFE_RESTART_MAX_WAIT_SECONDS"
+    return 0
+  fi
+  if [[ -n "$config" ]]; then
+    minutes="$(config_get "$config" '.safeRestartMaxWaitMinutes // empty' 2>/dev/null)" || minutes=""
+  fi
+  [[ "$minutes" =~ ^[1-9][0-9]{0,4}$ ]] || minutes="$DEFAULT_SAFE_RESTART_MAX_WAIT_MINUTES"
+  printf '%s\n' "$((minutes * 60))"
+}
+
+# wait_for_builds SECONDS: 0 once no executor is busy or Jenkins stops reporting them, 1 when SECONDS are
+# over. Bounded by the clock and by a count of polls (a zero poll interval in tests ends too). BUSY holds the
+# last count. Announced on the alarm topic: Jenkins starts no new build while it waits.
+BUSY=""
+wait_for_builds() {
+  local seconds="$1" polls deadline
+  polls=$((seconds / (SAFE_RESTART_POLL > 0 ? SAFE_RESTART_POLL : 1)))
+  deadline=$((SECONDS + seconds))
+  BUSY="$(busy_executors 2>/dev/null)" || BUSY=""
+  [[ "$BUSY" =~ ^[0-9]+$ ]] && ((BUSY > 0)) || return 0
+  notify "Jenkins restart for an upgrade: waiting for $BUSY running build(s)" \
+    "Jenkins is in quiet-down for a core or plugin upgrade (release $(pending_label)): no new build starts until it restarts. It waits for $BUSY busy executor(s), at most $((seconds / 60)) minute(s) (setting safeRestartMaxWaitMinutes), then restarts anyway."
+  while :; do
+    ((polls > 0 && SECONDS < deadline)) || return 1
+    log "waiting for running builds ($BUSY busy executors, at most $((deadline - SECONDS))s more)"
+    sleep "$SAFE_RESTART_POLL"
+    polls=$((polls - 1))
+    BUSY="$(busy_executors 2>/dev/null)" || BUSY=""
+    [[ "$BUSY" =~ ^[0-9]+$ ]] || return 0
+    ((BUSY > 0)) || return 0
+  done
+}
+
+pending_label() {
+  local pending
+  pending="$(pending_release)"
+  printf '%s' "${pending:+${pending##*/}}"
+  [[ -n "$pending" ]] || printf 'none pending'
+}
+
 safe_restart() {
+  local config seconds
+  load_controller_env
+  config="$(read_config_parameter "$CONFIG_PARAMETER" 2>/dev/null)" || config=""
+  seconds="$(max_wait_seconds "$config")"
   log "putting Jenkins into quiet mode"
   quiet_down
-  local busy
-  while :; do
-    busy="$(busy_executors || echo unknown)"
-    [[ "$busy" == "0" ]] && break
-    log "waiting for running builds ($busy busy executors)"
-    sleep "$SAFE_RESTART_POLL"
-  done
-  log "no build running: restarting Jenkins"
+  if wait_for_builds "$seconds"; then
+    log "no build running"
+  else
+    notify "Jenkins restart for an upgrade: $BUSY build(s) still running" \
+      "After $((seconds / 60)) minute(s) (setting safeRestartMaxWaitMinutes) $BUSY executor(s) are still busy. Jenkins restarts now for release $(pending_label): Pipeline builds resume after the restart when their agent is still connected; other running builds are lost."
+  fi
+  # The lock only for the restart itself: applies during the wait above go on (and change the pending release).
+  hold_apply_lock
+  restart_onto_pending
+  release_apply_lock
+}
+
+# restart_onto_pending: `current` becomes the pending release and Jenkins restarts; a release that does not
+# come up is rolled back to the last known good one (what ran until now), and the parameter is set back to
+# it so that the next boot does not start the failed one either.
+restart_onto_pending() {
+  local good target why
+  good="$(active_release)"
+  target="$(pending_release)"
+  [[ -n "$target" && -d "$target" ]] || target="$good"
+  log "restarting Jenkins on release ${target##*/}"
+  point_current "$target"
+  clear_pending
   systemctl restart jenkins
-  local current previous why
-  current="$(active_release)"
   if wait_for_jenkins_up "$RESTART_WAIT_SECONDS" "$RESTART_WAIT_INTERVAL"; then
-    log "Jenkins is up on release ${current##*/}"
-    rm -f "$JG_RUN/previous-release"
+    log "Jenkins is up on release ${target##*/}"
     return 0
   fi
   # A YAML that the new plugins reject (or a core that does not start) must not leave Jenkins down.
   why="$JG_WAIT_REASON"
-  previous="$(cat "$JG_RUN/previous-release" 2>/dev/null || true)"
-  [[ -n "$previous" && -d "$previous" ]] ||
-    die "release ${current##*/}: $why; no previous release is recorded"
-  warn "release ${current##*/}: $why; rolling back to ${previous##*/}"
-  point_current "$previous"
+  [[ "$target" != "$good" && -n "$good" && -d "$good" ]] ||
+    die "release ${target##*/}: $why; no other release to roll back to"
+  warn "release ${target##*/}: $why; rolling back to ${good##*/}"
+  point_current "$good"
+  local restored
+  restored="$(restore_desired_state "${good##*/}")" || restored=""
   systemctl restart jenkins
   if ! wait_for_jenkins_up "$RESTART_WAIT_SECONDS" "$RESTART_WAIT_INTERVAL"; then
     notify "Jenkins down after an upgrade" \
-      "Release ${current##*/}: $why. The previous release ${previous##*/}: $JG_WAIT_REASON. See journalctl -u jenkins on the controller."
-    die "Jenkins does not come up on the previous release ${previous##*/} either: $JG_WAIT_REASON"
+      "Release ${target##*/}: $why. The previous release ${good##*/}: $JG_WAIT_REASON. $restored See journalctl -u jenkins on the controller."
+    die "Jenkins does not come up on the previous release ${good##*/} either: $JG_WAIT_REASON"
   fi
-  rm -f "$JG_RUN/previous-release"
   notify "Jenkins upgrade rolled back" \
-    "Release ${current##*/} (new core or plugins) did not start: $why. The controller runs the previous release ${previous##*/} again. See journalctl -u jenkins-gpu-safe-restart on the controller."
-  die "release ${current##*/} failed to start ($why); rolled back to ${previous##*/}"
+    "Release ${target##*/} (new core or plugins) did not start: $why. The controller runs the previous release ${good##*/} again. $restored See journalctl -u jenkins-gpu-safe-restart on the controller."
+  die "release ${target##*/} failed to start ($why); rolled back to ${good##*/}"
+}
+
+# restore_desired_state DIGEST: writes back the newest earlier value of the config parameter that names
+# DIGEST (the highest Version that ssm get-parameter-history lists with it) and its JCasC variables, so the next
+# boot starts the release that runs. Prints one sentence for the announcement; never fails the rollback.
+# CloudFormation does not see the change: its next update of the parameter (a new bundle or variables)
+# overwrites it, and an unchanged template leaves the restored value.
+restore_desired_state() {
+  local digest="$1" history value
+  local -a region
+  mapfile -t region < <(aws_region_args)
+  if ! history="$(aws ssm get-parameter-history --name "$CONFIG_PARAMETER" "${region[@]}" --output json)"; then
+    warn "cannot read the history of $CONFIG_PARAMETER"
+    printf 'The config parameter %s still names the failed release (its history could not be read): the next boot starts it again unless you deploy a fix.' "$CONFIG_PARAMETER"
+    return 0
+  fi
+  value="$(jq -c --arg d "$digest" \
+    '[.Parameters[]? | {version: .Version, value: (.Value | fromjson? // {})} | select(.value.bundle.digest? == $d)]
+     | max_by(.version) | .value // empty' <<<"$history")" || value=""
+  if [[ -z "$value" ]]; then
+    warn "no earlier value of $CONFIG_PARAMETER names release $digest"
+    printf 'The config parameter %s still names the failed release (no earlier value names %s): the next boot starts it again unless you deploy a fix.' "$CONFIG_PARAMETER" "$digest"
+    return 0
+  fi
+  if ! aws ssm put-parameter --name "$CONFIG_PARAMETER" "${region[@]}" --type String --overwrite \
+    --value "$value" >/dev/null; then
+    warn "cannot write $CONFIG_PARAMETER back"
+    printf 'The config parameter %s could not be set back and still names the failed release: the next boot starts it again unless you deploy a fix.' "$CONFIG_PARAMETER"
+    return 0
+  fi
+  (write_casc_vars "$value") || warn "could not write the JCasC variables of release $digest back"
+  log "config parameter $CONFIG_PARAMETER set back to release $digest"
+  printf 'The config parameter %s names release %s again, so the next boot starts it too (the next deploy that changes the config overwrites it).' "$CONFIG_PARAMETER" "$digest"
 }
 
 # notify SUBJECT MESSAGE: tells the operators through the stack's alarm topic (alertTopicArn in the
@@ -303,6 +463,7 @@ safe_restart() {
 # Never fails the caller.
 notify() {
   local config topic
+  log "$1: $2"
   load_controller_env 2>/dev/null || return 0
   config="$(read_config_parameter "$CONFIG_PARAMETER" 2>/dev/null)" || return 0
   topic="$(config_get "$config" '.alertTopicArn // empty' 2>/dev/null)" || topic=""
@@ -328,10 +489,10 @@ main() {
     return 0
   fi
   [[ -n "$expect" ]] || die "usage: apply-config.sh --expect-digest <sha256>"
-  mkdir -p "$JG_RUN"
-  # One apply at a time: a second deploy's command waits for the first instead of racing its swap.
-  exec 9>"$JG_RUN/apply.lock"
-  flock 9
+  wait_for_first_release
+  # One apply at a time, and none during the safe restart's restart: a second deploy's command waits instead
+  # of racing the swap.
+  hold_apply_lock
   apply "$expect"
 }
 

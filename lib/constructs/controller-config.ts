@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -17,6 +17,12 @@ import { JenkinsController } from './jenkins-controller';
 import { projectFunction, scopedProvider } from './lambda-defaults';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
 import { nagRuleId, wildcardActionId, wildcardResourceId } from '../nag/finding-id';
+
+/**
+ * Bounds of the wait for running builds before a core or plugin upgrade restarts Jenkins (the setting
+ * safeRestartMaxWaitMinutes; apply-config.sh holds the same default for a parameter without it).
+ */
+export const SAFE_RESTART_MAX_WAIT_MINUTES = { min: 5, max: 1440, default: 60 } as const;
 
 export interface ControllerConfigProps {
   /** The controller the bundle is applied to. */
@@ -45,6 +51,12 @@ export interface ControllerConfigProps {
   readonly artifactMirror?: ArtifactMirrorLocation;
   /** Minutes a deploy waits for the controller to apply a bundle. @default 30 */
   readonly applyTimeoutMinutes?: number;
+  /**
+   * Minutes a core or plugin upgrade waits for running builds (Jenkins starts no new build meanwhile) before
+   * it restarts Jenkins anyway, from 5 to 1440. Both the wait and its end are announced on `alertTopic`.
+   * @default 60
+   */
+  readonly safeRestartMaxWaitMinutes?: number;
 }
 
 /**
@@ -64,6 +76,16 @@ export class ControllerConfig extends Construct {
     if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 110) {
       throw new Error(
         `ControllerConfig: applyTimeoutMinutes must be an integer from 5 to 110 (got ${timeoutMinutes})`,
+      );
+    }
+    const maxWait = props.safeRestartMaxWaitMinutes ?? SAFE_RESTART_MAX_WAIT_MINUTES.default;
+    if (
+      !Number.isInteger(maxWait) ||
+      maxWait < SAFE_RESTART_MAX_WAIT_MINUTES.min ||
+      maxWait > SAFE_RESTART_MAX_WAIT_MINUTES.max
+    ) {
+      throw new Error(
+        `ControllerConfig: safeRestartMaxWaitMinutes must be an integer from ${SAFE_RESTART_MAX_WAIT_MINUTES.min} to ${SAFE_RESTART_MAX_WAIT_MINUTES.max} (got ${maxWait})`,
       );
     }
     checkVariables(props.variables, props.secretVariables);
@@ -102,6 +124,7 @@ export class ControllerConfig extends Construct {
         vars: props.variables,
         secrets: Object.fromEntries(Object.entries(props.secretVariables).map(([k, s]) => [k, s.secretArn])),
         reloadTokenSecret: props.reloadTokenSecret.secretArn,
+        safeRestartMaxWaitMinutes: maxWait,
         ...(props.alertTopic ? { alertTopicArn: props.alertTopic.topicArn } : {}),
         ...(props.artifactMirror ? { artifactMirror: props.artifactMirror } : {}),
       }),
@@ -112,6 +135,15 @@ export class ControllerConfig extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadConfigParameter',
         actions: ['ssm:GetParameter'],
+        resources: [this.parameter.parameterArn],
+      }),
+    );
+    // A safe restart that rolls an upgrade back sets the parameter back to the value naming the release that
+    // runs (apply-config.sh restore_desired_state), so the next boot does not start the failed one.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RestoreConfigParameter',
+        actions: ['ssm:GetParameterHistory', 'ssm:PutParameter'],
         resources: [this.parameter.parameterArn],
       }),
     );
@@ -142,7 +174,14 @@ export class ControllerConfig extends Construct {
     const isComplete = handler('ApplyIsComplete', 'isComplete');
 
     onEvent.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        actions: ['autoscaling:DescribeAutoScalingGroups', 'ssm:DescribeInstanceInformation'],
+        resources: ['*'],
+      }),
+    );
+    // Is this update a rollback of the stack (never fail it then)?
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }),
     );
     onEvent.addToRolePolicy(
       new iam.PolicyStatement({
@@ -203,7 +242,8 @@ export class ControllerConfig extends Construct {
       onEvent.role!,
       {
         id: wildcardResourceId(this, '*'),
-        reason: 'autoscaling:DescribeAutoScalingGroups has no resource-level permissions',
+        reason:
+          'autoscaling:DescribeAutoScalingGroups and ssm:DescribeInstanceInformation have no resource-level permissions',
       },
       {
         // The ARN of the ssm:SendCommand statement in addApplyOnDeploy.

@@ -1,3 +1,4 @@
+import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../constructs/controller-config';
 import { DEFAULT_VPC_CIDR } from '../constructs/network';
 import { DEFAULT_DRAIN_MINUTES } from '../controller-replacement';
 import { UserInputError } from '../errors';
@@ -40,6 +41,12 @@ export interface DeploymentSettings {
    * @default 20
    */
   readonly drainTimeoutMinutes: number;
+  /**
+   * Minutes a core or plugin upgrade waits for running builds before it restarts Jenkins anyway, 5 to 1440.
+   * Jenkins starts no new build while it waits; the wait and its end are announced on the alarm topic.
+   * @default 60
+   */
+  readonly safeRestartMaxWaitMinutes: number;
   /** How users reach the UI: `ssm` (port forward, no inbound port) or `alb` (HTTPS load balancer). @default 'ssm' */
   readonly accessMode: AccessMode;
   /** CIDRs allowed to reach the load balancer (`alb` only; required there). @default [] */
@@ -73,6 +80,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   jenkinsHomeSizeGiB: 50,
   snapshotRetentionDays: 14,
   drainTimeoutMinutes: DEFAULT_DRAIN_MINUTES,
+  safeRestartMaxWaitMinutes: SAFE_RESTART_MAX_WAIT_MINUTES.default,
   accessMode: 'ssm',
   allowedCidrs: [],
   controllerAmiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',

@@ -1,6 +1,7 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { didYouMean } from '../casc/did-you-mean';
 import { INSTANCE_TYPES } from '../casc/ec2-data';
+import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../constructs/controller-config';
 import { HOME_VOLUME_SIZE_GIB, SNAPSHOT_RETENTION_DAYS } from '../constructs/jenkins-controller';
 import { vpcCidrProblem } from '../constructs/network';
 import { MAX_DRAIN_MINUTES } from '../controller-replacement';
@@ -144,6 +145,13 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
       DEFAULT_SETTINGS.snapshotRetentionDays,
     drainTimeoutMinutes:
       int(raw, 'drainTimeoutMinutes', 0, MAX_DRAIN_MINUTES) ?? DEFAULT_SETTINGS.drainTimeoutMinutes,
+    safeRestartMaxWaitMinutes:
+      int(
+        raw,
+        'safeRestartMaxWaitMinutes',
+        SAFE_RESTART_MAX_WAIT_MINUTES.min,
+        SAFE_RESTART_MAX_WAIT_MINUTES.max,
+      ) ?? DEFAULT_SETTINGS.safeRestartMaxWaitMinutes,
     accessMode: accessMode as AccessMode,
     allowedCidrs: list(raw, 'allowedCidrs', cidrCheck, 'IPv4 CIDRs such as 203.0.113.0/24') ?? [],
     certificateArn: str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN'),

@@ -100,6 +100,48 @@ describe('ControllerConfig', () => {
     });
   });
 
+  it('tells the controller how long an upgrade may wait for running builds (60 minutes by default)', () => {
+    const valueOf = (tpl: Template) =>
+      JSON.stringify(Object.values(tpl.findResources('AWS::SSM::Parameter'))[0].Properties.Value);
+    expect(valueOf(t)).toContain('safeRestartMaxWaitMinutes\\":60');
+    expect(valueOf(build({ safeRestartMaxWaitMinutes: 240 }).t)).toContain(
+      'safeRestartMaxWaitMinutes\\":240',
+    );
+    expect(() => build({ safeRestartMaxWaitMinutes: 4 })).toThrow(
+      'ControllerConfig: safeRestartMaxWaitMinutes must be an integer from 5 to 1440 (got 4)',
+    );
+  });
+
+  it('lets the controller set its parameter back after a rollback, and nothing else', () => {
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ControllerRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'RestoreConfigParameter',
+            Action: ['ssm:GetParameterHistory', 'ssm:PutParameter'],
+            Resource: Match.not(Match.stringLikeRegexp('\\*')),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets the apply function see whether the agent is online and whether the stack rolls back', () => {
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ConfigApplyOnEventRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['autoscaling:DescribeAutoScalingGroups', 'ssm:DescribeInstanceInformation'],
+            Resource: '*',
+          }),
+          Match.objectLike({ Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } }),
+        ]),
+      },
+    });
+  });
+
   it('tells the controller the alarm topic and lets it publish there, when one is given', () => {
     expect(JSON.stringify(t.findResources('AWS::SSM::Parameter'))).not.toContain('alertTopicArn');
     const withTopic = build((stack) => ({ alertTopic: new sns.Topic(stack, 'Alerts') })).t;

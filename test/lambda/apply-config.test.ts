@@ -1,20 +1,32 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
+  DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   InvocationDoesNotExist,
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ERROR_TAIL_CHARS, isComplete, onEvent, ProviderEvent } from '../../lambda/apply-config/index';
+import {
+  DELIVERY_TIMEOUT_SECONDS,
+  ERROR_TAIL_CHARS,
+  isComplete,
+  onEvent,
+  ProviderEvent,
+} from '../../lambda/apply-config/index';
 
 const asg = mockClient(AutoScalingClient);
+const cfn = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
 const DIGEST = 'ab'.repeat(32);
+const STACK_ID =
+  'arn:aws:cloudformation:us-east-1:111122223333:stack/jg/0a1b2c3d-0000-4000-8000-000000000000';
 
 function event(requestType: ProviderEvent['RequestType'], data?: Record<string, string>): ProviderEvent {
   return {
     RequestType: requestType,
+    StackId: STACK_ID,
     PhysicalResourceId: requestType === 'Create' ? undefined : 'controller-config',
     ResourceProperties: {
       AutoScalingGroupName: 'jg-controller',
@@ -37,9 +49,26 @@ function groupWith(instances: Array<{ id: string; state: string }>): void {
   });
 }
 
+/** The stack's status as DescribeStacks reports it while this event runs. */
+function stackIs(status: string): void {
+  cfn.on(DescribeStacksCommand, { StackName: STACK_ID }).resolves({
+    Stacks: [{ StackName: 'jg', StackStatus: status as 'UPDATE_IN_PROGRESS', CreationTime: new Date(0) }],
+  });
+}
+
+/** The SSM agent's PingStatus (DescribeInstanceInformation lists only registered managed nodes). */
+function agentIs(status: 'Online' | 'ConnectionLost' | undefined, id = 'i-live'): void {
+  ssm.on(DescribeInstanceInformationCommand, { Filters: [{ Key: 'InstanceIds', Values: [id] }] }).resolves({
+    InstanceInformationList: status ? [{ InstanceId: id, PingStatus: status }] : [],
+  });
+}
+
 beforeEach(() => {
   asg.reset();
+  cfn.reset();
   ssm.reset();
+  stackIs('UPDATE_IN_PROGRESS');
+  agentIs('Online');
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 
@@ -55,7 +84,7 @@ describe('onEvent', () => {
 
     expect(out).toEqual({
       PhysicalResourceId: 'controller-config',
-      Data: { Applied: 'no-running-controller' },
+      Data: { Applied: 'no-running-controller', RollingBack: 'no' },
     });
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
   });
@@ -73,18 +102,23 @@ describe('onEvent', () => {
 
       expect(out).toEqual({
         PhysicalResourceId: 'controller-config',
-        Data: { CommandId: 'cmd-1', InstanceId: 'i-live' },
+        Data: { CommandId: 'cmd-1', InstanceId: 'i-live', Deadline: expect.any(String), RollingBack: 'no' },
       });
       const calls = ssm.commandCalls(SendCommandCommand);
       expect(calls).toHaveLength(1);
+      // The 900 s budget: at most 120 s for an agent to pick the command up, the rest to run it.
       expect(calls[0].args[0].input).toMatchObject({
         DocumentName: 'AWS-RunShellScript',
         InstanceIds: ['i-live'],
+        TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
         Parameters: {
           commands: [`/opt/jenkins-gpu/bin/apply-config.sh --expect-digest ${DIGEST}`],
-          executionTimeout: ['900'],
+          executionTimeout: [String(900 - DELIVERY_TIMEOUT_SECONDS)],
         },
       });
+      const deadline = Number(out.Data!.Deadline);
+      expect(deadline).toBeGreaterThan(Date.now() + 899_000);
+      expect(deadline).toBeLessThan(Date.now() + 960_000);
     },
   );
 
@@ -110,6 +144,54 @@ describe('onEvent', () => {
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
 
     await expect(onEvent(event('Create'))).rejects.toThrow('Auto Scaling group jg-controller not found');
+  });
+
+  test.each([
+    ['ConnectionLost', 'ConnectionLost'],
+    ['not registered yet', undefined],
+  ] as const)(
+    'an InService controller whose SSM agent is %s: applied at boot, no command sent',
+    async (said, status) => {
+      groupWith([{ id: 'i-live', state: 'InService' }]);
+      agentIs(status);
+
+      const out = await onEvent(event('Update'));
+
+      expect(out.Data).toMatchObject({ Applied: 'at-boot', RollingBack: 'no' });
+      expect(out.Data!.Reason).toBe(
+        `the SSM agent of i-live is ${said}: the controller is booting, and its boot applies the parameter`,
+      );
+      expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+    },
+  );
+
+  test('during a stack rollback the previous bundle is still sent, and marked as a rollback', async () => {
+    stackIs('UPDATE_ROLLBACK_IN_PROGRESS');
+    groupWith([{ id: 'i-live', state: 'InService' }]);
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+
+    const out = await onEvent(event('Update'));
+
+    expect(out.Data).toMatchObject({ CommandId: 'cmd-1', RollingBack: 'yes' });
+  });
+
+  test('during a stack rollback an error does not fail the event (no UPDATE_ROLLBACK_FAILED)', async () => {
+    stackIs('UPDATE_ROLLBACK_IN_PROGRESS');
+    asg.on(DescribeAutoScalingGroupsCommand).rejects(new Error('Rate exceeded'));
+
+    const out = await onEvent(event('Update'));
+
+    expect(out).toEqual({
+      PhysicalResourceId: 'controller-config',
+      Data: { Applied: 'not-during-rollback', Reason: 'Rate exceeded' },
+    });
+  });
+
+  test('outside a rollback the same error fails the update', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).rejects(new Error('Rate exceeded'));
+
+    await expect(onEvent(event('Update'))).rejects.toThrow('Rate exceeded');
+    expect(cfn.commandCalls(DescribeStacksCommand)[0].args[0].input).toEqual({ StackName: STACK_ID });
   });
 });
 
@@ -149,7 +231,7 @@ describe('isComplete', () => {
     await expect(isComplete(event('Update', sent))).rejects.toThrow('AccessDenied');
   });
 
-  test.each(['Failed', 'Cancelled', 'TimedOut'])(
+  test.each(['Failed', 'Cancelled', 'TimedOut', 'DeliveryTimedOut'])(
     '%s: throws with the tail of the output (Jenkins message)',
     async (status) => {
       // apply-config.sh's last line for a YAML JCasC rejects (reply shape: test/scripts/jenkins-replies.ts).
@@ -183,6 +265,63 @@ describe('isComplete', () => {
     await expect(isComplete(event('Update', sent))).rejects.toThrow(
       'parameter holds digest X, deploy expected Y',
     );
+  });
+
+  test('apply-config.sh exits 75 (the controller is still booting): applied at boot, complete', async () => {
+    ssm.on(GetCommandInvocationCommand).resolves({
+      Status: 'Failed',
+      ResponseCode: 75,
+      StandardErrorContent: '[apply-config] the controller is still booting (no active release after 900s)',
+    });
+
+    const out = await isComplete(event('Update', sent));
+
+    expect(out).toEqual({
+      IsComplete: true,
+      Data: {
+        Applied: 'at-boot',
+        Reason: 'the controller i-live is still booting: its boot applies the parameter',
+      },
+    });
+  });
+
+  test('any other exit code fails', async () => {
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Failed', ResponseCode: 1 });
+
+    await expect(isComplete(event('Update', sent))).rejects.toThrow(
+      'apply-config on the controller ended Failed',
+    );
+  });
+
+  test('a command still running after its deadline fails the update with where to look', async () => {
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+    const late = { ...sent, Deadline: String(Date.now() - 1000) };
+
+    await expect(isComplete(event('Update', late))).rejects.toThrow(
+      /did not finish by its deadline .*see command cmd-1 in the SSM Run Command history/,
+    );
+  });
+
+  test('before the deadline it keeps waiting', async () => {
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+
+    expect(await isComplete(event('Update', { ...sent, Deadline: String(Date.now() + 60_000) }))).toEqual({
+      IsComplete: false,
+    });
+  });
+
+  test.each([
+    ['a rejected bundle', { Status: 'Failed', StandardErrorContent: 'Jenkins rejected the configuration' }],
+    ['a command past its deadline', { Status: 'InProgress' }],
+  ] as const)('during a rollback %s completes with the reason instead of failing', async (_what, reply) => {
+    ssm.on(GetCommandInvocationCommand).resolves(reply as never);
+    const rollback = { ...sent, RollingBack: 'yes', Deadline: String(Date.now() - 1000) };
+
+    const out = await isComplete(event('Update', rollback));
+
+    expect(out.IsComplete).toBe(true);
+    expect(out.Data?.Applied).toBe('not-during-rollback');
+    expect(out.Data?.Reason).toMatch(/Jenkins rejected the configuration|did not finish by its deadline/);
   });
 
   test('logs are structured JSON', async () => {

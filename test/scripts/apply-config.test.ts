@@ -44,6 +44,8 @@ describe('apply-config.sh', () => {
   });
 
   const publishYamlChange = (): string => sb.publishYamlChange();
+  /** The release the scheduled safe restart starts (lock.sh). */
+  const pending = (): string => path.basename(fs.readlinkSync(sb.p('run/jenkins-gpu/pending-release')));
 
   test('happy path: swaps current, reloads with the token, writes the variable files', async () => {
     const digest = publishYamlChange();
@@ -236,6 +238,7 @@ describe('apply-config.sh', () => {
 
     const r = await sb.run('apply-config.sh', ['--expect-digest', digest], {
       JENKINS_URL_LOCAL: await closedPortUrl(),
+      APPLY_JENKINS_WAIT_SECONDS: '0',
     });
 
     expect(r.code).toBe(1);
@@ -256,7 +259,9 @@ describe('apply-config.sh', () => {
 
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('restarts once running builds have finished');
-    expect(sb.current()).toBe(digest);
+    // Jenkins still runs the old release: the new one is pending until the safe restart.
+    expect(sb.current()).toBe(oldDigest);
+    expect(pending()).toBe(digest);
     const calls = sb.calls();
     expect(calls).not.toMatch(/^java /m);
     expect(sb.http.requests.some((q) => q.url === '/plugins/ec2/2060.v1/ec2.hpi')).toBe(true);
@@ -339,7 +344,7 @@ describe('apply-config.sh', () => {
     sb.setParameter(digest, 'new.zip', { alertTopicArn: topic });
     serveDownloads(sb, { plugins });
     expect((await sb.run('apply-config.sh', ['--expect-digest', digest])).code).toBe(0);
-    expect(sb.current()).toBe(digest);
+    expect(pending()).toBe(digest);
     fs.writeFileSync(sb.p('run/jenkins-gpu/casc-vars/ADMIN_PASSWORD'), ADMIN_PASSWORD);
     sb.http.file(
       'GET /crumbIssuer/api/json',

@@ -144,7 +144,7 @@ describe('settingsFromContext', () => {
 const ALL_SETTINGS =
   'accessMode, account, alertEmail, allowedCidrs, availabilityZones, certificateArn, controllerAmiParameter, ' +
   'controllerInstanceType, drainTimeoutMinutes, hourlyBurnAlarmUsd, jenkinsHomeSizeGiB, jenkinsUrl, monthlyBudgetUsd, region, ' +
-  'resultsLocation, snapshotRetentionDays, stackName, subnetIds, vpcCidr, vpcId, workerAmiId, workerAmiParameter';
+  'resultsLocation, safeRestartMaxWaitMinutes, snapshotRetentionDays, stackName, subnetIds, vpcCidr, vpcId, workerAmiId, workerAmiParameter';
 
 describe('a misspelt setting is an error wherever it is written', () => {
   it('on the command line (-c jenkinsGpu.<key>=…), with a did-you-mean', () => {

@@ -181,6 +181,11 @@ function allowed(facts: StackFacts): Call[] {
       resource: facts.config.reloadTokenSecret,
     }),
     call('the boot reads its config parameter', { action: 'ssm:GetParameter', resource: configParameter }),
+    call(
+      'a rolled-back upgrade sets its config parameter back',
+      { action: 'ssm:GetParameterHistory', resource: configParameter },
+      { action: 'ssm:PutParameter', resource: configParameter },
+    ),
     call('the boot downloads the controller scripts', {
       action: 's3:GetObject',
       resource: controllerScriptsObject(facts),
@@ -311,6 +316,10 @@ function denied(facts: StackFacts): Call[] {
     // Reading what is not its own.
     call('reading any other SSM parameter of the region', {
       action: 'ssm:GetParameter',
+      resource: facts.arn('ssm', 'parameter/prod/database/password'),
+    }),
+    call('overwriting any other SSM parameter of the region', {
+      action: 'ssm:PutParameter',
       resource: facts.arn('ssm', 'parameter/prod/database/password'),
     }),
     call('reading every parameter under /prod', {

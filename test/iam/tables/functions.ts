@@ -68,6 +68,14 @@ const applyOnEvent = functionTable(
         action: 'autoscaling:DescribeAutoScalingGroups',
         resource: '*',
       }),
+      call('asking whether the controller is reachable', {
+        action: 'ssm:DescribeInstanceInformation',
+        resource: '*',
+      }),
+      call('reading its own stack status (is this a rollback?)', {
+        action: 'cloudformation:DescribeStacks',
+        resource: String(facts.resolver.ref('AWS::StackId')),
+      }),
       call(
         'sending the apply command to the controller',
         {
