@@ -170,7 +170,10 @@ check(gpuCheck.TRAIN_SECONDS[1] == '60' && gpuCheck.FRAMEWORK_PACKAGE[1] == '',
 
 Map<String, List<Object>> train = parametersOf(jobs['train'])
 check(train.WORKER[2] == served, "train offers the served labels ${served}, the first by default")
-check(rows.every { Map<String, String> r -> ((String) train.WORKER[3]).contains("${r.label} = ${r.template} (") },
+check(rows.every { Map<String, String> r ->
+    String help = train.WORKER[3]
+    help.contains("${r.label} = ") && help.contains("${r.template} (${r.instanceType}, ${r.market})")
+},
     "train's WORKER help names each label's template: ${train.WORKER[3]}")
 check(train.RESULTS_DIR[1] == gpuCheck.RESULTS_DIR[1], 'train and gpu-check share the RESULTS_DIR default')
 check(train.TRAINING_REPO_URL[1] == '' && train.TRAIN_COMMAND[1] == '',

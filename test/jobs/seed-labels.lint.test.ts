@@ -67,6 +67,17 @@ describe('the seed on the bundle', () => {
     expect(status).toBe(0);
   });
 
+  it('offers a label two templates serve once, naming both templates', () => {
+    const yaml = withPytorchTemplate().replace('labelString: pytorch\n', 'labelString: tensorflow\n');
+    const { status, output, refusals } = roundTrip(variant(yaml), ['tensorflow', 'tensorflow-spot'], 'pytorch');
+    expect(output).not.toContain('FAILED');
+    expect(output).toContain(
+      'tensorflow = gpu-tensorflow-ondemand (g4dn.xlarge, on-demand) or gpu-pytorch-ondemand (g5.xlarge, on-demand);',
+    );
+    expect(status).toBe(0);
+    expect(refusals.train).toMatch(/^WORKER must be a label an EC2 template serves: tensorflow, tensorflow-spot \(got 'pytorch'\)/);
+  });
+
   it('refuses a build that still asks for a removed template’s label, naming the casc file to change', () => {
     const { status, output, refusals } = roundTrip(variant(withoutSpotTemplate()), ['tensorflow'], 'tensorflow-spot');
     expect(output).not.toContain('FAILED');
