@@ -5,6 +5,7 @@ import { STACK_VARIABLES, stackVariableNames } from '../casc/stack-variables';
 import { digestOfFiles } from './file-digest';
 import { renderWorkerScript, RenderError, toJcascValue, unescapeJcasc } from './render-worker-script';
 import { buildWorkerPayload, WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './worker-payload';
+import { renderWorkerLabels, WORKER_LABELS_FILE, workerLabels } from './worker-labels';
 
 export interface BundleSources {
   /** Repository root: `@render:` paths and the default dirs are relative to it. */
@@ -49,7 +50,8 @@ export function userDataBytes(value: string): number {
 
 /**
  * The versioned config bundle the controller runs: `casc/` (YAML with worker scripts rendered in, plus
- * `plugins.txt` and `jenkins-core.txt`) and `jobs/`. Pure: reads the sources, writes nothing.
+ * `plugins.txt` and `jenkins-core.txt`) and `jobs/`, with `jobs/worker-labels.tsv` (the labels the casc
+ * templates serve, for the seed) generated when there is a `jobs/`. Pure: reads the sources, writes nothing.
  */
 export function buildBundle(sources: BundleSources): BuiltBundle {
   const cascDir = sources.cascDir ?? path.join(sources.repoRoot, 'casc');
@@ -67,6 +69,13 @@ export function buildBundle(sources: BundleSources): BuiltBundle {
   if (fs.existsSync(jobsDir)) {
     for (const rel of listFiles(jobsDir))
       files.set(`jobs/${rel}`, fs.readFileSync(path.join(jobsDir, rel), 'utf8'));
+    // The seed's WORKER choices and the pipelines' WORKER check: the labels casc/ serves, one source.
+    if (files.has(WORKER_LABELS_FILE)) {
+      throw new RenderError(
+        `${WORKER_LABELS_FILE}: this file is generated at synth from the labelString of the EC2 templates in casc/; delete it from jobs/ and change the templates instead`,
+      );
+    }
+    files.set(WORKER_LABELS_FILE, renderWorkerLabels(workerLabels(cascDir)));
   }
   return { files, digest: digestOfFiles(files), workerPayload };
 }

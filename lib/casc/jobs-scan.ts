@@ -8,7 +8,10 @@
  *   every choice of `choice(name: 'NAME', choices: [...])` / `choices: 'a\nb'` / Job DSL
  *   `choiceParam('NAME', [...])`, or the default of `string(name: 'NAME', defaultValue: '…')` / Job DSL
  *   `stringParam('NAME', '…')`. Parameters are collected from all job files (the seed may declare what
- *   the Jenkinsfile uses). Anything else built at runtime is reported as a warning, not checked.
+ *   the Jenkinsfile uses). Job DSL `choiceParam('NAME', servedLabels, …)` is the seed's list read from the
+ *   bundle's jobs/worker-labels.tsv, which synth writes from the templates' labels (lib/bundle/worker-labels.ts):
+ *   every value is served by construction, so a label that is exactly `${params.NAME}` needs no check.
+ *   Anything else built at runtime is reported as a warning, not checked.
  *   `sh(label: …)` and other steps' `label:` arguments are not agent labels and are ignored.
  * - credential ids: `credentials('id')`, `credentialsId: 'id'`, `x.credentialsId = 'id'` (so `file(…)`, `usernamePassword(…)`,
  *   `sshUserPrivateKey(…)`, `string(…)` bindings), Job DSL `credentialsId('id')`. Ids containing `$`
@@ -67,7 +70,7 @@ export function listJobFiles(jobsPath: string): string[] {
 export function scanJobs(jobsPath: string): JobsScan {
   const files = listJobFiles(jobsPath);
   const texts = files.map((file) => ({ file, text: blankComments(fs.readFileSync(file, 'utf8')) }));
-  const params: Parameters = { values: new Map(), declared: new Map() };
+  const params: Parameters = { values: new Map(), declared: new Map(), served: new Set() };
   for (const { file, text } of texts) collectParameters(file, text, params);
   const labels: LabelUse[] = [];
   const credentials: CredentialUse[] = [];
@@ -109,6 +112,8 @@ interface Parameters {
   readonly values: Map<string, string[]>;
   /** `name\0value` → where that value is declared. */
   readonly declared: Map<string, Declaration[]>;
+  /** Parameters whose choices are the labels the casc templates serve (`choiceParam('NAME', servedLabels`). */
+  readonly served: Set<string>;
 }
 
 function collectParameters(file: string, text: string, params: Parameters): void {
@@ -137,6 +142,9 @@ function collectParameters(file: string, text: string, params: Parameters): void
   for (const m of text.matchAll(new RegExp(String.raw`\bchoiceParam\s*\(\s*${QUOTED}\s*,\s*\[([^\]]*)\]`, 'g'))) {
     add(m[1] ?? m[2], quotedStrings(m[3]), m.index);
   }
+  for (const m of text.matchAll(new RegExp(String.raw`\bchoiceParam\s*\(\s*${QUOTED}\s*,\s*servedLabels\b`, 'g'))) {
+    params.served.add(m[1] ?? m[2]);
+  }
   for (const m of text.matchAll(new RegExp(String.raw`\bstringParam\s*\(\s*${QUOTED}\s*,\s*${QUOTED}`, 'g'))) {
     add(m[1] ?? m[2], [m[3] ?? m[4]], m.index);
   }
@@ -164,8 +172,13 @@ function expand(file: string, line: number, source: string, template: string, pa
   if (template.includes('$') && references.length === 0) {
     return { file, line, source, expressions: [], unresolved: 'an expression built at runtime' };
   }
+  const exactlyOne = template.replace(/\$\{\s*(?:params\.)?\w+\s*\}/, '') === '' && references.length === 1;
+  if (exactlyOne && params.served.has(references[0])) return { file, line, source, expressions: [] };
   let expressions = [template];
   for (const name of new Set(references)) {
+    if (params.served.has(name)) {
+      return { file, line, source, expressions: [], unresolved: `parameter '${name}' (its choices are the casc labels, only known at synth)` };
+    }
     const values = params.values.get(name);
     if (!values || values.length === 0) {
       return { file, line, source, expressions: [], unresolved: `parameter or variable '${name}' (no choices or default found)` };
@@ -174,7 +187,7 @@ function expand(file: string, line: number, source: string, template: string, pa
     expressions = expressions.flatMap((e) => values.map((v) => e.replace(reference, v)));
   }
   // The label is exactly one parameter: each expression is one of its values, declared somewhere.
-  if (template.replace(/\$\{\s*(?:params\.)?\w+\s*\}/, '') === '' && references.length === 1) {
+  if (exactlyOne) {
     const declaredAt = new Map(expressions.map((e) => [e, params.declared.get(`${references[0]}\0${e}`) ?? []]));
     return { file, line, source, expressions, declaredAt };
   }

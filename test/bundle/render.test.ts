@@ -186,7 +186,19 @@ describe('buildBundle', () => {
       'jobs/seed.groovy': 'x\n',
     });
     const first = buildBundle({ repoRoot: root });
-    expect([...first.files.keys()]).toEqual(['casc/a.yaml', 'casc/plugins.txt', 'jobs/seed.groovy']);
+    // jobs/worker-labels.tsv is generated from casc/ (no templates here: only its header lines).
+    expect([...first.files.keys()]).toEqual([
+      'casc/a.yaml',
+      'casc/plugins.txt',
+      'jobs/seed.groovy',
+      'jobs/worker-labels.tsv',
+    ]);
+    expect(
+      first.files
+        .get('jobs/worker-labels.tsv')!
+        .split('\n')
+        .filter((l) => !l.startsWith('#')),
+    ).toEqual(['']);
     expect(first.digest).toBe(digestOfFiles(first.files));
     expect(buildBundle({ repoRoot: root }).digest).toBe(first.digest);
     fs.writeFileSync(path.join(root, 'jobs/seed.groovy'), 'y\n');
@@ -199,6 +211,8 @@ describe('buildBundle', () => {
     const dir = writeBundle(bundle, path.join(root, 'out'));
     expect(path.basename(dir)).toBe(bundle.digest);
     expect(fs.readFileSync(path.join(dir, 'casc/a.yaml'), 'utf8')).toBe('jenkins: {}\n');
+    // No jobs/, no seed to read the labels: no jobs/worker-labels.tsv either.
+    expect(fs.existsSync(path.join(dir, 'jobs'))).toBe(false);
     expect(writeBundle(bundle, path.join(root, 'out'))).toBe(dir);
   });
 });

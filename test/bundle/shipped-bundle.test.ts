@@ -24,6 +24,7 @@ describe('the shipped bundle', () => {
         'casc/jenkins-core.txt',
         'jobs/seed.groovy',
         'jobs/train.Jenkinsfile',
+        'jobs/worker-labels.tsv',
       ]),
     );
   });

@@ -28,7 +28,7 @@ function jobBlock(name: string): string {
 const gpuCheckBlock = jobBlock('gpu-check');
 const parameters = [
   ...gpuCheckBlock.matchAll(
-    /(stringParam|choiceParam|booleanParam)\('([A-Z_]+)', ('[^']*'|"[^"]*"|\[[^\]]*\])/g,
+    /(stringParam|choiceParam|booleanParam)\('([A-Z_]+)', ('[^']*'|"[^"]*"|\[[^\]]*\]|servedLabels)/g,
   ),
 ].map((m) => ({ kind: m[1], name: m[2], value: m[3] }));
 
@@ -52,7 +52,8 @@ describe('the seed', () => {
       'TRAIN_SECONDS',
     ]);
     const value = Object.fromEntries(parameters.map((p) => [p.name, p.value]));
-    expect(value.WORKER).toBe("['tensorflow', 'tensorflow-spot']");
+    // The labels the casc templates serve, read from the bundle's jobs/worker-labels.tsv.
+    expect(value.WORKER).toBe('servedLabels');
     expect(value.FRAMEWORK).toBe("['tensorflow', 'pytorch']");
     expect(value.FRAMEWORK_PACKAGE).toBe("''");
     expect(value.TRAIN_SECONDS).toBe("'60'");
@@ -77,7 +78,9 @@ describe('the seed', () => {
 });
 
 describe('gpu-check.Jenkinsfile', () => {
-  const validated = [...jenkinsfile.matchAll(/checkParameter\(errors, p, '([A-Z_]+)'/g)].map((m) => m[1]);
+  const validated = [...jenkinsfile.matchAll(/checkParameter\(errors, p, '([A-Z_]+)'|(checkWorker)\(errors, p\)/g)].map(
+    (m) => m[1] ?? 'WORKER',
+  );
 
   it('validates every parameter before asking for a GPU, then runs the checks on the chosen worker', () => {
     expect(validated).toEqual(parameters.map((p) => p.name));
@@ -92,7 +95,7 @@ describe('gpu-check.Jenkinsfile', () => {
   });
 
   it('accepts the choices the seed offers, and the same locations as train', () => {
-    expect(jenkinsfile).toContain("checkParameter(errors, p, 'WORKER', 'tensorflow|tensorflow-spot'");
+    expect(jenkinsfile).toContain('    checkWorker(errors, p)\n');
     expect(jenkinsfile).toContain("checkParameter(errors, p, 'FRAMEWORK', 'tensorflow|pytorch'");
     const locationOf = (text: string) => /String location = '([^']+)'/.exec(text)?.[1];
     expect(locationOf(jenkinsfile)).toBeDefined();

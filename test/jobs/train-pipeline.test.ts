@@ -45,6 +45,25 @@ test('every seeded parameter is used by the Jenkinsfile, every validated one is 
   }
 });
 
+test('WORKER is checked against the labels the seed offers, which come from casc/ (jobs/worker-labels.tsv)', () => {
+  const gpuCheck = fs.readFileSync(path.join(JOBS, 'gpu-check.Jenkinsfile'), 'utf8');
+  // The seed offers the labels it reads from the bundle and appends the same rows to both pipelines.
+  expect(code(seed)).toContain("readWorkerLabels(new File(jobsDir, 'worker-labels.tsv'))");
+  expect(code(seed).match(/choiceParam\('WORKER', servedLabels, /g)).toHaveLength(2);
+  expect(code(seed)).toMatch(/pipelineScript = new File\(jenkinsfilePath\).getText\('UTF-8'\) \+ workerLabelsMethod\(workerRows\)/);
+  expect(code(seed)).toMatch(/embeddedFilesMethod\(new File\(jobsDir, 'gpu-check'\)\) \+ workerLabelsMethod\(workerRows\)/);
+  for (const pipeline of [jenkinsfile, gpuCheck]) {
+    const errors = /List<String> parameterErrors\(Map p\) \{[^]*?\n\}/.exec(pipeline)![0];
+    expect(errors).toContain('    checkWorker(errors, p)\n');
+    expect(errors).not.toMatch(/'WORKER'/);
+    expect(pipeline).toMatch(/void checkWorker\(List<String> errors, Map p\) \{\n[^]*?for \(Map<String, String> row : workerLabels\(\)\)/);
+  }
+  // No worker label is spelled in the code of jobs/ any more: the templates' labelString is the one source.
+  for (const text of [seed, jenkinsfile, gpuCheck]) {
+    expect(code(text)).not.toMatch(/tensorflow-spot|choiceParam\('WORKER', \[/);
+  }
+});
+
 test('the Jenkinsfile only uses credential ids from the catalog', () => {
   const ids = CREDENTIALS.map((c) => c.id);
   const used = [...jenkinsfile.matchAll(/credentialsId(?:: |\s*=\s*)'([^']+)'/g)].map((m) => m[1]);
