@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { WORKER_LABELS_FILE } from '../bundle/worker-labels';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
 import { loadCascTree } from './load';
 import { toPlain, type CascTree } from './nodes';
@@ -241,11 +242,28 @@ function diffPlugins(before: string | undefined, after: string | undefined): Bun
   return changes;
 }
 
-/** Files other than the YAML (diffed as a tree) and the plugin lists (diffed by plugin). */
+/** The jobs' WORKER choices, in order (the first is the default): the labels column of worker-labels.tsv. */
+function workerChoices(text: string | undefined): string {
+  const labels = (text ?? '').split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => l.split('\t')[0]);
+  return [...new Set(labels)].join(', ') || '(none)';
+}
+
+/**
+ * Files other than the YAML (diffed as a tree) and the plugin lists (diffed by plugin). worker-labels.tsv is
+ * generated from the templates (lib/bundle/worker-labels.ts), whose lines show its other columns: only a
+ * change of the WORKER choices (set or order) is its own line.
+ */
 function diffOtherFiles(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): BundleChange[] {
   const skip = (rel: string) =>
-    rel === 'casc/plugins.txt' || rel === 'casc/plugins.lock' || (rel.startsWith('casc/') && /\.ya?ml$/i.test(rel));
+    rel === 'casc/plugins.txt' ||
+    rel === 'casc/plugins.lock' ||
+    rel === WORKER_LABELS_FILE ||
+    (rel.startsWith('casc/') && /\.ya?ml$/i.test(rel));
   const changes: BundleChange[] = [];
+  const [oldChoices, newChoices] = [workerChoices(before.get(WORKER_LABELS_FILE)), workerChoices(after.get(WORKER_LABELS_FILE))];
+  if (oldChoices !== newChoices) {
+    changes.push({ where: 'jobs WORKER choices', what: `${oldChoices} → ${newChoices}` });
+  }
   for (const rel of union(before, after)) {
     if (skip(rel)) continue;
     const b = before.get(rel);

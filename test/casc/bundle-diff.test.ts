@@ -62,12 +62,14 @@ describe('diffBundleDirs', () => {
     ]);
   });
 
-  it('templates in another order: no change (they are matched by description)', () => {
+  it('templates in another order: matched by description, so only the WORKER choices change (the first is the default)', () => {
     const yaml = fs.readFileSync(ec2Cloud(SHIPPED_REPO), 'utf8');
     const [head, rest] = split(yaml, '          - description: gpu-tensorflow-ondemand');
     const [onDemand, spotAndTail] = split(rest, '          - description: gpu-tensorflow-spot');
     const [spot, tail] = split(spotAndTail, '        cleanUpOrphanedNodes:');
-    expect(diffAfter((repo) => fs.writeFileSync(ec2Cloud(repo), `${head}${spot}${onDemand}${tail}`))).toEqual([]);
+    expect(diffAfter((repo) => fs.writeFileSync(ec2Cloud(repo), `${head}${spot}${onDemand}${tail}`))).toEqual([
+      'jobs WORKER choices: tensorflow, tensorflow-spot → tensorflow-spot, tensorflow',
+    ]);
   });
 
   it('a Jenkins setting outside the clouds, a plugin of the lock and a job file', () => {
