@@ -1,9 +1,9 @@
 #!/bin/bash
 # jenkins-gpu-milestone NAME: records one boot milestone of this GPU worker and sends it as a metric.
 # Installed as /usr/local/sbin/jenkins-gpu-milestone by the worker payload (assets/worker/payload.sh).
-#   instance-start   when the instance last entered `pending` (pendingTime of the IMDS instance identity
-#                    document: it changes with every start of a stopped instance); if IMDS does not answer,
-#                    the kernel's boot time (btime in /proc/stat), a few seconds later.
+#   instance-start   when the instance entered `pending` (pendingTime of the IMDS instance identity
+#                    document); if IMDS does not answer, or pendingTime is older than this boot (see
+#                    instance_start_time), the kernel's boot time (btime in /proc/stat), seconds later.
 #   boot-complete    now: the payload (first boot) or jenkins-gpu-boot-milestones.service (later boots) runs
 #                    it once the package setup has written /var/lib/jenkins-gpu/boot-complete.
 #   agent-connected  when the Jenkins agent (`java … remoting.jar|agent.jar|slave.jar`, as the idle watchdog
@@ -62,26 +62,40 @@ imds() {
   curl -fsS --max-time 2 -H "X-aws-ec2-metadata-token: $token" "$IMDS_URL/latest/$1" 2>/dev/null
 }
 
-# The instance's last start: pendingTime of the identity document, else the kernel's boot time.
+# The kernel's boot time (btime in /proc/stat), or nothing.
+boot_time() {
+  local epoch
+  epoch="$(awk '$1 == "btime" { print $2 }' "$PROC_STAT" 2>/dev/null)" || epoch=''
+  if [[ "$epoch" =~ ^[0-9]+$ ]]; then echo "$epoch"; fi
+}
+
+# The instance's last start: pendingTime of the identity document, else the kernel's boot time. AWS
+# regenerates the document at every start ("Instance identity documents", EC2 User Guide) but describes
+# pendingTime as the launch time: one that lies more than STALE_PENDING_SECONDS before this boot's kernel
+# start is the first launch of a restarted worker, and the boot time is used instead.
+readonly STALE_PENDING_SECONDS=600
 instance_start_time() {
-  local document pending epoch
+  local document pending='' epoch='' booted
+  local pattern='"pendingTime"[[:space:]]*:[[:space:]]*"([0-9TZ:.-]+)"'
+  booted="$(boot_time)"
   if document="$(imds dynamic/instance-identity/document)"; then
-    local pattern='"pendingTime"[[:space:]]*:[[:space:]]*"([0-9TZ:.-]+)"'
-    pending=''
     if [[ "$document" =~ $pattern ]]; then
       pending="${BASH_REMATCH[1]}"
     fi
     if [ -n "$pending" ] && epoch="$(date -u -d "$pending" +%s 2>/dev/null)"; then
-      echo "$epoch"
-      return 0
+      if [ -z "$booted" ] || [ $((booted - epoch)) -le "$STALE_PENDING_SECONDS" ]; then
+        echo "$epoch"
+        return 0
+      fi
+      warn "pendingTime $pending lies before this boot (kernel started at $booted): using the boot time"
+    else
+      warn "no pendingTime in the IMDS identity document, using the kernel's boot time"
     fi
-    warn "no pendingTime in the IMDS identity document, using the kernel's boot time"
   else
     warn "no IMDS identity document from $IMDS_URL, using the kernel's boot time"
   fi
-  epoch="$(awk '$1 == "btime" { print $2 }' "$PROC_STAT" 2>/dev/null)" || epoch=''
-  if [[ "$epoch" =~ ^[0-9]+$ ]]; then
-    echo "$epoch"
+  if [ -n "$booted" ]; then
+    echo "$booted"
   else
     warn "no btime in $PROC_STAT, using now"
     echo "$NOW"

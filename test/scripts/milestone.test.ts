@@ -10,8 +10,6 @@ import { PRICE_TABLE } from '../../lib/cost/prices';
 import { REPO } from './harness';
 import { INSTANCE_ID, WorkerSandbox } from './worker-metadata';
 
-jest.setTimeout(30_000);
-
 const START = 1_800_000_000; // 2027-01-15T08:00:00Z
 const START_ISO = '2027-01-15T08:00:00Z';
 /** `aws ec2 describe-tags --query 'Tags[].[Key,Value]' --output text`: one tab-separated pair per line. */
@@ -45,19 +43,36 @@ describe('instance-start', () => {
   });
 
   it('falls back to the kernel boot time when IMDS has no identity document, and records a start only once', async () => {
-    const stat = path.join(w.dir, 'stat');
-    fs.writeFileSync(stat, `cpu  1 2 3\nbtime ${START + 5}\nprocesses 42\n`);
-    const first = await milestone('instance-start', START + 40, { PROC_STAT: stat });
+    w.bootTime(START + 5);
+    const first = await milestone('instance-start', START + 40);
     expect(first.stderr).toContain('no IMDS identity document from http://127.0.0.1:');
-    const again = await milestone('instance-start', START + 90, { PROC_STAT: stat });
+    const again = await milestone('instance-start', START + 90);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain(`instance-start ${START + 5} already recorded`);
     expect(w.milestoneLines()).toEqual([`instance-start ${START + 5}`]);
   });
 
+  it('uses pendingTime up to 10 minutes before the kernel started (a fresh launch)', async () => {
+    w.pendingTime = START_ISO;
+    w.bootTime(START + 600);
+    await milestone('instance-start', START + 700);
+    expect(w.milestoneLines()).toEqual([`instance-start ${START}`]);
+  });
+
+  it('uses the boot time when pendingTime is older than this boot (a restarted worker whose document kept its launch time)', async () => {
+    w.pendingTime = START_ISO;
+    w.bootTime(START + 601);
+    const r = await milestone('instance-start', START + 700);
+    expect(r.stderr).toContain(
+      `pendingTime ${START_ISO} lies before this boot (kernel started at ${START + 601}): using the boot time`,
+    );
+    expect(w.milestoneLines()).toEqual([`instance-start ${START + 601}`]);
+  });
+
   it('appends a new start after a restart: the file keeps one line per start', async () => {
     fs.writeFileSync(w.milestones, `instance-start ${START - 86_400}\nboot-complete ${START - 86_200}\n`);
     w.pendingTime = START_ISO;
+    w.bootTime(START + 8);
     await milestone('instance-start', START + 20);
     expect(w.milestoneLines()).toEqual([
       `instance-start ${START - 86_400}`,
@@ -67,10 +82,9 @@ describe('instance-start', () => {
   });
 
   it('records the boot time and warns, sending nothing, when IMDS is unreachable', async () => {
-    const stat = path.join(w.dir, 'stat');
-    fs.writeFileSync(stat, `btime ${START + 3}\n`);
+    w.bootTime(START + 3);
     await w.imdsDown();
-    const r = await milestone('instance-start', START + 40, { PROC_STAT: stat });
+    const r = await milestone('instance-start', START + 40);
     expect(r.code).toBe(0);
     expect(w.milestoneLines()).toEqual([`instance-start ${START + 3}`]);
     expect(r.stderr).toContain('MilestoneSeconds not sent: worker tags unknown');

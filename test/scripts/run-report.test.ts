@@ -8,8 +8,6 @@ import * as path from 'node:path';
 import { REPO } from './harness';
 import { WorkerSandbox } from './worker-metadata';
 
-jest.setTimeout(30_000);
-
 const Q = 1_800_000_000; // when the build was queued
 const S = Q + 2; // when it started running
 const PRICES = path.join(REPO, 'data', 'ec2-prices.json');

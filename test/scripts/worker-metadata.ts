@@ -51,6 +51,15 @@ export class WorkerSandbox {
     for (const d of [this.fake, this.bin]) fs.mkdirSync(d, { recursive: true });
     for (const tool of ['aws', 'ps']) fs.symlinkSync(path.join(FAKES, tool), path.join(this.bin, tool));
     fs.writeFileSync(path.join(this.fake, 'calls.log'), '');
+    // /proc/stat without btime unless a test writes one (bootTime).
+    fs.writeFileSync(this.procStat, 'cpu  1 2 3 4\nprocesses 42\n');
+  }
+
+  readonly procStat = path.join(this.dir, 'stat');
+
+  /** The kernel's boot time in the fake /proc/stat. */
+  bootTime(epoch: number): void {
+    fs.writeFileSync(this.procStat, `cpu  1 2 3 4\nbtime ${epoch}\nprocesses 42\n`);
   }
 
   async start(): Promise<void> {
@@ -143,6 +152,7 @@ export class WorkerSandbox {
       IMDS_URL: this.imdsUrl ?? this.imds.url,
       MILESTONES_FILE: this.milestones,
       TAGS_FILE: this.tagsFile,
+      PROC_STAT: this.procStat,
       MILESTONE_BIN: path.join(WORKER_ASSETS, 'milestone.sh'),
       ...extra,
     };
