@@ -1,10 +1,11 @@
 /**
- * `npm run workers -- list | reap --dry-run | stop --all | stop <id>… [--yes]`.
+ * `npm run workers -- list | reap --dry-run | stop --all | stop <id>… [--yes] | cost [--days N]`.
  * Only wiring: the logic is in `lib/cost/workers-cli.ts`. The SDK reads region, profile and
  * `AWS_ENDPOINT_URL(_EC2)` from the standard environment and config files; nothing is overridden.
  */
 import './quiet-sdk-warning';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { createInterface } from 'node:readline/promises';
 import { runWorkersCli } from '../lib/cost/workers-cli';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   process.exitCode = await runWorkersCli(process.argv.slice(2), {
     ec2: new EC2Client({}),
     cloudFormation: new CloudFormationClient({}),
+    cloudWatch: new CloudWatchClient({}),
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     now: () => new Date(),

@@ -11,3 +11,16 @@ export const BUSY_SIGNAL_FAILURES_METRIC = 'BusySignalFailures';
  * IMDS `iam/info` (InstanceProfileArn).
  */
 export const WORKER_PROFILE_DIMENSION = 'WorkerInstanceProfile';
+
+/**
+ * Boot milestones (assets/worker/milestone.sh): seconds from the instance's last start to each milestone,
+ * with the dimensions below plus {@link MILESTONE_DIMENSION}.
+ */
+export const MILESTONE_METRIC = 'MilestoneSeconds';
+export const MILESTONE_DIMENSION = 'Milestone';
+/** Per build (assets/worker/run-report.sh): the GPU seconds and on-demand dollars it accounts for. */
+export const GPU_SECONDS_METRIC = 'GpuSeconds';
+export const COST_USD_METRIC = 'CostUsd';
+/** Dimensions of the milestone and run metrics: the worker's jenkins-gpu:fleet and jenkins-gpu:template tags. */
+export const FLEET_DIMENSION = 'Fleet';
+export const TEMPLATE_DIMENSION = 'Template';

@@ -65,10 +65,30 @@ systemctl disable --now jenkins-gpu-fallback-idle-stop.timer || log 'could not d
 systemctl daemon-reload
 systemctl enable jenkins-gpu-worker-setup.service
 
+# 3. Boot milestones and the per-build cost and wait report (jobs/train.Jenkinsfile runs it after each
+# training stage). The milestone file belongs to the build user: the report, which runs in the build,
+# appends agent-connected and build-end to it. The price table ships whole with the payload, so the report
+# prices the run from the same data/ec2-prices.json as the CLI and the reaper (a price change changes the
+# payload's digest, so new workers get it).
+#@include-file assets/worker/milestone.sh /usr/local/sbin/jenkins-gpu-milestone 0755
+#@include-file assets/worker/run-report.sh /usr/local/sbin/jenkins-gpu-run-report 0755
+#@include-file assets/worker/systemd/jenkins-gpu-boot-milestones.service /etc/systemd/system/jenkins-gpu-boot-milestones.service 0644
+# The price table, rendered at synth from data/ec2-prices.json (lib/bundle/worker-payload.ts).
+cat >"$ROOT/etc/jenkins-gpu/ec2-prices.json" <<'EOF_PRICES'
+@@EC2_PRICES_JSON@@
+EOF_PRICES
+install -d -m 0755 "$ROOT/var/lib/jenkins-gpu"
+: >>"$ROOT/var/lib/jenkins-gpu/milestones"
+chown ubuntu:ubuntu "$ROOT/var/lib/jenkins-gpu/milestones" || log 'could not give the milestone file to ubuntu'
+systemctl daemon-reload
+systemctl enable jenkins-gpu-boot-milestones.service
+
 # Installed: from here on the setup unit, not the payload loader, carries the boot on later boots.
 install -d -m 0755 "$ROOT/var/lib/jenkins-gpu"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$ROOT/var/lib/jenkins-gpu/payload-installed"
 
-# 3. This boot: the setup now, still inside cloud-init.
+# 4. This boot: the setup now, still inside cloud-init, then its milestones (later boots: the unit).
 "$ROOT/usr/local/sbin/jenkins-gpu-worker-setup"
+"$ROOT/usr/local/sbin/jenkins-gpu-milestone" instance-start
+"$ROOT/usr/local/sbin/jenkins-gpu-milestone" boot-complete
 log 'payload complete'

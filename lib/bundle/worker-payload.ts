@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BUSY_WITHOUT_AGENT_MAX_MINUTES } from '../cost/job-timeout';
+import { PRICE_TABLE } from '../cost/prices';
 import { renderWorkerScript } from './render-worker-script';
 
 /** The worker payload's entry script; its includes make it self-contained (docs/architecture.md). */
@@ -22,6 +23,8 @@ export function buildWorkerPayload(repoRoot: string): WorkerPayload | undefined 
   if (!fs.existsSync(path.join(repoRoot, WORKER_PAYLOAD_SCRIPT))) return undefined;
   const content = renderWorkerScript(repoRoot, WORKER_PAYLOAD_SCRIPT, {
     BUSY_WITHOUT_AGENT_MAX_MINUTES: String(BUSY_WITHOUT_AGENT_MAX_MINUTES),
+    // The price table for jenkins-gpu-run-report: data/ec2-prices.json as the CLI and the reaper read it.
+    EC2_PRICES_JSON: JSON.stringify(PRICE_TABLE, null, 2),
   });
   return { content, sha256: createHash('sha256').update(content).digest('hex') };
 }

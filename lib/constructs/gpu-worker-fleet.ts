@@ -100,6 +100,7 @@ export class GpuWorkerFleet extends Construct {
       description: `GPU training workers (EC2 plugin agents): may only tag themselves with ${BUSY_AT_TAG_KEY} (and use the results bucket if configured)`,
     });
     this.grantBusySignal(props.fleetTagValue);
+    this.grantRunReport();
     if (props.resultsBucketName) {
       const bucketArn = `arn:${Stack.of(this).partition}:s3:::${props.resultsBucketName}`;
       this.role.addToPrincipalPolicy(
@@ -185,7 +186,7 @@ export class GpuWorkerFleet extends Construct {
     acknowledgeFinding(
       this.role,
       wildcardResourceId(this, '*'),
-      `cloudwatch:PutMetricData has no resource-level permissions; limited by cloudwatch:namespace to ${WORKER_METRIC_NAMESPACE}`,
+      `cloudwatch:PutMetricData has no resource-level permissions; limited by cloudwatch:namespace to ${WORKER_METRIC_NAMESPACE}. ec2:DescribeTags has none either (read-only: the worker reads its own fleet and template tags for its boot and cost metrics)`,
     );
     acknowledgeFinding(
       this.role,
@@ -233,6 +234,24 @@ export class GpuWorkerFleet extends Construct {
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
         conditions: { StringEquals: { 'cloudwatch:namespace': WORKER_METRIC_NAMESPACE } },
+      }),
+    );
+  }
+
+  /**
+   * The boot milestones and the per-build run report (assets/worker/milestone.sh, run-report.sh) send
+   * their metrics (the namespace statement above) with the worker's fleet and template tags as dimensions.
+   * The EC2 plugin launches workers without instance tags in IMDS (its templates have no
+   * InstanceMetadataTags setting), so the worker reads its own tags with DescribeTags, which supports no
+   * resource-level permissions or condition keys (Service Authorization Reference for EC2): a build on a
+   * worker can read the account's EC2 tags, nothing more.
+   */
+  private grantRunReport(): void {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadOwnTagsForMetrics',
+        actions: ['ec2:DescribeTags'],
+        resources: ['*'],
       }),
     );
   }

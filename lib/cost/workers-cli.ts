@@ -18,6 +18,14 @@ import {
 } from './decide';
 import { applyDecisions, describeFleetInstances, Ec2Sender, errorText } from './fleet-instances';
 import { hourlyPrice } from './prices';
+import {
+  CloudWatchSender,
+  dailySpend,
+  DEFAULT_COST_DAYS,
+  formatGpuTime,
+  MAX_COST_DAYS,
+  runMetricTemplates,
+} from './run-metrics';
 
 export const DEFAULT_STACK_NAME = 'JenkinsGpuTraining';
 
@@ -27,6 +35,8 @@ export const USAGE = `Usage: npm run workers -- <command> [options]
   reap [--yes]                 do it now (asks first)
   stop --all [--yes]           stop every running worker (asks first; spot workers are terminated)
   stop <instance-id>… [--yes]  stop these workers (asks first; spot workers are terminated)
+  cost [--days <n>]            spend by template and UTC day, from the training runs' reports
+                               (default ${DEFAULT_COST_DAYS} days, at most ${MAX_COST_DAYS})
 Options: --stack <name> (default ${DEFAULT_STACK_NAME}) | --fleet <tag value>
          --max-running-hours <h> --max-stopped-days <d> --ami-ids <id,id> (override the stack's outputs)
          --busy-grace-minutes <min> (overrides the stack's output; default ${DEFAULT_BUSY_GRACE_MINUTES})
@@ -35,6 +45,8 @@ Options: --stack <name> (default ${DEFAULT_STACK_NAME}) | --fleet <tag value>
 export interface WorkersCliDeps {
   readonly ec2: Ec2Sender;
   readonly cloudFormation: Pick<CloudFormationClient, 'send'>;
+  /** For `cost` only. */
+  readonly cloudWatch?: CloudWatchSender;
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly now: () => Date;
@@ -62,6 +74,7 @@ const FLAGS: Record<string, FlagKind> = {
   '--busy-grace-minutes': 'string',
   '--max-busy-hours': 'string',
   '--ami-ids': 'string',
+  '--days': 'string',
   '--dry-run': 'boolean',
   '--all': 'boolean',
   '--yes': 'boolean',
@@ -80,6 +93,7 @@ const COMMAND_FLAGS: Record<string, string[]> = {
     '--yes',
   ],
   stop: ['--stack', '--fleet', '--all', '--yes'],
+  cost: ['--stack', '--fleet', '--days'],
 };
 
 interface ParsedArgs {
@@ -131,6 +145,9 @@ export async function runWorkersCli(argv: readonly string[], deps: WorkersCliDep
         break;
       case 'reap':
         await reap(args, deps);
+        break;
+      case 'cost':
+        await cost(args, deps);
         break;
       default:
         await stop(args, deps);
@@ -227,6 +244,60 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
           .trimEnd() + '\n',
     )
     .join('');
+}
+
+async function cost(args: ParsedArgs, deps: WorkersCliDeps): Promise<void> {
+  const daysFlag = args.flags['--days'];
+  const days = typeof daysFlag === 'string' ? Number(daysFlag) : DEFAULT_COST_DAYS;
+  if (typeof daysFlag === 'string' && !(/^[0-9]+$/.test(daysFlag) && days >= 1 && days <= MAX_COST_DAYS)) {
+    throw new UserError(
+      `Option --days: '${daysFlag}' is not a whole number of days from 1 to ${MAX_COST_DAYS} (CloudWatch keeps daily data points for 15 months).`,
+      2,
+    );
+  }
+  if (!deps.cloudWatch) throw new Error('cost needs a CloudWatch client');
+  const { fleetTagValue } = await resolveStack(args, deps, false);
+  const templates = await runMetricTemplates(deps.cloudWatch, fleetTagValue);
+  const scope = `fleet ${fleetTagValue}, the last ${days} UTC day(s)`;
+  if (templates.length === 0) {
+    deps.out(
+      `No run metrics for ${scope}: no training build has sent GpuSeconds or CostUsd in the last 14 days ` +
+        '(workers booted before the run report shipped send none; check AWS_REGION is the stack region).\n',
+    );
+    return;
+  }
+  const rows = await dailySpend(deps.cloudWatch, fleetTagValue, templates, days, deps.now());
+  if (rows.length === 0) {
+    deps.out(
+      `No training runs in ${scope} (templates with runs in the last 14 days: ${templates.join(', ')}).\n`,
+    );
+    return;
+  }
+  const dollars = (usd: number | undefined) => (usd === undefined ? '-' : `$${usd.toFixed(2)}`);
+  const table = rows.map((r) => [
+    r.day,
+    r.template,
+    String(r.runs),
+    formatGpuTime(r.gpuSeconds),
+    dollars(r.costUsd),
+  ]);
+  const total = (pick: (r: (typeof rows)[number]) => number) => rows.reduce((sum, r) => sum + pick(r), 0);
+  const priced = rows.filter((r) => r.costUsd !== undefined);
+  table.push([
+    'TOTAL',
+    '',
+    String(total((r) => r.runs)),
+    formatGpuTime(total((r) => r.gpuSeconds)),
+    priced.length === 0 ? '-' : `$${total((r) => r.costUsd ?? 0).toFixed(2)}`,
+  ]);
+  deps.out(formatTable(['DAY', 'TEMPLATE', 'RUNS', 'GPU TIME', 'COST'], table));
+  const unpriced = rows.some((r) => r.costUsd === undefined);
+  deps.out(
+    `${scope}. Cost: on-demand prices from data/ec2-prices.json as shipped to each worker, as its run ` +
+      'report computed them; GPU time includes the boot of workers started for the run' +
+      (unpriced ? '; - : no priced run (spot runs, or a region or type the table lacks)' : '') +
+      `. Templates silent for 14 days are not listed (CloudWatch ListMetrics).\n`,
+  );
 }
 
 async function reap(args: ParsedArgs, deps: WorkersCliDeps): Promise<void> {

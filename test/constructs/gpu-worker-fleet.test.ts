@@ -87,6 +87,8 @@ describe('GpuWorkerFleet', () => {
         Resource: '*',
         Condition: { StringEquals: { 'cloudwatch:namespace': 'JenkinsGpu/Workers' } },
       },
+      // Its own fleet and template tags, the dimensions of the milestone and run-report metrics.
+      { Sid: 'ReadOwnTagsForMetrics', Effect: 'Allow', Action: 'ec2:DescribeTags', Resource: '*' },
     ]);
     expect(JSON.stringify(t.toJSON())).not.toContain('aws:ARN');
     expect(statements.some((s) => String(s.Sid).includes('Results'))).toBe(false);

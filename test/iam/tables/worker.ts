@@ -7,7 +7,8 @@ import { WORKER_METRIC_NAMESPACE } from '../../../lib/worker-metrics';
 
 /**
  * The GPU workers' instance role, used by the boot (assets/worker/fetch-payload.sh: the payload object),
- * the idle watchdog (assets/worker/idle-watchdog.sh: the busy tag on its own instance, the failure metric)
+ * the idle watchdog (assets/worker/idle-watchdog.sh: the busy tag on its own instance, the failure metric),
+ * the milestones and run report (assets/worker/milestone.sh, run-report.sh: its tags, their metrics)
  * and, as the credentials every build on a worker holds, by anything a build runs. Denied: what a
  * malicious build would try with those credentials.
  */
@@ -53,6 +54,14 @@ function allowed(facts: StackFacts): Call[] {
       workerTags(facts),
     ),
     putMetric('the watchdog reports that it could not write the busy tag', WORKER_METRIC_NAMESPACE),
+    putMetric(
+      'the milestones and the run report send boot, GPU time and cost metrics',
+      WORKER_METRIC_NAMESPACE,
+    ),
+    call('the milestones read its own fleet and template tags', {
+      action: 'ec2:DescribeTags',
+      resource: '*',
+    }),
   ];
 }
 
