@@ -98,15 +98,17 @@ on_exit() {
 
 imds_instance_id() {
   local token
-  token="$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS_URL/latest/api/token")" ||
+  token="$(retry "getting an IMDSv2 token" \
+    curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS_URL/latest/api/token")" ||
     die "cannot get an IMDSv2 token"
-  curl -fsS -H "X-aws-ec2-metadata-token: $token" "$IMDS_URL/latest/meta-data/instance-id" ||
+  retry "reading the instance id from IMDS" \
+    curl -fsS -H "X-aws-ec2-metadata-token: $token" "$IMDS_URL/latest/meta-data/instance-id" ||
     die "cannot read the instance id from IMDS"
 }
 
 volume_attached_to() {
-  aws ec2 describe-volumes --region "$AWS_REGION" --volume-ids "$VOLUME_ID" \
-    --query 'Volumes[0].Attachments[0].InstanceId' --output text
+  retry "describing volume $VOLUME_ID" aws ec2 describe-volumes --region "$AWS_REGION" --volume-ids "$VOLUME_ID" \
+    --query 'Volumes[0].Attachments[0].InstanceId' --output text || die "cannot describe volume $VOLUME_ID"
 }
 
 # attach_volume INSTANCE_ID: the previous controller may still hold the volume while the ASG replaces it,
@@ -190,13 +192,13 @@ mount_jenkins_home() {
 # install_cfn_signal: first, so that any later failure (a dnf mirror, a download) can still be signalled.
 install_cfn_signal() {
   [[ -z "$NO_SIGNAL" ]] || return 0
-  command -v cfn-signal >/dev/null || dnf install -y aws-cfn-bootstrap >&2 || true
+  command -v cfn-signal >/dev/null || retry "installing aws-cfn-bootstrap" dnf install -y aws-cfn-bootstrap >&2 || true
 }
 
 install_packages() {
   log "installing Java 21, jq, unzip and tar"
   # tar packs and unpacks the plugin set kept in the artifact mirror (lib.sh install_plugins).
-  dnf install -y java-21-amazon-corretto-headless jq unzip tar >&2 ||
+  retry "dnf install" dnf install -y java-21-amazon-corretto-headless jq unzip tar >&2 ||
     die "dnf install failed"
 }
 

@@ -47,6 +47,30 @@ die() {
   exit 1
 }
 
+# retry WHAT COMMAND...: runs COMMAND (a command, never a function that calls die: die would end the whole
+# script at the first failure) until it succeeds, at most JG_RETRY_ATTEMPTS times (default 5), and returns
+# its last exit code when every attempt failed. The waits between attempts double from JG_RETRY_DELAY
+# seconds (default 5: 5, 10, 20, 40), each at most 60 s, so a mirror or an endpoint that is briefly away
+# (a throttled API, a package repository being updated) does not fail the boot. Tests set JG_RETRY_DELAY=0.
+# WHAT names the step in the log; the command line is not logged (it may carry the IMDS session token).
+retry() {
+  local what="$1" attempts="${JG_RETRY_ATTEMPTS:-5}" delay="${JG_RETRY_DELAY:-5}" attempt=1 code
+  shift
+  [[ "$attempts" =~ ^[1-9][0-9]*$ ]] || attempts=5
+  [[ "$delay" =~ ^[0-9]+$ ]] || delay=5
+  while :; do
+    if "$@"; then return 0; else code=$?; fi
+    if ((attempt >= attempts)); then
+      warn "$what failed $attempt times (last exit code $code); giving up"
+      return "$code"
+    fi
+    warn "$what failed (attempt $attempt/$attempts, exit code $code); trying again in ${delay}s"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2 > 60 ? 60 : delay * 2))
+  done
+}
+
 # The region for every aws call: the flag/env given to the script, else the CLI's own default.
 aws_region_args() {
   if [[ -n "${AWS_REGION:-}" ]]; then printf '%s\n' --region "$AWS_REGION"; fi
@@ -79,7 +103,8 @@ read_config_parameter() {
   local name="$1" value
   local -a region
   mapfile -t region < <(aws_region_args)
-  value="$(aws ssm get-parameter --name "$name" "${region[@]}" --query Parameter.Value --output text)" ||
+  value="$(retry "reading the parameter $name" \
+    aws ssm get-parameter --name "$name" "${region[@]}" --query Parameter.Value --output text)" ||
     die "cannot read the controller-config parameter $name"
   jq -e '.bundle.bucket and .bundle.key and .bundle.digest' >/dev/null <<<"$value" ||
     die "parameter $name is not a controller config (bundle.bucket/key/digest missing)"
@@ -95,7 +120,8 @@ fetch_secret() {
   local arn="$1"
   local -a region
   mapfile -t region < <(aws_region_args)
-  aws secretsmanager get-secret-value --secret-id "$arn" "${region[@]}" --query SecretString --output text ||
+  retry "reading secret $arn" \
+    aws secretsmanager get-secret-value --secret-id "$arn" "${region[@]}" --query SecretString --output text ||
     die "cannot read secret $arn"
 }
 
@@ -215,7 +241,7 @@ download_bundle() {
   mapfile -t region < <(aws_region_args)
   bucket="$(config_get "$config" .bundle.bucket)"
   key="$(config_get "$config" .bundle.key)"
-  aws s3 cp --only-show-errors "${region[@]}" "s3://$bucket/$key" "$dest" >&2 ||
+  retry "downloading s3://$bucket/$key" aws s3 cp --only-show-errors "${region[@]}" "s3://$bucket/$key" "$dest" >&2 ||
     die "cannot download the config bundle s3://$bucket/$key (S3 unreachable or access denied); nothing changed"
 }
 
@@ -272,7 +298,7 @@ download_verified() {
   local url="$1" expected="$2" dest="$3" actual tmp
   mkdir -p "$(dirname "$dest")"
   tmp="$(mktemp "$dest.part.XXXXXX")"
-  curl -fsSL --retry 3 -o "$tmp" "$url" || { rm -f "$tmp"; die "cannot download $url"; }
+  retry "downloading $url" curl -fsSL --retry 3 -o "$tmp" "$url" || { rm -f "$tmp"; die "cannot download $url"; }
   actual="$(sha256_of "$tmp")"
   if [[ "$actual" != "$expected" ]]; then
     rm -f "$tmp"

@@ -317,6 +317,8 @@ export class Sandbox {
       IMDS_URL: this.http.url,
       SAFE_RESTART_POLL: '0',
       JENKINS_WAIT_INTERVAL: '0',
+      // lib.sh retry: no wait between attempts (the attempts themselves are what the tests count).
+      JG_RETRY_DELAY: '0',
       ...extra,
     };
   }
