@@ -6,7 +6,9 @@
 #                --volume-id vol-... (--signal-resource LogicalId | --no-signal)
 # The user data knows only these values, so it never changes when casc/ or jobs/ change: everything that
 # does change is read from the controller-config parameter. Any failure sends cfn-signal failure with the
-# reason, so a broken controller fails the deploy instead of timing out.
+# reason, so a broken controller fails the deploy instead of timing out; a failed boot that no
+# CloudFormation operation waits for is healed by self-heal.sh (the instance is replaced, within a limit,
+# and the alarm topic is told). Transient steps are retried (lib.sh retry).
 set -Eeuo pipefail
 JG_LOG_PREFIX=bootstrap
 SCRIPT_DIR="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
@@ -15,7 +17,6 @@ source "$SCRIPT_DIR/lib.sh"
 
 # aws-cfn-bootstrap puts cfn-signal in /opt/aws/bin on Amazon Linux, which is not on root's PATH.
 PATH="$PATH:/opt/aws/bin"
-IMDS_URL="${IMDS_URL:-http://169.254.169.254}"
 JENKINS_WAIT_SECONDS="${JENKINS_WAIT_SECONDS:-900}"
 JENKINS_WAIT_INTERVAL="${JENKINS_WAIT_INTERVAL:-5}"
 DEVICE_WAIT_SECONDS="${DEVICE_WAIT_SECONDS:-120}"
@@ -82,29 +83,32 @@ on_err() {
   printf 'command failed (exit %s) at bootstrap.sh line %s: %s\n' "$code" "$line" "$cmd" >>"$JG_ERROR_FILE"
 }
 
-# EXIT trap: any non-zero exit before the success signal becomes a failure signal with the first reason.
+# EXIT trap: any non-zero exit before the success signal is a failed boot. With --signal-resource the failure
+# goes to CloudFormation first: when a CloudFormation operation waits for this instance (stack creation, a
+# rolling update) it takes the signal and its rollback deals with the instance, as before. Outside one
+# (Auto Scaling replaced the instance, or it rebooted) cfn-signal is refused ("... state and cannot be
+# signaled") or never sent (--no-signal), and self-heal.sh has the instance replaced, within its limit.
 on_exit() {
   local code="$1" reason
-  if ((code != 0)) && [[ -z "$SIGNALLED" && -n "$STACK_NAME" && -n "$SIGNAL_RESOURCE" ]]; then
+  trap - ERR
+  if ((code != 0)) && [[ -z "$SIGNALLED" && -n "$STACK_NAME" ]]; then
     reason="$(head -n1 "$JG_ERROR_FILE" 2>/dev/null || true)"
     reason="${reason:-bootstrap failed with exit code $code}"
-    log "signalling failure to CloudFormation: $reason"
-    signal false "${reason:0:250}" || warn "cfn-signal failed"
+    if [[ -n "$SIGNAL_RESOURCE" ]]; then
+      log "signalling failure to CloudFormation: $reason"
+      if signal false "${reason:0:250}"; then
+        rm -f "$JG_ERROR_FILE"
+        return
+      fi
+      warn "cfn-signal failed: no CloudFormation operation waits for this instance"
+    fi
+    "$SCRIPT_DIR/self-heal.sh" --stack-name "$STACK_NAME" --region "$AWS_REGION" \
+      --config-parameter "$CONFIG_PARAMETER" --boot-failed "$reason" || warn "self-heal.sh failed"
   fi
   rm -f "$JG_ERROR_FILE"
 }
 
 # --- JENKINS_HOME volume ----------------------------------------------------------------------------------
-
-imds_instance_id() {
-  local token
-  token="$(retry "getting an IMDSv2 token" \
-    curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS_URL/latest/api/token")" ||
-    die "cannot get an IMDSv2 token"
-  retry "reading the instance id from IMDS" \
-    curl -fsS -H "X-aws-ec2-metadata-token: $token" "$IMDS_URL/latest/meta-data/instance-id" ||
-    die "cannot read the instance id from IMDS"
-}
 
 volume_attached_to() {
   retry "describing volume $VOLUME_ID" aws ec2 describe-volumes --region "$AWS_REGION" --volume-ids "$VOLUME_ID" \
@@ -275,6 +279,9 @@ main() {
   JG_ERROR_FILE="$(mktemp)"
   trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
   trap 'on_exit $?' EXIT
+  # systemd stops a boot that overruns jenkins-gpu-bootstrap.service's TimeoutStartSec with SIGTERM: that is
+  # a failed boot too.
+  trap 'exit 143' TERM
   install_cfn_signal
   require_cfn_signal
   install_packages
@@ -295,7 +302,10 @@ main() {
   install_units
   start_services
   wait_for_jenkins
-  signal true "Jenkins controller is up"
+  # Refused outside a CloudFormation operation (a replacement, a reboot): Jenkins is up all the same.
+  signal true "Jenkins controller is up" || warn "cfn-signal failed: no CloudFormation operation waits for this instance"
+  "$SCRIPT_DIR/self-heal.sh" --stack-name "$STACK_NAME" --region "$AWS_REGION" \
+    --config-parameter "$CONFIG_PARAMETER" --boot-ok || warn "self-heal.sh --boot-ok failed"
   log "done"
 }
 

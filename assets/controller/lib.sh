@@ -71,6 +71,18 @@ retry() {
   done
 }
 
+# imds_instance_id: this instance's id, through IMDSv2 (the launch template requires session tokens).
+JG_IMDS_URL="${IMDS_URL:-http://169.254.169.254}"
+imds_instance_id() {
+  local token
+  token="$(retry "getting an IMDSv2 token" \
+    curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$JG_IMDS_URL/latest/api/token")" ||
+    die "cannot get an IMDSv2 token"
+  retry "reading the instance id from IMDS" \
+    curl -fsS -H "X-aws-ec2-metadata-token: $token" "$JG_IMDS_URL/latest/meta-data/instance-id" ||
+    die "cannot read the instance id from IMDS"
+}
+
 # The region for every aws call: the flag/env given to the script, else the CLI's own default.
 aws_region_args() {
   if [[ -n "${AWS_REGION:-}" ]]; then printf '%s\n' --region "$AWS_REGION"; fi

@@ -105,7 +105,7 @@ describe('bootstrap.sh retries transient steps', () => {
     unreachable('s3-cp', 1);
     // The download site answers 404 once (a mirror not in sync yet); curl's own --retry does not retry a 404.
     let warRequests = 0;
-    sb.http.routes.set('GET /war/2.528.3/jenkins.war', (req, res) => {
+    sb.http.routes.set('GET /war/2.528.3/jenkins.war', (_req, res) => {
       warRequests++;
       if (warRequests === 1) res.writeHead(404).end('not found');
       else res.writeHead(200).end('fake jenkins war');
