@@ -163,16 +163,38 @@ wait_for_device() {
   printf '%s\n' "$device"
 }
 
-# format_if_blank DEVICE: never formats a volume that already has a filesystem (it holds JENKINS_HOME).
-format_if_blank() {
-  local device="$1" fstype
-  fstype="$(blkid -o value -s TYPE "$device" || true)"
-  if [[ -z "$fstype" ]]; then
-    log "no filesystem on $device: creating ext4 (label JENKINS_HOME)"
-    mkfs.ext4 -q -L JENKINS_HOME "$device" >&2
-  else
-    log "$device already has a $fstype filesystem"
-  fi
+# format_if_new DEVICE: formats only a volume that is provably new: blkid's low-level probe finds no
+# signature (exit 2 and no output; blkid(8): 2 = nothing identified, 4 = usage or other error, 8 = ambiguous)
+# AND the first MiB reads as zeros. A filesystem is kept; any other answer (a partition table, data blkid
+# does not know, a probe or read error) stops the boot without formatting: JENKINS_HOME is never
+# reformatted because a probe failed. mkfs.ext4 itself asks before overwriting only on a terminal.
+format_if_new() {
+  local device="$1" probe rc=0 zeros=0
+  probe="$(blkid -p "$device" 2>&1)" || rc=$?
+  case "$rc" in
+    0)
+      log "$device is not blank ($probe): not formatting"
+      return 0
+      ;;
+    2) [[ -z "$probe" ]] || die "blkid -p $device exited 2 but printed '$probe': not formatting JENKINS_HOME" ;;
+    *) die "blkid -p $device failed (exit $rc: ${probe:-no output}): not formatting JENKINS_HOME on a probe error" ;;
+  esac
+  cmp -s -n 1048576 "$device" /dev/zero || zeros=$?
+  case "$zeros" in
+    0) ;;
+    1) die "$device has no filesystem signature blkid knows, but its first MiB is not zeros: not formatting JENKINS_HOME (inspect the volume)" ;;
+    *) die "cannot read the first MiB of $device (cmp exit $zeros): not formatting JENKINS_HOME" ;;
+  esac
+  log "$device is new (no signature, first MiB zeros): creating ext4 (label JENKINS_HOME)"
+  mkfs.ext4 -q -L JENKINS_HOME "$device" >&2
+}
+
+# grow_jenkins_home DEVICE: a raised jenkinsHomeSizeGiB grows the EBS volume, not its filesystem. ext4 grows
+# online while mounted; resize2fs without a size grows to the device and never shrinks ("Nothing to do!"
+# when it already fills it). A failed grow keeps the old size and the boot goes on.
+grow_jenkins_home() {
+  local device="$1"
+  resize2fs "$device" >&2 || warn "resize2fs $device failed: JENKINS_HOME keeps its filesystem size"
 }
 
 # mount_jenkins_home DEVICE: by UUID in fstab with nofail, so a missing volume never blocks a reboot.
@@ -200,9 +222,10 @@ install_cfn_signal() {
 }
 
 install_packages() {
-  log "installing Java 21, jq, unzip and tar"
-  # tar packs and unpacks the plugin set kept in the artifact mirror (lib.sh install_plugins).
-  retry "dnf install" dnf install -y java-21-amazon-corretto-headless jq unzip tar >&2 ||
+  log "installing Java 21, jq, unzip, tar and diffutils"
+  # tar packs and unpacks the plugin set kept in the artifact mirror (lib.sh install_plugins); diffutils
+  # brings cmp (format_if_new).
+  retry "dnf install" dnf install -y java-21-amazon-corretto-headless jq unzip tar diffutils >&2 ||
     die "dnf install failed"
 }
 
@@ -289,8 +312,9 @@ main() {
   instance="$(imds_instance_id)"
   attach_volume "$instance"
   device="$(wait_for_device)"
-  format_if_blank "$device"
+  format_if_new "$device"
   mount_jenkins_home "$device"
+  grow_jenkins_home "$device"
   ensure_jenkins_user
   write_controller_env
   config="$(read_config_parameter "$CONFIG_PARAMETER")"

@@ -161,23 +161,33 @@ prepare_casc_vars_dir() {
 # write_casc_vars JSON: one file per `vars` entry and per `secrets` entry (value from Secrets Manager).
 # Values are written without a trailing newline; secrets go from the aws call straight into the file.
 # One jq run per map: `<name> <base64 of the value>` lines (base64 keeps newlines and spaces in a value).
-write_casc_vars() {
-  local config="$1" name encoded arn value
+# Every file is staged in a new directory first and renamed into place only once all are written, so a
+# failure on the way (a secret that cannot be read) leaves the previous files as they were. A subshell:
+# its EXIT trap removes the staging directory on every path.
+write_casc_vars() (
+  config="$1"
   prepare_casc_vars_dir
+  staging="$(mktemp -d "$JG_RUN/.casc-vars.staging.XXXXXX")"
+  trap 'rm -rf "$staging"' EXIT
   while read -r name encoded; do
     [[ -n "$name" ]] || continue
     valid_var_name "$name" || die "invalid variable name in the config parameter: $name"
-    base64 -d <<<"$encoded" | write_private_file "$JG_CASC_VARS/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
+    base64 -d <<<"$encoded" | write_private_file "$staging/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
   done < <(config_get "$config" '.vars // {} | to_entries[] | "\(.key) \(.value | tostring | @base64)"')
   while read -r name encoded; do
     [[ -n "$name" ]] || continue
     valid_var_name "$name" || die "invalid secret name in the config parameter: $name"
     arn="$(base64 -d <<<"$encoded")"
-    value="$(fetch_secret "$arn")"
-    printf '%s' "$value" | write_private_file "$JG_CASC_VARS/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
+    value="$(fetch_secret "$arn")" || exit 1
+    printf '%s' "$value" | write_private_file "$staging/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
   done < <(config_get "$config" '.secrets // {} | to_entries[] | "\(.key) \(.value | tostring | @base64)"')
+  # Same filesystem: each mv is a rename, a reader sees the old file or the new one.
+  for file in "$staging"/*; do
+    [[ -e "$file" ]] || continue
+    mv -f "$file" "$JG_CASC_VARS/"
+  done
   log "wrote the JCasC variable files"
-}
+)
 
 # write_reload_token_env JSON: CASC_RELOAD_TOKEN=... for systemd's EnvironmentFile (root-only, 0400).
 write_reload_token_env() {
