@@ -304,7 +304,7 @@ main() {
   trap 'on_exit $?' EXIT
   # systemd stops a boot that overruns jenkins-gpu-bootstrap.service's TimeoutStartSec with SIGTERM: that is
   # a failed boot too.
-  trap 'exit 143' TERM
+  trap 'printf "bootstrap was stopped by SIGTERM (the unit start timeout?)\n" >>"$JG_ERROR_FILE"; exit 143' TERM
   install_cfn_signal
   require_cfn_signal
   install_packages

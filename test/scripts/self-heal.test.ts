@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { bundleFiles, prepareControllerBoot, Sandbox, serveDownloads } from './harness';
+import { bundleFiles, CONTROLLER, prepareControllerBoot, Sandbox, serveDownloads } from './harness';
 import { STARTING } from './jenkins-replies';
 
 /**
@@ -87,6 +87,33 @@ describe('bootstrap.sh heals a failed boot', () => {
     expect(counter()).toBe('3');
     expect(published()[0]).toContain('replacing it (3/3)');
     expect(published()[0]).toContain('Jenkins did not answer on /login within 1s (last HTTP 503)');
+  });
+
+  // jenkins-gpu-bootstrap.service stops a reboot's bootstrap that overruns TimeoutStartSec with SIGTERM.
+  test('a reboot bootstrap stopped by SIGTERM (the unit start timeout) is a failed boot: replaced', async () => {
+    serveDownloads(sb);
+    sb.flag('blkid-type', 'ext4\n');
+    sb.flag('volume-holder', `${INSTANCE}\n`);
+    sb.http.replies('GET /login', [STARTING]);
+    const args = noSignalArgs()
+      .map((a) => `'${a}'`)
+      .join(' ');
+    // Started in the background; stopped once it has started Jenkins (the fake systemctl's start count).
+    const r = await sb.runLib(
+      `bash "${path.join(CONTROLLER, 'bootstrap.sh')}" ${args} & pid=$!
+       for _ in $(seq 1200); do [[ -f "$FAKE_DIR/jenkins-starts" ]] && break; sleep 0.1; done
+       kill -TERM "$pid"; rc=0; wait "$pid" || rc=$?; echo "exit $rc"`,
+      { ...boot.env, JENKINS_WAIT_SECONDS: '600', JENKINS_WAIT_INTERVAL: '1' },
+    );
+
+    expect(r.stdout).toBe('exit 143\n');
+    expect(lines()).toContain(SET_HEALTH);
+    expect(counter()).toBe('1');
+    expect(published()[0]).toContain('failed to boot: bootstrap was stopped by SIGTERM');
+    // A oneshot unit has no start timeout unless given one (systemd.service, TimeoutStartSec=).
+    const unit = fs.readFileSync(path.join(CONTROLLER, 'systemd', 'jenkins-gpu-bootstrap.service'), 'utf8');
+    expect(unit).toMatch(/^TimeoutStartSec=90min$/m);
+    expect(unit).toMatch(/^TimeoutStopSec=5min$/m);
   });
 
   test('after 3 self-replacements in a row it stays up and alarms instead', async () => {
