@@ -200,6 +200,8 @@ export class JenkinsController extends Construct {
         'Consecutive self-replacements of the Jenkins controller after failed boots (written by the instance; 0 after a healthy boot)',
       stringValue: '0',
     });
+    // The first boot reads it (a healthy boot resets it).
+    this.autoScalingGroup.node.addDependency(this.selfReplacementsParameter);
     this.grantBootPermissions();
     this.grantSelfHeal();
     this.acknowledgeNagFindings(!props.notificationTopic);
