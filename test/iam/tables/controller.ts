@@ -486,10 +486,6 @@ function denied(facts: StackFacts): Call[] {
       action: 'autoscaling:SetInstanceHealth',
       resource: controllerGroupArn(facts, 'other'),
     }),
-    call('rewriting its own config parameter', {
-      action: 'ssm:PutParameter',
-      resource: facts.arn('ssm', `parameter${facts.configParameterName}`),
-    }),
     call('writing another SSM parameter', {
       action: 'ssm:PutParameter',
       resource: facts.arn('ssm', 'parameter/prod/database/password'),
