@@ -6,7 +6,9 @@
 #                --volume-id vol-... (--signal-resource LogicalId | --no-signal)
 # The user data knows only these values, so it never changes when casc/ or jobs/ change: everything that
 # does change is read from the controller-config parameter. Any failure sends cfn-signal failure with the
-# reason, so a broken controller fails the deploy instead of timing out.
+# reason, so a broken controller fails the deploy instead of timing out; a failed boot that no
+# CloudFormation operation waits for is healed by self-heal.sh (the instance is replaced, within a limit,
+# and the alarm topic is told). Transient steps are retried (lib.sh retry).
 set -Eeuo pipefail
 JG_LOG_PREFIX=bootstrap
 SCRIPT_DIR="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
@@ -15,7 +17,6 @@ source "$SCRIPT_DIR/lib.sh"
 
 # aws-cfn-bootstrap puts cfn-signal in /opt/aws/bin on Amazon Linux, which is not on root's PATH.
 PATH="$PATH:/opt/aws/bin"
-IMDS_URL="${IMDS_URL:-http://169.254.169.254}"
 JENKINS_WAIT_SECONDS="${JENKINS_WAIT_SECONDS:-900}"
 JENKINS_WAIT_INTERVAL="${JENKINS_WAIT_INTERVAL:-5}"
 DEVICE_WAIT_SECONDS="${DEVICE_WAIT_SECONDS:-120}"
@@ -82,31 +83,36 @@ on_err() {
   printf 'command failed (exit %s) at bootstrap.sh line %s: %s\n' "$code" "$line" "$cmd" >>"$JG_ERROR_FILE"
 }
 
-# EXIT trap: any non-zero exit before the success signal becomes a failure signal with the first reason.
+# EXIT trap: any non-zero exit before the success signal is a failed boot. With --signal-resource the failure
+# goes to CloudFormation first: when a CloudFormation operation waits for this instance (stack creation, a
+# rolling update) it takes the signal and its rollback deals with the instance, as before. Outside one
+# (Auto Scaling replaced the instance, or it rebooted) cfn-signal is refused ("... state and cannot be
+# signaled") or never sent (--no-signal), and self-heal.sh has the instance replaced, within its limit.
 on_exit() {
   local code="$1" reason
-  if ((code != 0)) && [[ -z "$SIGNALLED" && -n "$STACK_NAME" && -n "$SIGNAL_RESOURCE" ]]; then
+  trap - ERR
+  if ((code != 0)) && [[ -z "$SIGNALLED" && -n "$STACK_NAME" ]]; then
     reason="$(head -n1 "$JG_ERROR_FILE" 2>/dev/null || true)"
     reason="${reason:-bootstrap failed with exit code $code}"
-    log "signalling failure to CloudFormation: $reason"
-    signal false "${reason:0:250}" || warn "cfn-signal failed"
+    if [[ -n "$SIGNAL_RESOURCE" ]]; then
+      log "signalling failure to CloudFormation: $reason"
+      if signal false "${reason:0:250}"; then
+        rm -f "$JG_ERROR_FILE"
+        return
+      fi
+      warn "cfn-signal failed: no CloudFormation operation waits for this instance"
+    fi
+    "$SCRIPT_DIR/self-heal.sh" --stack-name "$STACK_NAME" --region "$AWS_REGION" \
+      --config-parameter "$CONFIG_PARAMETER" --boot-failed "$reason" || warn "self-heal.sh failed"
   fi
   rm -f "$JG_ERROR_FILE"
 }
 
 # --- JENKINS_HOME volume ----------------------------------------------------------------------------------
 
-imds_instance_id() {
-  local token
-  token="$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS_URL/latest/api/token")" ||
-    die "cannot get an IMDSv2 token"
-  curl -fsS -H "X-aws-ec2-metadata-token: $token" "$IMDS_URL/latest/meta-data/instance-id" ||
-    die "cannot read the instance id from IMDS"
-}
-
 volume_attached_to() {
-  aws ec2 describe-volumes --region "$AWS_REGION" --volume-ids "$VOLUME_ID" \
-    --query 'Volumes[0].Attachments[0].InstanceId' --output text
+  retry "describing volume $VOLUME_ID" aws ec2 describe-volumes --region "$AWS_REGION" --volume-ids "$VOLUME_ID" \
+    --query 'Volumes[0].Attachments[0].InstanceId' --output text || die "cannot describe volume $VOLUME_ID"
 }
 
 # attach_volume INSTANCE_ID: the previous controller may still hold the volume while the ASG replaces it,
@@ -157,16 +163,38 @@ wait_for_device() {
   printf '%s\n' "$device"
 }
 
-# format_if_blank DEVICE: never formats a volume that already has a filesystem (it holds JENKINS_HOME).
-format_if_blank() {
-  local device="$1" fstype
-  fstype="$(blkid -o value -s TYPE "$device" || true)"
-  if [[ -z "$fstype" ]]; then
-    log "no filesystem on $device: creating ext4 (label JENKINS_HOME)"
-    mkfs.ext4 -q -L JENKINS_HOME "$device" >&2
-  else
-    log "$device already has a $fstype filesystem"
-  fi
+# format_if_new DEVICE: formats only a volume that is provably new: blkid's low-level probe finds no
+# signature (exit 2 and no output; blkid(8): 2 = nothing identified, 4 = usage or other error, 8 = ambiguous)
+# AND the first MiB reads as zeros. A filesystem is kept; any other answer (a partition table, data blkid
+# does not know, a probe or read error) stops the boot without formatting: JENKINS_HOME is never
+# reformatted because a probe failed. mkfs.ext4 itself asks before overwriting only on a terminal.
+format_if_new() {
+  local device="$1" probe rc=0 zeros=0
+  probe="$(blkid -p "$device" 2>&1)" || rc=$?
+  case "$rc" in
+    0)
+      log "$device is not blank ($probe): not formatting"
+      return 0
+      ;;
+    2) [[ -z "$probe" ]] || die "blkid -p $device exited 2 but printed '$probe': not formatting JENKINS_HOME" ;;
+    *) die "blkid -p $device failed (exit $rc: ${probe:-no output}): not formatting JENKINS_HOME on a probe error" ;;
+  esac
+  cmp -s -n 1048576 "$device" /dev/zero || zeros=$?
+  case "$zeros" in
+    0) ;;
+    1) die "$device has no filesystem signature blkid knows, but its first MiB is not zeros: not formatting JENKINS_HOME (inspect the volume)" ;;
+    *) die "cannot read the first MiB of $device (cmp exit $zeros): not formatting JENKINS_HOME" ;;
+  esac
+  log "$device is new (no signature, first MiB zeros): creating ext4 (label JENKINS_HOME)"
+  mkfs.ext4 -q -L JENKINS_HOME "$device" >&2
+}
+
+# grow_jenkins_home DEVICE: a raised jenkinsHomeSizeGiB grows the EBS volume, not its filesystem. ext4 grows
+# online while mounted; resize2fs without a size grows to the device and never shrinks ("Nothing to do!"
+# when it already fills it). A failed grow keeps the old size and the boot goes on.
+grow_jenkins_home() {
+  local device="$1"
+  resize2fs "$device" >&2 || warn "resize2fs $device failed: JENKINS_HOME keeps its filesystem size"
 }
 
 # mount_jenkins_home DEVICE: by UUID in fstab with nofail, so a missing volume never blocks a reboot.
@@ -190,13 +218,14 @@ mount_jenkins_home() {
 # install_cfn_signal: first, so that any later failure (a dnf mirror, a download) can still be signalled.
 install_cfn_signal() {
   [[ -z "$NO_SIGNAL" ]] || return 0
-  command -v cfn-signal >/dev/null || dnf install -y aws-cfn-bootstrap >&2 || true
+  command -v cfn-signal >/dev/null || retry "installing aws-cfn-bootstrap" dnf install -y aws-cfn-bootstrap >&2 || true
 }
 
 install_packages() {
-  log "installing Java 21, jq, unzip and tar"
-  # tar packs and unpacks the plugin set kept in the artifact mirror (lib.sh install_plugins).
-  dnf install -y java-21-amazon-corretto-headless jq unzip tar >&2 ||
+  log "installing Java 21, jq, unzip, tar and diffutils"
+  # tar packs and unpacks the plugin set kept in the artifact mirror (lib.sh install_plugins); diffutils
+  # brings cmp (format_if_new).
+  retry "dnf install" dnf install -y java-21-amazon-corretto-headless jq unzip tar diffutils >&2 ||
     die "dnf install failed"
 }
 
@@ -273,6 +302,9 @@ main() {
   JG_ERROR_FILE="$(mktemp)"
   trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
   trap 'on_exit $?' EXIT
+  # systemd stops a boot that overruns jenkins-gpu-bootstrap.service's TimeoutStartSec with SIGTERM: that is
+  # a failed boot too.
+  trap 'printf "bootstrap was stopped by SIGTERM (the unit start timeout?)\n" >>"$JG_ERROR_FILE"; exit 143' TERM
   install_cfn_signal
   require_cfn_signal
   install_packages
@@ -280,8 +312,9 @@ main() {
   instance="$(imds_instance_id)"
   attach_volume "$instance"
   device="$(wait_for_device)"
-  format_if_blank "$device"
+  format_if_new "$device"
   mount_jenkins_home "$device"
+  grow_jenkins_home "$device"
   ensure_jenkins_user
   write_controller_env
   config="$(read_config_parameter "$CONFIG_PARAMETER")"
@@ -293,7 +326,10 @@ main() {
   install_units
   start_services
   wait_for_jenkins
-  signal true "Jenkins controller is up"
+  # Refused outside a CloudFormation operation (a replacement, a reboot): Jenkins is up all the same.
+  signal true "Jenkins controller is up" || warn "cfn-signal failed: no CloudFormation operation waits for this instance"
+  "$SCRIPT_DIR/self-heal.sh" --stack-name "$STACK_NAME" --region "$AWS_REGION" \
+    --config-parameter "$CONFIG_PARAMETER" --boot-ok || warn "self-heal.sh --boot-ok failed"
   log "done"
 }
 

@@ -47,6 +47,42 @@ die() {
   exit 1
 }
 
+# retry WHAT COMMAND...: runs COMMAND (a command, never a function that calls die: die would end the whole
+# script at the first failure) until it succeeds, at most JG_RETRY_ATTEMPTS times (default 5), and returns
+# its last exit code when every attempt failed. The waits between attempts double from JG_RETRY_DELAY
+# seconds (default 5: 5, 10, 20, 40), each at most 60 s, so a mirror or an endpoint that is briefly away
+# (a throttled API, a package repository being updated) does not fail the boot. Tests set JG_RETRY_DELAY=0.
+# WHAT names the step in the log; the command line is not logged (it may carry the IMDS session token).
+retry() {
+  local what="$1" attempts="${JG_RETRY_ATTEMPTS:-5}" delay="${JG_RETRY_DELAY:-5}" attempt=1 code
+  shift
+  [[ "$attempts" =~ ^[1-9][0-9]*$ ]] || attempts=5
+  [[ "$delay" =~ ^[0-9]+$ ]] || delay=5
+  while :; do
+    if "$@"; then return 0; else code=$?; fi
+    if ((attempt >= attempts)); then
+      warn "$what failed $attempt times (last exit code $code); giving up"
+      return "$code"
+    fi
+    warn "$what failed (attempt $attempt/$attempts, exit code $code); trying again in ${delay}s"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2 > 60 ? 60 : delay * 2))
+  done
+}
+
+# imds_instance_id: this instance's id, through IMDSv2 (the launch template requires session tokens).
+JG_IMDS_URL="${IMDS_URL:-http://169.254.169.254}"
+imds_instance_id() {
+  local token
+  token="$(retry "getting an IMDSv2 token" \
+    curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$JG_IMDS_URL/latest/api/token")" ||
+    die "cannot get an IMDSv2 token"
+  retry "reading the instance id from IMDS" \
+    curl -fsS -H "X-aws-ec2-metadata-token: $token" "$JG_IMDS_URL/latest/meta-data/instance-id" ||
+    die "cannot read the instance id from IMDS"
+}
+
 # The region for every aws call: the flag/env given to the script, else the CLI's own default.
 aws_region_args() {
   if [[ -n "${AWS_REGION:-}" ]]; then printf '%s\n' --region "$AWS_REGION"; fi
@@ -79,7 +115,8 @@ read_config_parameter() {
   local name="$1" value
   local -a region
   mapfile -t region < <(aws_region_args)
-  value="$(aws ssm get-parameter --name "$name" "${region[@]}" --query Parameter.Value --output text)" ||
+  value="$(retry "reading the parameter $name" \
+    aws ssm get-parameter --name "$name" "${region[@]}" --query Parameter.Value --output text)" ||
     die "cannot read the controller-config parameter $name"
   jq -e '.bundle.bucket and .bundle.key and .bundle.digest' >/dev/null <<<"$value" ||
     die "parameter $name is not a controller config (bundle.bucket/key/digest missing)"
@@ -95,7 +132,8 @@ fetch_secret() {
   local arn="$1"
   local -a region
   mapfile -t region < <(aws_region_args)
-  aws secretsmanager get-secret-value --secret-id "$arn" "${region[@]}" --query SecretString --output text ||
+  retry "reading secret $arn" \
+    aws secretsmanager get-secret-value --secret-id "$arn" "${region[@]}" --query SecretString --output text ||
     die "cannot read secret $arn"
 }
 
@@ -123,23 +161,33 @@ prepare_casc_vars_dir() {
 # write_casc_vars JSON: one file per `vars` entry and per `secrets` entry (value from Secrets Manager).
 # Values are written without a trailing newline; secrets go from the aws call straight into the file.
 # One jq run per map: `<name> <base64 of the value>` lines (base64 keeps newlines and spaces in a value).
-write_casc_vars() {
-  local config="$1" name encoded arn value
+# Every file is staged in a new directory first and renamed into place only once all are written, so a
+# failure on the way (a secret that cannot be read) leaves the previous files as they were. A subshell:
+# its EXIT trap removes the staging directory on every path.
+write_casc_vars() (
+  config="$1"
   prepare_casc_vars_dir
+  staging="$(mktemp -d "$JG_RUN/.casc-vars.staging.XXXXXX")"
+  trap 'rm -rf "$staging"' EXIT
   while read -r name encoded; do
     [[ -n "$name" ]] || continue
     valid_var_name "$name" || die "invalid variable name in the config parameter: $name"
-    base64 -d <<<"$encoded" | write_private_file "$JG_CASC_VARS/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
+    base64 -d <<<"$encoded" | write_private_file "$staging/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
   done < <(config_get "$config" '.vars // {} | to_entries[] | "\(.key) \(.value | tostring | @base64)"')
   while read -r name encoded; do
     [[ -n "$name" ]] || continue
     valid_var_name "$name" || die "invalid secret name in the config parameter: $name"
     arn="$(base64 -d <<<"$encoded")"
-    value="$(fetch_secret "$arn")"
-    printf '%s' "$value" | write_private_file "$JG_CASC_VARS/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
+    value="$(fetch_secret "$arn")" || exit 1
+    printf '%s' "$value" | write_private_file "$staging/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
   done < <(config_get "$config" '.secrets // {} | to_entries[] | "\(.key) \(.value | tostring | @base64)"')
+  # Same filesystem: each mv is a rename, a reader sees the old file or the new one.
+  for file in "$staging"/*; do
+    [[ -e "$file" ]] || continue
+    mv -f "$file" "$JG_CASC_VARS/"
+  done
   log "wrote the JCasC variable files"
-}
+)
 
 # write_reload_token_env JSON: CASC_RELOAD_TOKEN=... for systemd's EnvironmentFile (root-only, 0400).
 write_reload_token_env() {
@@ -215,7 +263,7 @@ download_bundle() {
   mapfile -t region < <(aws_region_args)
   bucket="$(config_get "$config" .bundle.bucket)"
   key="$(config_get "$config" .bundle.key)"
-  aws s3 cp --only-show-errors "${region[@]}" "s3://$bucket/$key" "$dest" >&2 ||
+  retry "downloading s3://$bucket/$key" aws s3 cp --only-show-errors "${region[@]}" "s3://$bucket/$key" "$dest" >&2 ||
     die "cannot download the config bundle s3://$bucket/$key (S3 unreachable or access denied); nothing changed"
 }
 
@@ -272,7 +320,7 @@ download_verified() {
   local url="$1" expected="$2" dest="$3" actual tmp
   mkdir -p "$(dirname "$dest")"
   tmp="$(mktemp "$dest.part.XXXXXX")"
-  curl -fsSL --retry 3 -o "$tmp" "$url" || { rm -f "$tmp"; die "cannot download $url"; }
+  retry "downloading $url" curl -fsSL --retry 3 -o "$tmp" "$url" || { rm -f "$tmp"; die "cannot download $url"; }
   actual="$(sha256_of "$tmp")"
   if [[ "$actual" != "$expected" ]]; then
     rm -f "$tmp"

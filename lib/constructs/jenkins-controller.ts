@@ -10,6 +10,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
 import { awsManagedPolicyId, cfnRuleId, nagRuleId, wildcardResourceId } from '../nag/finding-id';
 
@@ -66,6 +67,11 @@ export class JenkinsController extends Construct {
   public readonly port = 8080;
   /** Minutes a terminating instance may keep JENKINS_HOME, included in the rolling update's wait. */
   public readonly terminationHoldMinutes: number;
+  /**
+   * SSM parameter counting the controller's consecutive self-replacements after failed boots
+   * (assets/controller/self-heal.sh): `/<stack>/controller/self-replacements`, written by the instance.
+   */
+  public readonly selfReplacementsParameter: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: JenkinsControllerProps) {
     super(scope, id);
@@ -187,7 +193,17 @@ export class JenkinsController extends Construct {
         SIGNAL_RESOURCE: signalResource,
       }),
     );
+    this.selfReplacementsParameter = new ssm.StringParameter(this, 'SelfReplacements', {
+      // The name self-heal.sh derives from --stack-name.
+      parameterName: `/${stack.stackName}/controller/self-replacements`,
+      description:
+        'Consecutive self-replacements of the Jenkins controller after failed boots (written by the instance; 0 after a healthy boot)',
+      stringValue: '0',
+    });
+    // The first boot reads it (a healthy boot resets it).
+    this.autoScalingGroup.node.addDependency(this.selfReplacementsParameter);
     this.grantBootPermissions();
+    this.grantSelfHeal();
     this.acknowledgeNagFindings(!props.notificationTopic);
   }
 
@@ -345,6 +361,43 @@ export class JenkinsController extends Construct {
         ],
         resources: ['*'],
       }),
+    );
+  }
+
+  /**
+   * A failed boot outside a CloudFormation operation (self-heal.sh): count it in its own parameter, then
+   * mark the instance Unhealthy for its group. Publishing to the alarm topic is granted with the topic
+   * (ControllerConfig). SetInstanceHealth is scoped to the group's ARN (Service Authorization Reference,
+   * Amazon EC2 Auto Scaling: resource type autoScalingGroup); the `*` stands for the group's uuid. A policy
+   * of its own: the launch template waits for the role's default policy, which must not wait for the group.
+   */
+  private grantSelfHeal(): void {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'CountSelfReplacements',
+        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+        resources: [this.selfReplacementsParameter.parameterArn],
+      }),
+    );
+    const policy = new iam.Policy(this, 'SelfHealPolicy', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'MarkOwnInstanceUnhealthy',
+          actions: ['autoscaling:SetInstanceHealth'],
+          resources: [
+            `arn:${Aws.PARTITION}:autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}:autoScalingGroup:*:autoScalingGroupName/${this.autoScalingGroup.autoScalingGroupName}`,
+          ],
+        }),
+      ],
+    });
+    const asgLogicalId = Stack.of(this).getLogicalId(
+      this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup,
+    );
+    acknowledgeFinding(
+      policy,
+      `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<${asgLogicalId}>]`,
+      'SetInstanceHealth on the controller Auto Scaling group only; the * stands for the group ARN uuid',
     );
   }
 

@@ -139,7 +139,10 @@ describe('ArtifactMirror', () => {
       reloadTokenSecret: new secretsmanager.Secret(s, 'Token'),
       artifactMirror: m.location,
     });
-    const param = Object.values(Template.fromStack(s).findResources('AWS::SSM::Parameter'))[0];
+    // The config parameter, not the controller's self-replacement count.
+    const param = Object.values(Template.fromStack(s).findResources('AWS::SSM::Parameter')).find((p) =>
+      String(p.Properties.Name).endsWith('/controller/config'),
+    )!;
     expect(JSON.stringify(param.Properties.Value)).toMatch(
       /\\"artifactMirror\\":\{\\"bucket\\":\\"",\{"Ref":"ArtifactMirrorBucket[0-9A-F]+"\},"\\",\\"prefix\\":\\"controller\/\\"\}/,
     );

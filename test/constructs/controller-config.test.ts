@@ -44,7 +44,10 @@ describe('ControllerConfig', () => {
   const { config, t } = build();
 
   it('publishes bundle location, digest and variables in one parameter, secrets as ARNs', () => {
-    const param = Object.values(t.findResources('AWS::SSM::Parameter'))[0];
+    // The controller's own parameter (its self-replacement count) is the other one.
+    const param = Object.values(t.findResources('AWS::SSM::Parameter')).find(
+      (p) => p.Properties.Name === '/TestStack/controller/config',
+    )!;
     expect(param.Properties.Name).toBe('/TestStack/controller/config');
     const value = JSON.stringify(param.Properties.Value);
     expect(value).toContain(config.digest);

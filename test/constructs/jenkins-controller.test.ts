@@ -120,12 +120,72 @@ describe('JenkinsController', () => {
       Action: expect.arrayContaining(['ec2messages:GetMessages', 'ec2messages:SendReply']),
     });
     expect(sid('SsmAgentRegister')).toMatchObject({ Action: 'ssm:UpdateInstanceInformation' });
-    // Nothing reads SSM parameters beyond what ControllerConfig grants on its own parameter.
-    expect(JSON.stringify(statements)).not.toMatch(/ssm:GetParameters?"|ssm:\*/);
+    // Nothing reads SSM parameters beyond what ControllerConfig grants on its own parameter, and the
+    // self-replacement counter (its own test below).
+    expect(JSON.stringify(statements.filter((s) => s.Sid !== 'CountSelfReplacements'))).not.toMatch(
+      /ssm:GetParameters?"|ssm:\*/,
+    );
     const policy = JSON.stringify(statements);
     expect(policy).toContain('"Sid":"AttachJenkinsHome"');
     expect(policy).toContain('"aws:ResourceTag/jenkins-gpu:role":"controller"');
     expect(policy).toContain('"cloudformation:SignalResource"');
+  });
+
+  it('may count its self-replacements in its own parameter and mark itself unhealthy in its own group only', () => {
+    t.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/TestStack/controller/self-replacements',
+      Type: 'String',
+      Value: '0',
+    });
+    const parameterId = Object.keys(
+      t.findResources('AWS::SSM::Parameter', {
+        Properties: { Name: '/TestStack/controller/self-replacements' },
+      }),
+    )[0];
+    const roleId = Object.keys(
+      t.findResources('AWS::IAM::Role', { Properties: { Description: 'Jenkins controller instance role' } }),
+    )[0];
+    const asgId = Object.keys(t.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'CountSelfReplacements',
+            Effect: 'Allow',
+            Action: ['ssm:GetParameter', 'ssm:PutParameter'],
+            Resource: { 'Fn::Join': ['', Match.arrayWith([':parameter', { Ref: parameterId }])] },
+          }),
+        ]),
+      },
+    });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Sid: 'MarkOwnInstanceUnhealthy',
+            Effect: 'Allow',
+            Action: 'autoscaling:SetInstanceHealth',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':autoscaling:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':autoScalingGroup:*:autoScalingGroupName/',
+                  { Ref: asgId },
+                ],
+              ],
+            },
+          },
+        ],
+      },
+    });
   });
 
   it('bounds the AWS managed snapshot role to JENKINS_HOME and its own snapshots', () => {

@@ -5,6 +5,7 @@ import {
   bundleFiles,
   CORE_VERSION,
   expectNoSecrets,
+  newVolumeDevice,
   RELOAD_TOKEN,
   Sandbox,
   serveDownloads,
@@ -44,7 +45,7 @@ describe('bootstrap.sh', () => {
     // The volume shows up as an NVMe device whose by-id name carries the volume id.
     const byId = sb.p('dev/disk/by-id');
     fs.mkdirSync(byId, { recursive: true });
-    fs.writeFileSync(path.join(byId, `nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')}`), '');
+    newVolumeDevice(path.join(byId, `nvme-Amazon_Elastic_Block_Store_${VOLUME.replace('-', '')}`));
     fs.writeFileSync(path.join(sb.dir, 'meminfo'), 'MemTotal:        8000000 kB\nMemFree: 1 kB\n');
     digest = sb.putBundle(bundleFiles(), 'bundle.zip');
     sb.setParameter(digest, 'bundle.zip');

@@ -317,6 +317,8 @@ export class Sandbox {
       IMDS_URL: this.http.url,
       SAFE_RESTART_POLL: '0',
       JENKINS_WAIT_INTERVAL: '0',
+      // lib.sh retry: no wait between attempts (the attempts themselves are what the tests count).
+      JG_RETRY_DELAY: '0',
       ...extra,
     };
   }
@@ -388,6 +390,15 @@ export function mirrorObject(sandbox: Sandbox, key: string): string {
 export const BOOT_VOLUME = 'vol-0abc123def4567890';
 
 /**
+ * A device as a new EBS volume reads (all zeros; a volume created without a snapshot "is empty", Amazon EBS
+ * User Guide): 1 MiB, as much as bootstrap.sh's format_if_new reads.
+ */
+export function newVolumeDevice(file: string): void {
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, 1024 * 1024);
+}
+
+/**
  * What bootstrap.sh needs besides the bundle: IMDSv2 answers, a volume device, Jenkins answering /login,
  * the memory size. Returns the arguments of a first boot (`--signal-resource`) and its environment.
  */
@@ -400,7 +411,7 @@ export function prepareControllerBoot(sandbox: Sandbox): { args: string[]; env: 
   sandbox.http.sequence('GET /login', [[200, 'login']]);
   const byId = sandbox.p('dev/disk/by-id');
   fs.mkdirSync(byId, { recursive: true });
-  fs.writeFileSync(path.join(byId, `nvme-Amazon_Elastic_Block_Store_${BOOT_VOLUME.replace('-', '')}`), '');
+  newVolumeDevice(path.join(byId, `nvme-Amazon_Elastic_Block_Store_${BOOT_VOLUME.replace('-', '')}`));
   fs.writeFileSync(path.join(sandbox.dir, 'meminfo'), 'MemTotal:        8000000 kB\n');
   const args = ['--stack-name', 'jg', '--region', 'us-east-1', '--config-parameter', '/jg/controller/config'];
   return {

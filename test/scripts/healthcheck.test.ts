@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { closedPortUrl, Sandbox } from './harness';
-import { LOGIN_PAGE, SSHD_BOOT_CAUSE } from './jenkins-replies';
+import { LOGIN_PAGE, SSHD_BOOT_CAUSE, STARTING } from './jenkins-replies';
 
 describe('healthcheck.sh', () => {
   let sb: Sandbox;
@@ -54,6 +54,22 @@ describe('healthcheck.sh', () => {
     expect(r.stderr).toContain('3 times in a row (HTTP 503, its boot failed: ');
     expect(sb.calls()).toContain('systemctl restart jenkins.service');
     expect(fs.readFileSync(stateFile(), 'utf8').trim()).toBe('0');
+  });
+
+  // A 503 past the grace period is down even when no BootFailure was logged (a boot that hangs, or whose log
+  // record was lost): only 200 counts as up.
+  test('a steady 503 without a logged boot failure: down too, restarted on the third probe', async () => {
+    sb.jenkinsUnavailable(0, STARTING);
+
+    for (const expected of ['1', '2']) {
+      const r = await run();
+      expect(r.stderr).toContain(`(${expected}/3; HTTP 503)`);
+    }
+    const r = await run();
+
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('3 times in a row (HTTP 503): restarting it');
+    expect(sb.calls()).toContain('systemctl restart jenkins.service');
   });
 
   test('connection refused counts as a failure too', async () => {

@@ -97,7 +97,10 @@ describe('JenkinsGpuStack', () => {
   });
 
   it('gives the GPU workers read access to exactly their boot payload, whose URI JCasC fills in', () => {
-    const param = Object.values(t.findResources('AWS::SSM::Parameter'))[0];
+    // The config parameter, not the controller's self-replacement count.
+    const param = Object.values(t.findResources('AWS::SSM::Parameter')).find(
+      (p) => p.Properties.Name === '/JenkinsGpuTraining/controller/config',
+    )!;
     expect(JSON.stringify(param.Properties.Value)).toMatch(
       /WORKER_PAYLOAD_S3_URI\\":\\"s3:\/\/",\{"Fn::Sub":"cdk-[^"]*-assets-/,
     );

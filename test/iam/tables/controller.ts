@@ -237,6 +237,7 @@ function allowed(facts: StackFacts): Call[] {
         `autoScalingGroup:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d:autoScalingGroupName/${facts.ref('AWS::AutoScaling::AutoScalingGroup', /^ControllerAsg/)}`,
       ),
     }),
+    ...selfHealCalls(facts),
     call('the SSM agent finds the session log group', { action: 'logs:DescribeLogGroups', resource: '*' }),
     logWrites(facts, /^ShellSessionsLogs/, 'the SSM agent streams a shell session to its log group'),
     ...observabilityCalls(facts),
@@ -285,6 +286,43 @@ function ssmAgentCalls(facts: StackFacts): Call[] {
     ...['GetMessages', 'AcknowledgeMessage', 'SendReply', 'DeleteMessage', 'FailMessage', 'GetEndpoint'].map(
       (a) => call(`Run Command: ec2messages:${a}`, { action: `ec2messages:${a}`, resource: '*' }),
     ),
+  ];
+}
+
+/** The controller group's ARN as Auto Scaling names it (the uuid is the group's own; any fixed one here). */
+function controllerGroupArn(
+  facts: StackFacts,
+  name = facts.ref('AWS::AutoScaling::AutoScalingGroup', /^ControllerAsg/),
+) {
+  return facts.arn(
+    'autoscaling',
+    `autoScalingGroup:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d:autoScalingGroupName/${name}`,
+  );
+}
+
+function selfReplacementsParameter(facts: StackFacts): string {
+  return facts.arn('ssm', `parameter/${facts.env.stackName}/controller/self-replacements`);
+}
+
+/**
+ * assets/controller/self-heal.sh after a failed boot outside a CloudFormation operation: it reads and writes
+ * its counter, then marks its own instance Unhealthy (SetInstanceHealth authorizes on the group, Service
+ * Authorization Reference, Amazon EC2 Auto Scaling).
+ */
+function selfHealCalls(facts: StackFacts): Call[] {
+  return [
+    call('the self-heal reads its replacement count', {
+      action: 'ssm:GetParameter',
+      resource: selfReplacementsParameter(facts),
+    }),
+    call('the self-heal counts a replacement', {
+      action: 'ssm:PutParameter',
+      resource: selfReplacementsParameter(facts),
+    }),
+    call('the self-heal marks its instance unhealthy in its group', {
+      action: 'autoscaling:SetInstanceHealth',
+      resource: controllerGroupArn(facts),
+    }),
   ];
 }
 
@@ -485,6 +523,22 @@ function denied(facts: StackFacts): Call[] {
     call('deleting a mirrored artifact', {
       action: 's3:DeleteObject',
       resource: facts.s3ObjectArn(mirrorBucket(facts), 'controller/jenkins-war/2.580.1/jenkins.war'),
+    }),
+    call('marking an instance of another group unhealthy', {
+      action: 'autoscaling:SetInstanceHealth',
+      resource: controllerGroupArn(facts, 'other'),
+    }),
+    call('writing another SSM parameter', {
+      action: 'ssm:PutParameter',
+      resource: facts.arn('ssm', 'parameter/prod/database/password'),
+    }),
+    call('deleting its replacement count', {
+      action: 'ssm:DeleteParameter',
+      resource: selfReplacementsParameter(facts),
+    }),
+    call('changing the size of its own group', {
+      action: 'autoscaling:UpdateAutoScalingGroup',
+      resource: controllerGroupArn(facts),
     }),
     call('completing a lifecycle action of another group', {
       action: 'autoscaling:CompleteLifecycleAction',
