@@ -238,6 +238,11 @@ export class JenkinsGpuStack extends Stack {
       value: `npm run credentials -- status --stack ${this.stackName}`,
     });
     new CfnOutput(this, 'CredentialsSecretPrefix', { value: o.credentials.secretPrefix });
+    new CfnOutput(this, 'JenkinsHomeAvailabilityZone', {
+      description:
+        'Zone of the JENKINS_HOME volume: record it as setting jenkinsHomeAvailabilityZone, so a change that would move it fails synth',
+      value: o.controller.homeVolume.availabilityZone,
+    });
     new CfnOutput(this, 'FleetTagValue', { value: o.fleetTagValue });
     new CfnOutput(this, 'WorkerAmiIds', { value: o.workerAmiId });
     new CfnOutput(this, 'ReaperMaxRunningHours', { value: String(o.costGuard.maxRunningHours) });

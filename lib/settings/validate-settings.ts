@@ -26,6 +26,7 @@ const KNOWN_KEYS = new Set<string>([
   'alertEmail',
   'workerAmiId',
   'monthlyBudgetUsd',
+  'jenkinsHomeAvailabilityZone',
 ]);
 
 const PATTERNS = {
@@ -140,6 +141,12 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
     jenkinsHomeSizeGiB:
       int(raw, 'jenkinsHomeSizeGiB', HOME_VOLUME_SIZE_GIB.min, HOME_VOLUME_SIZE_GIB.max) ??
       DEFAULT_SETTINGS.jenkinsHomeSizeGiB,
+    jenkinsHomeAvailabilityZone: str(
+      raw,
+      'jenkinsHomeAvailabilityZone',
+      PATTERNS.az,
+      'an availability zone name such as us-east-1a (the stack output JenkinsHomeAvailabilityZone)',
+    ),
     snapshotRetentionDays:
       int(raw, 'snapshotRetentionDays', SNAPSHOT_RETENTION_DAYS.min, SNAPSHOT_RETENTION_DAYS.max) ??
       DEFAULT_SETTINGS.snapshotRetentionDays,
@@ -171,6 +178,7 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
     hourlyBurnAlarmUsd: int(raw, 'hourlyBurnAlarmUsd', 1, 100_000) ?? DEFAULT_SETTINGS.hourlyBurnAlarmUsd,
   };
   checkCombinations(s);
+  checkJenkinsHomeZone(s);
   return s;
 }
 
@@ -299,4 +307,25 @@ export function settingsFromContext(context: Readonly<Record<string, unknown>>):
     if (value !== undefined) raw[key] = value;
   }
   return resolveSettings(raw);
+}
+
+/**
+ * JENKINS_HOME is an EBS volume in the controller subnet's zone (lib/constructs/jenkins-controller.ts), and a
+ * volume cannot change zones: CloudFormation replaces it with a new, empty one (the old one is retained,
+ * unattached) and the controller formats it and starts an empty Jenkins. The controller subnet is the first
+ * of `subnetIds` with an existing VPC; a new VPC puts it in the region's first zone (Fn::GetAZs), which synth
+ * cannot name offline and which does not change for a stack.
+ */
+function checkJenkinsHomeZone(s: DeploymentSettings): void {
+  const home = s.jenkinsHomeAvailabilityZone;
+  if (!home) return;
+  const why = `JENKINS_HOME lives in ${home} (setting jenkinsHomeAvailabilityZone) and an EBS volume cannot move: the deploy would replace it with an empty one and start an empty Jenkins`;
+  if (s.region && !home.startsWith(s.region)) {
+    throw new SettingsError(`${SOURCE}.region: ${s.region} is not the region of ${home}: ${why}`);
+  }
+  if (s.vpcId && s.availabilityZones[0] !== home) {
+    throw new SettingsError(
+      `${SOURCE}.subnetIds: the controller's subnet (the first, ${s.subnetIds[0]}) is in ${s.availabilityZones[0]}, but ${why} (allowed: a subnet of ${home} first in subnetIds and availabilityZones; to move JENKINS_HOME, see the README, "Move JENKINS_HOME to another zone")`,
+    );
+  }
 }

@@ -105,7 +105,11 @@ describe('ControllerConfig', () => {
 
   it('tells the controller how long an upgrade may wait for running builds (60 minutes by default)', () => {
     const valueOf = (tpl: Template) =>
-      JSON.stringify(Object.values(tpl.findResources('AWS::SSM::Parameter'))[0].Properties.Value);
+      JSON.stringify(
+        Object.values(tpl.findResources('AWS::SSM::Parameter')).find(
+          (p) => p.Properties.Name === '/TestStack/controller/config',
+        )!.Properties.Value,
+      );
     expect(valueOf(t)).toContain('safeRestartMaxWaitMinutes\\":60');
     expect(valueOf(build({ safeRestartMaxWaitMinutes: 240 }).t)).toContain(
       'safeRestartMaxWaitMinutes\\":240',

@@ -147,7 +147,11 @@ describe('how the scripts read each reply', () => {
   /** apply-config.sh with a YAML-only change: a JCasC reload. */
   async function applyYamlChange() {
     const digest = sb.publishYamlChange();
-    const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
+    // No wait for a Jenkins answering 503 before the reload (apply-config.sh waits up to 300 s for one that
+    // starts, tested in test/scripts/apply-config.test.ts): this file is about how each reply is read.
+    const r = await sb.run('apply-config.sh', ['--expect-digest', digest], {
+      APPLY_JENKINS_WAIT_SECONDS: '0',
+    });
     const posts = sb.http.requests.filter((q) => q.method === 'POST').length;
     return { r, posts, active: sb.current(), digest };
   }

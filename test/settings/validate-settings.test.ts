@@ -143,7 +143,7 @@ describe('settingsFromContext', () => {
 
 const ALL_SETTINGS =
   'accessMode, account, alertEmail, allowedCidrs, availabilityZones, certificateArn, controllerAmiParameter, ' +
-  'controllerInstanceType, drainTimeoutMinutes, hourlyBurnAlarmUsd, jenkinsHomeSizeGiB, jenkinsUrl, monthlyBudgetUsd, region, ' +
+  'controllerInstanceType, drainTimeoutMinutes, hourlyBurnAlarmUsd, jenkinsHomeAvailabilityZone, jenkinsHomeSizeGiB, jenkinsUrl, monthlyBudgetUsd, region, ' +
   'resultsLocation, safeRestartMaxWaitMinutes, snapshotRetentionDays, stackName, subnetIds, vpcCidr, vpcId, workerAmiId, workerAmiParameter';
 
 describe('a misspelt setting is an error wherever it is written', () => {
