@@ -472,6 +472,16 @@ notify() {
     warn "could not publish to $topic"
 }
 
+# copy_log_to_cloudwatch_file: a deploy-time apply runs under SSM Run Command, whose output stays in the
+# command; the log lines also go to the file the CloudWatch agent ships to /jenkins-gpu/<stack>/apply-config
+# (observability-setup.sh creates its directory; the safe restart's journal is appended there by
+# jenkins-gpu-log-apply-config.service). No directory (the agent is not set up yet): nothing to copy.
+copy_log_to_cloudwatch_file() {
+  local dir="$JG_ROOT/var/log/jenkins-gpu"
+  [[ -d "$dir" ]] || return 0
+  exec 2> >(tee -a "$dir/apply-config.log" >&2)
+}
+
 main() {
   local expect="" mode=apply
   while (($# > 0)); do
@@ -489,6 +499,7 @@ main() {
     return 0
   fi
   [[ -n "$expect" ]] || die "usage: apply-config.sh --expect-digest <sha256>"
+  copy_log_to_cloudwatch_file
   wait_for_first_release
   # One apply at a time, and none during the safe restart's restart: a second deploy's command waits instead
   # of racing the swap.

@@ -68,6 +68,20 @@ describe('apply-config.sh', () => {
     expectNoSecrets(sb, r);
   });
 
+  test('a deploy-time apply also logs to the file the CloudWatch agent ships (once it is set up)', async () => {
+    fs.mkdirSync(sb.p('var/log/jenkins-gpu'), { recursive: true });
+    const digest = publishYamlChange();
+    sb.http.replies(RELOAD, [RELOAD_APPLIED]);
+
+    const r = await sb.run('apply-config.sh', ['--expect-digest', digest]);
+
+    expect(r.code).toBe(0);
+    const log = fs.readFileSync(sb.p('var/log/jenkins-gpu/apply-config.log'), 'utf8');
+    expect(log).toContain('applied by a JCasC reload');
+    expect(r.stderr).toContain('applied by a JCasC reload');
+    expect(log).not.toContain(ADMIN_PASSWORD);
+  });
+
   test('same bundle, changed variables (e.g. a new worker AMI id): rewrites them and reloads', async () => {
     sb.setParameter(oldDigest, 'old.zip');
     sb.http.replies(RELOAD, [RELOAD_APPLIED]);
