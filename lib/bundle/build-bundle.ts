@@ -95,6 +95,22 @@ export function writeBundle(bundle: BuiltBundle, parentDir: string): string {
 }
 
 /**
+ * Remove the bundles under `parentDir` other than `keepDigest`: each synth writes one, so without this the
+ * cloud assembly keeps every bundle ever synthesized and `casc:diff --offline` readers cannot tell which is
+ * current. Only complete bundle directories (named by a sha256) are removed, never a `.partial-<pid>` one
+ * another process is writing, nor anything else.
+ */
+export function pruneBundles(parentDir: string, keepDigest: string): string[] {
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(parentDir)) {
+    if (name === keepDigest || !/^[0-9a-f]{64}$/.test(name)) continue;
+    fs.rmSync(path.join(parentDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
  * Replace every `userData`/`initScript` value `@render:<script>` with the rendered script for the template
  * that holds it, as a YAML block scalar, escaped for JCasC. `tokens` are bundle-wide values (the worker
  * payload digest) next to the template's own (its idle minutes). A userData that would exceed EC2's limit

@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { BuiltBundle, writeBundle } from '../bundle/build-bundle';
+import { BuiltBundle, pruneBundles, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
 import type { ArtifactMirrorLocation } from './artifact-mirror';
 import { assemblyDir } from './assembly-dir';
@@ -97,6 +97,8 @@ export class ControllerConfig extends Construct {
       path.join(assemblyDir(this), 'jenkins-config-bundles');
     this.digest = props.bundle.digest;
     this.bundleAsset = new s3assets.Asset(this, 'Bundle', { path: writeBundle(props.bundle, outdir) });
+    // Staged above (the asset copies it into the assembly): earlier synths' bundles are stale.
+    pruneBundles(outdir, this.digest);
 
     const role = props.controller.role;
     role.addToPrincipalPolicy(

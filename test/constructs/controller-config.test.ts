@@ -165,6 +165,27 @@ describe('ControllerConfig', () => {
     });
   });
 
+  it("leaves only the current bundle in the cloud assembly: an earlier synth's is removed, a partial one kept", () => {
+    const stack = testStack();
+    const bundles = path.join(
+      (stack.node.root as unknown as { outdir: string }).outdir,
+      'jenkins-config-bundles',
+    );
+    const stale = path.join(bundles, 'a'.repeat(64));
+    const partial = path.join(bundles, `${'b'.repeat(64)}.partial-4242`);
+    for (const dir of [stale, partial]) fs.mkdirSync(path.join(dir, 'casc'), { recursive: true });
+    const { controller } = controllerIn(stack);
+    const config = new ControllerConfig(stack, 'Config', {
+      controller,
+      bundle: buildBundle({ repoRoot: tinyRepo() }),
+      variables: PLAIN,
+      secretVariables: { ADMIN_PASSWORD: new secretsmanager.Secret(stack, 'Admin') },
+      reloadTokenSecret: new secretsmanager.Secret(stack, 'Token'),
+    });
+
+    expect(fs.readdirSync(bundles).sort()).toEqual([config.digest, path.basename(partial)].sort());
+  });
+
   it('rejects variables that do not match the stack variables', () => {
     const missing = Object.fromEntries(Object.entries(PLAIN).filter(([name]) => name !== 'WORKER_AMI_ID'));
     expect(() => build({ variables: { ...missing, TYPO: 'x' } })).toThrow(
