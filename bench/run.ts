@@ -9,10 +9,11 @@
  * fails (one line, no stack trace), 2 on a usage error.
  */
 import { spawnSync } from 'child_process';
-import { parseArgs } from 'util';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+
+import { type CommandLine, exitWith, processOutput, runCli, UsageError } from '../lib/cli/run-cli';
 
 const ROOT = path.resolve(__dirname, '..');
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
@@ -112,34 +113,22 @@ function synthTimes(
   }
 }
 
-function parse(argv: string[]): { runs: number; skipTests: boolean } | undefined {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        runs: { type: 'string' },
-        'skip-tests': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    console.error(`bench: ${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return undefined;
-  }
+const CLI = {
+  name: 'bench',
+  usage: USAGE,
+  options: { runs: { type: 'string' }, 'skip-tests': { type: 'boolean' } },
+  describe: (error: unknown) => (error instanceof BenchError ? error.message : undefined),
+} as const;
+
+function optionsOf({ values }: CommandLine<typeof CLI.options>): { runs: number; skipTests: boolean } {
   const runs = values.runs === undefined ? 5 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) {
-    console.error(`bench: --runs needs a positive integer (got ${JSON.stringify(values.runs)})\n${USAGE}`);
-    process.exit(2);
+    throw new UsageError(`--runs needs a positive integer (got ${JSON.stringify(values.runs)})`);
   }
   return { runs, skipTests: values['skip-tests'] ?? false };
 }
 
-function run(options: { runs: number; skipTests: boolean }): void {
+function run(options: { runs: number; skipTests: boolean }): number {
   const { runs } = options;
   const baselineDir = baselineAppDir();
   const { app, baseline } = synthTimes(ROOT, baselineDir, runs);
@@ -175,19 +164,9 @@ function run(options: { runs: number; skipTests: boolean }): void {
     path.join(ROOT, 'bench', 'results', 'latest.json'),
     JSON.stringify({ cores: os.cpus().length, runs, app, baseline, ratio, tests }, null, 2),
   );
-  if (rows.some(([, , , ok]) => !ok)) process.exit(1);
+  return rows.some(([, , , ok]) => !ok) ? 1 : 0;
 }
 
-function main(): void {
-  const options = parse(process.argv.slice(2));
-  if (!options) return;
-  try {
-    run(options);
-  } catch (error) {
-    if (!(error instanceof BenchError)) throw error;
-    console.error(`bench: ${error.message}`);
-    process.exit(1);
-  }
+if (require.main === module) {
+  exitWith(runCli(CLI, process.argv.slice(2), processOutput, (commandLine) => run(optionsOf(commandLine))));
 }
-
-if (require.main === module) main();

@@ -9,33 +9,21 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { formatProblem, isError } from '../lib/casc/problem';
+import { type CommandLine, exitWith, processOutput, runCli, UsageError } from '../lib/cli/run-cli';
 import { defaultPluginsFile, validateCascTree } from '../lib/casc/validate';
 import { lockedPluginIds } from '../lib/plugins/check';
 
-const USAGE =
-  'usage: npm run check:casc -- [--schema-only] [PATH]   (PATH: a casc file or directory, default casc/)';
+const USAGE = `usage: npm run check:casc -- [--schema-only] [PATH]
+  PATH            a casc file or directory (default casc/)
+  --schema-only   the schema only: no policy, no cross-references, no plugin lock
+  -h, --help      this text`;
 
-interface Args {
-  readonly cascPath: string;
-  readonly schemaOnly: boolean;
-}
-
-class UsageError extends Error {}
-
-function parseArgs(argv: readonly string[]): Args {
-  let schemaOnly = false;
-  const paths: string[] = [];
-  for (const arg of argv) {
-    if (arg === '--schema-only') schemaOnly = true;
-    else if (arg === '--help' || arg === '-h') throw new UsageError('');
-    else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-    else paths.push(arg);
-  }
-  if (paths.length > 1) throw new UsageError(`expected at most one PATH, got ${paths.length}`);
-  const cascPath = paths[0] ?? 'casc';
-  if (!fs.existsSync(cascPath)) throw new UsageError(`no such file or directory: ${cascPath}`);
-  return { cascPath, schemaOnly };
-}
+const CLI = {
+  name: 'check-casc',
+  usage: USAGE,
+  options: { 'schema-only': { type: 'boolean' } },
+  allowPositionals: true,
+} as const;
 
 /** `<casc dir>/plugins.txt`, else the repository's `casc/plugins.txt`. */
 function pluginsFileFor(cascPath: string): string {
@@ -43,16 +31,11 @@ function pluginsFileFor(cascPath: string): string {
   return fs.existsSync(beside) ? beside : path.join('casc', 'plugins.txt');
 }
 
-function main(argv: readonly string[]): number {
-  let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    if (error.message) console.error(`check-casc: ${error.message}`);
-    console.error(USAGE);
-    return error.message ? 2 : 0;
-  }
+function check({ values, positionals }: CommandLine<typeof CLI.options>): number {
+  if (positionals.length > 1) throw new UsageError(`expected at most one PATH, got ${positionals.length}`);
+  const cascPath = positionals[0] ?? 'casc';
+  if (!fs.existsSync(cascPath)) throw new UsageError(`no such file or directory: ${cascPath}`);
+  const args = { cascPath, schemaOnly: values['schema-only'] ?? false };
   const pluginsFile = pluginsFileFor(args.cascPath);
   const result = validateCascTree({
     cascPath: args.cascPath,
@@ -75,10 +58,4 @@ function main(argv: readonly string[]): number {
   return 1;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  // A bug or an unreadable file: one clear line, no stack trace.
-  console.error(`check-casc: internal error: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-}
+exitWith(runCli(CLI, process.argv.slice(2), processOutput, check));

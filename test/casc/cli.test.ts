@@ -60,11 +60,11 @@ describe('bin/check-casc.ts', () => {
   it('exits 2 on usage errors', () => {
     const dir = validRepo();
     const unknownFlag = run(dir, '--schema');
-    expect(unknownFlag.stderr).toContain('check-casc: unknown option --schema');
+    expect(unknownFlag.stderr).toContain("check-casc: unknown option '--schema'");
     expect(unknownFlag.stderr).toContain('usage: npm run check:casc -- [--schema-only] [PATH]');
     expect(unknownFlag.status).toBe(2);
     const missing = run(dir, 'no-such-dir');
-    expect(missing.stderr).toContain('check-casc: no such file or directory: no-such-dir');
+    expect(missing.stderr).toContain('check-casc: no such file or directory: no-such-dir\nusage: npm run check:casc');
     expect(missing.status).toBe(2);
   });
 });
