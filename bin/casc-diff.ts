@@ -8,15 +8,13 @@ import * as path from 'path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { runCascDiffCli } from '../lib/casc/casc-diff-cli';
+import { exitWith, processOutput } from '../lib/cli/run-cli';
 
-async function main(): Promise<void> {
-  process.exitCode = await runCascDiffCli(process.argv.slice(2), {
+exitWith(
+  runCascDiffCli(process.argv.slice(2), {
     repoRoot: path.resolve(__dirname, '..'),
     ssm: new SSMClient({}),
     s3: new S3Client({}),
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-  });
-}
-
-void main();
+    ...processOutput,
+  }),
+);

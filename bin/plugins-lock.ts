@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 
+import { exitWith, processOutput } from '../lib/cli/run-cli';
 import { UserInputError } from '../lib/errors';
 import { runLockCli } from '../lib/plugins/lock-cli';
 
@@ -23,18 +24,11 @@ async function read(pathOrUrl: string): Promise<string> {
   return fs.readFileSync(pathOrUrl, 'utf8');
 }
 
-async function main(): Promise<void> {
-  process.exitCode = await runLockCli(process.argv.slice(2), {
+exitWith(
+  runLockCli(process.argv.slice(2), {
     read,
     exists: (file) => fs.existsSync(file),
     write: (file, text) => fs.writeFileSync(file, text),
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-  });
-}
-
-main().catch((error: unknown) => {
-  // A bug of ours, not a user mistake: still one line.
-  console.error(`plugins-lock: internal error: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+    ...processOutput,
+  }),
+);

@@ -8,13 +8,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from 'node:util';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { unzipSync } from 'fflate';
 
 import { describeSetupError } from '../aws/describe-setup-error';
 import { buildBundle, writeBundle } from '../bundle/build-bundle';
+import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { defaultConfigParameterName } from '../constructs/controller-config';
 import { UserInputError } from '../errors';
 import { settingsFromContext } from '../settings/validate-settings';
@@ -38,15 +38,16 @@ export interface CascDiffDeps {
   readonly err: (text: string) => void;
 }
 
-/** A mistake of the user or their setup: one line, exit 1 (2 for a usage error). */
-class CascDiffError extends UserInputError {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+const CLI = {
+  name: 'casc-diff',
+  usage: USAGE,
+  options: {
+    offline: { type: 'boolean' },
+    stack: { type: 'string' },
+    'cdk-out': { type: 'string' },
+  },
+  describe: (error: unknown) => describeSetupError(error) ?? awsErrorLine(error),
+} as const;
 
 interface Options {
   readonly offline: boolean;
@@ -55,55 +56,30 @@ interface Options {
 }
 
 /** Runs the command; returns the exit code (0 also when there are changes: it only reports). */
-export async function runCascDiffCli(argv: readonly string[], deps: CascDiffDeps): Promise<number> {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'casc-diff-'));
-  try {
-    const options = parseOptions(argv, deps);
-    if (!options) {
-      deps.out(`${USAGE}\n`);
+export function runCascDiffCli(argv: readonly string[], deps: CascDiffDeps): Promise<number> {
+  return runCli(CLI, argv, deps, async (commandLine) => {
+    const options = optionsOf(commandLine, deps);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'casc-diff-'));
+    try {
+      const local = writeBundle(buildBundle({ repoRoot: deps.repoRoot }), path.join(scratch, 'local'));
+      const before = options.offline
+        ? synthesizedBundle(options)
+        : await deployedBundle(options, deps, path.join(scratch, 'deployed'));
+      const changes = diffBundleDirs(before.dir, local);
+      deps.out(`casc diff: ${before.label} → local casc/ and jobs/\n`);
+      for (const line of formatChanges(changes)) deps.out(`  ${line}\n`);
+      deps.out(changes.length === 0 ? 'no change\n' : `${changes.length} change(s)\n`);
       return 0;
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
     }
-    const local = writeBundle(buildBundle({ repoRoot: deps.repoRoot }), path.join(scratch, 'local'));
-    const before = options.offline
-      ? synthesizedBundle(options)
-      : await deployedBundle(options, deps, path.join(scratch, 'deployed'));
-    const changes = diffBundleDirs(before.dir, local);
-    deps.out(`casc diff: ${before.label} → local casc/ and jobs/\n`);
-    for (const line of formatChanges(changes)) deps.out(`  ${line}\n`);
-    deps.out(changes.length === 0 ? 'no change\n' : `${changes.length} change(s)\n`);
-    return 0;
-  } catch (error) {
-    const message =
-      error instanceof UserInputError ? error.message : describeSetupError(error) ?? awsErrorLine(error);
-    if (message === undefined) throw error;
-    deps.err(`casc:diff: ${message}\n`);
-    return error instanceof CascDiffError ? error.exitCode : 1;
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
+  });
 }
 
-function parseOptions(argv: readonly string[], deps: CascDiffDeps): Options | undefined {
-  let values: { offline?: boolean; stack?: string; 'cdk-out'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        offline: { type: 'boolean' },
-        stack: { type: 'string' },
-        'cdk-out': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new CascDiffError(`${(error as Error).message}\n${USAGE}`, 2);
-  }
-  if (values.help) return undefined;
+function optionsOf({ values }: CommandLine<typeof CLI.options>, deps: CascDiffDeps): Options {
   const stack = values.stack ?? configuredStackName(deps.repoRoot);
   if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stack)) {
-    throw new CascDiffError(`--stack must be a CloudFormation stack name (got '${stack}')`, 2);
+    throw new UsageError(`--stack must be a CloudFormation stack name (got '${stack}')`);
   }
   return {
     offline: values.offline ?? false,
@@ -120,7 +96,7 @@ function configuredStackName(repoRoot: string): string {
   try {
     context = (JSON.parse(fs.readFileSync(file, 'utf8')).context ?? {}) as Record<string, unknown>;
   } catch (error) {
-    throw new CascDiffError(`cdk.json: not valid JSON (${(error as Error).message})`);
+    throw new UserInputError(`cdk.json: not valid JSON (${(error as Error).message})`);
   }
   return settingsFromContext(context).stackName;
 }
@@ -137,7 +113,7 @@ interface BundleSource {
 function synthesizedBundle(options: Options): BundleSource {
   const templateFile = path.join(options.cdkOut, `${options.stack}.template.json`);
   if (!fs.existsSync(templateFile)) {
-    throw new CascDiffError(
+    throw new UserInputError(
       `${path.relative(process.cwd(), templateFile) || templateFile}: no synthesized template of stack ${options.stack}; run \`npm run synth\` first (or leave out --offline to compare with the deployed stack)`,
     );
   }
@@ -150,11 +126,11 @@ function synthesizedBundle(options: Options): BundleSource {
   );
   const digest = /digest\\?"\s*:\s*\\?"([0-9a-f]{16,64})/.exec(JSON.stringify(parameter?.Properties?.Value ?? ''))?.[1];
   if (!digest) {
-    throw new CascDiffError(`${templateFile}: no config parameter ${parameterName} with a bundle digest in it`);
+    throw new UserInputError(`${templateFile}: no config parameter ${parameterName} with a bundle digest in it`);
   }
   const dir = path.join(options.cdkOut, 'jenkins-config-bundles', digest);
   if (!fs.existsSync(dir)) {
-    throw new CascDiffError(`${dir}: the bundle of the last synth is missing; run \`npm run synth\` again`);
+    throw new UserInputError(`${dir}: the bundle of the last synth is missing; run \`npm run synth\` again`);
   }
   return { dir, label: `last synth (${path.relative(process.cwd(), dir) || dir})` };
 }
@@ -167,7 +143,7 @@ async function deployedBundle(options: Options, deps: CascDiffDeps, dir: string)
     value = (await deps.ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
   } catch (error) {
     if ((error as Error).name === 'ParameterNotFound') {
-      throw new CascDiffError(
+      throw new UserInputError(
         `stack ${options.stack} is not deployed in this account and region (no SSM parameter ${name}); check --stack and AWS_REGION, or use --offline`,
       );
     }
@@ -175,18 +151,18 @@ async function deployedBundle(options: Options, deps: CascDiffDeps, dir: string)
   }
   const bundle = parseParameter(name, value);
   const object = await deps.s3.send(new GetObjectCommand({ Bucket: bundle.bucket, Key: bundle.key }));
-  if (!object.Body) throw new CascDiffError(`s3://${bundle.bucket}/${bundle.key}: empty response`);
+  if (!object.Body) throw new UserInputError(`s3://${bundle.bucket}/${bundle.key}: empty response`);
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(await object.Body.transformToByteArray());
   } catch (error) {
-    throw new CascDiffError(`s3://${bundle.bucket}/${bundle.key}: not a zip archive (${(error as Error).message})`);
+    throw new UserInputError(`s3://${bundle.bucket}/${bundle.key}: not a zip archive (${(error as Error).message})`);
   }
   for (const [rel, bytes] of Object.entries(files)) {
     if (rel.endsWith('/')) continue;
     const target = path.resolve(dir, rel);
     if (!target.startsWith(`${path.resolve(dir)}${path.sep}`)) {
-      throw new CascDiffError(`s3://${bundle.bucket}/${bundle.key}: entry '${rel}' points outside the bundle`);
+      throw new UserInputError(`s3://${bundle.bucket}/${bundle.key}: entry '${rel}' points outside the bundle`);
     }
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, bytes);
@@ -199,11 +175,11 @@ function parseParameter(name: string, value: string | undefined): { bucket: stri
   try {
     parsed = JSON.parse(value ?? '') as typeof parsed;
   } catch {
-    throw new CascDiffError(`SSM parameter ${name}: not the JSON the stack writes (was it changed by hand?)`);
+    throw new UserInputError(`SSM parameter ${name}: not the JSON the stack writes (was it changed by hand?)`);
   }
   const { bucket, key } = parsed.bundle ?? {};
   if (typeof bucket !== 'string' || typeof key !== 'string') {
-    throw new CascDiffError(`SSM parameter ${name}: has no bundle.bucket and bundle.key`);
+    throw new UserInputError(`SSM parameter ${name}: has no bundle.bucket and bundle.key`);
   }
   return { bucket, key };
 }

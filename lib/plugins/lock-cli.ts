@@ -4,9 +4,9 @@
  * injected; `bin/plugins-lock.ts` only wires the real ones.
  */
 import * as path from 'path';
-import { parseArgs } from 'node:util';
 
 import { formatProblem, type Problem } from '../casc/problem';
+import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { UserInputError } from '../errors';
 import { BomIndex, parseBom } from './bom';
 import { checkLock, pluginFilesBeside } from './check';
@@ -23,7 +23,8 @@ export const USAGE = `usage: npm run plugins:lock -- --update-center <file|url> 
                    https://raw.githubusercontent.com/jenkinsci/bom/<release>/bom-weekly/pom.xml;
                    an LTS line (bom-2.568.x) imports bom-weekly: give it first, then bom-weekly
   --casc           the directory with plugins.txt and jenkins-core.txt (default casc); writes plugins.lock there
-  --dry-run        print what would change, write nothing`;
+  --dry-run        print what would change, write nothing
+  -h, --help       this text`;
 
 export interface LockCliDeps {
   /** A file's or URL's text; throws UserInputError when it cannot be had. */
@@ -34,8 +35,6 @@ export interface LockCliDeps {
   readonly err: (text: string) => void;
 }
 
-class UsageError extends Error {}
-
 interface Options {
   readonly updateCenters: string[];
   readonly boms: string[];
@@ -43,25 +42,18 @@ interface Options {
   readonly dryRun: boolean;
 }
 
-function parseOptions(argv: readonly string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        'update-center': { type: 'string', multiple: true },
-        bom: { type: 'string', multiple: true },
-        casc: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return 'help';
+const CLI = {
+  name: 'plugins-lock',
+  usage: USAGE,
+  options: {
+    'update-center': { type: 'string', multiple: true },
+    bom: { type: 'string', multiple: true },
+    casc: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  },
+} as const;
+
+function optionsOf({ values }: CommandLine<typeof CLI.options>): Options {
   const updateCenters = values['update-center'] ?? [];
   if (updateCenters.length === 0) throw new UsageError('--update-center is required');
   return {
@@ -77,26 +69,8 @@ export function sourceLabel(pathOrUrl: string): string {
   return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : path.basename(pathOrUrl);
 }
 
-export async function runLockCli(argv: readonly string[], deps: LockCliDeps): Promise<number> {
-  let options: Options | 'help';
-  try {
-    options = parseOptions(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    deps.err(`plugins-lock: ${error.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    deps.out(`${USAGE}\n`);
-    return 0;
-  }
-  try {
-    return await lock(options, deps);
-  } catch (error) {
-    if (!(error instanceof UserInputError)) throw error;
-    deps.err(`plugins-lock: ${error.message}\n`);
-    return 1;
-  }
+export function runLockCli(argv: readonly string[], deps: LockCliDeps): Promise<number> {
+  return runCli(CLI, argv, deps, (commandLine) => lock(optionsOf(commandLine), deps));
 }
 
 function printProblems(problems: readonly Problem[], deps: LockCliDeps): number {

@@ -86,7 +86,7 @@ describe('casc:diff --offline (the last synth in cdk.out)', () => {
     const r = await run(['--offline', '--cdk-out', empty], repoWithCap('4'));
 
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^casc:diff: .*JenkinsGpuTraining\.template\.json: no synthesized template of stack JenkinsGpuTraining; run `npm run synth` first .*\n$/);
+    expect(r.err).toMatch(/^casc-diff: .*JenkinsGpuTraining\.template\.json: no synthesized template of stack JenkinsGpuTraining; run `npm run synth` first .*\n$/);
   });
 });
 
@@ -124,7 +124,7 @@ describe('casc:diff (the deployed stack)', () => {
 
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      'casc:diff: stack Other is not deployed in this account and region (no SSM parameter /Other/controller/config); check --stack and AWS_REGION, or use --offline\n',
+      'casc-diff: stack Other is not deployed in this account and region (no SSM parameter /Other/controller/config); check --stack and AWS_REGION, or use --offline\n',
     );
     expect(ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({ Name: '/Other/controller/config' });
   });
@@ -136,7 +136,7 @@ describe('casc:diff (the deployed stack)', () => {
     const r = await run([], repoWithCap('4'));
 
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(new RegExp(`^casc:diff: s3://${BUCKET}/${KEY}: not a zip archive \\(.+\\)\\n$`));
+    expect(r.err).toMatch(new RegExp(`^casc-diff: s3://${BUCKET}/${KEY}: not a zip archive \\(.+\\)\\n$`));
   });
 });
 
@@ -149,6 +149,6 @@ describe('casc:diff arguments', () => {
     const r = await run(['--ofline'], REPO);
 
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`casc:diff: Unknown option '--ofline'\n${USAGE}\n`);
+    expect(r.err).toBe(`casc-diff: unknown option '--ofline'\n${USAGE}\n`);
   });
 });

@@ -279,7 +279,7 @@ describe('npm run plugins:lock', () => {
     expect(help.stdout).toMatch(/^usage: npm run plugins:lock -- --update-center <file\|url>/);
     expect([help.status, help.stderr]).toEqual([0, '']);
     const usage = run('--update-centre', UC);
-    expect(usage.stderr.split('\n')[0]).toMatch(/^plugins-lock: Unknown option '--update-centre'/);
+    expect(usage.stderr.split('\n')[0]).toMatch(/^plugins-lock: unknown option '--update-centre'/);
     expect(usage.stdout).toBe('');
     expect(usage.status).toBe(2);
   });
