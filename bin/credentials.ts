@@ -6,6 +6,7 @@ import './quiet-sdk-warning';
 import { promises as fs } from 'fs';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { exitWith } from '../lib/cli/run-cli';
 import { runCredentialsCli } from '../lib/credentials/credentials-cli';
 
 /** Reads one line from the terminal in raw mode, so the value is never echoed. */
@@ -40,21 +41,16 @@ function promptWithoutEcho(question: string): Promise<string> {
   });
 }
 
-runCredentialsCli(
-  process.argv.slice(2),
-  () => ({ secretsManager: new SecretsManagerClient({}), cloudFormation: new CloudFormationClient({}) }),
-  {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    readFile: (path) => fs.readFile(path),
-    promptSecret: promptWithoutEcho,
-  },
-).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  () => {
-    process.exitCode = 1;
-  },
+exitWith(
+  runCredentialsCli(
+    process.argv.slice(2),
+    () => ({ secretsManager: new SecretsManagerClient({}), cloudFormation: new CloudFormationClient({}) }),
+    {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      readFile: (path) => fs.readFile(path),
+      promptSecret: promptWithoutEcho,
+    },
+  ),
 );

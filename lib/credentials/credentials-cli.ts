@@ -2,14 +2,15 @@
  * `npm run credentials -- set <id> --file <path> | --stdin` and `npm run credentials -- status`.
  *
  * A secret value never comes from the command line (shell history, `ps`): only from a file, stdin or a
- * prompt without echo. No command ever prints a value. Every failure is one line on stderr and exit 1.
+ * prompt without echo. No command ever prints a value. Every failure is one line on stderr, exit 1 (a usage
+ * error: with the usage, exit 2; lib/cli/run-cli.ts).
  * Each value goes into the field the credentials provider plugin reads for its type (provider-contract.ts):
  * a file as SecretBinary with its exact bytes, a password or token as SecretString.
  * Clients and I/O are injected so the whole CLI is unit-tested; `bin/credentials.ts` only wires.
  */
 import { describeSetupError } from '../aws/describe-setup-error';
+import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { UserInputError } from '../errors';
-import { parseArgs } from 'util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   GetSecretValueCommand,
@@ -55,27 +56,36 @@ const USAGE = [
   `credential ids: ${userSettableIds().join(', ')}`,
 ].join('\n');
 
-export async function runCredentialsCli(
+const CLI = {
+  name: 'credentials',
+  usage: USAGE,
+  options: {
+    file: { type: 'string' },
+    stdin: { type: 'boolean' },
+    stack: { type: 'string' },
+  },
+  allowPositionals: true,
+  describe: describeError,
+} as const;
+
+export function runCredentialsCli(
   argv: readonly string[],
   makeClients: () => CliClients,
   io: CliIo,
 ): Promise<number> {
-  try {
-    const parsed = parseCommandLine(argv);
-    if (parsed.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+  const output = {
+    out: (text: string) => void io.stdout.write(text),
+    err: (text: string) => void io.stderr.write(text),
+  };
+  return runCli(CLI, argv, output, async (commandLine) => {
+    const parsed = commandOf(commandLine);
     if (parsed.command === 'set') {
       await setCredential(parsed, makeClients, io);
     } else {
       await printStatus(parsed.stack, makeClients(), io);
     }
     return 0;
-  } catch (error) {
-    io.stderr.write(`error: ${describeError(error)}\n`);
-    return 1;
-  }
+  });
 }
 
 interface ParsedCommandLine {
@@ -84,55 +94,34 @@ interface ParsedCommandLine {
   readonly file?: string;
   readonly stdin: boolean;
   readonly stack: string;
-  readonly help: boolean;
 }
 
-export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  let values: { file?: string; stdin?: boolean; stack?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        file: { type: 'string' },
-        stdin: { type: 'boolean' },
-        stack: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  }
+/** The command and its arguments; a command line that cannot be one is a {@link UsageError}. */
+function commandOf({ values, positionals }: CommandLine<typeof CLI.options>): ParsedCommandLine {
   const stack = values.stack ?? DEFAULT_STACK_NAME;
-  const help = values.help ?? false;
   const [command, ...rest] = positionals;
-  if (help) {
-    return { command: 'status', stdin: false, stack, help };
-  }
   if (command === 'status') {
     if (rest.length > 0 || values.file !== undefined || values.stdin) {
-      throw new CliError(`status takes no arguments besides --stack\n${USAGE}`);
+      throw new UsageError('status takes no arguments besides --stack');
     }
-    return { command, stdin: false, stack, help };
+    return { command, stdin: false, stack };
   }
   if (command === 'set') {
     if (rest.length === 0) {
-      throw new CliError(`set needs a credential id\n${USAGE}`);
+      throw new UsageError('set needs a credential id');
     }
     if (rest.length > 1) {
-      throw new CliError(
+      throw new UsageError(
         'set takes exactly one argument, the credential id: a secret value must never be a command-line ' +
           'argument (it would stay in shell history and the process list); use --file <path>, --stdin or the prompt',
       );
     }
     if (values.file !== undefined && values.stdin) {
-      throw new CliError('use either --file or --stdin, not both');
+      throw new UsageError('use either --file or --stdin, not both');
     }
-    return { command, id: rest[0], file: values.file, stdin: values.stdin ?? false, stack, help };
+    return { command, id: rest[0], file: values.file, stdin: values.stdin ?? false, stack };
   }
-  throw new CliError(command === undefined ? USAGE : `unknown command "${command}"\n${USAGE}`);
+  throw new UsageError(command === undefined ? 'no command: set or status' : `unknown command "${command}"`);
 }
 
 async function setCredential(

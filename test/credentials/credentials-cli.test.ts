@@ -167,7 +167,7 @@ describe('credentials set', () => {
     });
     expectOneLineError(
       result,
-      'error: stdin is not UTF-8 text; a usernamePassword credential is stored as SecretString: nothing set for scm-credentials',
+      'credentials: stdin is not UTF-8 text; a usernamePassword credential is stored as SecretString: nothing set for scm-credentials',
     );
     expect(putCalls()).toHaveLength(0);
   });
@@ -207,14 +207,14 @@ describe('credentials set', () => {
     const result = await run(['set', 'pypi-pip-conf', '--file', 'empty.conf'], {
       files: { 'empty.conf': '\n' },
     });
-    expectOneLineError(result, /^error: file empty.conf is empty: nothing to set for pypi-pip-conf$/m);
+    expectOneLineError(result, /^credentials: file empty.conf is empty: nothing to set for pypi-pip-conf$/m);
     expect(putCalls()).toHaveLength(0);
   });
 
   test('a missing file is refused', async () => {
     expectOneLineError(
       await run(['set', 'pypi-pip-conf', '--file', 'nope.conf']),
-      'error: file not found: nope.conf',
+      'credentials: file not found: nope.conf',
     );
   });
 
@@ -222,19 +222,23 @@ describe('credentials set', () => {
     const result = await run(['set', 'gcp', '--file', 'x']);
     expectOneLineError(
       result,
-      'error: unknown credential id "gcp"; valid ids: gcp-service-account, scm-credentials, pypi-pip-conf',
+      'credentials: unknown credential id "gcp"; valid ids: gcp-service-account, scm-credentials, pypi-pip-conf',
     );
   });
 
   test('the stack-managed key cannot be set', async () => {
     const result = await run(['set', 'worker-ssh-key', '--file', 'id_rsa'], { files: { id_rsa: 'KEY' } });
-    expectOneLineError(result, /^error: worker-ssh-key is managed by the stack/);
+    expectOneLineError(result, /^credentials: worker-ssh-key is managed by the stack/);
     expect(putCalls()).toHaveLength(0);
   });
 
   test('a secret value as an extra argument is refused, and never printed back', async () => {
     const result = await run(['set', 'scm-credentials', SECRET_VALUE]);
-    expectOneLineError(result, /must never be a command-line argument/);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^credentials: set takes exactly one argument.* must never be a command-line argument.*\nusage: /,
+    );
     expect(result.stderr).not.toContain(SECRET_VALUE);
     expect(cloudFormation.calls()).toHaveLength(0);
     expect(putCalls()).toHaveLength(0);
@@ -266,7 +270,7 @@ describe('credentials set', () => {
     const result = await run(['set', 'scm-credentials', '--stdin'], { stdin: SECRET_VALUE });
     expectOneLineError(
       result,
-      `error: secret ${PREFIX}scm-credentials does not exist (deleted?): run cdk deploy to recreate it`,
+      `credentials: secret ${PREFIX}scm-credentials does not exist (deleted?): run cdk deploy to recreate it`,
     );
   });
 });
@@ -380,7 +384,7 @@ describe('credentials status', () => {
         name: 'CredentialsProviderError',
       }),
     );
-    expectOneLineError(await run(['status']), /^error: no AWS credentials found/);
+    expectOneLineError(await run(['status']), /^credentials: no AWS credentials found/);
   });
 
   test('stack not deployed in the region: one clear line naming stack and region', async () => {
@@ -389,7 +393,10 @@ describe('credentials status', () => {
         name: 'ValidationError',
       }),
     );
-    expectOneLineError(await run(['status']), 'error: stack JenkinsGpuTraining is not deployed in us-east-1');
+    expectOneLineError(
+      await run(['status']),
+      'credentials: stack JenkinsGpuTraining is not deployed in us-east-1',
+    );
   });
 
   test('a stack without the prefix output: one clear line', async () => {
@@ -406,10 +413,37 @@ describe('credentials status', () => {
     expectOneLineError(await run(['status']), /has no CredentialsSecretPrefix output/);
   });
 
-  test('an unknown command or option shows usage and exits 1', async () => {
-    const result = await run(['delete', 'x']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/unknown command "delete"/);
-    expect((await run(['status', '--value', 'x'])).code).toBe(1);
+  test('an unknown command or option is a usage error: the problem and the usage on stderr, exit 2', async () => {
+    const command = await run(['delete', 'x']);
+    expect(command.code).toBe(2);
+    expect(command.stdout).toBe('');
+    expect(command.stderr).toMatch(
+      /^credentials: unknown command "delete"\nusage: npm run credentials -- set <id>/,
+    );
+    const option = await run(['status', '--value', 'x']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toMatch(/^credentials: unknown option '--value'.*\nusage: /);
+    expect(cloudFormation.calls()).toHaveLength(0);
+  });
+
+  test('no command is a usage error too', async () => {
+    const result = await run([]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^credentials: no command: set or status\nusage: /);
+  });
+
+  test('-h and --help print the usage to stdout and exit 0, before any AWS call', async () => {
+    for (const flag of ['-h', '--help']) {
+      const result = await run([flag]);
+      expect(result).toEqual({
+        code: 0,
+        stdout: expect.stringMatching(/^usage: npm run credentials -- set <id>/),
+        stderr: '',
+      });
+      expect(result.stdout).toContain(
+        'credential ids: gcp-service-account, scm-credentials, pypi-pip-conf\n',
+      );
+    }
+    expect(cloudFormation.calls()).toHaveLength(0);
   });
 });
