@@ -8,6 +8,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { createInterface } from 'node:readline/promises';
+import { exitWith, processOutput } from '../lib/cli/run-cli';
 import { runWorkersCli } from '../lib/cost/workers-cli';
 
 async function confirmOnTerminal(question: string): Promise<boolean> {
@@ -19,16 +20,13 @@ async function confirmOnTerminal(question: string): Promise<boolean> {
   }
 }
 
-async function main(): Promise<void> {
-  process.exitCode = await runWorkersCli(process.argv.slice(2), {
+exitWith(
+  runWorkersCli(process.argv.slice(2), {
     ec2: new EC2Client({}),
     cloudFormation: new CloudFormationClient({}),
     cloudWatch: new CloudWatchClient({}),
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    ...processOutput,
     now: () => new Date(),
     confirm: process.stdin.isTTY ? confirmOnTerminal : undefined,
-  });
-}
-
-void main();
+  }),
+);

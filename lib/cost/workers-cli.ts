@@ -4,6 +4,8 @@
  */
 import { TEMPLATE_TAG_KEY } from '../fleet-tags';
 import { describeSetupError } from '../aws/describe-setup-error';
+import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
+import { UserInputError } from '../errors';
 import { CloudFormationClient, DescribeStacksCommand, Output } from '@aws-sdk/client-cloudformation';
 import {
   decide,
@@ -29,7 +31,7 @@ import {
 
 export const DEFAULT_STACK_NAME = 'JenkinsGpuTraining';
 
-export const USAGE = `Usage: npm run workers -- <command> [options]
+export const USAGE = `usage: npm run workers -- <command> [options]
   list                         GPU workers: id, template, type, state, uptime and $ since the last start
   reap --dry-run               what the scheduled reaper would do, one line per worker
   reap [--yes]                 do it now (asks first)
@@ -40,7 +42,8 @@ export const USAGE = `Usage: npm run workers -- <command> [options]
 Options: --stack <name> (default ${DEFAULT_STACK_NAME}) | --fleet <tag value>
          --max-running-hours <h> --max-stopped-days <d> --ami-ids <id,id> (override the stack's outputs)
          --busy-grace-minutes <min> (overrides the stack's output; default ${DEFAULT_BUSY_GRACE_MINUTES})
-         --max-busy-hours <h> (overrides the stack's output; default ${DEFAULT_MAX_BUSY_HOURS})`;
+         --max-busy-hours <h> (overrides the stack's output; default ${DEFAULT_MAX_BUSY_HOURS})
+         -h, --help (this text)`;
 
 export interface WorkersCliDeps {
   readonly ec2: Ec2Sender;
@@ -54,91 +57,78 @@ export interface WorkersCliDeps {
   readonly confirm?: (question: string) => Promise<boolean>;
 }
 
-/** A mistake of the user: printed as one line, never as a stack trace. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+const OPTIONS = {
+  stack: { type: 'string' },
+  fleet: { type: 'string' },
+  'max-running-hours': { type: 'string' },
+  'max-stopped-days': { type: 'string' },
+  'busy-grace-minutes': { type: 'string' },
+  'max-busy-hours': { type: 'string' },
+  'ami-ids': { type: 'string' },
+  days: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  all: { type: 'boolean' },
+  yes: { type: 'boolean' },
+} as const;
 
-type FlagKind = 'boolean' | 'string';
-const FLAGS: Record<string, FlagKind> = {
-  '--stack': 'string',
-  '--fleet': 'string',
-  '--max-running-hours': 'string',
-  '--max-stopped-days': 'string',
-  '--busy-grace-minutes': 'string',
-  '--max-busy-hours': 'string',
-  '--ami-ids': 'string',
-  '--days': 'string',
-  '--dry-run': 'boolean',
-  '--all': 'boolean',
-  '--yes': 'boolean',
-};
-const COMMAND_FLAGS: Record<string, string[]> = {
-  list: ['--stack', '--fleet'],
+const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
+  list: ['stack', 'fleet'],
   reap: [
-    '--stack',
-    '--fleet',
-    '--max-running-hours',
-    '--max-stopped-days',
-    '--busy-grace-minutes',
-    '--max-busy-hours',
-    '--ami-ids',
-    '--dry-run',
-    '--yes',
+    'stack',
+    'fleet',
+    'max-running-hours',
+    'max-stopped-days',
+    'busy-grace-minutes',
+    'max-busy-hours',
+    'ami-ids',
+    'dry-run',
+    'yes',
   ],
-  stop: ['--stack', '--fleet', '--all', '--yes'],
-  cost: ['--stack', '--fleet', '--days'],
+  stop: ['stack', 'fleet', 'all', 'yes'],
+  cost: ['stack', 'fleet', 'days'],
 };
+
+const CLI = {
+  name: 'workers',
+  usage: USAGE,
+  options: OPTIONS,
+  allowPositionals: true,
+  describe: describeError,
+} as const;
 
 interface ParsedArgs {
   readonly command: string;
+  /** The options given, by their spelling on the command line (`--dry-run`). */
   readonly flags: Readonly<Record<string, string | true>>;
   readonly positionals: readonly string[];
 }
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === 'help') throw new UserError(USAGE, 2);
-  const allowed = COMMAND_FLAGS[command];
-  if (!allowed) throw new UserError(`Unknown command '${command}'. ${USAGE}`, 2);
+/** The command (the first argument) and the options it takes; anything else is a {@link UsageError}. */
+function commandOf({
+  values,
+  positionals: [command, ...positionals],
+}: CommandLine<typeof OPTIONS>): ParsedArgs {
+  if (command === undefined) throw new UsageError('no command: list, reap, stop or cost');
+  const allowed = COMMAND_OPTIONS[command];
+  if (!allowed) throw new UsageError(`unknown command '${command}'`);
   const flags: Record<string, string | true> = {};
-  const positionals: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined || name === 'help') continue;
+    if (!allowed.includes(name as keyof typeof OPTIONS)) {
+      throw new UsageError(`unknown option '--${name}' for '${command}'`);
     }
-    const [name, inlineValue] = arg.includes('=')
-      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-      : [arg, undefined];
-    if (!allowed.includes(name))
-      throw new UserError(`Unknown option '${name}' for '${command}'. ${USAGE}`, 2);
-    if (FLAGS[name] === 'boolean') {
-      flags[name] = true;
-      continue;
-    }
-    const value = inlineValue ?? rest[++i];
-    if (value === undefined || value.startsWith('--'))
-      throw new UserError(`Option '${name}' needs a value`, 2);
-    flags[name] = value;
+    flags[`--${name}`] = value as string | true;
   }
   if (command !== 'stop' && positionals.length > 0) {
-    throw new UserError(`'${command}' takes no arguments (got '${positionals.join(' ')}')`, 2);
+    throw new UsageError(`'${command}' takes no arguments (got '${positionals.join(' ')}')`);
   }
   return { command, flags, positionals };
 }
 
 /** Runs one CLI invocation and returns the process exit code. */
-export async function runWorkersCli(argv: readonly string[], deps: WorkersCliDeps): Promise<number> {
-  try {
-    const args = parseArgs(argv);
+export function runWorkersCli(argv: readonly string[], deps: WorkersCliDeps): Promise<number> {
+  return runCli(CLI, argv, deps, async (commandLine) => {
+    const args = commandOf(commandLine);
     switch (args.command) {
       case 'list':
         await listWorkers(args, deps);
@@ -153,23 +143,12 @@ export async function runWorkersCli(argv: readonly string[], deps: WorkersCliDep
         await stop(args, deps);
     }
     return 0;
-  } catch (error) {
-    deps.err(`${describeError(error)}\n`);
-    return error instanceof UserError ? error.exitCode : 1;
-  }
+  });
 }
 
-/** One line for the errors a user can fix; other errors keep their name and message (still no trace). */
+/** One line for the AWS local-setup errors; other errors keep their name and message (still no trace). */
 export function describeError(error: unknown): string {
-  if (error instanceof UserError) return error.message;
-  const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? error.message : String(error);
-  const setup = describeSetupError(error);
-  if (setup) return setup;
-  if (name === 'ValidationError' && /does not exist/.test(message)) {
-    return `${message}: check --stack, AWS_REGION and AWS_PROFILE, or pass --fleet <tag value>.`;
-  }
-  return errorText(error);
+  return describeSetupError(error) ?? errorText(error);
 }
 
 interface StackInfo {
@@ -185,7 +164,17 @@ async function resolveStack(
   const fleetFlag = args.flags['--fleet'];
   if (typeof fleetFlag === 'string' && !needOutputs) return { fleetTagValue: fleetFlag, outputs: new Map() };
   const stackName = typeof args.flags['--stack'] === 'string' ? args.flags['--stack'] : DEFAULT_STACK_NAME;
-  const response = await deps.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  const response = await deps.cloudFormation
+    .send(new DescribeStacksCommand({ StackName: stackName }))
+    .catch((error: unknown) => {
+      // CloudFormation's answer for a stack it does not know: ValidationError "Stack with id X does not exist".
+      if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) {
+        throw new UserInputError(
+          `stack ${stackName} does not exist: check --stack, AWS_REGION and AWS_PROFILE, or pass --fleet <tag value>`,
+        );
+      }
+      throw error;
+    });
   const outputs = new Map(
     (response.Stacks?.[0]?.Outputs ?? [])
       .filter((o: Output): o is Output & { OutputKey: string } => o.OutputKey !== undefined)
@@ -193,8 +182,8 @@ async function resolveStack(
   );
   const fleetTagValue = typeof fleetFlag === 'string' ? fleetFlag : outputs.get('FleetTagValue');
   if (!fleetTagValue) {
-    throw new UserError(
-      `Stack ${stackName} has no output FleetTagValue: deploy the current version or pass --fleet <tag value>.`,
+    throw new UserInputError(
+      `stack ${stackName} has no output FleetTagValue: deploy the current version or pass --fleet <tag value>`,
     );
   }
   return { fleetTagValue, outputs };
@@ -250,9 +239,8 @@ async function cost(args: ParsedArgs, deps: WorkersCliDeps): Promise<void> {
   const daysFlag = args.flags['--days'];
   const days = typeof daysFlag === 'string' ? Number(daysFlag) : DEFAULT_COST_DAYS;
   if (typeof daysFlag === 'string' && !(/^[0-9]+$/.test(daysFlag) && days >= 1 && days <= MAX_COST_DAYS)) {
-    throw new UserError(
-      `Option --days: '${daysFlag}' is not a whole number of days from 1 to ${MAX_COST_DAYS} (CloudWatch keeps daily data points for 15 months).`,
-      2,
+    throw new UsageError(
+      `--days: '${daysFlag}' is not a whole number of days from 1 to ${MAX_COST_DAYS} (CloudWatch keeps daily data points for 15 months)`,
     );
   }
   if (!deps.cloudWatch) throw new Error('cost needs a CloudWatch client');
@@ -324,7 +312,7 @@ async function resolvePolicy(args: ParsedArgs, deps: WorkersCliDeps): Promise<Re
   const stack = await resolveStack(args, deps, !allGiven);
   const value = (flagName: string, outputKey: string): string => {
     const v = flag(flagName) ?? stack.outputs.get(outputKey);
-    if (v === undefined) throw new UserError(`No ${outputKey} stack output: pass ${flagName}.`, 2);
+    if (v === undefined) throw new UserInputError(`the stack has no ${outputKey} output: pass ${flagName}`);
     return v;
   };
   // Optional: stacks deployed before the busy rule have no such output; the CostGuard default applies.
@@ -342,18 +330,15 @@ async function resolvePolicy(args: ParsedArgs, deps: WorkersCliDeps): Promise<Re
       .filter((s) => s !== ''),
   };
   const problems = policyProblems(policy);
-  if (problems.length > 0) throw new UserError(`Invalid reaper policy: ${problems.join('; ')}`, 2);
+  if (problems.length > 0) throw new UsageError(`invalid reaper policy: ${problems.join('; ')}`);
   return policy;
 }
 
 async function stop(args: ParsedArgs, deps: WorkersCliDeps): Promise<void> {
   const all = args.flags['--all'] === true;
   if (all === args.positionals.length > 0) {
-    throw new UserError(
-      all
-        ? 'Use either --all or instance ids, not both.'
-        : `Nothing to stop: pass instance ids or --all. ${USAGE}`,
-      2,
+    throw new UsageError(
+      all ? 'use either --all or instance ids, not both' : 'nothing to stop: pass instance ids or --all',
     );
   }
   const { fleetTagValue } = await resolveStack(args, deps, false);
@@ -367,8 +352,8 @@ async function stop(args: ParsedArgs, deps: WorkersCliDeps): Promise<void> {
   } else {
     const foreign = args.positionals.filter((id) => !byId.has(id));
     if (foreign.length > 0) {
-      throw new UserError(
-        `Not a worker of fleet ${fleetTagValue} (or already terminated): ${foreign.join(', ')}`,
+      throw new UserInputError(
+        `not a worker of fleet ${fleetTagValue} (or already terminated): ${foreign.join(', ')}`,
       );
     }
     targets = args.positionals
@@ -403,8 +388,8 @@ async function stop(args: ParsedArgs, deps: WorkersCliDeps): Promise<void> {
 async function confirmOrRefuse(args: ParsedArgs, deps: WorkersCliDeps, question: string): Promise<void> {
   if (args.flags['--yes']) return;
   if (!deps.confirm)
-    throw new UserError('Refusing without confirmation: stdin is not a terminal; pass --yes.');
-  if (!(await deps.confirm(`${question} [y/N] `))) throw new UserError('Aborted: nothing changed.');
+    throw new UserInputError('refusing without confirmation: stdin is not a terminal; pass --yes');
+  if (!(await deps.confirm(`${question} [y/N] `))) throw new UserInputError('aborted: nothing changed');
 }
 
 async function reportOutcomes(outcomes: Awaited<ReturnType<typeof applyDecisions>>, deps: WorkersCliDeps) {
@@ -413,5 +398,5 @@ async function reportOutcomes(outcomes: Awaited<ReturnType<typeof applyDecisions
     else deps.out(`${o.instanceId}: ${o.action} requested\n`);
   }
   const failed = outcomes.filter((o) => o.error).length;
-  if (failed > 0) throw new UserError(`${failed} of ${outcomes.length} action(s) failed.`);
+  if (failed > 0) throw new UserInputError(`${failed} of ${outcomes.length} action(s) failed`);
 }

@@ -195,18 +195,20 @@ describe('workers cost', () => {
     );
   });
 
-  it.each(['0', '456', '2.5', 'week', '-3'])('refuses --days %s in one line', async (days) => {
-    const r = await cli(['cost', '--days', days]);
+  it.each(['0', '456', '2.5', 'week', '-3'])('refuses --days=%s as a usage error', async (days) => {
+    const r = await cli(['cost', `--days=${days}`]);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
-      `Option --days: '${days}' is not a whole number of days from 1 to 455 (CloudWatch keeps daily data points for 15 months).\n`,
+      `workers: --days: '${days}' is not a whole number of days from 1 to 455 (CloudWatch keeps daily data points for 15 months)\n${USAGE}\n`,
     );
     expect(cwMock.calls()).toHaveLength(0);
   });
 
   it('refuses options of other commands and arguments', async () => {
-    expect((await cli(['cost', '--yes'])).err).toBe(`Unknown option '--yes' for 'cost'. ${USAGE}\n`);
-    expect((await cli(['cost', 'today'])).err).toBe("'cost' takes no arguments (got 'today')\n");
+    expect((await cli(['cost', '--yes'])).err).toBe(`workers: unknown option '--yes' for 'cost'\n${USAGE}\n`);
+    expect((await cli(['cost', 'today'])).err).toBe(
+      `workers: 'cost' takes no arguments (got 'today')\n${USAGE}\n`,
+    );
   });
 
   it('passes a refused ListMetrics on as one line', async () => {
@@ -236,7 +238,7 @@ describe('workers cost', () => {
     const r = await cli(['cost']);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      'CloudWatch GetMetricData answered InternalError for gpu-tensorflow-ondemand (InternalError: try again)\n',
+      'workers: CloudWatch GetMetricData answered InternalError for gpu-tensorflow-ondemand (InternalError: try again)\n',
     );
   });
 

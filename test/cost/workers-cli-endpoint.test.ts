@@ -409,8 +409,8 @@ describe('workers CLI against an EC2/CloudFormation endpoint', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
-      'Stack with id NoSuchStack does not exist: check --stack, AWS_REGION and AWS_PROFILE, ' +
-        'or pass --fleet <tag value>.\n',
+      'workers: stack NoSuchStack does not exist: check --stack, AWS_REGION and AWS_PROFILE, ' +
+        'or pass --fleet <tag value>\n',
     );
     expect(fake.requests.map((r) => r.action)).toEqual(['DescribeStacks']);
     expect(fake.calls('DescribeStacks')[0].params).toEqual({ StackName: 'NoSuchStack' });
@@ -422,7 +422,7 @@ describe('workers CLI against an EC2/CloudFormation endpoint', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
-      'no AWS credentials found: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and try again\n',
+      'workers: no AWS credentials found: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and try again\n',
     );
     expect(fake.requests).toEqual([]);
   });

@@ -7,7 +7,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runWorkersCli, WorkersCliDeps } from '../../lib/cost/workers-cli';
+import { runWorkersCli, USAGE, WorkersCliDeps } from '../../lib/cost/workers-cli';
 
 const NOW = new Date('2026-07-20T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -260,8 +260,8 @@ describe('reap --dry-run', () => {
   it('names the missing output', async () => {
     stackOutputs({ FleetTagValue: 'fleet-a' });
     const { code, err } = await cli(['reap', '--dry-run']);
-    expect(code).toBe(2);
-    expect(err).toBe('No ReaperMaxRunningHours stack output: pass --max-running-hours.\n');
+    expect(code).toBe(1);
+    expect(err).toBe('workers: the stack has no ReaperMaxRunningHours output: pass --max-running-hours\n');
   });
 });
 
@@ -304,21 +304,21 @@ describe('stop', () => {
   it('changes nothing on no', async () => {
     const { code, err } = await cli(['stop', '--all'], async () => false);
     expect(code).toBe(1);
-    expect(err).toBe('Aborted: nothing changed.\n');
+    expect(err).toBe('workers: aborted: nothing changed\n');
     expect(ec2Mock.commandCalls(StopInstancesCommand)).toHaveLength(0);
   });
 
   it('refuses without a terminal and without --yes', async () => {
     const { code, err } = await cli(['stop', '--all']);
     expect(code).toBe(1);
-    expect(err).toBe('Refusing without confirmation: stdin is not a terminal; pass --yes.\n');
+    expect(err).toBe('workers: refusing without confirmation: stdin is not a terminal; pass --yes\n');
     expect(ec2Mock.commandCalls(StopInstancesCommand)).toHaveLength(0);
   });
 
   it('refuses an instance that is not a worker of the fleet', async () => {
     const { code, err } = await cli(['stop', 'i-controller', '--yes']);
     expect(code).toBe(1);
-    expect(err).toBe('Not a worker of fleet fleet-a (or already terminated): i-controller\n');
+    expect(err).toBe('workers: not a worker of fleet fleet-a (or already terminated): i-controller\n');
     expect(ec2Mock.commandCalls(StopInstancesCommand)).toHaveLength(0);
   });
 
@@ -328,34 +328,49 @@ describe('stop', () => {
       .rejects(Object.assign(new Error('denied'), { name: 'UnauthorizedOperation' }));
     const { code, out, err } = await cli(['stop', '--all', '--yes']);
     expect(code).toBe(1);
-    expect(err).toBe('i-running: stop failed: UnauthorizedOperation: denied\n1 of 2 action(s) failed.\n');
+    expect(err).toBe(
+      'i-running: stop failed: UnauthorizedOperation: denied\nworkers: 1 of 2 action(s) failed\n',
+    );
     expect(out).toContain('i-overdue: stop requested');
   });
 });
 
 describe('errors are one line', () => {
   it.each([
-    [['frobnicate'], 2, /^Unknown command 'frobnicate'\. Usage:/],
-    [['list', '--verbose'], 2, /^Unknown option '--verbose' for 'list'\. Usage:/],
-    [['list', '--stack'], 2, /^Option '--stack' needs a value\n$/],
-    [['stop'], 2, /^Nothing to stop: pass instance ids or --all\./],
-    [['stop', '--all', 'i-1'], 2, /^Use either --all or instance ids, not both\.\n$/],
+    [[], /^workers: no command: list, reap, stop or cost\n/],
+    [['frobnicate'], /^workers: unknown command 'frobnicate'\n/],
+    [['list', '--verbose'], /^workers: unknown option '--verbose'\. /],
+    [['list', '--stack'], /^workers: option '--stack <value>' argument missing\n/],
+    [['list', '--stack', '--fleet'], /^workers: option '--stack' argument is ambiguous\. Did you forget/],
+    [['stop'], /^workers: nothing to stop: pass instance ids or --all\n/],
+    [['stop', '--all', 'i-1'], /^workers: use either --all or instance ids, not both\n/],
     [
-      ['reap', '--dry-run', '--max-stopped-days', '-3'],
-      2,
-      /^Invalid reaper policy: maxStoppedDays must be a positive number \(got -3\)\n$/,
+      ['reap', '--dry-run', '--max-stopped-days=-3'],
+      /^workers: invalid reaper policy: maxStoppedDays must be a positive number \(got -3\)\n/,
     ],
     [
       ['reap', '--dry-run', '--busy-grace-minutes', 'abc'],
-      2,
-      /^Invalid reaper policy: busyGraceMinutes must be a positive number \(got NaN\)\n$/,
+      /^workers: invalid reaper policy: busyGraceMinutes must be a positive number \(got NaN\)\n/,
     ],
-    [['list', '--busy-grace-minutes', '5'], 2, /^Unknown option '--busy-grace-minutes' for 'list'\. Usage:/],
-  ])('%p → exit %d', async (argv, exitCode, message) => {
-    const { code, err } = await cli(argv);
-    expect(code).toBe(exitCode);
+    [['list', '--busy-grace-minutes', '5'], /^workers: unknown option '--busy-grace-minutes' for 'list'\n/],
+  ])('usage error %p: the problem, then the usage, exit 2', async (argv, message) => {
+    const { code, out, err } = await cli(argv);
+    expect(code).toBe(2);
+    expect(out).toBe('');
     expect(err).toMatch(message);
+    expect(err).toContain(`\n${USAGE}\n`);
+    expect(err.split('\n')).toHaveLength(USAGE.split('\n').length + 2);
   });
+
+  it.each([['-h'], ['--help'], ['list', '--help']])(
+    '%p prints the usage to stdout, exit 0, no AWS call',
+    async (...argv) => {
+      const { code, out, err } = await cli(argv);
+      expect({ code, out, err }).toEqual({ code: 0, out: `${USAGE}\n`, err: '' });
+      expect(cfnMock.calls()).toHaveLength(0);
+      expect(ec2Mock.calls()).toHaveLength(0);
+    },
+  );
 
   it('explains missing credentials', async () => {
     cfnMock.on(DescribeStacksCommand).rejects(
@@ -366,7 +381,7 @@ describe('errors are one line', () => {
     const { code, err } = await cli(['list']);
     expect(code).toBe(1);
     expect(err).toBe(
-      'no AWS credentials found: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and try again\n',
+      'workers: no AWS credentials found: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and try again\n',
     );
   });
 
@@ -377,7 +392,7 @@ describe('errors are one line', () => {
     const { code, err } = await cli(['list', '--stack', 'Nope']);
     expect(code).toBe(1);
     expect(err).toBe(
-      'Stack with id Nope does not exist: check --stack, AWS_REGION and AWS_PROFILE, or pass --fleet <tag value>.\n',
+      'workers: stack Nope does not exist: check --stack, AWS_REGION and AWS_PROFILE, or pass --fleet <tag value>\n',
     );
   });
 
@@ -385,7 +400,7 @@ describe('errors are one line', () => {
     stackOutputs({});
     const { err } = await cli(['list']);
     expect(err).toBe(
-      'Stack JenkinsGpuTraining has no output FleetTagValue: deploy the current version or pass --fleet <tag value>.\n',
+      'workers: stack JenkinsGpuTraining has no output FleetTagValue: deploy the current version or pass --fleet <tag value>\n',
     );
   });
 });
