@@ -7,6 +7,7 @@ import { promises as fs } from 'fs';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { exitWith } from '../lib/cli/run-cli';
+import { UserInputError } from '../lib/errors';
 import { runCredentialsCli } from '../lib/credentials/credentials-cli';
 
 /** Reads one line from the terminal in raw mode, so the value is never echoed. */
@@ -29,7 +30,7 @@ function promptWithoutEcho(question: string): Promise<string> {
           return;
         }
         if (char === '\u0003') {
-          finish(() => reject(new Error('cancelled')));
+          finish(() => reject(new UserInputError('cancelled at the prompt: nothing set')));
           return;
         }
         value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char;

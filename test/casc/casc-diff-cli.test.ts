@@ -151,4 +151,12 @@ describe('casc:diff arguments', () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe(`casc-diff: unknown option '--ofline'\n${USAGE}\n`);
   });
+
+  it('a --stack that is no stack name is a usage error too, before any AWS call', async () => {
+    const r = await run(['--stack', 'my_stack'], REPO);
+
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`casc-diff: --stack must be a CloudFormation stack name (got 'my_stack')\n${USAGE}\n`);
+    expect(ssm.calls()).toHaveLength(0);
+  });
 });
