@@ -109,7 +109,7 @@ function commandOf({
   positionals: [command, ...positionals],
 }: CommandLine<typeof OPTIONS>): ParsedArgs {
   if (command === undefined) throw new UsageError('no command: list, reap, stop or cost');
-  const allowed = COMMAND_OPTIONS[command];
+  const allowed = Object.hasOwn(COMMAND_OPTIONS, command) ? COMMAND_OPTIONS[command] : undefined;
   if (!allowed) throw new UsageError(`unknown command '${command}'`);
   const flags: Record<string, string | true> = {};
   for (const [name, value] of Object.entries(values)) {

@@ -339,6 +339,7 @@ describe('errors are one line', () => {
   it.each([
     [[], /^workers: no command: list, reap, stop or cost\n/],
     [['frobnicate'], /^workers: unknown command 'frobnicate'\n/],
+    [['constructor'], /^workers: unknown command 'constructor'\n/],
     [['list', '--verbose'], /^workers: unknown option '--verbose'\. /],
     [['list', '--stack'], /^workers: option '--stack <value>' argument missing\n/],
     [['list', '--stack', '--fleet'], /^workers: option '--stack' argument is ambiguous\. Did you forget/],
