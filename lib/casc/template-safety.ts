@@ -3,7 +3,7 @@
  * silently drop one: the project's worker boot (it starts the idle watchdog), the init wait for that boot,
  * a non-root SSH user, IMDSv2, an encrypted root, the fleet tags, and numbers the plugin can read.
  */
-import { FLEET_TAG_KEY, TEMPLATE_TAG_KEY } from '../fleet-tags';
+import { FLEET_TAG_KEY, TEMPLATE_TAG_KEY } from '../contracts';
 import type { TemplateView } from './fleet';
 import { child, items, scalarText, type CascNode, type Loc } from './nodes';
 import { problemAt, type Problem } from './problem';

@@ -10,12 +10,10 @@ import {
   FLEET_TAG_KEY,
   NEVER_FROM_JENKINS_TAG_KEYS,
   RESERVED_TAG_PREFIX,
-} from '../fleet-tags';
-import {
   BUSY_SIGNAL_FAILURES_METRIC,
   WORKER_METRIC_NAMESPACE,
   WORKER_PROFILE_DIMENSION,
-} from '../worker-metrics';
+} from '../contracts';
 import { acknowledgeFinding, acknowledgeFindings, Finding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 
