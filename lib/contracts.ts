@@ -23,15 +23,6 @@ export const CONTROLLER_ROLE = 'controller';
 export const STACK_TAG_KEY = 'jenkins-gpu:stack';
 /** Selects the JENKINS_HOME volume for the daily snapshot policy (value: the stack name). */
 export const HOME_VOLUME_TAG_KEY = 'jenkins-gpu:home';
-/** Every reserved tag key. */
-export const RESERVED_TAG_KEYS: readonly string[] = [
-  FLEET_TAG_KEY,
-  TEMPLATE_TAG_KEY,
-  BUSY_AT_TAG_KEY,
-  ROLE_TAG_KEY,
-  STACK_TAG_KEY,
-  HOME_VOLUME_TAG_KEY,
-];
 /** The reserved keys the EC2 plugin writes, at launch only (the casc templates' `tags`). */
 export const LAUNCH_TAG_KEYS: readonly string[] = [FLEET_TAG_KEY, TEMPLATE_TAG_KEY];
 /** Reserved keys nobody may write through the controller's role, not even at launch. */
@@ -41,6 +32,8 @@ export const NEVER_FROM_JENKINS_TAG_KEYS: readonly string[] = [
   STACK_TAG_KEY,
   HOME_VOLUME_TAG_KEY,
 ];
+/** Every reserved tag key: the launch keys and the ones Jenkins never writes. */
+export const RESERVED_TAG_KEYS: readonly string[] = [...LAUNCH_TAG_KEYS, ...NEVER_FROM_JENKINS_TAG_KEYS];
 
 // ---- Metrics ------------------------------------------------------------------------------------------
 

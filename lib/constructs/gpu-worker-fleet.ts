@@ -202,7 +202,7 @@ export class GpuWorkerFleet extends Construct {
 
   /**
    * The watchdog marks its own instance busy while a build runs, so the reaper lets long runs finish, and
-   * reports a failure to do so as a metric (lib/worker-metrics.ts).
+   * reports a failure to do so as a metric (lib/contracts.ts).
    *
    * "Only its own instance" with documented keys: `ec2:SourceInstanceARN` is the ARN of the instance whose
    * instance-profile credentials sign the request (IAM User Guide, "AWS global condition context keys",
