@@ -239,6 +239,11 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
 });
 
 describe('boundary literals in the TypeScript', () => {
+  it('lib/contracts.ts imports nothing, so a Lambda bundle that uses it pulls in no aws-cdk-lib', () => {
+    const text = fs.readFileSync(path.join(REPO, 'lib/contracts.ts'), 'utf8');
+    expect(text).not.toMatch(/^\s*(import|export .* from)\b|require\(/m);
+  });
+
   const sources = filesUnder('lib', 'lambda', 'bin').filter((f) => f.file !== 'lib/contracts.ts');
   /** Code lines only: comments may name a value to explain it. */
   const code = sources.map((f) => ({
