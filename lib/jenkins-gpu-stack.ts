@@ -25,9 +25,14 @@ import { WorkerBootPayload } from './constructs/worker-boot-payload';
 import { WORKER_PAYLOAD_SCRIPT } from './bundle/worker-payload';
 import { terminationHoldMinutes } from './controller-replacement';
 import { UserInputError } from './errors';
-import { STACK_TAG_KEY } from './fleet-tags';
+import {
+  configParameterName,
+  DEFAULT_JOB_TIMEOUT_HOURS,
+  JENKINS_PORT,
+  STACK_OUTPUTS,
+  STACK_TAG_KEY,
+} from './contracts';
 import { DeploymentSettings } from './settings/settings';
-import { DEFAULT_JOB_TIMEOUT_HOURS } from './cost/job-timeout';
 
 export interface JenkinsGpuStackProps extends StackProps {
   /** Validated deployment settings (lib/settings). */
@@ -98,7 +103,7 @@ export class JenkinsGpuStack extends Stack {
     const controller = new JenkinsController(this, 'Controller', {
       vpc: network.vpc,
       subnet: network.controllerSubnet,
-      configParameterName: `/${stackName}/controller/config`,
+      configParameterName: configParameterName(stackName),
       instanceType: new ec2.InstanceType(settings.controllerInstanceType),
       homeVolumeSizeGiB: settings.jenkinsHomeSizeGiB,
       snapshotRetentionDays: settings.snapshotRetentionDays,
@@ -154,13 +159,14 @@ export class JenkinsGpuStack extends Stack {
             subnets: network.vpc.publicSubnets,
             autoScalingGroup: controller.autoScalingGroup,
             controllerSecurityGroup: controller.securityGroup,
+            controllerPort: controller.port,
             allowedCidrs: settings.allowedCidrs,
             certificateArn: settings.certificateArn!,
           })
         : undefined;
     const jenkinsUrl =
       settings.jenkinsUrl ??
-      (web ? `https://${web.loadBalancer.loadBalancerDnsName}/` : 'http://localhost:8080/');
+      (web ? `https://${web.loadBalancer.loadBalancerDnsName}/` : `http://localhost:${JENKINS_PORT}/`);
 
     new ControllerConfig(this, 'Config', {
       controller,
@@ -188,7 +194,7 @@ export class JenkinsGpuStack extends Stack {
 
     Tags.of(this).add(STACK_TAG_KEY, stackName);
     this.addOutputs({ settings, controller, credentials, costGuard, fleetTagValue, jenkinsUrl, workerAmiId });
-    new CfnOutput(this, 'ShellSessionDocument', {
+    new CfnOutput(this, STACK_OUTPUTS.shellSessionDocument, {
       description:
         'A logged shell on the controller: aws ssm start-session --document-name <this> --target <instance id> (docs/security.md)',
       value: shellSessions.documentName,
@@ -214,42 +220,44 @@ export class JenkinsGpuStack extends Stack {
     workerAmiId: string;
   }): void {
     const asgName = o.controller.autoScalingGroup.autoScalingGroupName;
-    new CfnOutput(this, 'JenkinsUrl', { value: o.jenkinsUrl, description: 'Open Jenkins here' });
+    new CfnOutput(this, STACK_OUTPUTS.jenkinsUrl, { value: o.jenkinsUrl, description: 'Open Jenkins here' });
     if (o.settings.accessMode === 'ssm') {
-      new CfnOutput(this, 'OpenUiCommand', {
-        description: 'Port-forward the UI to http://localhost:8080/ through SSM (no inbound port is open)',
+      new CfnOutput(this, STACK_OUTPUTS.openUiCommand, {
+        description: `Port-forward the UI to http://localhost:${JENKINS_PORT}/ through SSM (no inbound port is open)`,
         value:
-          `aws ssm start-session --document-name AWS-StartPortForwardingSession --parameters portNumber=8080,localPortNumber=8080 --target ` +
+          `aws ssm start-session --document-name AWS-StartPortForwardingSession --parameters portNumber=${JENKINS_PORT},localPortNumber=${JENKINS_PORT} --target ` +
           `$(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${asgName} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)`,
       });
     }
-    new CfnOutput(this, 'ControllerAutoScalingGroup', { value: asgName });
-    new CfnOutput(this, 'ControllerReplacement', {
+    new CfnOutput(this, STACK_OUTPUTS.controllerAutoScalingGroup, { value: asgName });
+    new CfnOutput(this, STACK_OUTPUTS.controllerReplacement, {
       value: controllerReplacementDigest(o.controller),
       description: controllerReplacementNotice(o.settings.drainTimeoutMinutes),
     });
-    new CfnOutput(this, 'AdminPasswordSecret', {
+    new CfnOutput(this, STACK_OUTPUTS.adminPasswordSecret, {
       description:
         'User admin; read the password with: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
       value: o.credentials.adminPasswordSecret.secretArn,
     });
-    new CfnOutput(this, 'CredentialsToFill', {
+    new CfnOutput(this, STACK_OUTPUTS.credentialsToFill, {
       description: 'Credentials that still hold placeholders',
       value: `npm run credentials -- status --stack ${this.stackName}`,
     });
-    new CfnOutput(this, 'CredentialsSecretPrefix', { value: o.credentials.secretPrefix });
-    new CfnOutput(this, 'JenkinsHomeAvailabilityZone', {
+    new CfnOutput(this, STACK_OUTPUTS.credentialsSecretPrefix, { value: o.credentials.secretPrefix });
+    new CfnOutput(this, STACK_OUTPUTS.jenkinsHomeAvailabilityZone, {
       description:
         'Zone of the JENKINS_HOME volume: record it as setting jenkinsHomeAvailabilityZone, so a change that would move it fails synth',
       value: o.controller.homeVolume.availabilityZone,
     });
-    new CfnOutput(this, 'FleetTagValue', { value: o.fleetTagValue });
-    new CfnOutput(this, 'WorkerAmiIds', { value: o.workerAmiId });
-    new CfnOutput(this, 'ReaperMaxRunningHours', { value: String(o.costGuard.maxRunningHours) });
-    new CfnOutput(this, 'ReaperBusyGraceMinutes', { value: String(o.costGuard.busyGraceMinutes) });
-    new CfnOutput(this, 'ReaperMaxBusyHours', { value: String(o.costGuard.maxBusyHours) });
-    new CfnOutput(this, 'ReaperMaxStoppedDays', { value: String(o.costGuard.maxStoppedDays) });
-    new CfnOutput(this, 'JenkinsHomeVolume', {
+    new CfnOutput(this, STACK_OUTPUTS.fleetTagValue, { value: o.fleetTagValue });
+    new CfnOutput(this, STACK_OUTPUTS.workerAmiIds, { value: o.workerAmiId });
+    new CfnOutput(this, STACK_OUTPUTS.reaperMaxRunningHours, { value: String(o.costGuard.maxRunningHours) });
+    new CfnOutput(this, STACK_OUTPUTS.reaperBusyGraceMinutes, {
+      value: String(o.costGuard.busyGraceMinutes),
+    });
+    new CfnOutput(this, STACK_OUTPUTS.reaperMaxBusyHours, { value: String(o.costGuard.maxBusyHours) });
+    new CfnOutput(this, STACK_OUTPUTS.reaperMaxStoppedDays, { value: String(o.costGuard.maxStoppedDays) });
+    new CfnOutput(this, STACK_OUTPUTS.jenkinsHomeVolume, {
       description: 'Retained on cdk destroy, with its daily snapshots',
       value: o.controller.homeVolume.volumeId,
     });

@@ -40,7 +40,7 @@
 # running worker past its hard lifetime only while that tag is recent. A failure to tag is logged in one
 # line and never changes the decision; it is retried on the next run. A refused or failed create-tags is
 # also sent as one BusySignalFailures data point (CloudWatch namespace JenkinsGpu/Workers, dimension
-# WorkerInstanceProfile: lib/worker-metrics.ts), which the stack alarms on: without the tag the reaper
+# WorkerInstanceProfile: lib/contracts.ts), which the stack alarms on: without the tag the reaper
 # stops the run at the hard lifetime, so this must not stay a line in the worker's journal.
 # State: timestamp files in STATE_DIR (default under /run, a tmpfs, so a stop/start begins afresh and
 # a restarted worker gets its full grace period).

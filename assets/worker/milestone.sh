@@ -14,7 +14,7 @@
 # Each is appended as `NAME <epoch seconds>` to MILESTONES_FILE (a stopped worker keeps its file, so the
 # file holds one instance-start per start). Every milestone but instance-start and build-end is then sent as
 # one MilestoneSeconds data point (seconds since the last instance-start; namespace JenkinsGpu/Workers,
-# dimensions Fleet, Template and Milestone: lib/worker-metrics.ts), instance-start as 0 (its SampleCount is
+# dimensions Fleet, Template and Milestone: lib/contracts.ts), instance-start as 0 (its SampleCount is
 # the number of starts).
 # The worker's jenkins-gpu:fleet and jenkins-gpu:template tags come from IMDS instance tags when the
 # instance allows them (the EC2 plugin's templates do not: it sets no InstanceMetadataTags), else from one

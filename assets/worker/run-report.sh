@@ -11,7 +11,7 @@
 # Reads IMDSv2 (instance type, zone, region, lifecycle), the boot milestones (jenkins-gpu-milestone) and the
 # price table the payload ships (data/ec2-prices.json). Records agent-connected (if this boot has none yet)
 # and build-end, and sends GpuSeconds and, when the price is known, CostUsd (namespace JenkinsGpu/Workers,
-# dimensions Fleet and Template: lib/worker-metrics.ts); `npm run workers -- cost` sums them.
+# dimensions Fleet and Template: lib/contracts.ts); `npm run workers -- cost` sums them.
 #
 # Why the build waited, from the milestones of the worker's current boot (Q = queued; I = the last
 # instance-start; the file keeps every start, a stopped worker keeps its root volume):

@@ -9,15 +9,20 @@
  */
 import { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { decide, DEFAULT_MAX_BUSY_HOURS, ReaperPolicy } from '../../lib/cost/decide';
-import { BUSY_AT_TAG_KEY, TEMPLATE_TAG_KEY } from '../../lib/fleet-tags';
+import {
+  BUSY_AT_TAG_KEY,
+  COST_METRIC_NAMESPACE,
+  COST_METRICS,
+  FLEET_DIMENSION,
+  REAPER_ENV,
+  TEMPLATE_TAG_KEY,
+} from '../../lib/contracts';
 import {
   ActionOutcome,
   applyDecisions,
   describeFleetInstances,
   Ec2Sender,
 } from '../../lib/cost/fleet-instances';
-
-export const METRIC_NAMESPACE = 'JenkinsGpu';
 
 export interface ReaperConfig extends ReaperPolicy {
   readonly dryRun: boolean;
@@ -33,21 +38,23 @@ export function readReaperConfig(env: NodeJS.ProcessEnv): ReaperConfig {
       problems.push(`${name} must be a positive number (got '${raw}')`);
     return value;
   };
-  const fleetTagValue = (env.FLEET_TAG_VALUE ?? '').trim();
-  if (fleetTagValue === '') problems.push('FLEET_TAG_VALUE is not set');
+  const fleetTagValue = (env[REAPER_ENV.fleetTagValue] ?? '').trim();
+  if (fleetTagValue === '') problems.push(`${REAPER_ENV.fleetTagValue} is not set`);
   const config: ReaperConfig = {
     fleetTagValue,
-    maxRunningHours: positiveNumber('MAX_RUNNING_HOURS'),
-    busyGraceMinutes: positiveNumber('BUSY_GRACE_MINUTES'),
+    maxRunningHours: positiveNumber(REAPER_ENV.maxRunningHours),
+    busyGraceMinutes: positiveNumber(REAPER_ENV.busyGraceMinutes),
     // Optional: functions deployed before this limit existed have no such variable.
     maxBusyHours:
-      env.MAX_BUSY_HOURS === undefined ? DEFAULT_MAX_BUSY_HOURS : positiveNumber('MAX_BUSY_HOURS'),
-    maxStoppedDays: positiveNumber('MAX_STOPPED_DAYS'),
-    currentAmiIds: (env.CURRENT_AMI_IDS ?? '')
+      env[REAPER_ENV.maxBusyHours] === undefined
+        ? DEFAULT_MAX_BUSY_HOURS
+        : positiveNumber(REAPER_ENV.maxBusyHours),
+    maxStoppedDays: positiveNumber(REAPER_ENV.maxStoppedDays),
+    currentAmiIds: (env[REAPER_ENV.currentAmiIds] ?? '')
       .split(',')
       .map((id) => id.trim())
       .filter((id) => id !== ''),
-    dryRun: (env.DRY_RUN ?? '').trim().toLowerCase() === 'true',
+    dryRun: (env[REAPER_ENV.dryRun] ?? '').trim().toLowerCase() === 'true',
   };
   if (problems.length > 0) throw new Error(`Reaper configuration: ${problems.join('; ')}`);
   return config;
@@ -122,20 +129,20 @@ export async function runReaper({ ec2, config, now, log }: ReaperDeps): Promise<
         Timestamp: clock.getTime(),
         CloudWatchMetrics: [
           {
-            Namespace: METRIC_NAMESPACE,
-            Dimensions: [['Fleet']],
+            Namespace: COST_METRIC_NAMESPACE,
+            Dimensions: [[FLEET_DIMENSION]],
             Metrics: [
-              { Name: 'RunningWorkers', Unit: 'Count' },
-              { Name: 'EstimatedHourlyCost', Unit: 'None' },
-              { Name: 'ReaperActionFailures', Unit: 'Count' },
+              { Name: COST_METRICS.runningWorkers, Unit: 'Count' },
+              { Name: COST_METRICS.estimatedHourlyCost, Unit: 'None' },
+              { Name: COST_METRICS.reaperActionFailures, Unit: 'Count' },
             ],
           },
         ],
       },
-      Fleet: config.fleetTagValue,
-      RunningWorkers: summary.runningWorkers,
-      EstimatedHourlyCost: summary.estimatedHourlyCostUsd,
-      ReaperActionFailures: failures,
+      [FLEET_DIMENSION]: config.fleetTagValue,
+      [COST_METRICS.runningWorkers]: summary.runningWorkers,
+      [COST_METRICS.estimatedHourlyCost]: summary.estimatedHourlyCostUsd,
+      [COST_METRICS.reaperActionFailures]: failures,
       UnpricedWorkers: summary.unpricedWorkers,
       msg: 'summary',
       dryRun: config.dryRun,

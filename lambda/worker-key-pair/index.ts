@@ -10,6 +10,7 @@
  */
 import { CreateKeyPairCommand, DeleteKeyPairCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STACK_TAG_KEY } from '../../lib/contracts';
 
 export interface KeyPairProperties {
   readonly KeyName: string;
@@ -61,7 +62,7 @@ export async function handleKeyPairEvent(
 }
 
 async function createKeyPair(props: KeyPairProperties, clients: KeyPairClients): Promise<KeyPairResponse> {
-  const tags = props.StackTag ? [{ Key: 'jenkins-gpu:stack', Value: props.StackTag }] : [];
+  const tags = props.StackTag ? [{ Key: STACK_TAG_KEY, Value: props.StackTag }] : [];
   const created = await clients.ec2.send(
     new CreateKeyPairCommand({
       KeyName: props.KeyName,

@@ -15,17 +15,17 @@ import { unzipSync } from 'fflate';
 import { describeSetupError } from '../aws/describe-setup-error';
 import { buildBundle, writeBundle } from '../bundle/build-bundle';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
-import { defaultConfigParameterName } from '../constructs/controller-config';
+import { configParameterName, DEFAULT_STACK_NAME } from '../contracts';
 import { UserInputError } from '../errors';
 import { settingsFromContext } from '../settings/validate-settings';
 import { diffBundleDirs, formatChanges } from './bundle-diff';
 
 export const USAGE = `usage: npm run casc:diff -- [--offline] [--stack NAME] [--cdk-out DIR]
   Shows, per cloud, template and setting, what deploying the local casc/ and jobs/ would change.
-  (default)        against the bundle the deployed stack runs (its SSM parameter /<stack>/controller/config
+  (default)        against the bundle the deployed stack runs (its SSM parameter ${configParameterName('<stack>')}
                    and the S3 object it names; needs AWS credentials and the stack's region)
   --offline        against the bundle of the last synth in cdk.out (no AWS call)
-  --stack NAME     the stack (default: stackName in cdk.json, else JenkinsGpuTraining)
+  --stack NAME     the stack (default: stackName in cdk.json, else ${DEFAULT_STACK_NAME})
   --cdk-out DIR    the cloud assembly --offline reads (default cdk.out)
   -h, --help       this text`;
 
@@ -120,7 +120,7 @@ function synthesizedBundle(options: Options): BundleSource {
   const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as {
     Resources?: Record<string, { Type?: string; Properties?: { Name?: unknown; Value?: unknown } }>;
   };
-  const parameterName = defaultConfigParameterName(options.stack);
+  const parameterName = configParameterName(options.stack);
   const parameter = Object.values(template.Resources ?? {}).find(
     (r) => r.Type === 'AWS::SSM::Parameter' && r.Properties?.Name === parameterName,
   );
@@ -137,7 +137,7 @@ function synthesizedBundle(options: Options): BundleSource {
 
 /** The bundle the deployed stack runs: its config parameter, then the S3 object (a zip of the bundle). */
 async function deployedBundle(options: Options, deps: CascDiffDeps, dir: string): Promise<BundleSource> {
-  const name = defaultConfigParameterName(options.stack);
+  const name = configParameterName(options.stack);
   let value: string | undefined;
   try {
     value = (await deps.ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;

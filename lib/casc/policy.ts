@@ -5,7 +5,7 @@
  * Each rule names the reason in its message.
  */
 import { UserInputError } from '../errors';
-import { FLEET_TAG_KEY } from '../fleet-tags';
+import { FLEET_TAG_KEY } from '../contracts';
 import { bundleTokens, renderTemplateScript } from '../bundle/build-bundle';
 import { didYouMean } from './did-you-mean';
 import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES } from './ec2-data';

@@ -3,7 +3,7 @@
  * silently drop one: the project's worker boot (it starts the idle watchdog), the init wait for that boot,
  * a non-root SSH user, IMDSv2, an encrypted root, the fleet tags, and numbers the plugin can read.
  */
-import { FLEET_TAG_KEY, TEMPLATE_TAG_KEY } from '../fleet-tags';
+import { FLEET_TAG_KEY, TEMPLATE_TAG_KEY } from '../contracts';
 import type { TemplateView } from './fleet';
 import { child, items, scalarText, type CascNode, type Loc } from './nodes';
 import { problemAt, type Problem } from './problem';
@@ -14,7 +14,7 @@ export const WORKER_BOOT_MARKER = '@render:assets/worker/user-data.sh';
 export const BOOT_COMPLETE_FILE = '/var/lib/jenkins-gpu/boot-complete';
 /** Tag keys the EC2 plugin sets itself and counts caps by (EC2Tag, ec2-plugin 2059; REFERENCE.md "Caps count"). */
 const PLUGIN_TAG_KEYS: ReadonlySet<string> = new Set(['jenkins_slave_type', 'jenkins_server_url', 'jenkins_cloud_name']);
-/** `jenkins-gpu:*` keys belong to the project (lib/fleet-tags.ts); a template writes only these two. */
+/** `jenkins-gpu:*` keys belong to the project (lib/contracts.ts); a template writes only these two. */
 const PROJECT_TAG_PREFIX = 'jenkins-gpu:';
 const TEMPLATE_WRITABLE_PROJECT_TAGS: ReadonlySet<string> = new Set([FLEET_TAG_KEY, TEMPLATE_TAG_KEY]);
 const POSITIVE_INTEGER = /^[1-9]\d*$/;
@@ -104,7 +104,7 @@ function checkTags(template: TemplateView, problems: Problem[]): void {
       const valueNode = child(tag, 'value');
       templateTag = { value: scalarText(valueNode)?.trim(), loc: valueNode?.loc ?? loc };
     } else if (name.startsWith(PROJECT_TAG_PREFIX) && !TEMPLATE_WRITABLE_PROJECT_TAGS.has(name)) {
-      problems.push(problemAt(loc, path, `tag '${name}' is reserved: the project's cost guard owns jenkins-gpu:* tags (lib/fleet-tags.ts); use another key`));
+      problems.push(problemAt(loc, path, `tag '${name}' is reserved: the project's cost guard owns jenkins-gpu:* tags (lib/contracts.ts); use another key`));
     } else if (PLUGIN_TAG_KEYS.has(name)) {
       problems.push(problemAt(loc, path, `tag '${name}' is reserved: the EC2 plugin sets it and counts caps by it; use another key`));
     }

@@ -11,6 +11,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { BuiltBundle, pruneBundles, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
+import { configParameterName } from '../contracts';
 import type { ArtifactMirrorLocation } from './artifact-mirror';
 import { assemblyDir } from './assembly-dir';
 import { JenkinsController } from './jenkins-controller';
@@ -89,7 +90,7 @@ export class ControllerConfig extends Construct {
       );
     }
     checkVariables(props.variables, props.secretVariables);
-    const parameterName = props.parameterName ?? defaultConfigParameterName(stack.stackName);
+    const parameterName = props.parameterName ?? configParameterName(stack.stackName);
 
     // The bundle is written inside cdk.out only (content-addressed), then staged as an asset.
     const outdir =
@@ -296,9 +297,8 @@ export class ControllerConfig extends Construct {
   }
 }
 
-export function defaultConfigParameterName(stackName: string): string {
-  return `/${stackName}/controller/config`;
-}
+/** The config parameter's name when none is given: lib/contracts.ts `configParameterName`. */
+export const defaultConfigParameterName = configParameterName;
 
 function checkVariables(plain: Record<string, string>, secret: Record<string, unknown>): void {
   const given = new Set([...Object.keys(plain), ...Object.keys(secret)]);

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { CONTROLLER_METRIC_NAMESPACE, CONTROLLER_METRICS, CONTROLLER_STACK_DIMENSION } from '../contracts';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 
@@ -22,20 +23,8 @@ export function controllerLogGroupName(stackName: string, log: ControllerLog): s
 }
 export const CONTROLLER_LOG_GROUP_PREFIX = '/jenkins-gpu';
 
-/** A namespace of its own: the workers' credentials (WORKER_METRIC_NAMESPACE) cannot write it. */
-export const CONTROLLER_METRIC_NAMESPACE = 'JenkinsGpu/Controller';
-/** The one dimension of every controller metric: the stack, so a replaced instance continues the series. */
-export const CONTROLLER_STACK_DIMENSION = 'StackName';
-export const CONTROLLER_METRICS = {
-  /** 1 when /login answers 200, else 0 (a steady 503 after a failed boot is down). */
-  jenkinsUp: 'JenkinsUp',
-  /** Starts of jenkins.service since the previous sample (systemd's NRestarts and InvocationID). */
-  jenkinsRestarts: 'JenkinsRestarts',
-  jenkinsHomeDiskUsed: 'JenkinsHomeDiskUsedPercent',
-  rootDiskUsed: 'RootDiskUsedPercent',
-  /** Buildable queue items waiting longer than QUEUE_STUCK_MINUTES while no executor is busy. */
-  queueStuckItems: 'QueueStuckItems',
-} as const;
+/** The controller's metric namespace, dimension and names: boundary values of lib/contracts.ts. */
+export { CONTROLLER_METRIC_NAMESPACE, CONTROLLER_METRICS, CONTROLLER_STACK_DIMENSION };
 /** Minutes a buildable item may wait with every executor idle before it counts as stuck (controller-metrics.sh). */
 export const QUEUE_STUCK_MINUTES = 60;
 

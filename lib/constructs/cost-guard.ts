@@ -12,13 +12,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { projectFunction } from './lambda-defaults';
-import { FLEET_TAG_KEY } from '../fleet-tags';
+import {
+  COST_METRIC_NAMESPACE,
+  COST_METRICS,
+  FLEET_DIMENSION,
+  FLEET_TAG_KEY,
+  REAPER_ENV,
+  ReaperEnvName,
+} from '../contracts';
 import { acknowledgeFindings } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 import { DEFAULT_BUSY_GRACE_MINUTES, DEFAULT_MAX_BUSY_HOURS } from '../cost/decide';
-
-/** Namespace of the reaper's Embedded Metric Format metrics (see lambda/reaper). */
-export const COST_METRIC_NAMESPACE = 'JenkinsGpu';
 
 export interface CostGuardProps {
   /** Value of the `jenkins-gpu:fleet` tag on this stack's workers; the reaper only touches those. */
@@ -123,15 +127,15 @@ export class CostGuard extends Construct {
       description: `Stops/terminates stray GPU workers of fleet ${Token.isUnresolved(fleetTagValue) ? '(stack)' : fleetTagValue}`,
       roleDescription: 'GPU worker reaper: describe, and stop/terminate only instances of its fleet',
       environment: {
-        FLEET_TAG_VALUE: fleetTagValue,
-        MAX_RUNNING_HOURS: String(props.maxRunningHours),
-        BUSY_GRACE_MINUTES: String(this.busyGraceMinutes),
-        MAX_BUSY_HOURS: String(this.maxBusyHours),
-        MAX_STOPPED_DAYS: String(this.maxStoppedDays),
+        [REAPER_ENV.fleetTagValue]: fleetTagValue,
+        [REAPER_ENV.maxRunningHours]: String(props.maxRunningHours),
+        [REAPER_ENV.busyGraceMinutes]: String(this.busyGraceMinutes),
+        [REAPER_ENV.maxBusyHours]: String(this.maxBusyHours),
+        [REAPER_ENV.maxStoppedDays]: String(this.maxStoppedDays),
         // Fn.join keeps deploy-time AMI ids (tokens) intact; it refuses an empty list.
-        CURRENT_AMI_IDS: amiIds.length > 0 ? Fn.join(',', amiIds) : '',
-        DRY_RUN: String(props.dryRun ?? false),
-      },
+        [REAPER_ENV.currentAmiIds]: amiIds.length > 0 ? Fn.join(',', amiIds) : '',
+        [REAPER_ENV.dryRun]: String(props.dryRun ?? false),
+      } satisfies Record<ReaperEnvName, string>,
     });
     this.reaper = reaper;
     // DescribeInstances supports no resource-level permissions.
@@ -156,7 +160,7 @@ export class CostGuard extends Construct {
       new cloudwatch.Metric({
         namespace: COST_METRIC_NAMESPACE,
         metricName,
-        dimensionsMap: { Fleet: fleetTagValue },
+        dimensionsMap: { [FLEET_DIMENSION]: fleetTagValue },
         statistic,
         period,
       });
@@ -183,14 +187,14 @@ export class CostGuard extends Construct {
     this.runningWorkersAlarm = alarmAbove(
       'RunningWorkersAlarm',
       `More GPU workers running than the cloud's instance cap (${props.cloudInstanceCap})`,
-      metric('RunningWorkers', cloudwatch.Stats.MAXIMUM, Duration.minutes(30)),
+      metric(COST_METRICS.runningWorkers, cloudwatch.Stats.MAXIMUM, Duration.minutes(30)),
       props.cloudInstanceCap,
     );
     if (props.hourlyBurnThresholdUsd !== undefined) {
       this.hourlyCostAlarm = alarmAbove(
         'HourlyCostAlarm',
         `Running GPU workers cost more than ${props.hourlyBurnThresholdUsd} USD/hour (on-demand estimate)`,
-        metric('EstimatedHourlyCost', cloudwatch.Stats.AVERAGE, Duration.hours(1)),
+        metric(COST_METRICS.estimatedHourlyCost, cloudwatch.Stats.AVERAGE, Duration.hours(1)),
         props.hourlyBurnThresholdUsd,
       );
     }

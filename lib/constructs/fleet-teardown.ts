@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { FLEET_TAG_KEY } from '../fleet-tags';
+import { FLEET_TAG_KEY } from '../contracts';
 import { LAMBDA_RUNTIME, lambdaCode, scopedProvider } from './lambda-defaults';
 
 export interface FleetTeardownProps {

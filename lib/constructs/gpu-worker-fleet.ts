@@ -10,12 +10,10 @@ import {
   FLEET_TAG_KEY,
   NEVER_FROM_JENKINS_TAG_KEYS,
   RESERVED_TAG_PREFIX,
-} from '../fleet-tags';
-import {
   BUSY_SIGNAL_FAILURES_METRIC,
   WORKER_METRIC_NAMESPACE,
   WORKER_PROFILE_DIMENSION,
-} from '../worker-metrics';
+} from '../contracts';
 import { acknowledgeFinding, acknowledgeFindings, Finding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 
@@ -204,7 +202,7 @@ export class GpuWorkerFleet extends Construct {
 
   /**
    * The watchdog marks its own instance busy while a build runs, so the reaper lets long runs finish, and
-   * reports a failure to do so as a metric (lib/worker-metrics.ts).
+   * reports a failure to do so as a metric (lib/contracts.ts).
    *
    * "Only its own instance" with documented keys: `ec2:SourceInstanceARN` is the ARN of the instance whose
    * instance-profile credentials sign the request (IAM User Guide, "AWS global condition context keys",

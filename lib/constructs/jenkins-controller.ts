@@ -1,4 +1,4 @@
-import { CONTROLLER_ROLE, HOME_VOLUME_TAG_KEY, ROLE_TAG_KEY } from '../fleet-tags';
+import { CONTROLLER_ROLE, HOME_VOLUME_TAG_KEY, JENKINS_PORT, ROLE_TAG_KEY } from '../contracts';
 import { DEFAULT_CONTROLLER_BOOT_MINUTES, MAX_ROLLING_UPDATE_PAUSE_MINUTES } from '../controller-replacement';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -64,7 +64,7 @@ export class JenkinsController extends Construct {
   public readonly homeVolume: ec2.Volume;
   public readonly launchTemplate: ec2.LaunchTemplate;
   /** Port Jenkins listens on (HTTP, reached through SSM port forwarding or the load balancer). */
-  public readonly port = 8080;
+  public readonly port = JENKINS_PORT;
   /** Minutes a terminating instance may keep JENKINS_HOME, included in the rolling update's wait. */
   public readonly terminationHoldMinutes: number;
   /**

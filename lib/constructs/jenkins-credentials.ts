@@ -1,4 +1,4 @@
-import { STACK_TAG_KEY } from '../fleet-tags';
+import { STACK_TAG_KEY } from '../contracts';
 import { CustomResource, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';

@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { JENKINS_PORT } from '../contracts';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { nagRuleId } from '../nag/finding-id';
 
@@ -16,7 +17,7 @@ export interface WebAccessProps {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The controller's security group (gets one inbound rule: Jenkins' port from the load balancer). */
   readonly controllerSecurityGroup: ec2.ISecurityGroup;
-  /** Port Jenkins listens on. @default 8080 */
+  /** Port Jenkins listens on. @default JENKINS_PORT (8080, lib/contracts.ts) */
   readonly controllerPort?: number;
   /** IPv4 CIDRs allowed to reach HTTPS. Required, at least one. */
   readonly allowedCidrs: string[];
@@ -36,7 +37,7 @@ export class WebAccess extends Construct {
     if (props.allowedCidrs.length === 0) {
       throw new Error('WebAccess: allowedCidrs must contain at least one CIDR (got none)');
     }
-    const port = props.controllerPort ?? 8080;
+    const port = props.controllerPort ?? JENKINS_PORT;
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Jenkins HTTPS load balancer: 443 from the allowed CIDRs only',

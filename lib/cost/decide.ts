@@ -10,8 +10,13 @@
  * Running workers past the hard lifetime: kept while busy (see `BUSY_AT_TAG_KEY`), otherwise stopped, or
  * terminated when they are spot instances (EC2 refuses to stop one-time spot instances).
  */
-import { BUSY_AT_TAG_KEY, CONTROLLER_ROLE, FLEET_TAG_KEY, ROLE_TAG_KEY } from '../fleet-tags';
-import { MAX_JOB_TIMEOUT_HOURS } from './job-timeout';
+import {
+  BUSY_AT_TAG_KEY,
+  CONTROLLER_ROLE,
+  FLEET_TAG_KEY,
+  MAX_JOB_TIMEOUT_HOURS,
+  ROLE_TAG_KEY,
+} from '../contracts';
 import { hourlyPrice, PriceTable, PRICE_TABLE } from './prices';
 
 /** Default of `ReaperPolicy.busyGraceMinutes` (and of the CostGuard prop). */

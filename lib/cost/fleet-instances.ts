@@ -10,7 +10,7 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { FLEET_TAG_KEY } from '../fleet-tags';
+import { FLEET_TAG_KEY } from '../contracts';
 import { InstanceFacts, ReaperDecision } from './decide';
 
 /** States in which a worker can cost money (compute or EBS). */

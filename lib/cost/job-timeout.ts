@@ -1,13 +1,11 @@
 /**
  * The training job's timeout bounds (jobs/train.Jenkinsfile validates TIMEOUT_HOURS against them and
  * jobs/seed.groovy sets the default; test/cost/job-timeout.test.ts checks both files), and the limits of
- * the cost guard derived from them.
+ * the cost guard derived from them. The bounds themselves are boundary values, defined in lib/contracts.ts.
  */
+import { MAX_JOB_TIMEOUT_HOURS } from '../contracts';
 
-/** Default TIMEOUT_HOURS of the training job. */
-export const DEFAULT_JOB_TIMEOUT_HOURS = 5;
-/** The longest TIMEOUT_HOURS the training job accepts. */
-export const MAX_JOB_TIMEOUT_HOURS = 72;
+export { DEFAULT_JOB_TIMEOUT_HOURS, MAX_JOB_TIMEOUT_HOURS, MIN_JOB_TIMEOUT_HOURS } from '../contracts';
 
 /**
  * Margin for what runs before the pipeline's `timeout` starts (checkout, pip installs) and a build that

@@ -21,7 +21,7 @@ import {
   GPU_SECONDS_METRIC,
   TEMPLATE_DIMENSION,
   WORKER_METRIC_NAMESPACE,
-} from '../worker-metrics';
+} from '../contracts';
 
 export type CloudWatchSender = Pick<CloudWatchClient, 'send'>;
 

@@ -2,7 +2,14 @@
  * `npm run workers -- <command>`: see and stop this stack's GPU workers. All logic is here, with the AWS
  * clients, output and confirmation injected; `bin/workers.ts` only wires real ones.
  */
-import { TEMPLATE_TAG_KEY } from '../fleet-tags';
+import {
+  COST_USD_METRIC,
+  DEFAULT_STACK_NAME,
+  GPU_SECONDS_METRIC,
+  STACK_OUTPUTS,
+  StackOutputName,
+  TEMPLATE_TAG_KEY,
+} from '../contracts';
 import { describeSetupError } from '../aws/describe-setup-error';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { UserInputError } from '../errors';
@@ -29,7 +36,7 @@ import {
   runMetricTemplates,
 } from './run-metrics';
 
-export const DEFAULT_STACK_NAME = 'JenkinsGpuTraining';
+export { DEFAULT_STACK_NAME };
 
 export const USAGE = `usage: npm run workers -- <command> [options]
   list                         GPU workers: id, template, type, state, uptime and $ since the last start
@@ -180,7 +187,7 @@ async function resolveStack(
       .filter((o: Output): o is Output & { OutputKey: string } => o.OutputKey !== undefined)
       .map((o) => [o.OutputKey, o.OutputValue ?? '']),
   );
-  const fleetTagValue = typeof fleetFlag === 'string' ? fleetFlag : outputs.get('FleetTagValue');
+  const fleetTagValue = typeof fleetFlag === 'string' ? fleetFlag : outputs.get(STACK_OUTPUTS.fleetTagValue);
   if (!fleetTagValue) {
     throw new UserInputError(
       `stack ${stackName} has no output FleetTagValue: deploy the current version or pass --fleet <tag value>`,
@@ -249,7 +256,7 @@ async function cost(args: ParsedArgs, deps: WorkersCliDeps): Promise<void> {
   const scope = `fleet ${fleetTagValue}, the last ${days} UTC day(s)`;
   if (templates.length === 0) {
     deps.out(
-      `No run metrics for ${scope}: no training build has sent GpuSeconds or CostUsd in the last 14 days ` +
+      `No run metrics for ${scope}: no training build has sent ${GPU_SECONDS_METRIC} or ${COST_USD_METRIC} in the last 14 days ` +
         '(workers booted before the run report shipped send none; check AWS_REGION is the stack region).\n',
     );
     return;
@@ -310,21 +317,21 @@ async function resolvePolicy(args: ParsedArgs, deps: WorkersCliDeps): Promise<Re
     (f) => flag(f) !== undefined,
   );
   const stack = await resolveStack(args, deps, !allGiven);
-  const value = (flagName: string, outputKey: string): string => {
+  const value = (flagName: string, outputKey: StackOutputName): string => {
     const v = flag(flagName) ?? stack.outputs.get(outputKey);
     if (v === undefined) throw new UserInputError(`the stack has no ${outputKey} output: pass ${flagName}`);
     return v;
   };
   // Optional: stacks deployed before the busy rule have no such output; the CostGuard default applies.
-  const busyGrace = flag('--busy-grace-minutes') ?? stack.outputs.get('ReaperBusyGraceMinutes');
-  const maxBusy = flag('--max-busy-hours') ?? stack.outputs.get('ReaperMaxBusyHours');
+  const busyGrace = flag('--busy-grace-minutes') ?? stack.outputs.get(STACK_OUTPUTS.reaperBusyGraceMinutes);
+  const maxBusy = flag('--max-busy-hours') ?? stack.outputs.get(STACK_OUTPUTS.reaperMaxBusyHours);
   const policy: ReaperPolicy = {
     fleetTagValue: stack.fleetTagValue,
-    maxRunningHours: Number(value('--max-running-hours', 'ReaperMaxRunningHours')),
+    maxRunningHours: Number(value('--max-running-hours', STACK_OUTPUTS.reaperMaxRunningHours)),
     busyGraceMinutes: busyGrace === undefined ? DEFAULT_BUSY_GRACE_MINUTES : Number(busyGrace),
     maxBusyHours: maxBusy === undefined ? DEFAULT_MAX_BUSY_HOURS : Number(maxBusy),
-    maxStoppedDays: Number(value('--max-stopped-days', 'ReaperMaxStoppedDays')),
-    currentAmiIds: value('--ami-ids', 'WorkerAmiIds')
+    maxStoppedDays: Number(value('--max-stopped-days', STACK_OUTPUTS.reaperMaxStoppedDays)),
+    currentAmiIds: value('--ami-ids', STACK_OUTPUTS.workerAmiIds)
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),

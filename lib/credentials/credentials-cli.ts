@@ -26,10 +26,11 @@ import {
   SecretValueInput,
 } from './provider-contract';
 import { classifyStoredValue, startsWith, StoredValueState } from './stored-value';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../contracts';
 
-export const DEFAULT_STACK_NAME = 'JenkinsGpuTraining';
+export { DEFAULT_STACK_NAME };
 /** The stack output holding the secret name prefix (added by the stack). */
-export const SECRET_PREFIX_OUTPUT = 'CredentialsSecretPrefix';
+export const SECRET_PREFIX_OUTPUT = STACK_OUTPUTS.credentialsSecretPrefix;
 
 export interface CliClients {
   readonly secretsManager: SecretsManagerClient;

@@ -1,6 +1,7 @@
 import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../constructs/controller-config';
 import { DEFAULT_VPC_CIDR } from '../constructs/network';
 import { DEFAULT_DRAIN_MINUTES } from '../controller-replacement';
+import { DEFAULT_STACK_NAME } from '../contracts';
 import { UserInputError } from '../errors';
 
 /**
@@ -78,7 +79,7 @@ export interface DeploymentSettings {
 }
 
 export const DEFAULT_SETTINGS: DeploymentSettings = {
-  stackName: 'JenkinsGpuTraining',
+  stackName: DEFAULT_STACK_NAME,
   vpcCidr: DEFAULT_VPC_CIDR,
   availabilityZones: [],
   subnetIds: [],

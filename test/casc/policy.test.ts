@@ -256,8 +256,8 @@ describe('policy', () => {
     });
 
     it.each([
-      ['jenkins-gpu:busy-at', "the project's cost guard owns jenkins-gpu:* tags (lib/fleet-tags.ts)"],
-      ['jenkins-gpu:role', "the project's cost guard owns jenkins-gpu:* tags (lib/fleet-tags.ts)"],
+      ['jenkins-gpu:busy-at', "the project's cost guard owns jenkins-gpu:* tags (lib/contracts.ts)"],
+      ['jenkins-gpu:role', "the project's cost guard owns jenkins-gpu:* tags (lib/contracts.ts)"],
       ['jenkins_slave_type', 'the EC2 plugin sets it and counts caps by it'],
       ['jenkins_server_url', 'the EC2 plugin sets it and counts caps by it'],
       ['jenkins_cloud_name', 'the EC2 plugin sets it and counts caps by it'],

@@ -10,6 +10,7 @@ import {
   BUSY_WITHOUT_AGENT_MAX_MINUTES,
   DEFAULT_JOB_TIMEOUT_HOURS,
   MAX_JOB_TIMEOUT_HOURS,
+  MIN_JOB_TIMEOUT_HOURS,
 } from '../../lib/cost/job-timeout';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -23,14 +24,14 @@ describe('the job timeout bounds', () => {
   it('are the ones jobs/train.Jenkinsfile validates', () => {
     expect(pattern).toBeDefined();
     const accepted = Array.from({ length: 200 }, (_, i) => i).filter(accepts);
-    expect(accepted[0]).toBe(1);
+    expect(accepted[0]).toBe(MIN_JOB_TIMEOUT_HOURS);
     expect(accepted[accepted.length - 1]).toBe(MAX_JOB_TIMEOUT_HOURS);
-    expect(accepted).toHaveLength(MAX_JOB_TIMEOUT_HOURS);
+    expect(accepted).toHaveLength(MAX_JOB_TIMEOUT_HOURS - MIN_JOB_TIMEOUT_HOURS + 1);
   });
 
   it('have the default jobs/seed.groovy gives the job', () => {
     expect(seed).toContain(`stringParam('TIMEOUT_HOURS', '${DEFAULT_JOB_TIMEOUT_HOURS}',`);
-    expect(seed).toContain(`(1-${MAX_JOB_TIMEOUT_HOURS})`);
+    expect(seed).toContain(`(${MIN_JOB_TIMEOUT_HOURS}-${MAX_JOB_TIMEOUT_HOURS})`);
   });
 
   it('bound the reaper and the watchdog: a build may run to its longest timeout, not much more', () => {

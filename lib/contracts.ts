@@ -1,0 +1,170 @@
+/**
+ * Every value that crosses a boundary between the stack, the Lambdas, the CLIs and the files the
+ * instances run (assets/, casc/, jobs/), defined once. Plain constants with no imports, so the Lambda
+ * bundles (which must not pull in aws-cdk-lib) and the pure modules can share them.
+ * test/contracts/boundary-literals.test.ts finds any spelling in assets/, casc/ and jobs/ that this
+ * module does not hold.
+ */
+
+// ---- Tags (docs/architecture.md, "Worker tags and the cost guard") ------------------------------------
+// Set by the EC2 plugin at launch, the idle watchdog and the controller's Auto Scaling group; read by the
+// controller's IAM conditions, the casc policy, the reaper and `npm run workers`.
+
+/** The namespace of every tag key below: reserved, so IAM can refuse them to anyone but their writer. */
+export const RESERVED_TAG_PREFIX = 'jenkins-gpu:';
+export const FLEET_TAG_KEY = 'jenkins-gpu:fleet';
+export const TEMPLATE_TAG_KEY = 'jenkins-gpu:template';
+/** Written by the idle watchdog while a build runs: a UTC ISO-8601 time such as `2026-11-29T19:20:00Z`. */
+export const BUSY_AT_TAG_KEY = 'jenkins-gpu:busy-at';
+export const ROLE_TAG_KEY = 'jenkins-gpu:role';
+/** `ROLE_TAG_KEY` value of the controller instance and its JENKINS_HOME volume: never reaped. */
+export const CONTROLLER_ROLE = 'controller';
+/** On every resource of a stack (and its credential secrets), value: the stack name. */
+export const STACK_TAG_KEY = 'jenkins-gpu:stack';
+/** Selects the JENKINS_HOME volume for the daily snapshot policy (value: the stack name). */
+export const HOME_VOLUME_TAG_KEY = 'jenkins-gpu:home';
+/** The reserved keys the EC2 plugin writes, at launch only (the casc templates' `tags`). */
+export const LAUNCH_TAG_KEYS: readonly string[] = [FLEET_TAG_KEY, TEMPLATE_TAG_KEY];
+/** Reserved keys nobody may write through the controller's role, not even at launch. */
+export const NEVER_FROM_JENKINS_TAG_KEYS: readonly string[] = [
+  BUSY_AT_TAG_KEY,
+  ROLE_TAG_KEY,
+  STACK_TAG_KEY,
+  HOME_VOLUME_TAG_KEY,
+];
+/** Every reserved tag key: the launch keys and the ones Jenkins never writes. */
+export const RESERVED_TAG_KEYS: readonly string[] = [...LAUNCH_TAG_KEYS, ...NEVER_FROM_JENKINS_TAG_KEYS];
+
+// ---- Metrics ------------------------------------------------------------------------------------------
+
+/**
+ * What GPU workers send (assets/worker/idle-watchdog.sh, milestone.sh, run-report.sh). A namespace of its
+ * own, so a build on a worker (which holds the worker's credentials) cannot write the reaper's or the
+ * controller's metrics.
+ */
+export const WORKER_METRIC_NAMESPACE = 'JenkinsGpu/Workers';
+/**
+ * The idle watchdog's failure to write its busy tag (`report_busy_signal_failure`): without the tag the
+ * reaper stops a long training run at the hard lifetime, so a failure must reach the alarm topic.
+ */
+export const BUSY_SIGNAL_FAILURES_METRIC = 'BusySignalFailures';
+/** Dimension of BusySignalFailures: the worker instance profile's name (IMDS `iam/info`). */
+export const WORKER_PROFILE_DIMENSION = 'WorkerInstanceProfile';
+/** Boot milestones (assets/worker/milestone.sh): seconds from the instance's last start to each one. */
+export const MILESTONE_METRIC = 'MilestoneSeconds';
+export const MILESTONE_DIMENSION = 'Milestone';
+/** Per build (assets/worker/run-report.sh): the GPU seconds and on-demand dollars it accounts for. */
+export const GPU_SECONDS_METRIC = 'GpuSeconds';
+export const COST_USD_METRIC = 'CostUsd';
+/**
+ * Dimension of the milestone, run and reaper metrics: the worker's jenkins-gpu:fleet tag value.
+ */
+export const FLEET_DIMENSION = 'Fleet';
+/** Dimension of the milestone and run metrics: the worker's jenkins-gpu:template tag value. */
+export const TEMPLATE_DIMENSION = 'Template';
+
+/** The reaper's Embedded Metric Format metrics (lambda/reaper), dimension {@link FLEET_DIMENSION}. */
+export const COST_METRIC_NAMESPACE = 'JenkinsGpu';
+export const COST_METRICS = {
+  runningWorkers: 'RunningWorkers',
+  estimatedHourlyCost: 'EstimatedHourlyCost',
+  reaperActionFailures: 'ReaperActionFailures',
+} as const;
+
+/**
+ * What assets/controller/controller-metrics.sh sends every minute. A namespace of its own: the workers'
+ * credentials (WORKER_METRIC_NAMESPACE) cannot write it.
+ */
+export const CONTROLLER_METRIC_NAMESPACE = 'JenkinsGpu/Controller';
+/** The one dimension of every controller metric: the stack, so a replaced instance continues the series. */
+export const CONTROLLER_STACK_DIMENSION = 'StackName';
+export const CONTROLLER_METRICS = {
+  /** 1 when /login answers 200, else 0 (a steady 503 after a failed boot is down). */
+  jenkinsUp: 'JenkinsUp',
+  /** Starts of jenkins.service since the previous sample (systemd's NRestarts and InvocationID). */
+  jenkinsRestarts: 'JenkinsRestarts',
+  jenkinsHomeDiskUsed: 'JenkinsHomeDiskUsedPercent',
+  rootDiskUsed: 'RootDiskUsedPercent',
+  /** Buildable queue items waiting longer than QUEUE_STUCK_MINUTES while no executor is busy. */
+  queueStuckItems: 'QueueStuckItems',
+} as const;
+
+/** Each metric namespace of the project with the metric and dimension names it holds. */
+export const METRIC_CONTRACTS: Readonly<
+  Record<string, { readonly metrics: readonly string[]; readonly dimensions: readonly string[] }>
+> = {
+  [WORKER_METRIC_NAMESPACE]: {
+    metrics: [BUSY_SIGNAL_FAILURES_METRIC, MILESTONE_METRIC, GPU_SECONDS_METRIC, COST_USD_METRIC],
+    dimensions: [WORKER_PROFILE_DIMENSION, FLEET_DIMENSION, TEMPLATE_DIMENSION, MILESTONE_DIMENSION],
+  },
+  [COST_METRIC_NAMESPACE]: { metrics: Object.values(COST_METRICS), dimensions: [FLEET_DIMENSION] },
+  [CONTROLLER_METRIC_NAMESPACE]: {
+    metrics: Object.values(CONTROLLER_METRICS),
+    dimensions: [CONTROLLER_STACK_DIMENSION],
+  },
+};
+
+// ---- Stack outputs (lib/jenkins-gpu-stack.ts; read by `npm run workers` and `npm run credentials`) ----
+
+export const STACK_OUTPUTS = {
+  jenkinsUrl: 'JenkinsUrl',
+  /** `ssm` access mode only. */
+  openUiCommand: 'OpenUiCommand',
+  controllerAutoScalingGroup: 'ControllerAutoScalingGroup',
+  controllerReplacement: 'ControllerReplacement',
+  adminPasswordSecret: 'AdminPasswordSecret',
+  credentialsToFill: 'CredentialsToFill',
+  credentialsSecretPrefix: 'CredentialsSecretPrefix',
+  jenkinsHomeAvailabilityZone: 'JenkinsHomeAvailabilityZone',
+  fleetTagValue: 'FleetTagValue',
+  workerAmiIds: 'WorkerAmiIds',
+  reaperMaxRunningHours: 'ReaperMaxRunningHours',
+  reaperBusyGraceMinutes: 'ReaperBusyGraceMinutes',
+  reaperMaxBusyHours: 'ReaperMaxBusyHours',
+  reaperMaxStoppedDays: 'ReaperMaxStoppedDays',
+  jenkinsHomeVolume: 'JenkinsHomeVolume',
+  shellSessionDocument: 'ShellSessionDocument',
+} as const;
+export type StackOutputName = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];
+
+// ---- The reaper's environment (lib/constructs/cost-guard.ts sets it, lambda/reaper reads it) -----------
+
+export const REAPER_ENV = {
+  fleetTagValue: 'FLEET_TAG_VALUE',
+  maxRunningHours: 'MAX_RUNNING_HOURS',
+  busyGraceMinutes: 'BUSY_GRACE_MINUTES',
+  /** Optional: functions deployed before this limit existed have no such variable. */
+  maxBusyHours: 'MAX_BUSY_HOURS',
+  maxStoppedDays: 'MAX_STOPPED_DAYS',
+  currentAmiIds: 'CURRENT_AMI_IDS',
+  dryRun: 'DRY_RUN',
+} as const;
+export type ReaperEnvName = (typeof REAPER_ENV)[keyof typeof REAPER_ENV];
+
+// ---- The controller ------------------------------------------------------------------------------------
+
+/**
+ * The port Jenkins listens on (HTTP): assets/controller/jenkins-start.sh `--httpPort`, lib.sh's local
+ * URL, the SSM port forward and the load balancer's target.
+ */
+export const JENKINS_PORT = 8080;
+
+/**
+ * The SSM parameter the controller reads its config bundle's location from (`bootstrap.sh
+ * --config-parameter`), written by ControllerConfig and read by `npm run casc-diff`.
+ */
+export function configParameterName(stackName: string): string {
+  return `/${stackName}/controller/config`;
+}
+
+/** The CloudFormation stack name when the settings name none; the CLIs' `--stack` default. */
+export const DEFAULT_STACK_NAME = 'JenkinsGpuTraining';
+
+// ---- The training job (jobs/train.Jenkinsfile validates TIMEOUT_HOURS, jobs/seed.groovy sets it) -------
+
+/** The shortest TIMEOUT_HOURS the training job accepts. */
+export const MIN_JOB_TIMEOUT_HOURS = 1;
+/** Default TIMEOUT_HOURS of the training job. */
+export const DEFAULT_JOB_TIMEOUT_HOURS = 5;
+/** The longest TIMEOUT_HOURS the training job accepts. */
+export const MAX_JOB_TIMEOUT_HOURS = 72;
