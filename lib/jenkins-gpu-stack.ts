@@ -3,8 +3,9 @@ import { Construct } from 'constructs';
 import { CfnOutput, Fn, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { buildBundle } from './bundle/build-bundle';
-import { loadValidatedCasc } from './casc/synth-check';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { BuiltBundle, buildBundle } from './bundle/build-bundle';
+import { loadValidatedCasc, SynthCasc } from './casc/synth-check';
 import { ArtifactMirror } from './constructs/artifact-mirror';
 import { ControllerConfig } from './constructs/controller-config';
 import { ControllerObservability } from './constructs/controller-observability';
@@ -22,7 +23,7 @@ import { Network } from './constructs/network';
 import { ShellSessionLogging } from './constructs/session-logging';
 import { WebAccess } from './constructs/web-access';
 import { WorkerBootPayload } from './constructs/worker-boot-payload';
-import { WORKER_PAYLOAD_SCRIPT } from './bundle/worker-payload';
+import { WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './bundle/worker-payload';
 import { terminationHoldMinutes } from './controller-replacement';
 import { UserInputError } from './errors';
 import {
@@ -59,16 +60,66 @@ export class JenkinsGpuStack extends Stack {
     const repoRoot = props.repoRoot ?? path.resolve(__dirname, '..');
     const stackName = this.stackName;
 
-    const casc = loadValidatedCasc(repoRoot, { hourlyBurnAlarmUsd: settings.hourlyBurnAlarmUsd });
+    const { casc, bundle, workerPayload } = loadFleetConfig(repoRoot, settings);
     this.cascSummary = casc.summary;
-    const bundle = buildBundle({ repoRoot });
-    if (!bundle.workerPayload) {
-      throw new UserInputError(
-        `${WORKER_PAYLOAD_SCRIPT} is missing: GPU workers have no boot payload to fetch`,
-      );
-    }
 
-    const network = new Network(this, 'Network', {
+    const network = this.createNetwork(settings);
+    const credentials = new JenkinsCredentials(this, 'Credentials', { stackName });
+    const fleetTagValue = stackName;
+    const workerAmiId = this.workerAmiId(settings);
+    const costGuard = this.createCostGuard(settings, casc, fleetTagValue, workerAmiId);
+    const controller = this.createController(settings, network, costGuard.alarmTopic);
+    credentials.grantRead(controller.role);
+    new ControllerObservability(this, 'Observability', {
+      instanceRole: controller.role,
+      alarmTopic: costGuard.alarmTopic,
+    });
+    const shellSessions = new ShellSessionLogging(this, 'ShellSessions', { instanceRole: controller.role });
+    const artifactMirror = new ArtifactMirror(this, 'ArtifactMirror', { controllerRole: controller.role });
+    const fleet = this.createWorkerFleet(settings, {
+      casc,
+      network,
+      controller,
+      credentials,
+      costGuard,
+      fleetTagValue,
+    });
+    this.addReplacementAndTeardown(settings, { controller, network, fleet, costGuard, fleetTagValue });
+    const workerBoot = new WorkerBootPayload(this, 'WorkerBoot', {
+      payload: workerPayload,
+      readers: [fleet.role],
+    });
+    const web =
+      settings.accessMode === 'alb' ? this.createWebAccess(settings, network, controller) : undefined;
+    const jenkinsUrl =
+      settings.jenkinsUrl ??
+      (web ? `https://${web.loadBalancer.loadBalancerDnsName}/` : `http://localhost:${JENKINS_PORT}/`);
+    this.addControllerConfig(settings, {
+      controller,
+      bundle,
+      artifactMirror,
+      credentials,
+      network,
+      fleet,
+      workerBoot,
+      costGuard,
+      jenkinsUrl,
+      workerAmiId,
+      fleetTagValue,
+    });
+
+    Tags.of(this).add(STACK_TAG_KEY, stackName);
+    this.addOutputs({ settings, controller, credentials, costGuard, fleetTagValue, jenkinsUrl, workerAmiId });
+    new CfnOutput(this, STACK_OUTPUTS.shellSessionDocument, {
+      description:
+        'A logged shell on the controller: aws ssm start-session --document-name <this> --target <instance id> (docs/security.md)',
+      value: shellSessions.documentName,
+    });
+  }
+
+  /** A new VPC, or the existing one the settings name. */
+  private createNetwork(settings: DeploymentSettings): Network {
+    return new Network(this, 'Network', {
       vpcCidr: settings.vpcCidr,
       existingVpc: settings.vpcId
         ? {
@@ -78,19 +129,29 @@ export class JenkinsGpuStack extends Stack {
           }
         : undefined,
     });
-    const credentials = new JenkinsCredentials(this, 'Credentials', { stackName });
+  }
 
-    const fleetTagValue = stackName;
-    const workerAmiId =
+  /** The explicit worker AMI, else the public SSM parameter's value (a deploy-time token). */
+  private workerAmiId(settings: DeploymentSettings): string {
+    return (
       settings.workerAmiId ??
       ssm.StringParameter.valueForTypedStringParameterV2(
         this,
         settings.workerAmiParameter,
         ssm.ParameterValueType.AWS_EC2_IMAGE_ID,
-      );
+      )
+    );
+  }
 
+  /** The reaper's hard lifetime: the job timeout, the longest idle stop and an hour of margin. */
+  private createCostGuard(
+    settings: DeploymentSettings,
+    casc: SynthCasc,
+    fleetTagValue: string,
+    workerAmiId: string,
+  ): CostGuard {
     const maxRunningHours = DEFAULT_JOB_TIMEOUT_HOURS + Math.ceil(casc.maxIdleMinutes / 60) + 1;
-    const costGuard = new CostGuard(this, 'CostGuard', {
+    return new CostGuard(this, 'CostGuard', {
       fleetTagValue,
       cloudInstanceCap: casc.cloudInstanceCap,
       maxRunningHours,
@@ -99,105 +160,133 @@ export class JenkinsGpuStack extends Stack {
       hourlyBurnThresholdUsd: settings.hourlyBurnAlarmUsd,
       monthlyBudgetUsd: settings.monthlyBudgetUsd,
     });
+  }
 
-    const controller = new JenkinsController(this, 'Controller', {
+  private createController(
+    settings: DeploymentSettings,
+    network: Network,
+    alarmTopic: sns.ITopic,
+  ): JenkinsController {
+    return new JenkinsController(this, 'Controller', {
       vpc: network.vpc,
       subnet: network.controllerSubnet,
-      configParameterName: configParameterName(stackName),
+      configParameterName: configParameterName(this.stackName),
       instanceType: new ec2.InstanceType(settings.controllerInstanceType),
       homeVolumeSizeGiB: settings.jenkinsHomeSizeGiB,
       snapshotRetentionDays: settings.snapshotRetentionDays,
       amiParameterName: settings.controllerAmiParameter,
-      notificationTopic: costGuard.alarmTopic,
+      notificationTopic: alarmTopic,
       terminationHoldMinutes: terminationHoldMinutes(settings.drainTimeoutMinutes),
     });
-    credentials.grantRead(controller.role);
-    new ControllerObservability(this, 'Observability', {
-      instanceRole: controller.role,
-      alarmTopic: costGuard.alarmTopic,
-    });
-    const shellSessions = new ShellSessionLogging(this, 'ShellSessions', { instanceRole: controller.role });
-    const artifactMirror = new ArtifactMirror(this, 'ArtifactMirror', { controllerRole: controller.role });
+  }
 
-    const fleet = new GpuWorkerFleet(this, 'Workers', {
-      vpc: network.vpc,
-      subnets: network.vpc.publicSubnets,
-      controllerSecurityGroup: controller.securityGroup,
-      controllerRole: controller.role,
-      fleetTagValue,
-      launchScope: casc.launchScope,
-      keyPairName: credentials.keyPairName,
+  /** The workers' role, profile and security group, and the controller's EC2-plugin permissions. */
+  private createWorkerFleet(
+    settings: DeploymentSettings,
+    o: {
+      casc: SynthCasc;
+      network: Network;
+      controller: JenkinsController;
+      credentials: JenkinsCredentials;
+      costGuard: CostGuard;
+      fleetTagValue: string;
+    },
+  ): GpuWorkerFleet {
+    return new GpuWorkerFleet(this, 'Workers', {
+      vpc: o.network.vpc,
+      subnets: o.network.vpc.publicSubnets,
+      controllerSecurityGroup: o.controller.securityGroup,
+      controllerRole: o.controller.role,
+      fleetTagValue: o.fleetTagValue,
+      launchScope: o.casc.launchScope,
+      keyPairName: o.credentials.keyPairName,
       explicitAmiId: settings.workerAmiId,
       resultsBucketName: s3BucketOf(settings.resultsLocation),
-      alarmTopic: costGuard.alarmTopic,
+      alarmTopic: o.costGuard.alarmTopic,
     });
+  }
 
+  /** The drain of a replaced controller (when enabled) and the teardown of the workers on delete. */
+  private addReplacementAndTeardown(
+    settings: DeploymentSettings,
+    o: {
+      controller: JenkinsController;
+      network: Network;
+      fleet: GpuWorkerFleet;
+      costGuard: CostGuard;
+      fleetTagValue: string;
+    },
+  ): void {
     if (settings.drainTimeoutMinutes > 0) {
       new ControllerDrain(this, 'Drain', {
-        controller,
+        controller: o.controller,
         drainMinutes: settings.drainTimeoutMinutes,
-        alertTopic: costGuard.alarmTopic,
+        alertTopic: o.costGuard.alarmTopic,
       });
     }
-
     // Deleted after the controller (nothing launches workers any more), before the network they use.
     new FleetTeardown(this, 'FleetTeardown', {
-      fleetTagValue,
-      usedByWorkers: [network, fleet],
-      deletedFirst: [controller.autoScalingGroup],
+      fleetTagValue: o.fleetTagValue,
+      usedByWorkers: [o.network, o.fleet],
+      deletedFirst: [o.controller.autoScalingGroup],
     });
+  }
 
-    const workerBoot = new WorkerBootPayload(this, 'WorkerBoot', {
-      payload: bundle.workerPayload,
-      readers: [fleet.role],
+  private createWebAccess(
+    settings: DeploymentSettings,
+    network: Network,
+    controller: JenkinsController,
+  ): WebAccess {
+    return new WebAccess(this, 'WebAccess', {
+      vpc: network.vpc,
+      subnets: network.vpc.publicSubnets,
+      autoScalingGroup: controller.autoScalingGroup,
+      controllerSecurityGroup: controller.securityGroup,
+      controllerPort: controller.port,
+      allowedCidrs: settings.allowedCidrs,
+      certificateArn: settings.certificateArn!,
     });
+  }
 
-    const web =
-      settings.accessMode === 'alb'
-        ? new WebAccess(this, 'WebAccess', {
-            vpc: network.vpc,
-            subnets: network.vpc.publicSubnets,
-            autoScalingGroup: controller.autoScalingGroup,
-            controllerSecurityGroup: controller.securityGroup,
-            controllerPort: controller.port,
-            allowedCidrs: settings.allowedCidrs,
-            certificateArn: settings.certificateArn!,
-          })
-        : undefined;
-    const jenkinsUrl =
-      settings.jenkinsUrl ??
-      (web ? `https://${web.loadBalancer.loadBalancerDnsName}/` : `http://localhost:${JENKINS_PORT}/`);
-
+  /** The config bundle and the JCasC variables: every value the YAML's `${VARS}` need. */
+  private addControllerConfig(
+    settings: DeploymentSettings,
+    o: {
+      controller: JenkinsController;
+      bundle: BuiltBundle;
+      artifactMirror: ArtifactMirror;
+      credentials: JenkinsCredentials;
+      network: Network;
+      fleet: GpuWorkerFleet;
+      workerBoot: WorkerBootPayload;
+      costGuard: CostGuard;
+      jenkinsUrl: string;
+      workerAmiId: string;
+      fleetTagValue: string;
+    },
+  ): void {
     new ControllerConfig(this, 'Config', {
-      controller,
-      bundle,
-      artifactMirror: artifactMirror.location,
+      controller: o.controller,
+      bundle: o.bundle,
+      artifactMirror: o.artifactMirror.location,
       safeRestartMaxWaitMinutes: settings.safeRestartMaxWaitMinutes,
       variables: {
-        JENKINS_URL: jenkinsUrl,
+        JENKINS_URL: o.jenkinsUrl,
         JENKINS_ADMIN_EMAIL: settings.alertEmail ?? 'jenkins@localhost',
         AWS_REGION: this.region,
-        STACK_NAME: stackName,
-        CREDENTIALS_SECRET_PREFIX: credentials.secretPrefix,
-        WORKER_AMI_ID: workerAmiId,
-        WORKER_SUBNET_IDS: network.vpc.publicSubnets.map((s) => s.subnetId).join(' '),
-        WORKER_SECURITY_GROUP_ID: fleet.securityGroup.securityGroupId,
-        WORKER_INSTANCE_PROFILE_ARN: fleet.instanceProfile.instanceProfileArn,
-        FLEET_TAG_VALUE: fleetTagValue,
+        STACK_NAME: this.stackName,
+        CREDENTIALS_SECRET_PREFIX: o.credentials.secretPrefix,
+        WORKER_AMI_ID: o.workerAmiId,
+        WORKER_SUBNET_IDS: o.network.vpc.publicSubnets.map((s) => s.subnetId).join(' '),
+        WORKER_SECURITY_GROUP_ID: o.fleet.securityGroup.securityGroupId,
+        WORKER_INSTANCE_PROFILE_ARN: o.fleet.instanceProfile.instanceProfileArn,
+        FLEET_TAG_VALUE: o.fleetTagValue,
         RESULTS_LOCATION: settings.resultsLocation,
-        WORKER_PAYLOAD_S3_URI: workerBoot.s3Uri,
+        WORKER_PAYLOAD_S3_URI: o.workerBoot.s3Uri,
       },
-      secretVariables: { ADMIN_PASSWORD: credentials.adminPasswordSecret },
-      reloadTokenSecret: credentials.reloadTokenSecret,
-      alertTopic: costGuard.alarmTopic,
-    });
-
-    Tags.of(this).add(STACK_TAG_KEY, stackName);
-    this.addOutputs({ settings, controller, credentials, costGuard, fleetTagValue, jenkinsUrl, workerAmiId });
-    new CfnOutput(this, STACK_OUTPUTS.shellSessionDocument, {
-      description:
-        'A logged shell on the controller: aws ssm start-session --document-name <this> --target <instance id> (docs/security.md)',
-      value: shellSessions.documentName,
+      secretVariables: { ADMIN_PASSWORD: o.credentials.adminPasswordSecret },
+      reloadTokenSecret: o.credentials.reloadTokenSecret,
+      alertTopic: o.costGuard.alarmTopic,
     });
   }
 
@@ -262,6 +351,24 @@ export class JenkinsGpuStack extends Stack {
       value: o.controller.homeVolume.volumeId,
     });
   }
+}
+
+/**
+ * casc/ validated (bad YAML fails synth with the validator's messages) and bundled; a repository without
+ * the worker payload script fails too.
+ */
+function loadFleetConfig(
+  repoRoot: string,
+  settings: DeploymentSettings,
+): { casc: SynthCasc; bundle: BuiltBundle; workerPayload: WorkerPayload } {
+  const casc = loadValidatedCasc(repoRoot, { hourlyBurnAlarmUsd: settings.hourlyBurnAlarmUsd });
+  const bundle = buildBundle({ repoRoot });
+  if (!bundle.workerPayload) {
+    throw new UserInputError(
+      `${WORKER_PAYLOAD_SCRIPT} is missing: GPU workers have no boot payload to fetch`,
+    );
+  }
+  return { casc, bundle, workerPayload: bundle.workerPayload };
 }
 
 /** The bucket of an `s3://` results location, for the workers' role; gs:// needs no AWS permission. */

@@ -90,8 +90,42 @@ export async function runReaper({ ec2, config, now, log }: ReaperDeps): Promise<
   const clock = now();
   const instances = await describeFleetInstances(ec2, config.fleetTagValue);
   const { decisions, summary } = decide(instances, config, clock);
-  const facts = new Map(instances.map((i) => [i.instanceId, i]));
+  logDecisions(decisions, instances, config, log);
 
+  const actions = config.dryRun ? [] : await applyDecisions(ec2, decisions);
+  for (const outcome of actions) {
+    log(
+      JSON.stringify({
+        level: outcome.error ? 'error' : 'info',
+        msg: 'action',
+        fleet: config.fleetTagValue,
+        ...outcome,
+      }),
+    );
+  }
+  const failures = actions.filter((a) => a.error !== undefined).length;
+  log(summaryLine(clock, config, summary, failures));
+
+  return {
+    fleet: config.fleetTagValue,
+    dryRun: config.dryRun,
+    runningWorkers: summary.runningWorkers,
+    estimatedHourlyCostUsd: summary.estimatedHourlyCostUsd,
+    actions,
+    failures,
+  };
+}
+
+type Decided = ReturnType<typeof decide>;
+
+/** One line per decision, with the facts it was taken on. */
+function logDecisions(
+  decisions: Decided['decisions'],
+  instances: Awaited<ReturnType<typeof describeFleetInstances>>,
+  config: ReaperConfig,
+  log: (line: string) => void,
+): void {
+  const facts = new Map(instances.map((i) => [i.instanceId, i]));
   for (const decision of decisions) {
     const instance = facts.get(decision.instanceId);
     log(
@@ -109,54 +143,38 @@ export async function runReaper({ ec2, config, now, log }: ReaperDeps): Promise<
       }),
     );
   }
+}
 
-  const actions = config.dryRun ? [] : await applyDecisions(ec2, decisions);
-  for (const outcome of actions) {
-    log(
-      JSON.stringify({
-        level: outcome.error ? 'error' : 'info',
-        msg: 'action',
-        fleet: config.fleetTagValue,
-        ...outcome,
-      }),
-    );
-  }
-  const failures = actions.filter((a) => a.error !== undefined).length;
-
-  log(
-    JSON.stringify({
-      _aws: {
-        Timestamp: clock.getTime(),
-        CloudWatchMetrics: [
-          {
-            Namespace: COST_METRIC_NAMESPACE,
-            Dimensions: [[FLEET_DIMENSION]],
-            Metrics: [
-              { Name: COST_METRICS.runningWorkers, Unit: 'Count' },
-              { Name: COST_METRICS.estimatedHourlyCost, Unit: 'None' },
-              { Name: COST_METRICS.reaperActionFailures, Unit: 'Count' },
-            ],
-          },
-        ],
-      },
-      [FLEET_DIMENSION]: config.fleetTagValue,
-      [COST_METRICS.runningWorkers]: summary.runningWorkers,
-      [COST_METRICS.estimatedHourlyCost]: summary.estimatedHourlyCostUsd,
-      [COST_METRICS.reaperActionFailures]: failures,
-      UnpricedWorkers: summary.unpricedWorkers,
-      msg: 'summary',
-      dryRun: config.dryRun,
-    }),
-  );
-
-  return {
-    fleet: config.fleetTagValue,
+/** The summary as an Embedded Metric Format line: CloudWatch turns its fields into the fleet's metrics. */
+function summaryLine(
+  clock: Date,
+  config: ReaperConfig,
+  summary: Decided['summary'],
+  failures: number,
+): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: clock.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: COST_METRIC_NAMESPACE,
+          Dimensions: [[FLEET_DIMENSION]],
+          Metrics: [
+            { Name: COST_METRICS.runningWorkers, Unit: 'Count' },
+            { Name: COST_METRICS.estimatedHourlyCost, Unit: 'None' },
+            { Name: COST_METRICS.reaperActionFailures, Unit: 'Count' },
+          ],
+        },
+      ],
+    },
+    [FLEET_DIMENSION]: config.fleetTagValue,
+    [COST_METRICS.runningWorkers]: summary.runningWorkers,
+    [COST_METRICS.estimatedHourlyCost]: summary.estimatedHourlyCostUsd,
+    [COST_METRICS.reaperActionFailures]: failures,
+    UnpricedWorkers: summary.unpricedWorkers,
+    msg: 'summary',
     dryRun: config.dryRun,
-    runningWorkers: summary.runningWorkers,
-    estimatedHourlyCostUsd: summary.estimatedHourlyCostUsd,
-    actions,
-    failures,
-  };
+  });
 }
 
 let sharedClient: EC2Client | undefined;

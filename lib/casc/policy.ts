@@ -116,12 +116,14 @@ const STACK_FILLED_KEYS: ReadonlyArray<[string, string]> = [
   ['iamInstanceProfile', 'WORKER_INSTANCE_PROFILE_ARN'],
 ];
 
+type Report = (key: string, message: string) => void;
+
 function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, problems: Problem[]): void {
   const at = (key: string): { loc: Loc; path: string } => ({
     loc: template.get(key)?.loc ?? template.node.loc,
     path: `${template.path}.${key}`,
   });
-  const report = (key: string, message: string): void => {
+  const report: Report = (key, message) => {
     const { loc, path } = at(key);
     problems.push(problemAt(loc, path, message));
   };
@@ -133,6 +135,30 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
     report('description', `duplicate template description '${description}' (first at line ${first.line} of ${first.file})`);
   } else descriptions.set(description, at('description').loc);
 
+  checkInstanceType(template, report);
+  checkPositiveNumber(template, 'idleTerminationMinutes', 'omitted means an idle GPU worker is never stopped', report, {
+    max: MAX_IDLE_TERMINATION_MINUTES,
+    why: "(a day): an idle GPU kept longer is never intended, and the reaper's hard lifetime of a running worker is derived from it",
+  });
+  checkPositiveNumber(template, 'launchTimeoutStr', 'omitted means a hung launch is never cleaned up', report, {
+    max: MAX_LAUNCH_TIMEOUT_SECONDS,
+    why: 'seconds (an hour): a launch that has not connected by then is hung, and its GPU bills while it waits',
+  });
+  checkCap(template.get('instanceCapStr'), template.node.loc, `${template.path}.instanceCapStr`, 'template', problems);
+
+  const hasNameTag = items(template.get('tags')).some(
+    (tag) => scalarText(child(tag, 'name')) === 'Name' && (scalarText(child(tag, 'value')) ?? '').trim() !== '',
+  );
+  if (!hasNameTag) report('tags', "tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one");
+
+  checkDeviceMapping(template, report);
+  checkTemplateSafety(template, problems);
+  checkStackBindings(template, report);
+  checkSpotOptions(template, report);
+}
+
+/** A literal instance type from data/, priced if it is a GPU type; a GPU template is EXCLUSIVE and labelled. */
+function checkInstanceType(template: TemplateView, report: Report): void {
   const type = template.type?.trim();
   if (!type) report('type', 'type must be set to an EC2 instance type (the controller may only launch the types the YAML names)');
   else if (WHOLE_VARIABLE.test(type)) report('type', 'type must be a literal instance type: the IAM policy of the controller is derived from it');
@@ -153,25 +179,14 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
     }
     if (template.labels.length === 0) report('labelString', 'a GPU template needs a labelString: jobs select GPU workers by label');
   }
+}
 
-  checkPositiveNumber(template, 'idleTerminationMinutes', 'omitted means an idle GPU worker is never stopped', report, {
-    max: MAX_IDLE_TERMINATION_MINUTES,
-    why: "(a day): an idle GPU kept longer is never intended, and the reaper's hard lifetime of a running worker is derived from it",
-  });
-  checkPositiveNumber(template, 'launchTimeoutStr', 'omitted means a hung launch is never cleaned up', report, {
-    max: MAX_LAUNCH_TIMEOUT_SECONDS,
-    why: 'seconds (an hour): a launch that has not connected by then is hung, and its GPU bills while it waits',
-  });
-  checkCap(template.get('instanceCapStr'), template.node.loc, `${template.path}.instanceCapStr`, 'template', problems);
-
-  const hasNameTag = items(template.get('tags')).some(
-    (tag) => scalarText(child(tag, 'name')) === 'Name' && (scalarText(child(tag, 'value')) ?? '').trim() !== '',
-  );
-  if (!hasNameTag) report('tags', "tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one");
-
-  checkDeviceMapping(template, report);
-  checkTemplateSafety(template, problems);
-
+/**
+ * The fleet tag and the keys the stack fills: the stack derives IAM, the reaper's AMI list and the security
+ * group from them, so a literal value here would launch outside what the controller may use, or strand
+ * stopped workers.
+ */
+function checkStackBindings(template: TemplateView, report: Report): void {
   const fleetTag = items(template.get('tags')).find((tag) => scalarText(child(tag, 'name')) === FLEET_TAG_KEY);
   if (!fleetTag || (scalarText(child(fleetTag, 'value')) ?? '').trim() !== FLEET_TAG_VALUE) {
     report(
@@ -179,9 +194,6 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
       `tags must include '${FLEET_TAG_KEY}' with value "${FLEET_TAG_VALUE}": the controller may only launch, and the reaper only watches, instances with this stack's fleet tag`,
     );
   }
-
-  // The stack fills these and derives IAM, the reaper's AMI list and the security group from them: a
-  // literal value here would launch outside what the controller may use, or strand stopped workers.
   for (const [key, variable] of STACK_FILLED_KEYS) {
     const value = template.text(key)?.trim();
     if (value !== `\${${variable}}`) {
@@ -191,14 +203,16 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
       );
     }
   }
+}
 
+/** Spot options the fleet tag and the idle stop rely on. */
+function checkSpotOptions(template: TemplateView, report: Report): void {
   if (scalarText(child(template.get('spotConfig'), 'useBidPrice'))?.trim() === 'true') {
     report(
       'spotConfig',
       'spotConfig.useBidPrice must be false: bid-price spot requests are tagged only after fulfilment, so the fleet tag the controller and the reaper rely on would be missing (got true)',
     );
   }
-
   if (template.get('spotConfig') && template.text('stopOnTerminate')?.trim() === 'true') {
     report(
       'stopOnTerminate',
@@ -211,7 +225,7 @@ function checkPositiveNumber(
   template: TemplateView,
   key: string,
   whyRequired: string,
-  report: (key: string, message: string) => void,
+  report: Report,
   limit: { max: number; why: string },
 ): void {
   const value = template.text(key);
@@ -269,7 +283,7 @@ function checkRenderMarkers(tree: CascTree, problems: Problem[]): void {
 }
 
 /** The plugin's parser reads the 6th field as encrypted only when it is the word `encrypted` (`true` = not). */
-function checkDeviceMapping(template: TemplateView, report: (key: string, message: string) => void): void {
+function checkDeviceMapping(template: TemplateView, report: Report): void {
   const mapping = template.text('customDeviceMapping');
   if (!mapping) return;
   for (const device of mapping.split(',')) {

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { Aws, CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -72,53 +73,58 @@ export class ControllerConfig extends Construct {
 
   constructor(scope: Construct, id: string, props: ControllerConfigProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    const timeoutMinutes = props.applyTimeoutMinutes ?? 30;
-    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 110) {
-      throw new Error(
-        `ControllerConfig: applyTimeoutMinutes must be an integer from 5 to 110 (got ${timeoutMinutes})`,
-      );
-    }
-    const maxWait = props.safeRestartMaxWaitMinutes ?? SAFE_RESTART_MAX_WAIT_MINUTES.default;
-    if (
-      !Number.isInteger(maxWait) ||
-      maxWait < SAFE_RESTART_MAX_WAIT_MINUTES.min ||
-      maxWait > SAFE_RESTART_MAX_WAIT_MINUTES.max
-    ) {
-      throw new Error(
-        `ControllerConfig: safeRestartMaxWaitMinutes must be an integer from ${SAFE_RESTART_MAX_WAIT_MINUTES.min} to ${SAFE_RESTART_MAX_WAIT_MINUTES.max} (got ${maxWait})`,
-      );
-    }
+    const { timeoutMinutes, maxWait } = configTimings(props);
     checkVariables(props.variables, props.secretVariables);
-    const parameterName = props.parameterName ?? configParameterName(stack.stackName);
+    const parameterName = props.parameterName ?? configParameterName(Stack.of(this).stackName);
 
-    // The bundle is written inside cdk.out only (content-addressed), then staged as an asset.
+    this.digest = props.bundle.digest;
+    this.bundleAsset = this.stageBundle(props.bundle);
+    this.grantBundleAndSecrets(props);
+    this.parameter = this.createParameter(props, parameterName, maxWait);
+    this.grantParameter(props);
+    // The controller reads the parameter at its first boot.
+    props.controller.autoScalingGroup.node.addDependency(this.parameter);
+
+    this.addApplyOnDeploy(props, timeoutMinutes);
+  }
+
+  /** The bundle is written inside cdk.out only (content-addressed), then staged as an asset. */
+  private stageBundle(bundle: BuiltBundle): s3assets.Asset {
     const outdir =
       Stack.of(this).node.root.node.tryGetContext('jenkinsGpu:bundleDir') ??
       path.join(assemblyDir(this), 'jenkins-config-bundles');
-    this.digest = props.bundle.digest;
-    this.bundleAsset = new s3assets.Asset(this, 'Bundle', { path: writeBundle(props.bundle, outdir) });
+    const asset = new s3assets.Asset(this, 'Bundle', { path: writeBundle(bundle, outdir) });
     // Staged above (the asset copies it into the assembly): earlier synths' bundles are stale.
     pruneBundles(outdir, this.digest);
+    return asset;
+  }
 
+  private grantBundleAndSecrets(props: ControllerConfigProps): void {
     const role = props.controller.role;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadConfigBundle',
         actions: ['s3:GetObject'],
         resources: [
-          `arn:${stack.partition}:s3:::${this.bundleAsset.s3BucketName}/${this.bundleAsset.s3ObjectKey}`,
+          `arn:${Stack.of(this).partition}:s3:::${this.bundleAsset.s3BucketName}/${this.bundleAsset.s3ObjectKey}`,
         ],
       }),
     );
     for (const secret of [...Object.values(props.secretVariables), props.reloadTokenSecret]) {
       secret.grantRead(role);
     }
+  }
 
-    this.parameter = new ssm.StringParameter(this, 'Parameter', {
+  /** The parameter the boot and the apply read: the bundle's location, the variables, secrets as ARNs. */
+  private createParameter(
+    props: ControllerConfigProps,
+    parameterName: string,
+    maxWait: number,
+  ): ssm.StringParameter {
+    return new ssm.StringParameter(this, 'Parameter', {
       parameterName,
       description: 'Active Jenkins config bundle and JCasC variables (no secret values: secrets are ARNs)',
-      stringValue: stack.toJsonString({
+      stringValue: Stack.of(this).toJsonString({
         bundle: {
           bucket: this.bundleAsset.s3BucketName,
           key: this.bundleAsset.s3ObjectKey,
@@ -132,6 +138,10 @@ export class ControllerConfig extends Construct {
         ...(props.artifactMirror ? { artifactMirror: props.artifactMirror } : {}),
       }),
     });
+  }
+
+  private grantParameter(props: ControllerConfigProps): void {
+    const role = props.controller.role;
     // Only GetParameter (what the boot and the apply call), not grantRead's DescribeParameters, which has
     // no resource-level permissions and so granted nothing on this ARN.
     role.addToPrincipalPolicy(
@@ -158,15 +168,44 @@ export class ControllerConfig extends Construct {
         'Publishing to the KMS-encrypted alarm topic needs the GenerateDataKey family, on that one key only',
       );
     }
-    // The controller reads the parameter at its first boot.
-    props.controller.autoScalingGroup.node.addDependency(this.parameter);
-
-    this.addApplyOnDeploy(props, timeoutMinutes);
   }
 
+  /**
+   * The apply-on-deploy custom resource: a provider whose onEvent sends the apply to the running
+   * controller (SSM Run Command) and whose isComplete polls it; any change of the parameter re-applies.
+   */
   private addApplyOnDeploy(props: ControllerConfigProps, timeoutMinutes: number): void {
-    const stack = Stack.of(this);
     const asg = props.controller.autoScalingGroup;
+    const { onEvent, isComplete } = this.createApplyFunctions(asg);
+    const provider = scopedProvider(this, 'ApplyProvider', {
+      onEventHandler: onEvent,
+      isCompleteHandler: isComplete,
+      queryInterval: Duration.seconds(15),
+      totalTimeout: Duration.minutes(timeoutMinutes),
+    });
+    const apply = new CustomResource(this, 'Apply', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::JenkinsConfigApply',
+      properties: {
+        AutoScalingGroupName: asg.autoScalingGroupName,
+        ParameterName: this.parameter.parameterName,
+        Digest: this.digest,
+        // Any change of the parameter (new bundle, a new worker AMI, …) re-applies it.
+        ParameterValue: this.parameter.stringValue,
+        TimeoutSeconds: String(timeoutMinutes * 60 - 60),
+      },
+    });
+    apply.node.addDependency(asg, props.controller.role, this.parameter);
+
+    this.acknowledgeNagFindings(onEvent, isComplete, provider);
+  }
+
+  /** The apply's two functions, each with only what it calls. */
+  private createApplyFunctions(asg: autoscaling.IAutoScalingGroup): {
+    onEvent: nodejs.NodejsFunction;
+    isComplete: nodejs.NodejsFunction;
+  } {
+    const stack = Stack.of(this);
     const handler = (name: string, entry: string) =>
       projectFunction(this, name, {
         code: 'apply-config',
@@ -211,28 +250,7 @@ export class ControllerConfig extends Construct {
     isComplete.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] }),
     );
-
-    const provider = scopedProvider(this, 'ApplyProvider', {
-      onEventHandler: onEvent,
-      isCompleteHandler: isComplete,
-      queryInterval: Duration.seconds(15),
-      totalTimeout: Duration.minutes(timeoutMinutes),
-    });
-    const apply = new CustomResource(this, 'Apply', {
-      serviceToken: provider.serviceToken,
-      resourceType: 'Custom::JenkinsConfigApply',
-      properties: {
-        AutoScalingGroupName: asg.autoScalingGroupName,
-        ParameterName: this.parameter.parameterName,
-        Digest: this.digest,
-        // Any change of the parameter (new bundle, a new worker AMI, …) re-applies it.
-        ParameterValue: this.parameter.stringValue,
-        TimeoutSeconds: String(timeoutMinutes * 60 - 60),
-      },
-    });
-    apply.node.addDependency(asg, props.controller.role, this.parameter);
-
-    this.acknowledgeNagFindings(onEvent, isComplete, provider);
+    return { onEvent, isComplete };
   }
 
   /** cdk-nag findings of the apply functions and the provider framework, with the reason for each. */
@@ -249,7 +267,7 @@ export class ControllerConfig extends Construct {
           'autoscaling:DescribeAutoScalingGroups and ssm:DescribeInstanceInformation have no resource-level permissions',
       },
       {
-        // The ARN of the ssm:SendCommand statement in addApplyOnDeploy.
+        // The ARN of the ssm:SendCommand statement in createApplyFunctions.
         id: wildcardResourceId(
           this,
           Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
@@ -299,6 +317,27 @@ export class ControllerConfig extends Construct {
 
 /** The config parameter's name when none is given: lib/contracts.ts `configParameterName`. */
 export const defaultConfigParameterName = configParameterName;
+
+/** The apply timeout and the safe restart's wait, with their defaults, each checked against its bounds. */
+function configTimings(props: ControllerConfigProps): { timeoutMinutes: number; maxWait: number } {
+  const timeoutMinutes = props.applyTimeoutMinutes ?? 30;
+  if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 110) {
+    throw new Error(
+      `ControllerConfig: applyTimeoutMinutes must be an integer from 5 to 110 (got ${timeoutMinutes})`,
+    );
+  }
+  const maxWait = props.safeRestartMaxWaitMinutes ?? SAFE_RESTART_MAX_WAIT_MINUTES.default;
+  if (
+    !Number.isInteger(maxWait) ||
+    maxWait < SAFE_RESTART_MAX_WAIT_MINUTES.min ||
+    maxWait > SAFE_RESTART_MAX_WAIT_MINUTES.max
+  ) {
+    throw new Error(
+      `ControllerConfig: safeRestartMaxWaitMinutes must be an integer from ${SAFE_RESTART_MAX_WAIT_MINUTES.min} to ${SAFE_RESTART_MAX_WAIT_MINUTES.max} (got ${maxWait})`,
+    );
+  }
+  return { timeoutMinutes, maxWait };
+}
 
 function checkVariables(plain: Record<string, string>, secret: Record<string, unknown>): void {
   const given = new Set([...Object.keys(plain), ...Object.keys(secret)]);

@@ -112,11 +112,28 @@ export class CostGuard extends Construct {
     this.busyGraceMinutes = props.busyGraceMinutes ?? DEFAULT_BUSY_GRACE_MINUTES;
     this.maxBusyHours = props.maxBusyHours ?? DEFAULT_MAX_BUSY_HOURS;
     this.maxStoppedDays = props.maxStoppedDays ?? 7;
+
+    const { fn: reaper, role } = this.createReaper(props);
+    this.reaper = reaper;
+    this.alarmTopic = this.createAlarmTopic(props);
+    const alarms = this.createAlarms(props);
+    this.runningWorkersAlarm = alarms.runningWorkers;
+    this.hourlyCostAlarm = alarms.hourlyCost;
+    this.reaperErrorsAlarm = alarms.reaperErrors;
+
+    if (props.monthlyBudgetUsd !== undefined)
+      this.budget = this.createBudget(props.monthlyBudgetUsd, props.alertEmail);
+    this.acknowledgeNagFindings(role);
+  }
+
+  /**
+   * The reaper function on its schedule, with the effective policy in its environment. Its own role and log
+   * group: logs only to that group, not AWSLambdaBasicExecutionRole's `*`.
+   */
+  private createReaper(props: CostGuardProps): { fn: nodejs.NodejsFunction; role: iam.Role } {
     const fleetTagValue = props.fleetTagValue;
     const amiIds = props.currentAmiIds ?? [];
-
-    // Its own role and log group: logs only to that group, not AWSLambdaBasicExecutionRole's `*`.
-    const { fn: reaper, role } = projectFunction(this, 'Reaper', {
+    const { fn, role } = projectFunction(this, 'Reaper', {
       code: 'reaper',
       handler: 'index.handler',
       memorySize: 256,
@@ -137,7 +154,6 @@ export class CostGuard extends Construct {
         [REAPER_ENV.dryRun]: String(props.dryRun ?? false),
       } satisfies Record<ReaperEnvName, string>,
     });
-    this.reaper = reaper;
     // DescribeInstances supports no resource-level permissions.
     role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
     role.addToPolicy(
@@ -151,64 +167,67 @@ export class CostGuard extends Construct {
     new events.Rule(this, 'ReaperSchedule', {
       description: 'Runs the GPU worker reaper',
       schedule: props.schedule ?? events.Schedule.rate(Duration.minutes(15)),
-      targets: [new targets.LambdaFunction(this.reaper, { retryAttempts: 0 })],
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
     });
+    return { fn, role };
+  }
 
-    this.alarmTopic = this.createAlarmTopic(props);
-    const alarmAction = new cwActions.SnsAction(this.alarmTopic);
+  /** Worker count above the cloud cap, the burn rate above its threshold, and reaper failures. */
+  private createAlarms(props: CostGuardProps): {
+    runningWorkers: cloudwatch.Alarm;
+    hourlyCost?: cloudwatch.Alarm;
+    reaperErrors: cloudwatch.Alarm;
+  } {
     const metric = (metricName: string, statistic: string, period: Duration) =>
       new cloudwatch.Metric({
         namespace: COST_METRIC_NAMESPACE,
         metricName,
-        dimensionsMap: { [FLEET_DIMENSION]: fleetTagValue },
+        dimensionsMap: { [FLEET_DIMENSION]: props.fleetTagValue },
         statistic,
         period,
       });
-
-    // Every alarm fires above its threshold on one period, treats no data as fine and notifies the topic.
-    const alarmAbove = (
-      id: string,
-      alarmDescription: string,
-      alarmMetric: cloudwatch.IMetric,
-      threshold: number,
-    ) => {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        alarmDescription,
-        metric: alarmMetric,
-        threshold,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(alarmAction);
-      return alarm;
-    };
-
-    this.runningWorkersAlarm = alarmAbove(
+    const runningWorkers = this.alarmAbove(
       'RunningWorkersAlarm',
       `More GPU workers running than the cloud's instance cap (${props.cloudInstanceCap})`,
       metric(COST_METRICS.runningWorkers, cloudwatch.Stats.MAXIMUM, Duration.minutes(30)),
       props.cloudInstanceCap,
     );
-    if (props.hourlyBurnThresholdUsd !== undefined) {
-      this.hourlyCostAlarm = alarmAbove(
-        'HourlyCostAlarm',
-        `Running GPU workers cost more than ${props.hourlyBurnThresholdUsd} USD/hour (on-demand estimate)`,
-        metric(COST_METRICS.estimatedHourlyCost, cloudwatch.Stats.AVERAGE, Duration.hours(1)),
-        props.hourlyBurnThresholdUsd,
-      );
-    }
+    const hourlyCost =
+      props.hourlyBurnThresholdUsd === undefined
+        ? undefined
+        : this.alarmAbove(
+            'HourlyCostAlarm',
+            `Running GPU workers cost more than ${props.hourlyBurnThresholdUsd} USD/hour (on-demand estimate)`,
+            metric(COST_METRICS.estimatedHourlyCost, cloudwatch.Stats.AVERAGE, Duration.hours(1)),
+            props.hourlyBurnThresholdUsd,
+          );
     // A reaper that cannot run (IAM, throttling, a bad deploy) must not fail silently.
-    this.reaperErrorsAlarm = alarmAbove(
+    const reaperErrors = this.alarmAbove(
       'ReaperErrorsAlarm',
       'The GPU worker reaper failed (see its log group)',
       this.reaper.metricErrors({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       0,
     );
+    return { runningWorkers, hourlyCost, reaperErrors };
+  }
 
-    if (props.monthlyBudgetUsd !== undefined)
-      this.budget = this.createBudget(props.monthlyBudgetUsd, props.alertEmail);
-    this.acknowledgeNagFindings(role);
+  /** Every alarm fires above its threshold on one period, treats no data as fine and notifies the topic. */
+  private alarmAbove(
+    id: string,
+    alarmDescription: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+  ): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmDescription,
+      metric,
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    return alarm;
   }
 
   /** cdk-nag findings that are by design, acknowledged on the resources themselves with the reason. */

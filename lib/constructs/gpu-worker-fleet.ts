@@ -17,8 +17,7 @@ import {
 import { acknowledgeFinding, acknowledgeFindings, Finding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 
-/** Tag key every worker of this stack carries (value: `fleetTagValue`); IAM and the reaper key on it. */
-
+/** What the casc templates launch; the controller's RunInstances permission is limited to it. */
 export interface WorkerLaunchScope {
   /** Instance types the casc templates launch (derived from the YAML at synth). */
   readonly instanceTypes: string[];
@@ -135,52 +134,51 @@ export class GpuWorkerFleet extends Construct {
    * grantPluginPermissions). The ids are rendered from the same ARNs the statements use.
    */
   private acknowledgeNagFindings(props: GpuWorkerFleetProps): void {
-    const stack = Stack.of(this);
-    const ec2Wildcard = (resource: string, account?: string) =>
-      wildcardResourceId(
-        this,
-        stack.formatArn({
-          service: 'ec2',
-          resource,
-          resourceName: '*',
-          ...(account !== undefined ? { account } : {}),
-        }),
-      );
+    this.acknowledgeControllerFindings(props);
+    this.acknowledgeWorkerFindings(props);
+  }
+
+  /** The controller role's wildcards: Describe*, and the resources RunInstances creates. */
+  private acknowledgeControllerFindings(props: GpuWorkerFleetProps): void {
     const controllerFindings: Finding[] = [
       {
         id: wildcardResourceId(this, '*'),
         reason: 'EC2 Describe* calls of the EC2 plugin have no resource-level permissions',
       },
       {
-        id: ec2Wildcard('instance'),
+        id: this.ec2WildcardId('instance'),
         reason:
           'RunInstances creates instances unknown in advance (conditioned on ec2:InstanceType from the casc YAML, the fleet tag in the request and IMDSv2); start/stop/terminate/tag need the aws:ResourceTag fleet condition on instance/*',
       },
       {
-        id: ec2Wildcard('volume'),
+        id: this.ec2WildcardId('volume'),
         reason:
           "Root volumes of new workers do not exist before RunInstances (bound to the casc mapping's size and types, encrypted); tagging them is limited to launch time with this fleet's tag or to volumes with the fleet tag",
       },
       {
-        id: ec2Wildcard('network-interface'),
+        id: this.ec2WildcardId('network-interface'),
         reason:
           "Network interfaces of new workers do not exist before RunInstances; limited by ec2:Vpc and ec2:Subnet to this VPC's worker subnets",
       },
     ];
     if (props.launchScope.usesSpot) {
       controllerFindings.push({
-        id: ec2Wildcard('spot-instances-request'),
+        id: this.ec2WildcardId('spot-instances-request'),
         reason:
           'RunInstances with spot market options creates a spot request unknown in advance, which CancelSpotInstanceRequests then names; spot requests carry no fleet tag to condition on',
       });
     }
     if (!props.explicitAmiId) {
       controllerFindings.push({
-        id: ec2Wildcard('image', ''),
+        id: this.ec2WildcardId('image', ''),
         reason: 'Deep Learning AMI ids change with each release: images are limited to ec2:Owner amazon',
       });
     }
     acknowledgeFindings(props.controllerRole, ...controllerFindings);
+  }
+
+  /** The worker role's wildcards: metrics and tag reads, tagging itself, the results bucket. */
+  private acknowledgeWorkerFindings(props: GpuWorkerFleetProps): void {
     acknowledgeFinding(
       this.role,
       wildcardResourceId(this, '*'),
@@ -188,13 +186,13 @@ export class GpuWorkerFleet extends Construct {
     );
     acknowledgeFinding(
       this.role,
-      ec2Wildcard('instance'),
+      this.ec2WildcardId('instance'),
       `A worker's instance id is unknown at deploy time; CreateTags is limited to the calling instance (ec2:SourceInstanceARN equals the target's ec2:InstanceID), to this fleet's instances and to the ${BUSY_AT_TAG_KEY} key`,
     );
     if (props.resultsBucketName) {
       acknowledgeFinding(
         this.role,
-        wildcardResourceId(this, `arn:${stack.partition}:s3:::${props.resultsBucketName}/*`),
+        wildcardResourceId(this, `arn:${Stack.of(this).partition}:s3:::${props.resultsBucketName}/*`),
         `Training runs read their data from and write their results to the configured s3:// results bucket (${props.resultsBucketName}) under keys chosen per run (RESULTS_DIR/PROBLEM/MODEL-BUILD_NUMBER)`,
       );
     }
@@ -279,11 +277,38 @@ export class GpuWorkerFleet extends Construct {
     return alarm;
   }
 
+  /**
+   * The EC2 plugin's permissions on the controller role, one named group per concern: describe, launch,
+   * tag and manage this fleet, never the reserved tags, cancel its spot requests, pass the worker role.
+   */
   private grantPluginPermissions(props: GpuWorkerFleetProps): void {
-    const arn = (resource: string, name: string, account?: string) => this.ec2Arn(resource, name, account);
-    const fleetCondition = { StringEquals: { [`aws:ResourceTag/${FLEET_TAG_KEY}`]: props.fleetTagValue } };
     const add = (statement: iam.PolicyStatement) => props.controllerRole.addToPrincipalPolicy(statement);
+    this.grantDescribe(add);
+    this.grantLaunch(props, add);
+    this.grantFleetTagging(props.fleetTagValue, add);
+    this.denyReservedTags(add);
+    if (props.launchScope.usesSpot) {
+      add(
+        new iam.PolicyStatement({
+          sid: 'Ec2PluginCancelSpot',
+          // Spot requests carry no fleet tag (the plugin's RunInstances spot path tags the instance, not the
+          // request), so the resource type is as far as this can be scoped.
+          actions: ['ec2:CancelSpotInstanceRequests'],
+          resources: [this.ec2Arn('spot-instances-request', '*')],
+        }),
+      );
+    }
+    add(
+      new iam.PolicyStatement({
+        sid: 'Ec2PluginPassWorkerRole',
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      }),
+    );
+  }
 
+  private grantDescribe(add: (s: iam.PolicyStatement) => void): void {
     add(
       new iam.PolicyStatement({
         sid: 'Ec2PluginDescribe',
@@ -303,7 +328,16 @@ export class GpuWorkerFleet extends Construct {
         resources: ['*'],
       }),
     );
-    this.grantLaunch(props, add);
+  }
+
+  /**
+   * Tags at launch (TagOnLaunch) and on this fleet's instances and volumes afterwards (ManageFleet,
+   * TagFleetVolumes). No CreateTags with only an aws:RequestTag condition: it would let the controller put
+   * the fleet tag on any instance and so bring it under ManageFleet.
+   */
+  private grantFleetTagging(fleetTagValue: string, add: (s: iam.PolicyStatement) => void): void {
+    const arn = (resource: string, name: string) => this.ec2Arn(resource, name);
+    const fleetCondition = { StringEquals: { [`aws:ResourceTag/${FLEET_TAG_KEY}`]: fleetTagValue } };
     add(
       new iam.PolicyStatement({
         sid: 'Ec2PluginTagOnLaunch',
@@ -314,13 +348,11 @@ export class GpuWorkerFleet extends Construct {
         conditions: {
           StringEquals: {
             'ec2:CreateAction': 'RunInstances',
-            [`aws:RequestTag/${FLEET_TAG_KEY}`]: props.fleetTagValue,
+            [`aws:RequestTag/${FLEET_TAG_KEY}`]: fleetTagValue,
           },
         },
       }),
     );
-    // No CreateTags with only an aws:RequestTag condition: it would let the controller put the fleet tag on
-    // any instance and so bring it under ManageFleet. Tags at launch: TagOnLaunch; later: ManageFleet.
     add(
       new iam.PolicyStatement({
         sid: 'Ec2PluginManageFleet',
@@ -346,26 +378,6 @@ export class GpuWorkerFleet extends Construct {
         conditions: fleetCondition,
       }),
     );
-    this.denyReservedTags(add);
-    if (props.launchScope.usesSpot) {
-      add(
-        new iam.PolicyStatement({
-          sid: 'Ec2PluginCancelSpot',
-          // Spot requests carry no fleet tag (the plugin's RunInstances spot path tags the instance, not the
-          // request), so the resource type is as far as this can be scoped.
-          actions: ['ec2:CancelSpotInstanceRequests'],
-          resources: [arn('spot-instances-request', '*')],
-        }),
-      );
-    }
-    add(
-      new iam.PolicyStatement({
-        sid: 'Ec2PluginPassWorkerRole',
-        actions: ['iam:PassRole'],
-        resources: [this.role.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-      }),
-    );
   }
 
   /**
@@ -375,8 +387,13 @@ export class GpuWorkerFleet extends Construct {
    * the types the YAML's customDeviceMapping asks for, encrypted.
    */
   private grantLaunch(props: GpuWorkerFleetProps, add: (s: iam.PolicyStatement) => void): void {
+    this.grantLaunchInstance(props, add);
+    this.grantLaunchAttachments(props, add);
+  }
+
+  /** The instance itself and its image. */
+  private grantLaunchInstance(props: GpuWorkerFleetProps, add: (s: iam.PolicyStatement) => void): void {
     const arn = (resource: string, name: string, account?: string) => this.ec2Arn(resource, name, account);
-    const subnetArns = props.subnets.map((s) => arn('subnet', s.subnetId));
     add(
       new iam.PolicyStatement({
         sid: 'Ec2PluginLaunchInstanceTypes',
@@ -402,6 +419,12 @@ export class GpuWorkerFleet extends Construct {
           : { resources: [arn('image', '*', '')], conditions: { StringEquals: { 'ec2:Owner': 'amazon' } } }),
       }),
     );
+  }
+
+  /** What the instance is launched with: subnets, security group, key pair, interfaces and volumes. */
+  private grantLaunchAttachments(props: GpuWorkerFleetProps, add: (s: iam.PolicyStatement) => void): void {
+    const arn = (resource: string, name: string) => this.ec2Arn(resource, name);
+    const subnetArns = props.subnets.map((s) => arn('subnet', s.subnetId));
     add(
       new iam.PolicyStatement({
         sid: 'Ec2PluginLaunchNetwork',
@@ -493,5 +516,10 @@ export class GpuWorkerFleet extends Construct {
       resourceName: name,
       ...(account !== undefined ? { account } : {}),
     });
+  }
+
+  /** The cdk-nag finding id of a wildcard on `resource/*` (the ARN the statements above use). */
+  private ec2WildcardId(resource: string, account?: string): string {
+    return wildcardResourceId(this, this.ec2Arn(resource, '*', account));
   }
 }

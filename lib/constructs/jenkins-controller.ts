@@ -75,28 +75,8 @@ export class JenkinsController extends Construct {
 
   constructor(scope: Construct, id: string, props: JenkinsControllerProps) {
     super(scope, id);
-    const homeSize = props.homeVolumeSizeGiB ?? 50;
-    const retentionDays = props.snapshotRetentionDays ?? 14;
-    const rootSize = props.rootVolumeSizeGiB ?? 30;
-    const bootTimeout = props.bootTimeoutMinutes ?? DEFAULT_CONTROLLER_BOOT_MINUTES;
-    this.terminationHoldMinutes = props.terminationHoldMinutes ?? 0;
-    const replacementWait = bootTimeout + this.terminationHoldMinutes;
-    requireInteger('homeVolumeSizeGiB', homeSize, HOME_VOLUME_SIZE_GIB.min, HOME_VOLUME_SIZE_GIB.max);
-    requireInteger(
-      'snapshotRetentionDays',
-      retentionDays,
-      SNAPSHOT_RETENTION_DAYS.min,
-      SNAPSHOT_RETENTION_DAYS.max,
-    );
-    requireInteger('rootVolumeSizeGiB', rootSize, 20, 1024);
-    requireInteger('bootTimeoutMinutes', bootTimeout, 10, 120);
-    requireInteger(
-      'bootTimeoutMinutes + terminationHoldMinutes',
-      replacementWait,
-      10,
-      MAX_ROLLING_UPDATE_PAUSE_MINUTES,
-    );
-    const stack = Stack.of(this);
+    const sizes = controllerSizes(props);
+    this.terminationHoldMinutes = sizes.terminationHoldMinutes;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -111,28 +91,50 @@ export class JenkinsController extends Construct {
     });
     this.grantSsmAgent();
 
-    this.homeVolume = new ec2.Volume(this, 'JenkinsHome', {
-      availabilityZone: props.subnet.availabilityZone,
-      size: Size.gibibytes(homeSize),
+    this.homeVolume = this.createHomeVolume(props.subnet, sizes.homeSize, sizes.retentionDays);
+    const scripts = this.createScriptsAsset();
+    this.launchTemplate = this.createLaunchTemplate(props, sizes.rootSize);
+    this.autoScalingGroup = this.createAutoScalingGroup(props, sizes.bootTimeout, sizes.replacementWait);
+    this.addUserData(scripts, props.configParameterName);
+    this.selfReplacementsParameter = this.createSelfReplacementsParameter();
+    this.grantBootPermissions();
+    this.grantSelfHeal();
+    this.acknowledgeNagFindings(!props.notificationTopic);
+  }
+
+  /** JENKINS_HOME: its own encrypted gp3 volume in the subnet's zone, retained, snapshotted daily. */
+  private createHomeVolume(subnet: ec2.ISubnet, sizeGiB: number, retentionDays: number): ec2.Volume {
+    const stackName = Stack.of(this).stackName;
+    const volume = new ec2.Volume(this, 'JenkinsHome', {
+      availabilityZone: subnet.availabilityZone,
+      size: Size.gibibytes(sizeGiB),
       volumeType: ec2.EbsDeviceVolumeType.GP3,
       encrypted: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      volumeName: `${stack.stackName}-jenkins-home`,
+      volumeName: `${stackName}-jenkins-home`,
     });
-    Tags.of(this.homeVolume).add(ROLE_TAG_KEY, CONTROLLER_ROLE);
-    Tags.of(this.homeVolume).add(HOME_VOLUME_TAG_KEY, stack.stackName);
-    this.addDailySnapshots(stack.stackName, retentionDays);
+    Tags.of(volume).add(ROLE_TAG_KEY, CONTROLLER_ROLE);
+    Tags.of(volume).add(HOME_VOLUME_TAG_KEY, stackName);
+    this.addDailySnapshots(stackName, retentionDays);
+    return volume;
+  }
 
+  /** assets/controller as an S3 asset, which the user data downloads at every boot. */
+  private createScriptsAsset(): s3assets.Asset {
     const scripts = new s3assets.Asset(this, 'Scripts', { path: path.join(ROOT, 'assets', 'controller') });
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadControllerScripts',
         actions: ['s3:GetObject'],
-        resources: [`arn:${stack.partition}:s3:::${scripts.s3BucketName}/${scripts.s3ObjectKey}`],
+        resources: [`arn:${Stack.of(this).partition}:s3:::${scripts.s3BucketName}/${scripts.s3ObjectKey}`],
       }),
     );
+    return scripts;
+  }
 
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+  /** IMDSv2, an encrypted root, the AMI resolved by EC2 at launch; the user data is added once the group exists. */
+  private createLaunchTemplate(props: JenkinsControllerProps, rootSize: number): ec2.LaunchTemplate {
+    return new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       instanceType: props.instanceType ?? new ec2.InstanceType('t3.large'),
       machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(
         props.amiParameterName ?? '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
@@ -156,8 +158,15 @@ export class JenkinsController extends Construct {
       ],
       userData: ec2.UserData.forLinux(),
     });
+  }
 
-    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Asg', {
+  /** Exactly one instance in the controller's subnet, replaced old-first, healthy when it signals. */
+  private createAutoScalingGroup(
+    props: JenkinsControllerProps,
+    bootTimeout: number,
+    replacementWait: number,
+  ): autoscaling.AutoScalingGroup {
+    const group = new autoscaling.AutoScalingGroup(this, 'Asg', {
       vpc: props.vpc,
       vpcSubnets: { subnets: [props.subnet] },
       launchTemplate: this.launchTemplate,
@@ -175,36 +184,41 @@ export class JenkinsController extends Construct {
       // A replaced controller means a lost instance: tell the operators.
       notifications: props.notificationTopic ? [{ topic: props.notificationTopic }] : undefined,
     });
-    Tags.of(this.autoScalingGroup).add(ROLE_TAG_KEY, CONTROLLER_ROLE, {
+    Tags.of(group).add(ROLE_TAG_KEY, CONTROLLER_ROLE, {
       applyToLaunchedInstances: true,
     });
-    Tags.of(this.autoScalingGroup).add('Name', `${stack.stackName}-jenkins-controller`, {
+    Tags.of(group).add('Name', `${Stack.of(this).stackName}-jenkins-controller`, {
       applyToLaunchedInstances: true,
     });
+    return group;
+  }
 
+  /** The boot parameters (the group's logical id is the resource the boot signals) and controller.sh. */
+  private addUserData(scripts: s3assets.Asset, configParameterName: string): void {
     const signalResource = (this.autoScalingGroup.node.defaultChild as CfnResource).logicalId;
     this.launchTemplate.userData!.addCommands(
       ...renderUserData({
         SCRIPTS_S3_URL: scripts.s3ObjectUrl,
-        CONFIG_PARAMETER: props.configParameterName,
+        CONFIG_PARAMETER: configParameterName,
         VOLUME_ID: this.homeVolume.volumeId,
         STACK_NAME: Aws.STACK_NAME,
         REGION: Aws.REGION,
         SIGNAL_RESOURCE: signalResource,
       }),
     );
-    this.selfReplacementsParameter = new ssm.StringParameter(this, 'SelfReplacements', {
+  }
+
+  private createSelfReplacementsParameter(): ssm.StringParameter {
+    const parameter = new ssm.StringParameter(this, 'SelfReplacements', {
       // The name self-heal.sh derives from --stack-name.
-      parameterName: `/${stack.stackName}/controller/self-replacements`,
+      parameterName: `/${Stack.of(this).stackName}/controller/self-replacements`,
       description:
         'Consecutive self-replacements of the Jenkins controller after failed boots (written by the instance; 0 after a healthy boot)',
       stringValue: '0',
     });
     // The first boot reads it (a healthy boot resets it).
-    this.autoScalingGroup.node.addDependency(this.selfReplacementsParameter);
-    this.grantBootPermissions();
-    this.grantSelfHeal();
-    this.acknowledgeNagFindings(!props.notificationTopic);
+    this.autoScalingGroup.node.addDependency(parameter);
+    return parameter;
   }
 
   /** cdk-nag and CloudFormation rule findings that are by design, acknowledged with the reason. */
@@ -441,6 +455,32 @@ export const HOME_VOLUME_SIZE_GIB = { min: 20, max: 16384 } as const;
  * maximum of 1000"), one snapshot a day. Settings read it too, so both always agree.
  */
 export const SNAPSHOT_RETENTION_DAYS = { min: 1, max: 1000 } as const;
+
+/** The props' sizes and waits with their defaults, each checked against its bounds. */
+function controllerSizes(props: JenkinsControllerProps) {
+  const homeSize = props.homeVolumeSizeGiB ?? 50;
+  const retentionDays = props.snapshotRetentionDays ?? 14;
+  const rootSize = props.rootVolumeSizeGiB ?? 30;
+  const bootTimeout = props.bootTimeoutMinutes ?? DEFAULT_CONTROLLER_BOOT_MINUTES;
+  const terminationHoldMinutes = props.terminationHoldMinutes ?? 0;
+  const replacementWait = bootTimeout + terminationHoldMinutes;
+  requireInteger('homeVolumeSizeGiB', homeSize, HOME_VOLUME_SIZE_GIB.min, HOME_VOLUME_SIZE_GIB.max);
+  requireInteger(
+    'snapshotRetentionDays',
+    retentionDays,
+    SNAPSHOT_RETENTION_DAYS.min,
+    SNAPSHOT_RETENTION_DAYS.max,
+  );
+  requireInteger('rootVolumeSizeGiB', rootSize, 20, 1024);
+  requireInteger('bootTimeoutMinutes', bootTimeout, 10, 120);
+  requireInteger(
+    'bootTimeoutMinutes + terminationHoldMinutes',
+    replacementWait,
+    10,
+    MAX_ROLLING_UPDATE_PAUSE_MINUTES,
+  );
+  return { homeSize, retentionDays, rootSize, bootTimeout, terminationHoldMinutes, replacementWait };
+}
 
 function requireInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {

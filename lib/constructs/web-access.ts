@@ -38,6 +38,35 @@ export class WebAccess extends Construct {
       throw new Error('WebAccess: allowedCidrs must contain at least one CIDR (got none)');
     }
     const port = props.controllerPort ?? JENKINS_PORT;
+    const securityGroup = this.createSecurityGroup(props, port);
+    const logs = this.createAccessLogsBucket();
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      vpcSubnets: { subnets: props.subnets },
+      internetFacing: true,
+      securityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    this.loadBalancer.logAccessLogs(logs, 'jenkins');
+    const listener = this.loadBalancer.addListener('Https', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)],
+      open: false,
+    });
+    listener.addTargets('Controller', {
+      port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [props.autoScalingGroup],
+      healthCheck: { path: '/login', healthyHttpCodes: '200', interval: Duration.seconds(30) },
+      deregistrationDelay: Duration.seconds(30),
+    });
+  }
+
+  /** 443 in from the allowed CIDRs only; out only to the controller's port, which lets it in. */
+  private createSecurityGroup(props: WebAccessProps, port: number): ec2.SecurityGroup {
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Jenkins HTTPS load balancer: 443 from the allowed CIDRs only',
@@ -65,7 +94,10 @@ export class WebAccess extends Construct {
       ec2.Port.tcp(port),
       'Jenkins UI from the load balancer',
     );
+    return securityGroup;
+  }
 
+  private createAccessLogsBucket(): s3.Bucket {
     const logs = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -78,28 +110,6 @@ export class WebAccess extends Construct {
       nagRuleId('S1'),
       "Holds only the load balancer's access logs: server access logs of it would record those log deliveries, in another bucket that would need logs of its own",
     );
-
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
-      vpc: props.vpc,
-      vpcSubnets: { subnets: props.subnets },
-      internetFacing: true,
-      securityGroup,
-      dropInvalidHeaderFields: true,
-    });
-    this.loadBalancer.logAccessLogs(logs, 'jenkins');
-    const listener = this.loadBalancer.addListener('Https', {
-      port: 443,
-      protocol: elbv2.ApplicationProtocol.HTTPS,
-      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-      certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)],
-      open: false,
-    });
-    listener.addTargets('Controller', {
-      port,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targets: [props.autoScalingGroup],
-      healthCheck: { path: '/login', healthyHttpCodes: '200', interval: Duration.seconds(30) },
-      deregistrationDelay: Duration.seconds(30),
-    });
+    return logs;
   }
 }

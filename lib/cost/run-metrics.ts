@@ -69,6 +69,14 @@ export async function runMetricTemplates(cloudWatch: CloudWatchSender, fleet: st
   return [...templates].sort();
 }
 
+type SpendKind = 'runs' | 'gpu' | 'cost';
+interface SpendQuery {
+  readonly query: MetricDataQuery;
+  readonly template: string;
+  readonly kind: SpendKind;
+}
+type SpendCells = Map<string, { runs: number; gpuSeconds: number; costUsd: number | undefined }>;
+
 /** Daily sums per template over the last `days` UTC days (today included), newest day last. */
 export async function dailySpend(
   cloudWatch: CloudWatchSender,
@@ -79,9 +87,21 @@ export async function dailySpend(
 ): Promise<DailySpend[]> {
   const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY_MS;
   const start = end - days * DAY_MS;
-  const queries: Array<{ query: MetricDataQuery; template: string; kind: 'runs' | 'gpu' | 'cost' }> = [];
+  const cells = await fetchCells(cloudWatch, spendQueries(fleet, templates), start, end);
+  return [...cells.entries()]
+    .map(([key, v]) => {
+      const [day, template] = key.split(' ');
+      return { day, template, ...v };
+    })
+    .filter((row) => row.runs > 0 || row.costUsd !== undefined)
+    .sort((a, b) => a.day.localeCompare(b.day) || a.template.localeCompare(b.template));
+}
+
+/** Per template: its runs (SampleCount of GpuSeconds), GPU seconds and cost, one-day periods. */
+function spendQueries(fleet: string, templates: readonly string[]): SpendQuery[] {
+  const queries: SpendQuery[] = [];
   templates.forEach((template, i) => {
-    const stat = (kind: 'runs' | 'gpu' | 'cost', metricName: string, statistic: string) =>
+    const stat = (kind: SpendKind, metricName: string, statistic: string) =>
       queries.push({
         template,
         kind,
@@ -106,8 +126,18 @@ export async function dailySpend(
     stat('gpu', GPU_SECONDS_METRIC, 'Sum');
     stat('cost', COST_USD_METRIC, 'Sum');
   });
+  return queries;
+}
+
+/** The queries in batches of MAX_QUERIES, every page, summed into cells by day and template. */
+async function fetchCells(
+  cloudWatch: CloudWatchSender,
+  queries: readonly SpendQuery[],
+  start: number,
+  end: number,
+): Promise<SpendCells> {
   const byId = new Map(queries.map((q) => [q.query.Id!, q]));
-  const cells = new Map<string, { runs: number; gpuSeconds: number; costUsd: number | undefined }>();
+  const cells: SpendCells = new Map();
   for (let offset = 0; offset < queries.length; offset += MAX_QUERIES) {
     const batch = queries.slice(offset, offset + MAX_QUERIES).map((q) => q.query);
     let nextToken: string | undefined;
@@ -125,19 +155,13 @@ export async function dailySpend(
       nextToken = page.NextToken;
     } while (nextToken);
   }
-  return [...cells.entries()]
-    .map(([key, v]) => {
-      const [day, template] = key.split(' ');
-      return { day, template, ...v };
-    })
-    .filter((row) => row.runs > 0 || row.costUsd !== undefined)
-    .sort((a, b) => a.day.localeCompare(b.day) || a.template.localeCompare(b.template));
+  return cells;
 }
 
 function addResult(
   result: MetricDataResult,
-  byId: ReadonlyMap<string, { template: string; kind: 'runs' | 'gpu' | 'cost' }>,
-  cells: Map<string, { runs: number; gpuSeconds: number; costUsd: number | undefined }>,
+  byId: ReadonlyMap<string, { template: string; kind: SpendKind }>,
+  cells: SpendCells,
 ): void {
   const query = byId.get(result.Id ?? '');
   if (!query) return;

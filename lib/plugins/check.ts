@@ -88,7 +88,9 @@ export function checkLock(parsed: Omit<ParsedPluginFiles, 'problems'>, files: Pl
   return [
     ...checkDependencies(parsed.lock, locked, files),
     ...checkCore(parsed.lock, parsed.core, files),
-    ...checkIntent(parsed.intent, parsed.lock, locked, files),
+    ...checkIntentLocked(parsed.intent, locked, files),
+    ...checkSources(parsed.intent, parsed.lock, files),
+    ...checkLeftovers(parsed.intent, parsed.lock, locked, files),
     ...checkFamilies(parsed.lock, files),
   ];
 }
@@ -153,14 +155,13 @@ function checkCore(lock: readonly LockEntry[], core: CorePin | undefined, files:
   return problems;
 }
 
-function checkIntent(
+/** Every plugin of the intent is locked, at the intent's version. */
+function checkIntentLocked(
   intent: readonly IntentEntry[],
-  lock: readonly LockEntry[],
   locked: ReadonlyMap<string, LockEntry>,
   files: PluginFiles,
 ): Problem[] {
   const problems: Problem[] = [];
-  const chosen = new Map(intent.map((e) => [e.id, e]));
   const lockName = path.basename(files.lock);
   for (const wanted of intent) {
     const entry = locked.get(wanted.id);
@@ -182,6 +183,17 @@ function checkIntent(
       );
     }
   }
+  return problems;
+}
+
+/** A lock entry says source=intent exactly when the intent lists it. */
+function checkSources(
+  intent: readonly IntentEntry[],
+  lock: readonly LockEntry[],
+  files: PluginFiles,
+): Problem[] {
+  const problems: Problem[] = [];
+  const chosen = new Set(intent.map((e) => e.id));
   for (const entry of lock) {
     if (entry.source === 'intent' && !chosen.has(entry.id)) {
       problems.push(
@@ -201,6 +213,17 @@ function checkIntent(
       );
     }
   }
+  return problems;
+}
+
+/** Nothing is locked that no plugin of the intent needs (the lock is exactly the closure). */
+function checkLeftovers(
+  intent: readonly IntentEntry[],
+  lock: readonly LockEntry[],
+  locked: ReadonlyMap<string, LockEntry>,
+  files: PluginFiles,
+): Problem[] {
+  const problems: Problem[] = [];
   const needed = closureOf(
     intent.map((e) => e.id),
     locked,

@@ -112,6 +112,24 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
   if (accessMode !== 'ssm' && accessMode !== 'alb') fail('accessMode', accessMode, "'ssm' or 'alb'");
 
   const s: DeploymentSettings = {
+    ...stackAndNetworkSettings(raw),
+    ...controllerSettings(raw),
+    ...accessSettings(raw, accessMode, cidrCheck),
+    ...imageAndCostSettings(raw),
+  };
+  checkCombinations(s);
+  checkJenkinsHomeZone(s);
+  return s;
+}
+
+/** The stack, its account and region, and its network. */
+function stackAndNetworkSettings(
+  raw: Raw,
+): Pick<
+  DeploymentSettings,
+  'stackName' | 'account' | 'region' | 'vpcCidr' | 'vpcId' | 'availabilityZones' | 'subnetIds'
+> {
+  return {
     stackName:
       str(
         raw,
@@ -137,6 +155,22 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
         (v) => typeof v === 'string' && PATTERNS.subnetId.test(v),
         'subnet ids such as subnet-0123456789abcdef0',
       ) ?? [],
+  };
+}
+
+/** The controller: instance type, JENKINS_HOME, drain and safe restart. */
+function controllerSettings(
+  raw: Raw,
+): Pick<
+  DeploymentSettings,
+  | 'controllerInstanceType'
+  | 'jenkinsHomeSizeGiB'
+  | 'jenkinsHomeAvailabilityZone'
+  | 'snapshotRetentionDays'
+  | 'drainTimeoutMinutes'
+  | 'safeRestartMaxWaitMinutes'
+> {
+  return {
     controllerInstanceType: controllerInstanceType(raw),
     jenkinsHomeSizeGiB:
       int(raw, 'jenkinsHomeSizeGiB', HOME_VOLUME_SIZE_GIB.min, HOME_VOLUME_SIZE_GIB.max) ??
@@ -159,10 +193,37 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
         SAFE_RESTART_MAX_WAIT_MINUTES.min,
         SAFE_RESTART_MAX_WAIT_MINUTES.max,
       ) ?? DEFAULT_SETTINGS.safeRestartMaxWaitMinutes,
-    accessMode: accessMode as AccessMode,
+  };
+}
+
+/** How users reach the UI. */
+function accessSettings(
+  raw: Raw,
+  accessMode: AccessMode,
+  cidrCheck: Check,
+): Pick<DeploymentSettings, 'accessMode' | 'allowedCidrs' | 'certificateArn' | 'jenkinsUrl'> {
+  return {
+    accessMode,
     allowedCidrs: list(raw, 'allowedCidrs', cidrCheck, 'IPv4 CIDRs such as 203.0.113.0/24') ?? [],
     certificateArn: str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN'),
     jenkinsUrl: str(raw, 'jenkinsUrl', PATTERNS.url, 'an http(s) URL such as https://jenkins.example.com/'),
+  };
+}
+
+/** The alert address, the AMIs, the results location and the cost limits. */
+function imageAndCostSettings(
+  raw: Raw,
+): Pick<
+  DeploymentSettings,
+  | 'alertEmail'
+  | 'controllerAmiParameter'
+  | 'workerAmiParameter'
+  | 'workerAmiId'
+  | 'resultsLocation'
+  | 'monthlyBudgetUsd'
+  | 'hourlyBurnAlarmUsd'
+> {
+  return {
     alertEmail: str(raw, 'alertEmail', PATTERNS.email, 'an e-mail address'),
     controllerAmiParameter:
       str(raw, 'controllerAmiParameter', PATTERNS.ssmParameter, 'an SSM parameter name starting with /') ??
@@ -177,9 +238,6 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
     monthlyBudgetUsd: int(raw, 'monthlyBudgetUsd', 1, 10_000_000),
     hourlyBurnAlarmUsd: int(raw, 'hourlyBurnAlarmUsd', 1, 100_000) ?? DEFAULT_SETTINGS.hourlyBurnAlarmUsd,
   };
-  checkCombinations(s);
-  checkJenkinsHomeZone(s);
-  return s;
 }
 
 function region(raw: Raw): string | undefined {
