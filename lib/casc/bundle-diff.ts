@@ -101,7 +101,8 @@ function diffTemplates(before: readonly TemplateView[], after: readonly Template
     const now = a.get(description);
     if (!old && now) changes.push({ where, what: `added (${templateSketch(now)})` });
     else if (old && !now) changes.push({ where, what: `removed (was ${templateSketch(old)})` });
-    else if (old && now) changes.push(...diffSettings(where, flatten(toPlain(old.node)), flatten(toPlain(now.node))));
+    else if (old && now)
+      changes.push(...diffSettings(where, flatten(toPlain(old.node)), flatten(toPlain(now.node))));
   }
   return changes;
 }
@@ -185,7 +186,8 @@ function diffSettings(
     const name = key || '(root)';
     if (!before.has(key)) changes.push({ where, what: `${name} set to ${show(key, a)}` });
     else if (!after.has(key)) changes.push({ where, what: `${name} removed (was ${show(key, b)})` });
-    else if (isScript(key, a) || isScript(key, b)) changes.push({ where, what: `${name} ${scriptChange(b, a)}` });
+    else if (isScript(key, a) || isScript(key, b))
+      changes.push({ where, what: `${name} ${scriptChange(b, a)}` });
     else changes.push({ where, what: `${name} ${show(key, b)} → ${show(key, a)}` });
   }
   return changes;
@@ -244,7 +246,10 @@ function diffPlugins(before: string | undefined, after: string | undefined): Bun
 
 /** The jobs' WORKER choices, in order (the first is the default): the labels column of worker-labels.tsv. */
 function workerChoices(text: string | undefined): string {
-  const labels = (text ?? '').split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => l.split('\t')[0]);
+  const labels = (text ?? '')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => l.split('\t')[0]);
   return [...new Set(labels)].join(', ') || '(none)';
 }
 
@@ -253,14 +258,20 @@ function workerChoices(text: string | undefined): string {
  * generated from the templates (lib/bundle/worker-labels.ts), whose lines show its other columns: only a
  * change of the WORKER choices (set or order) is its own line.
  */
-function diffOtherFiles(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): BundleChange[] {
+function diffOtherFiles(
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+): BundleChange[] {
   const skip = (rel: string) =>
     rel === 'casc/plugins.txt' ||
     rel === 'casc/plugins.lock' ||
     rel === WORKER_LABELS_FILE ||
     (rel.startsWith('casc/') && /\.ya?ml$/i.test(rel));
   const changes: BundleChange[] = [];
-  const [oldChoices, newChoices] = [workerChoices(before.get(WORKER_LABELS_FILE)), workerChoices(after.get(WORKER_LABELS_FILE))];
+  const [oldChoices, newChoices] = [
+    workerChoices(before.get(WORKER_LABELS_FILE)),
+    workerChoices(after.get(WORKER_LABELS_FILE)),
+  ];
   if (oldChoices !== newChoices) {
     changes.push({ where: 'jobs WORKER choices', what: `${oldChoices} → ${newChoices}` });
   }

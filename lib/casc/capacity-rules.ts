@@ -28,8 +28,16 @@ export function checkCapacityRules(clouds: readonly CloudView[]): Problem[] {
   return problems;
 }
 
-function report(template: TemplateView, key: string, message: string, problems: Problem[], severity: Problem['severity'] = 'error'): void {
-  problems.push(problemAt(template.get(key)?.loc ?? template.node.loc, `${template.path}.${key}`, message, severity));
+function report(
+  template: TemplateView,
+  key: string,
+  message: string,
+  problems: Problem[],
+  severity: Problem['severity'] = 'error',
+): void {
+  problems.push(
+    problemAt(template.get(key)?.loc ?? template.node.loc, `${template.path}.${key}`, message, severity),
+  );
 }
 
 /**
@@ -71,7 +79,8 @@ function gpuLabelOwners(clouds: readonly CloudView[]): Map<string, string> {
   const owners = new Map<string, string>();
   for (const template of clouds.flatMap((c) => c.templates)) {
     if (!isGpuInstanceType(template.type?.trim() ?? '')) continue;
-    for (const label of template.labels) if (!owners.has(label)) owners.set(label, template.description?.trim() ?? template.path);
+    for (const label of template.labels)
+      if (!owners.has(label)) owners.set(label, template.description?.trim() ?? template.path);
   }
   return owners;
 }
@@ -125,7 +134,10 @@ function checkUnreachableFallbacks(cloud: CloudView, problems: Problem[]): void 
   const capacity = capacityOf(cloud);
   if (!capacity) return;
   cloud.templates.forEach((later, j) => {
-    const above = cloud.templates.slice(0, j).map((t, i) => ({ t, cap: capacity.templateCaps[i] })).filter(({ t }) => covers(t, later));
+    const above = cloud.templates
+      .slice(0, j)
+      .map((t, i) => ({ t, cap: capacity.templateCaps[i] }))
+      .filter(({ t }) => covers(t, later));
     if (above.length === 0) return;
     const sum = above.reduce((total, { cap }) => total + cap, 0);
     if (sum < capacity.cloudCap) return;
@@ -152,5 +164,11 @@ function checkUnreachableFallbacks(cloud: CloudView, problems: Problem[]): void 
 export function stoppedWorkersBound(cloud: CloudView, subnetsPerTemplate: number): number | undefined {
   const capacity = capacityOf(cloud);
   if (!capacity) return undefined;
-  return cloud.templates.reduce((total, t, i) => (t.text('stopOnTerminate')?.trim() === 'true' ? total + capacity.templateCaps[i] * subnetsPerTemplate : total), 0);
+  return cloud.templates.reduce(
+    (total, t, i) =>
+      t.text('stopOnTerminate')?.trim() === 'true'
+        ? total + capacity.templateCaps[i] * subnetsPerTemplate
+        : total,
+    0,
+  );
 }

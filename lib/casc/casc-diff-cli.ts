@@ -124,9 +124,13 @@ function synthesizedBundle(options: Options): BundleSource {
   const parameter = Object.values(template.Resources ?? {}).find(
     (r) => r.Type === 'AWS::SSM::Parameter' && r.Properties?.Name === parameterName,
   );
-  const digest = /digest\\?"\s*:\s*\\?"([0-9a-f]{16,64})/.exec(JSON.stringify(parameter?.Properties?.Value ?? ''))?.[1];
+  const digest = /digest\\?"\s*:\s*\\?"([0-9a-f]{16,64})/.exec(
+    JSON.stringify(parameter?.Properties?.Value ?? ''),
+  )?.[1];
   if (!digest) {
-    throw new UserInputError(`${templateFile}: no config parameter ${parameterName} with a bundle digest in it`);
+    throw new UserInputError(
+      `${templateFile}: no config parameter ${parameterName} with a bundle digest in it`,
+    );
   }
   const dir = path.join(options.cdkOut, 'jenkins-config-bundles', digest);
   if (!fs.existsSync(dir)) {
@@ -156,13 +160,17 @@ async function deployedBundle(options: Options, deps: CascDiffDeps, dir: string)
   try {
     files = unzipSync(await object.Body.transformToByteArray());
   } catch (error) {
-    throw new UserInputError(`s3://${bundle.bucket}/${bundle.key}: not a zip archive (${(error as Error).message})`);
+    throw new UserInputError(
+      `s3://${bundle.bucket}/${bundle.key}: not a zip archive (${(error as Error).message})`,
+    );
   }
   for (const [rel, bytes] of Object.entries(files)) {
     if (rel.endsWith('/')) continue;
     const target = path.resolve(dir, rel);
     if (!target.startsWith(`${path.resolve(dir)}${path.sep}`)) {
-      throw new UserInputError(`s3://${bundle.bucket}/${bundle.key}: entry '${rel}' points outside the bundle`);
+      throw new UserInputError(
+        `s3://${bundle.bucket}/${bundle.key}: entry '${rel}' points outside the bundle`,
+      );
     }
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, bytes);
@@ -175,7 +183,9 @@ function parseParameter(name: string, value: string | undefined): { bucket: stri
   try {
     parsed = JSON.parse(value ?? '') as typeof parsed;
   } catch {
-    throw new UserInputError(`SSM parameter ${name}: not the JSON the stack writes (was it changed by hand?)`);
+    throw new UserInputError(
+      `SSM parameter ${name}: not the JSON the stack writes (was it changed by hand?)`,
+    );
   }
   const { bucket, key } = parsed.bundle ?? {};
   if (typeof bucket !== 'string' || typeof key !== 'string') {

@@ -53,7 +53,12 @@ export function checkCascCredentials(tree: CascTree): Problem[] {
  * A parameter choice used as an agent label that no template serves: reported once where the choice is
  * declared (the seed), the file to change, not at each pipeline that uses the parameter.
  */
-function unservedChoice(expression: string, declarations: readonly Declaration[], offered: string, reported: Set<string>): Problem[] {
+function unservedChoice(
+  expression: string,
+  declarations: readonly Declaration[],
+  offered: string,
+  reported: Set<string>,
+): Problem[] {
   const problems: Problem[] = [];
   for (const { parameter, file, line } of declarations) {
     const key = `${file}:${line}:${expression}`;
@@ -86,7 +91,9 @@ export function checkJobs(tree: CascTree, jobsPath: string | undefined): Problem
   for (const use of scan.labels) {
     const loc = { file: use.file, line: use.line, col: 1 };
     if (use.unresolved) {
-      problems.push(problemAt(loc, `label ${use.source}`, `cannot check a label built from ${use.unresolved}`, 'warning'));
+      problems.push(
+        problemAt(loc, `label ${use.source}`, `cannot check a label built from ${use.unresolved}`, 'warning'),
+      );
       continue;
     }
     for (const expression of use.expressions) {
@@ -96,18 +103,34 @@ export function checkJobs(tree: CascTree, jobsPath: string | undefined): Problem
         } else if (!isServed(expression, templateLabels)) {
           const from = use.source === `'${expression}'` ? '' : ` (from ${use.source})`;
           problems.push(
-            problemAt(loc, `label ${use.source}`, `no EC2 template serves label expression '${expression}'${from} (templates offer: ${offered})`),
+            problemAt(
+              loc,
+              `label ${use.source}`,
+              `no EC2 template serves label expression '${expression}'${from} (templates offer: ${offered})`,
+            ),
           );
         }
       } catch (error) {
-        problems.push(problemAt(loc, `label ${use.source}`, `'${expression}' is not a label expression: ${(error as Error).message}`));
+        problems.push(
+          problemAt(
+            loc,
+            `label ${use.source}`,
+            `'${expression}' is not a label expression: ${(error as Error).message}`,
+          ),
+        );
       }
     }
   }
   const catalog = credentialIds();
   for (const use of scan.credentials) {
     if (!catalog.includes(use.id)) {
-      problems.push(problemAt({ file: use.file, line: use.line, col: 1 }, 'credentialsId', unknownCredential(use.id, catalog)));
+      problems.push(
+        problemAt(
+          { file: use.file, line: use.line, col: 1 },
+          'credentialsId',
+          unknownCredential(use.id, catalog),
+        ),
+      );
     }
   }
   return problems;
@@ -117,11 +140,18 @@ export function checkJobs(tree: CascTree, jobsPath: string | undefined): Problem
  * Every plugin a section needs must be installed: JCasC rejects a section whose plugin is absent and
  * Jenkins does not start (`Invalid configuration elements for type: … : sSHD`, then 503 on every URL).
  */
-export function checkPlugins(tree: CascTree, uses: readonly PluginUse[], pluginsFile: string | undefined): Problem[] {
+export function checkPlugins(
+  tree: CascTree,
+  uses: readonly PluginUse[],
+  pluginsFile: string | undefined,
+): Problem[] {
   const first = tree.root.entries[0];
   const cascLoc = first?.keyLoc ?? tree.root.loc;
   if (!pluginsFile || !fs.existsSync(pluginsFile)) {
-    const needed = ['configuration-as-code', ...uses.map((u) => u.plugin).filter((p) => p !== 'configuration-as-code')];
+    const needed = [
+      'configuration-as-code',
+      ...uses.map((u) => u.plugin).filter((p) => p !== 'configuration-as-code'),
+    ];
     const loc = { file: pluginsFile ?? 'casc/plugins.txt', line: 0, col: 0 };
     return [problemAt(loc, '', `plugins file not found: it must pin ${needed.join(', ')}`)];
   }
@@ -130,12 +160,19 @@ export function checkPlugins(tree: CascTree, uses: readonly PluginUse[], plugins
   const problems: Problem[] = [];
   if (!installed.has('configuration-as-code')) {
     problems.push(
-      problemAt(cascLoc, first?.key ?? '', `loading any casc file needs plugin 'configuration-as-code', which is not in ${shown} (add configuration-as-code:<version>)`),
+      problemAt(
+        cascLoc,
+        first?.key ?? '',
+        `loading any casc file needs plugin 'configuration-as-code', which is not in ${shown} (add configuration-as-code:<version>)`,
+      ),
     );
   }
   for (const use of uses) {
     if (use.plugin === 'configuration-as-code' || installed.has(use.plugin)) continue;
-    const section = use.path.split('.').pop()!.replace(/\[\d+\]$/, '');
+    const section = use.path
+      .split('.')
+      .pop()!
+      .replace(/\[\d+\]$/, '');
     problems.push(
       problemAt(
         use.loc,

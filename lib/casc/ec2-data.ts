@@ -31,7 +31,11 @@ export function loadPrices(file: string = DEFAULT_PRICES_FILE): PriceTable | und
   if (!fs.existsSync(file)) return undefined;
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<PriceTable>;
   if (!data.onDemandHourly) return undefined;
-  return { region: data.region ?? 'us-east-1', currency: data.currency ?? 'USD', onDemandHourly: data.onDemandHourly };
+  return {
+    region: data.region ?? 'us-east-1',
+    currency: data.currency ?? 'USD',
+    onDemandHourly: data.onDemandHourly,
+  };
 }
 
 /** vCPUs of each listed GPU type: the account's GPU quotas count vCPUs, not instances. */

@@ -13,7 +13,9 @@ const POSITIVE_INTEGER = /^[1-9]\d*$/;
 const JAVA_INT_MAX = 2_147_483_647;
 const capOf = (view: CloudView | TemplateView): number | undefined => {
   const text = view.text('instanceCapStr');
-  return text !== undefined && POSITIVE_INTEGER.test(text) && Number(text) <= JAVA_INT_MAX ? Number(text) : undefined;
+  return text !== undefined && POSITIVE_INTEGER.test(text) && Number(text) <= JAVA_INT_MAX
+    ? Number(text)
+    : undefined;
 };
 
 export interface Capacity {
@@ -27,16 +29,30 @@ export interface Capacity {
 export function capacityOf(cloud: CloudView): Capacity | undefined {
   const cloudCap = capOf(cloud);
   const templateCaps = cloud.templates.map(capOf);
-  if (cloudCap === undefined || templateCaps.length === 0 || templateCaps.some((c) => c === undefined)) return undefined;
+  if (cloudCap === undefined || templateCaps.length === 0 || templateCaps.some((c) => c === undefined))
+    return undefined;
   const caps = templateCaps as number[];
-  return { cloudCap, templateCaps: caps, effective: Math.min(cloudCap, caps.reduce((a, b) => a + b, 0)) };
+  return {
+    cloudCap,
+    templateCaps: caps,
+    effective: Math.min(
+      cloudCap,
+      caps.reduce((a, b) => a + b, 0),
+    ),
+  };
 }
 
 /** The cloud cap filled greedily by `weight` (highest first), each template up to its own cap. */
-function worstCase(cloud: CloudView, weight: (t: TemplateView) => number | undefined, only: (t: TemplateView) => boolean = () => true): number | undefined {
+function worstCase(
+  cloud: CloudView,
+  weight: (t: TemplateView) => number | undefined,
+  only: (t: TemplateView) => boolean = () => true,
+): number | undefined {
   const capacity = capacityOf(cloud);
   if (!capacity) return undefined;
-  const slots = cloud.templates.map((t, i) => ({ t, weight: weight(t), cap: capacity.templateCaps[i] })).filter((s) => only(s.t));
+  const slots = cloud.templates
+    .map((t, i) => ({ t, weight: weight(t), cap: capacity.templateCaps[i] }))
+    .filter((s) => only(s.t));
   if (slots.some((s) => s.weight === undefined)) return undefined;
   let left = capacity.cloudCap;
   let total = 0;
@@ -59,11 +75,15 @@ const isSpot = (t: TemplateView): boolean => t.get('spotConfig') !== undefined;
 export function quotaNeeds(clouds: readonly CloudView[]): string[] {
   const needs = new Map<string, { name: string; vcpus: number }>();
   for (const cloud of clouds) {
-    const codes = new Set(cloud.templates.map((t) => vcpuQuota(t.type ?? '', isSpot(t))?.code).filter((c): c is string => !!c));
+    const codes = new Set(
+      cloud.templates.map((t) => vcpuQuota(t.type ?? '', isSpot(t))?.code).filter((c): c is string => !!c),
+    );
     for (const code of codes) {
       const inQuota = (t: TemplateView): boolean => vcpuQuota(t.type ?? '', isSpot(t))?.code === code;
       const vcpus = worstCase(cloud, (t) => GPU_VCPUS[t.type ?? ''], inQuota);
-      const name = cloud.templates.map((t) => vcpuQuota(t.type ?? '', isSpot(t))).find((q) => q?.code === code)!.name;
+      const name = cloud.templates
+        .map((t) => vcpuQuota(t.type ?? '', isSpot(t)))
+        .find((q) => q?.code === code)!.name;
       if (vcpus !== undefined) needs.set(code, { name, vcpus: (needs.get(code)?.vcpus ?? 0) + vcpus });
     }
   }
@@ -76,7 +96,11 @@ export interface FleetArithmeticOptions {
 }
 
 /** Warnings: a cloud cap the templates cannot reach, and a full fleet that sets off the burn alarm. */
-export function checkFleetArithmetic(clouds: readonly CloudView[], prices: PriceTable | undefined, options: FleetArithmeticOptions = {}): Problem[] {
+export function checkFleetArithmetic(
+  clouds: readonly CloudView[],
+  prices: PriceTable | undefined,
+  options: FleetArithmeticOptions = {},
+): Problem[] {
   const problems: Problem[] = [];
   const alarm = options.hourlyBurnAlarmUsd ?? DEFAULT_HOURLY_BURN_ALARM_USD;
   for (const cloud of clouds) {

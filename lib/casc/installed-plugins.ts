@@ -37,7 +37,8 @@ export const PLUGIN_DEPENDENCIES: readonly PluginDependency[] = [
   {
     from: 'job-dsl',
     to: 'script-security',
-    source: 'jenkinsci/job-dsl-plugin job-dsl-plugin/pom.xml at aac2bedf, commit 3731 (3732.v9a_c49a_61a_313 is the next one), line 90',
+    source:
+      'jenkinsci/job-dsl-plugin job-dsl-plugin/pom.xml at aac2bedf, commit 3731 (3732.v9a_c49a_61a_313 is the next one), line 90',
   },
   { from: 'git', to: 'git-client', source: 'jenkinsci/git-plugin pom.xml at git-5.10.1, line 69' },
   { from: 'git', to: 'script-security', source: 'jenkinsci/git-plugin pom.xml at git-5.10.1, line 85' },

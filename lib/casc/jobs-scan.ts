@@ -139,13 +139,19 @@ function collectParameters(file: string, text: string, params: Parameters): void
     const value = new RegExp(String.raw`\bdefaultValue\s*:\s*${QUOTED}`).exec(m[1]);
     if (name && value) add(name[1] ?? name[2], [value[1] ?? value[2]], m.index);
   }
-  for (const m of text.matchAll(new RegExp(String.raw`\bchoiceParam\s*\(\s*${QUOTED}\s*,\s*\[([^\]]*)\]`, 'g'))) {
+  for (const m of text.matchAll(
+    new RegExp(String.raw`\bchoiceParam\s*\(\s*${QUOTED}\s*,\s*\[([^\]]*)\]`, 'g'),
+  )) {
     add(m[1] ?? m[2], quotedStrings(m[3]), m.index);
   }
-  for (const m of text.matchAll(new RegExp(String.raw`\bchoiceParam\s*\(\s*${QUOTED}\s*,\s*servedLabels\b`, 'g'))) {
+  for (const m of text.matchAll(
+    new RegExp(String.raw`\bchoiceParam\s*\(\s*${QUOTED}\s*,\s*servedLabels\b`, 'g'),
+  )) {
     params.served.add(m[1] ?? m[2]);
   }
-  for (const m of text.matchAll(new RegExp(String.raw`\bstringParam\s*\(\s*${QUOTED}\s*,\s*${QUOTED}`, 'g'))) {
+  for (const m of text.matchAll(
+    new RegExp(String.raw`\bstringParam\s*\(\s*${QUOTED}\s*,\s*${QUOTED}`, 'g'),
+  )) {
     add(m[1] ?? m[2], [m[3] ?? m[4]], m.index);
   }
 }
@@ -158,7 +164,8 @@ function findLabels(file: string, text: string, params: Parameters): LabelUse[] 
       if (uses.has(index)) continue;
       const line = lineAt(text, index);
       const [single, double, param] = [m[1], m[2], m[3]];
-      if (param !== undefined) uses.set(index, expand(file, line, `params.${param}`, `\${params.${param}}`, params));
+      if (param !== undefined)
+        uses.set(index, expand(file, line, `params.${param}`, `\${params.${param}}`, params));
       else if (double !== undefined) uses.set(index, expand(file, line, `"${double}"`, double, params));
       else uses.set(index, { file, line, source: `'${single}'`, expressions: [single] });
     }
@@ -177,18 +184,32 @@ function expand(file: string, line: number, source: string, template: string, pa
   let expressions = [template];
   for (const name of new Set(references)) {
     if (params.served.has(name)) {
-      return { file, line, source, expressions: [], unresolved: `parameter '${name}' (its choices are the casc labels, only known at synth)` };
+      return {
+        file,
+        line,
+        source,
+        expressions: [],
+        unresolved: `parameter '${name}' (its choices are the casc labels, only known at synth)`,
+      };
     }
     const values = params.values.get(name);
     if (!values || values.length === 0) {
-      return { file, line, source, expressions: [], unresolved: `parameter or variable '${name}' (no choices or default found)` };
+      return {
+        file,
+        line,
+        source,
+        expressions: [],
+        unresolved: `parameter or variable '${name}' (no choices or default found)`,
+      };
     }
     const reference = new RegExp(String.raw`\$\{\s*(?:params\.)?${name}\s*\}`, 'g');
     expressions = expressions.flatMap((e) => values.map((v) => e.replace(reference, v)));
   }
   // The label is exactly one parameter: each expression is one of its values, declared somewhere.
   if (exactlyOne) {
-    const declaredAt = new Map(expressions.map((e) => [e, params.declared.get(`${references[0]}\0${e}`) ?? []]));
+    const declaredAt = new Map(
+      expressions.map((e) => [e, params.declared.get(`${references[0]}\0${e}`) ?? []]),
+    );
     return { file, line, source, expressions, declaredAt };
   }
   return { file, line, source, expressions };

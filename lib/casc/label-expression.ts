@@ -42,14 +42,16 @@ export function parseLabelExpression(text: string): Expr {
   const tokens = tokenize(text);
   let pos = 0;
   const peek = (): string | undefined => tokens[pos];
-  const binary = (next: () => Expr, symbol: string, op: 'and' | 'or' | 'implies' | 'iff'): (() => Expr) => () => {
-    let left = next();
-    while (peek() === symbol) {
-      pos++;
-      left = { op, left, right: next() };
-    }
-    return left;
-  };
+  const binary =
+    (next: () => Expr, symbol: string, op: 'and' | 'or' | 'implies' | 'iff'): (() => Expr) =>
+    () => {
+      let left = next();
+      while (peek() === symbol) {
+        pos++;
+        left = { op, left, right: next() };
+      }
+      return left;
+    };
   const unary = (): Expr => {
     const token = peek();
     if (token === '!') {
@@ -85,13 +87,21 @@ export function evaluateLabelExpression(expression: Expr, labels: ReadonlySet<st
     case 'not':
       return !evaluateLabelExpression(expression.arg, labels);
     case 'and':
-      return evaluateLabelExpression(expression.left, labels) && evaluateLabelExpression(expression.right, labels);
+      return (
+        evaluateLabelExpression(expression.left, labels) && evaluateLabelExpression(expression.right, labels)
+      );
     case 'or':
-      return evaluateLabelExpression(expression.left, labels) || evaluateLabelExpression(expression.right, labels);
+      return (
+        evaluateLabelExpression(expression.left, labels) || evaluateLabelExpression(expression.right, labels)
+      );
     case 'implies':
-      return !evaluateLabelExpression(expression.left, labels) || evaluateLabelExpression(expression.right, labels);
+      return (
+        !evaluateLabelExpression(expression.left, labels) || evaluateLabelExpression(expression.right, labels)
+      );
     case 'iff':
-      return evaluateLabelExpression(expression.left, labels) === evaluateLabelExpression(expression.right, labels);
+      return (
+        evaluateLabelExpression(expression.left, labels) === evaluateLabelExpression(expression.right, labels)
+      );
   }
 }
 

@@ -6,7 +6,17 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Document, type YAMLError } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node as YamlNode,
+  type Document,
+  type YAMLError,
+} from 'yaml';
 
 import { joinPath, type CascNode, type CascTree, type Loc, type MapNode } from './nodes';
 import { problemAt, type Problem } from './problem';
@@ -71,9 +81,21 @@ export function parseCascFile(file: string, text: string, problems: Problem[]): 
     return undefined;
   }
   if (document.contents === null) return undefined;
-  const node = convert(document.contents as YamlNode, { document, file, lineCounter, problems, expanding: new Set() });
+  const node = convert(document.contents as YamlNode, {
+    document,
+    file,
+    lineCounter,
+    problems,
+    expanding: new Set(),
+  });
   if (node.kind !== 'map') {
-    problems.push(problemAt(node.loc, '', `a JCasC file must be a mapping of root keys (jenkins, unclassified, …), got a ${describeKind(node)}`));
+    problems.push(
+      problemAt(
+        node.loc,
+        '',
+        `a JCasC file must be a mapping of root keys (jenkins, unclassified, …), got a ${describeKind(node)}`,
+      ),
+    );
     return undefined;
   }
   return node;
@@ -92,7 +114,14 @@ function syntaxProblem(file: string, text: string, errors: readonly YAMLError[])
   const indent = lineText.length - lineText.trimStart().length;
   if (INDENT_CODES.has(first.code) && col <= indent && lineText.trim() !== '') col = indent + 1;
   const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-  return { file, line, col, path: '', message: `YAML syntax error: ${reason}${indentHint(first, text, line)}`, severity: 'error' };
+  return {
+    file,
+    line,
+    col,
+    path: '',
+    message: `YAML syntax error: ${reason}${indentHint(first, text, line)}`,
+    severity: 'error',
+  };
 }
 
 const INDENT_CODES: ReadonlySet<string> = new Set(['BAD_INDENT', 'MISSING_CHAR']);
@@ -133,7 +162,9 @@ function convert(node: YamlNode, ctx: ConvertContext, fallback?: Loc): CascNode 
     const target = node.resolve(ctx.document) as YamlNode | undefined;
     if (!target) return { kind: 'scalar', value: null, loc };
     if (ctx.expanding.has(target)) {
-      ctx.problems.push(problemAt(loc, '', `alias *${node.source} refers to a node that contains it (an endless document)`));
+      ctx.problems.push(
+        problemAt(loc, '', `alias *${node.source} refers to a node that contains it (an endless document)`),
+      );
       return { kind: 'scalar', value: null, loc };
     }
     ctx.expanding.add(target);
@@ -157,7 +188,11 @@ function convertCollection(node: YamlNode, loc: Loc, ctx: ConvertContext): CascN
         const keyLoc = (keyNode && locOf(keyNode, ctx.file, ctx.lineCounter)) ?? loc;
         const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
         const value = pair.value as YamlNode | null;
-        return { key, keyLoc, value: value === null ? { kind: 'scalar', value: null, loc: keyLoc } : convert(value, ctx, keyLoc) };
+        return {
+          key,
+          keyLoc,
+          value: value === null ? { kind: 'scalar', value: null, loc: keyLoc } : convert(value, ctx, keyLoc),
+        };
       }),
     };
   }
@@ -165,13 +200,18 @@ function convertCollection(node: YamlNode, loc: Loc, ctx: ConvertContext): CascN
     return {
       kind: 'seq',
       loc,
-      items: node.items.map((item) => (item === null ? { kind: 'scalar', value: null, loc } : convert(item as YamlNode, ctx, loc))),
+      items: node.items.map((item) =>
+        item === null ? { kind: 'scalar', value: null, loc } : convert(item as YamlNode, ctx, loc),
+      ),
     };
   }
   if (!isScalar(node)) return { kind: 'scalar', value: null, loc };
   const value = normaliseScalar(node.value);
   // JCasC hands the plugin the YAML text of a plain scalar (`10.0`, `010`), not the number YAML reads in it.
-  const text = typeof value === 'number' && node.type === 'PLAIN' && typeof node.source === 'string' ? node.source : undefined;
+  const text =
+    typeof value === 'number' && node.type === 'PLAIN' && typeof node.source === 'string'
+      ? node.source
+      : undefined;
   return text === undefined ? { kind: 'scalar', value, loc } : { kind: 'scalar', value, text, loc };
 }
 

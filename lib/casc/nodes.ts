@@ -82,7 +82,8 @@ export function walkScalars(
   key?: string,
 ): void {
   if (node.kind === 'scalar') visit(node, path, key);
-  else if (node.kind === 'seq') node.items.forEach((item, i) => walkScalars(item, `${path}[${i}]`, visit, key));
+  else if (node.kind === 'seq')
+    node.items.forEach((item, i) => walkScalars(item, `${path}[${i}]`, visit, key));
   else for (const e of node.entries) walkScalars(e.value, joinPath(path, e.key), visit, e.key);
 }
 

@@ -10,7 +10,16 @@ import { bundleTokens, renderTemplateScript } from '../bundle/build-bundle';
 import { didYouMean } from './did-you-mean';
 import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES } from './ec2-data';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
-import { child, entry, items, scalarText, walkScalars, type CascNode, type CascTree, type Loc } from './nodes';
+import {
+  child,
+  entry,
+  items,
+  scalarText,
+  walkScalars,
+  type CascNode,
+  type CascTree,
+  type Loc,
+} from './nodes';
 import { problemAt, type Problem } from './problem';
 import { checkTemplateSafety, WORKER_BOOT_MARKER } from './template-safety';
 
@@ -49,7 +58,7 @@ export function checkPolicy(tree: CascTree, options: PolicyOptions): Problem[] {
       problemAt(
         entry(jenkins?.value, 'clouds')?.keyLoc ?? jenkins?.keyLoc ?? tree.root.loc,
         'jenkins.clouds',
-        'jenkins.clouds must hold an amazonEC2 cloud: the stack derives the GPU workers\' launch permissions and the cost guard from it (got none)',
+        "jenkins.clouds must hold an amazonEC2 cloud: the stack derives the GPU workers' launch permissions and the cost guard from it (got none)",
       ),
     );
   }
@@ -57,7 +66,8 @@ export function checkPolicy(tree: CascTree, options: PolicyOptions): Problem[] {
   for (const cloud of clouds) {
     checkCloud(cloud, problems);
     for (const template of cloud.templates) checkTemplate(template, descriptions, problems);
-    for (const template of cloud.templates) checkRenderedScripts(template, options.repoRoot, tokens, problems);
+    for (const template of cloud.templates)
+      checkRenderedScripts(template, options.repoRoot, tokens, problems);
   }
   checkRenderMarkers(tree, problems);
   checkSecrets(tree, problems);
@@ -87,10 +97,22 @@ function checkCloud(cloud: CloudView, problems: Problem[]): void {
   }
 }
 
-function checkCap(node: CascNode | undefined, parentLoc: Loc, path: string, level: 'cloud' | 'template', problems: Problem[]): void {
+function checkCap(
+  node: CascNode | undefined,
+  parentLoc: Loc,
+  path: string,
+  level: 'cloud' | 'template',
+  problems: Problem[],
+): void {
   const value = scalarText(node);
   if (value === undefined || value.trim() === '') {
-    problems.push(problemAt(node?.loc ?? parentLoc, path, `instanceCapStr must be set at ${level} level: empty means unlimited GPU machines`));
+    problems.push(
+      problemAt(
+        node?.loc ?? parentLoc,
+        path,
+        `instanceCapStr must be set at ${level} level: empty means unlimited GPU machines`,
+      ),
+    );
   } else if (value.trim() === '0') {
     const why =
       level === 'cloud'
@@ -99,9 +121,21 @@ function checkCap(node: CascNode | undefined, parentLoc: Loc, path: string, leve
           'template instanceCapStr "0" blocks every launch of this template in the EC2 plugin';
     problems.push(problemAt(node!.loc, path, `${why} (expected a positive integer, got "0")`));
   } else if (!POSITIVE_INTEGER.test(value)) {
-    problems.push(problemAt(node!.loc, path, `instanceCapStr must be a positive integer (expected a positive integer, got "${value}")`));
+    problems.push(
+      problemAt(
+        node!.loc,
+        path,
+        `instanceCapStr must be a positive integer (expected a positive integer, got "${value}")`,
+      ),
+    );
   } else if (Number(value) > JAVA_INT_MAX) {
-    problems.push(problemAt(node!.loc, path, `instanceCapStr must be at most ${JAVA_INT_MAX}: the EC2 plugin reads it as a Java int and fails to load the cloud (got "${value}")`));
+    problems.push(
+      problemAt(
+        node!.loc,
+        path,
+        `instanceCapStr must be at most ${JAVA_INT_MAX}: the EC2 plugin reads it as a Java int and fails to load the cloud (got "${value}")`,
+      ),
+    );
   }
 }
 
@@ -128,28 +162,42 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
     problems.push(problemAt(loc, path, message));
   };
 
-  const description = template.description?.trim();
-  if (!description) report('description', "description must be set: it is the template's identity (keep it stable and unique)");
-  else if (descriptions.has(description)) {
-    const first = descriptions.get(description)!;
-    report('description', `duplicate template description '${description}' (first at line ${first.line} of ${first.file})`);
-  } else descriptions.set(description, at('description').loc);
-
+  checkDescription(template, descriptions, at('description').loc, report);
   checkInstanceType(template, report);
-  checkPositiveNumber(template, 'idleTerminationMinutes', 'omitted means an idle GPU worker is never stopped', report, {
-    max: MAX_IDLE_TERMINATION_MINUTES,
-    why: "(a day): an idle GPU kept longer is never intended, and the reaper's hard lifetime of a running worker is derived from it",
-  });
-  checkPositiveNumber(template, 'launchTimeoutStr', 'omitted means a hung launch is never cleaned up', report, {
-    max: MAX_LAUNCH_TIMEOUT_SECONDS,
-    why: 'seconds (an hour): a launch that has not connected by then is hung, and its GPU bills while it waits',
-  });
-  checkCap(template.get('instanceCapStr'), template.node.loc, `${template.path}.instanceCapStr`, 'template', problems);
+  checkPositiveNumber(
+    template,
+    'idleTerminationMinutes',
+    'omitted means an idle GPU worker is never stopped',
+    report,
+    {
+      max: MAX_IDLE_TERMINATION_MINUTES,
+      why: "(a day): an idle GPU kept longer is never intended, and the reaper's hard lifetime of a running worker is derived from it",
+    },
+  );
+  checkPositiveNumber(
+    template,
+    'launchTimeoutStr',
+    'omitted means a hung launch is never cleaned up',
+    report,
+    {
+      max: MAX_LAUNCH_TIMEOUT_SECONDS,
+      why: 'seconds (an hour): a launch that has not connected by then is hung, and its GPU bills while it waits',
+    },
+  );
+  checkCap(
+    template.get('instanceCapStr'),
+    template.node.loc,
+    `${template.path}.instanceCapStr`,
+    'template',
+    problems,
+  );
 
   const hasNameTag = items(template.get('tags')).some(
-    (tag) => scalarText(child(tag, 'name')) === 'Name' && (scalarText(child(tag, 'value')) ?? '').trim() !== '',
+    (tag) =>
+      scalarText(child(tag, 'name')) === 'Name' && (scalarText(child(tag, 'value')) ?? '').trim() !== '',
   );
-  if (!hasNameTag) report('tags', "tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one");
+  if (!hasNameTag)
+    report('tags', "tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one");
 
   checkDeviceMapping(template, report);
   checkTemplateSafety(template, problems);
@@ -157,18 +205,51 @@ function checkTemplate(template: TemplateView, descriptions: Map<string, Loc>, p
   checkSpotOptions(template, report);
 }
 
+/** The template's identity: set, and unique over every cloud (`descriptions` holds the ones seen). */
+function checkDescription(
+  template: TemplateView,
+  descriptions: Map<string, Loc>,
+  loc: Loc,
+  report: Report,
+): void {
+  const description = template.description?.trim();
+  if (!description)
+    report(
+      'description',
+      "description must be set: it is the template's identity (keep it stable and unique)",
+    );
+  else if (descriptions.has(description)) {
+    const first = descriptions.get(description)!;
+    report(
+      'description',
+      `duplicate template description '${description}' (first at line ${first.line} of ${first.file})`,
+    );
+  } else descriptions.set(description, loc);
+}
+
 /** A literal instance type from data/, priced if it is a GPU type; a GPU template is EXCLUSIVE and labelled. */
 function checkInstanceType(template: TemplateView, report: Report): void {
   const type = template.type?.trim();
-  if (!type) report('type', 'type must be set to an EC2 instance type (the controller may only launch the types the YAML names)');
-  else if (WHOLE_VARIABLE.test(type)) report('type', 'type must be a literal instance type: the IAM policy of the controller is derived from it');
+  if (!type)
+    report(
+      'type',
+      'type must be set to an EC2 instance type (the controller may only launch the types the YAML names)',
+    );
+  else if (WHOLE_VARIABLE.test(type))
+    report(
+      'type',
+      'type must be a literal instance type: the IAM policy of the controller is derived from it',
+    );
   else if (UNPRICED_GPU_TYPES.has(type)) {
     report(
       'type',
       `GPU type '${type}' has no price in data/ec2-prices.json: the burn alarm and the fleet's $/hour need one for every GPU type (priced: ${[...INSTANCE_TYPES].filter(isGpuInstanceType).join(', ')}); to use it, add its on-demand price with source and date there, and the type and its vCPUs (gpuVcpus) to data/ec2-instance-types.json`,
     );
   } else if (!INSTANCE_TYPES.has(type)) {
-    report('type', `unknown EC2 instance type '${type}'${didYouMean(type, INSTANCE_TYPES)} (types are listed in data/ec2-instance-types.json)`);
+    report(
+      'type',
+      `unknown EC2 instance type '${type}'${didYouMean(type, INSTANCE_TYPES)} (types are listed in data/ec2-instance-types.json)`,
+    );
   } else if (isGpuInstanceType(type)) {
     const mode = template.text('mode');
     if (mode !== 'EXCLUSIVE') {
@@ -177,7 +258,8 @@ function checkInstanceType(template: TemplateView, report: Report): void {
         `a GPU template must be EXCLUSIVE so only jobs that ask for its label start a GPU machine (expected EXCLUSIVE, got ${mode ?? 'nothing: the default is NORMAL'})`,
       );
     }
-    if (template.labels.length === 0) report('labelString', 'a GPU template needs a labelString: jobs select GPU workers by label');
+    if (template.labels.length === 0)
+      report('labelString', 'a GPU template needs a labelString: jobs select GPU workers by label');
   }
 }
 
@@ -187,7 +269,9 @@ function checkInstanceType(template: TemplateView, report: Report): void {
  * stopped workers.
  */
 function checkStackBindings(template: TemplateView, report: Report): void {
-  const fleetTag = items(template.get('tags')).find((tag) => scalarText(child(tag, 'name')) === FLEET_TAG_KEY);
+  const fleetTag = items(template.get('tags')).find(
+    (tag) => scalarText(child(tag, 'name')) === FLEET_TAG_KEY,
+  );
   if (!fleetTag || (scalarText(child(fleetTag, 'value')) ?? '').trim() !== FLEET_TAG_VALUE) {
     report(
       'tags',
@@ -230,8 +314,10 @@ function checkPositiveNumber(
 ): void {
   const value = template.text(key);
   if (value === undefined || value.trim() === '') report(key, `${key} must be set: ${whyRequired}`);
-  else if (!POSITIVE_INTEGER.test(value)) report(key, `${key} must be a positive integer (expected a positive integer, got "${value}")`);
-  else if (Number(value) > limit.max) report(key, `${key} must be at most ${limit.max} ${limit.why} (got "${value}")`);
+  else if (!POSITIVE_INTEGER.test(value))
+    report(key, `${key} must be a positive integer (expected a positive integer, got "${value}")`);
+  else if (Number(value) > limit.max)
+    report(key, `${key} must be at most ${limit.max} ${limit.why} (got "${value}")`);
 }
 
 /**
@@ -266,7 +352,13 @@ function checkRenderedScripts(
       renderTemplateScript(repoRoot, key, marker, idle, tokens, marker);
     } catch (error) {
       if (!(error instanceof UserInputError)) throw error;
-      problems.push(problemAt(template.get(key)!.loc, `${template.path}.${key}`, `cannot render the worker script: ${error.message}`));
+      problems.push(
+        problemAt(
+          template.get(key)!.loc,
+          `${template.path}.${key}`,
+          `cannot render the worker script: ${error.message}`,
+        ),
+      );
     }
   }
 }
@@ -277,7 +369,11 @@ function checkRenderMarkers(tree: CascTree, problems: Problem[]): void {
     if (typeof scalar.value !== 'string' || !scalar.value.startsWith(RENDER_PREFIX)) return;
     if (RENDERED_AT.test(path)) return;
     problems.push(
-      problemAt(scalar.loc, path, `${RENDER_PREFIX} is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "${scalar.value}"`),
+      problemAt(
+        scalar.loc,
+        path,
+        `${RENDER_PREFIX} is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "${scalar.value}"`,
+      ),
     );
   });
 }
@@ -309,11 +405,27 @@ function checkSecrets(tree: CascTree, problems: Problem[]): void {
   walkScalars(tree.root, '', (scalar, path, key) => {
     if (typeof scalar.value !== 'string' || scalar.value === '') return;
     const text = scalar.value;
-    if (PEM_BLOCK.test(text)) problems.push(problemAt(scalar.loc, path, 'contains a PEM private key block: keep keys in Secrets Manager'));
+    if (PEM_BLOCK.test(text))
+      problems.push(
+        problemAt(scalar.loc, path, 'contains a PEM private key block: keep keys in Secrets Manager'),
+      );
     else if (AWS_ACCESS_KEY_ID.test(text)) {
-      problems.push(problemAt(scalar.loc, path, 'contains an AWS access key id: use the instance profile, never keys in the YAML'));
-    } else if (key && SECRET_KEY.test(key) && !NOT_A_SECRET_KEY.test(key) && !WHOLE_VARIABLE.test(text.trim())) {
-      problems.push(problemAt(scalar.loc, path, `'${key}' looks like a literal secret: use a \${VAR} the stack provides`));
+      problems.push(
+        problemAt(
+          scalar.loc,
+          path,
+          'contains an AWS access key id: use the instance profile, never keys in the YAML',
+        ),
+      );
+    } else if (
+      key &&
+      SECRET_KEY.test(key) &&
+      !NOT_A_SECRET_KEY.test(key) &&
+      !WHOLE_VARIABLE.test(text.trim())
+    ) {
+      problems.push(
+        problemAt(scalar.loc, path, `'${key}' looks like a literal secret: use a \${VAR} the stack provides`),
+      );
     }
   });
 }

@@ -14,7 +14,12 @@ export interface Problem {
   readonly severity: 'error' | 'warning';
 }
 
-export function problemAt(loc: Loc, path: string, message: string, severity: Problem['severity'] = 'error'): Problem {
+export function problemAt(
+  loc: Loc,
+  path: string,
+  message: string,
+  severity: Problem['severity'] = 'error',
+): Problem {
   return { file: loc.file, line: loc.line, path, message, severity };
 }
 
@@ -32,5 +37,7 @@ export function isError(problem: Problem): boolean {
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {
-  return [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.path.localeCompare(b.path));
+  return [...problems].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.path.localeCompare(b.path),
+  );
 }

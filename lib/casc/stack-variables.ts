@@ -16,17 +16,26 @@ export interface StackVariable {
 }
 
 export const STACK_VARIABLES: readonly StackVariable[] = [
-  { name: 'JENKINS_URL', description: 'the URL users open (location.url); also identifies the fleet to the EC2 plugin' },
+  {
+    name: 'JENKINS_URL',
+    description: 'the URL users open (location.url); also identifies the fleet to the EC2 plugin',
+  },
   { name: 'JENKINS_ADMIN_EMAIL', description: 'system admin e-mail address (alert e-mail setting)' },
   { name: 'ADMIN_PASSWORD', description: 'password of the local `admin` user', secret: true },
   { name: 'AWS_REGION', description: 'the region the stack runs in' },
   { name: 'STACK_NAME', description: 'the CloudFormation stack name' },
   { name: 'CREDENTIALS_SECRET_PREFIX', description: "name prefix of this stack's credential secrets" },
-  { name: 'WORKER_AMI_ID', description: 'GPU worker AMI id (Deep Learning AMI from its public SSM parameter by default)' },
+  {
+    name: 'WORKER_AMI_ID',
+    description: 'GPU worker AMI id (Deep Learning AMI from its public SSM parameter by default)',
+  },
   { name: 'WORKER_SUBNET_IDS', description: 'subnet ids for GPU workers, space separated' },
   { name: 'WORKER_SECURITY_GROUP_ID', description: "the workers' security group id" },
   { name: 'WORKER_INSTANCE_PROFILE_ARN', description: "the workers' instance profile ARN" },
-  { name: 'FLEET_TAG_VALUE', description: 'value of the `jenkins-gpu:fleet` tag on every worker of this stack' },
+  {
+    name: 'FLEET_TAG_VALUE',
+    description: 'value of the `jenkins-gpu:fleet` tag on every worker of this stack',
+  },
   { name: 'RESULTS_LOCATION', description: 'default data/results location for training runs' },
   {
     name: 'WORKER_PAYLOAD_S3_URI',

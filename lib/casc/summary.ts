@@ -20,12 +20,19 @@ export function summarise(
   const clouds = ec2Clouds(tree);
   const templates = clouds.flatMap((c) => c.templates);
   const templateText = templates
-    .map((t) => `${t.description ?? '?'} ${t.type ?? '?'} cap ${t.text('instanceCapStr') ?? 'unlimited'} idle ${t.text('idleTerminationMinutes') ?? '?'} min`)
+    .map(
+      (t) =>
+        `${t.description ?? '?'} ${t.type ?? '?'} cap ${t.text('instanceCapStr') ?? 'unlimited'} idle ${t.text('idleTerminationMinutes') ?? '?'} min`,
+    )
     .join(', ');
   let cost = 'no price data (data/ec2-prices.json)';
   if (prices) {
     const perCloud = clouds.map((c) => maxHourlyCost(c, prices));
-    const missing = [...new Set(templates.map((t) => t.type ?? '?').filter((type) => prices.onDemandHourly[type] === undefined))];
+    const missing = [
+      ...new Set(
+        templates.map((t) => t.type ?? '?').filter((type) => prices.onDemandHourly[type] === undefined),
+      ),
+    ];
     cost = perCloud.every((c): c is number => c !== undefined)
       ? `$${perCloud.reduce((a, b) => a + b, 0).toFixed(2)}/hour with every worker running (${prices.region} on-demand; burn alarm at $${hourlyBurnAlarmUsd}/hour)`
       : `$/hour unknown (no price for ${missing.join(', ')} in data/ec2-prices.json)`;

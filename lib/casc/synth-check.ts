@@ -28,7 +28,12 @@ export interface SynthCascOptions {
 
 export function loadValidatedCasc(repoRoot: string, options: SynthCascOptions = {}): SynthCasc {
   const cascPath = path.join(repoRoot, 'casc');
-  const result = validateCascTree({ cascPath, jobsPath: path.join(repoRoot, 'jobs'), repoRoot, hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd });
+  const result = validateCascTree({
+    cascPath,
+    jobsPath: path.join(repoRoot, 'jobs'),
+    repoRoot,
+    hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
+  });
   const errors = result.problems.filter(isError);
   if (!result.ok || !result.tree) {
     const lines = errors.map((p) => formatProblem(p, repoRoot));

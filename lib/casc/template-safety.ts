@@ -13,7 +13,11 @@ export const WORKER_BOOT_MARKER = '@render:assets/worker/user-data.sh';
 /** Written by the worker payload when Java and the watchdog are installed (assets/worker). */
 export const BOOT_COMPLETE_FILE = '/var/lib/jenkins-gpu/boot-complete';
 /** Tag keys the EC2 plugin sets itself and counts caps by (EC2Tag, ec2-plugin 2059; REFERENCE.md "Caps count"). */
-const PLUGIN_TAG_KEYS: ReadonlySet<string> = new Set(['jenkins_slave_type', 'jenkins_server_url', 'jenkins_cloud_name']);
+const PLUGIN_TAG_KEYS: ReadonlySet<string> = new Set([
+  'jenkins_slave_type',
+  'jenkins_server_url',
+  'jenkins_cloud_name',
+]);
 /** `jenkins-gpu:*` keys belong to the project (lib/contracts.ts); a template writes only these two. */
 const PROJECT_TAG_PREFIX = 'jenkins-gpu:';
 const TEMPLATE_WRITABLE_PROJECT_TAGS: ReadonlySet<string> = new Set([FLEET_TAG_KEY, TEMPLATE_TAG_KEY]);
@@ -28,7 +32,8 @@ const IMDS_SETTINGS: ReadonlyArray<[string, string]> = [
   ['metadataHopsLimit', '1'],
 ];
 
-const got = (value: string | undefined): string => (value === undefined || value.trim() === '' ? 'nothing' : JSON.stringify(value));
+const got = (value: string | undefined): string =>
+  value === undefined || value.trim() === '' ? 'nothing' : JSON.stringify(value);
 
 export function checkTemplateSafety(template: TemplateView, problems: Problem[]): void {
   const report = (key: string, message: string): void => {
@@ -45,12 +50,18 @@ export function checkTemplateSafety(template: TemplateView, problems: Problem[])
   for (const [key, expected] of IMDS_SETTINGS) {
     const value = template.text(key)?.trim();
     if (value !== expected) {
-      report(key, `${key} must be ${expected}: IMDSv2 only, one hop, keeps containers on the worker away from the instance role's credentials (got ${got(value)})`);
+      report(
+        key,
+        `${key} must be ${expected}: IMDSv2 only, one hop, keeps containers on the worker away from the instance role's credentials (got ${got(value)})`,
+      );
     }
   }
   const encryption = template.text('ebsEncryptRootVolume')?.trim();
   if (encryption !== 'ENCRYPTED') {
-    report('ebsEncryptRootVolume', `ebsEncryptRootVolume must be ENCRYPTED: the root volume holds datasets, checkpoints and the workspace (got ${got(encryption)})`);
+    report(
+      'ebsEncryptRootVolume',
+      `ebsEncryptRootVolume must be ENCRYPTED: the root volume holds datasets, checkpoints and the workspace (got ${got(encryption)})`,
+    );
   }
   checkNumbers(template, problems);
   checkTags(template, problems);
@@ -79,14 +90,22 @@ function checkNumbers(template: TemplateView, problems: Problem[]): void {
   const executorsText = scalarText(executors);
   if (executors && (executorsText === undefined || !POSITIVE_INTEGER.test(executorsText))) {
     problems.push(
-      problemAt(executors.loc, `${template.path}.numExecutors`, `numExecutors must be a positive integer (expected a positive integer, got ${got(executorsText)})`),
+      problemAt(
+        executors.loc,
+        `${template.path}.numExecutors`,
+        `numExecutors must be a positive integer (expected a positive integer, got ${got(executorsText)})`,
+      ),
     );
   }
   const port = child(child(template.get('amiType'), 'unixData'), 'sshPort');
   const portText = scalarText(port);
   if (port && (portText === undefined || !POSITIVE_INTEGER.test(portText) || Number(portText) > MAX_PORT)) {
     problems.push(
-      problemAt(port.loc, `${template.path}.amiType.unixData.sshPort`, `sshPort must be a port number (expected 1-${MAX_PORT}, got ${got(portText)})`),
+      problemAt(
+        port.loc,
+        `${template.path}.amiType.unixData.sshPort`,
+        `sshPort must be a port number (expected 1-${MAX_PORT}, got ${got(portText)})`,
+      ),
     );
   }
 }
@@ -104,9 +123,21 @@ function checkTags(template: TemplateView, problems: Problem[]): void {
       const valueNode = child(tag, 'value');
       templateTag = { value: scalarText(valueNode)?.trim(), loc: valueNode?.loc ?? loc };
     } else if (name.startsWith(PROJECT_TAG_PREFIX) && !TEMPLATE_WRITABLE_PROJECT_TAGS.has(name)) {
-      problems.push(problemAt(loc, path, `tag '${name}' is reserved: the project's cost guard owns jenkins-gpu:* tags (lib/contracts.ts); use another key`));
+      problems.push(
+        problemAt(
+          loc,
+          path,
+          `tag '${name}' is reserved: the project's cost guard owns jenkins-gpu:* tags (lib/contracts.ts); use another key`,
+        ),
+      );
     } else if (PLUGIN_TAG_KEYS.has(name)) {
-      problems.push(problemAt(loc, path, `tag '${name}' is reserved: the EC2 plugin sets it and counts caps by it; use another key`));
+      problems.push(
+        problemAt(
+          loc,
+          path,
+          `tag '${name}' is reserved: the EC2 plugin sets it and counts caps by it; use another key`,
+        ),
+      );
     }
   });
   if (!description) return;

@@ -64,14 +64,18 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
     problems.push(...schema.problems);
     if (!options.schemaOnly) {
       problems.push(
-        ...checkPolicy(tree, { repoRoot: options.repoRoot ?? path.dirname(path.resolve(cascDir(options.cascPath))) }),
+        ...checkPolicy(tree, {
+          repoRoot: options.repoRoot ?? path.dirname(path.resolve(cascDir(options.cascPath))),
+        }),
         ...checkVariables(tree),
         ...checkCascCredentials(tree),
         ...checkJobs(tree, options.jobsPath),
         ...checkPlugins(tree, schema.pluginUses, pluginsFile),
         // The plugin lock goes into the bundle: an open or inconsistent one would fail the controller's boot.
         ...(fs.existsSync(pluginsFile) ? checkPluginFiles(pluginsFile) : []),
-        ...checkFleetArithmetic(ec2Clouds(tree), loadPrices(), { hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd }),
+        ...checkFleetArithmetic(ec2Clouds(tree), loadPrices(), {
+          hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
+        }),
         ...checkCapacityRules(ec2Clouds(tree)),
       );
     }
@@ -84,8 +88,11 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
   if (!ok) {
     summary = `casc invalid: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning(s)` : ''}`;
     if (unparsed) summary += ' (fix the YAML syntax first: the other checks need every file)';
-  }
-  else if (options.schemaOnly) summary = `casc schema OK: ${tree.files.length} file(s)${warnings ? `, ${warnings} warning(s)` : ''}`;
-  else summary = summarise(tree, loadPrices(), options.hourlyBurnAlarmUsd) + (warnings ? `; ${warnings} warning(s)` : '');
+  } else if (options.schemaOnly)
+    summary = `casc schema OK: ${tree.files.length} file(s)${warnings ? `, ${warnings} warning(s)` : ''}`;
+  else
+    summary =
+      summarise(tree, loadPrices(), options.hourlyBurnAlarmUsd) +
+      (warnings ? `; ${warnings} warning(s)` : '');
   return { problems: sorted, ok, summary, tree };
 }

@@ -31,7 +31,11 @@ describe('diffBundleDirs', () => {
   it('the README example: the cloud cap 4 → 8, and nothing else', () => {
     expect(
       diffAfter((repo) =>
-        editFile(ec2Cloud(repo), 'instanceCapStr: "4"\n        templates:', 'instanceCapStr: "8"\n        templates:'),
+        editFile(
+          ec2Cloud(repo),
+          'instanceCapStr: "4"\n        templates:',
+          'instanceCapStr: "8"\n        templates:',
+        ),
       ),
     ).toEqual([`${CLOUD}: instanceCapStr 4 → 8`]);
   });
@@ -39,7 +43,11 @@ describe('diffBundleDirs', () => {
   it('a template setting names the template by its description', () => {
     expect(
       diffAfter((repo) =>
-        editFile(ec2Cloud(repo), 'type: g4dn.xlarge\n            labelString: tensorflow\n            # Only', 'type: g5.xlarge\n            labelString: tensorflow\n            # Only'),
+        editFile(
+          ec2Cloud(repo),
+          'type: g4dn.xlarge\n            labelString: tensorflow\n            # Only',
+          'type: g5.xlarge\n            labelString: tensorflow\n            # Only',
+        ),
       ),
     ).toEqual(['template gpu-tensorflow-ondemand: type g4dn.xlarge → g5.xlarge']);
   });
@@ -49,7 +57,9 @@ describe('diffBundleDirs', () => {
       editFile(ec2Cloud(repo), 'idleTerminationMinutes: "10"', 'idleTerminationMinutes: "20"'),
     );
     expect(changes[0]).toBe('template gpu-tensorflow-ondemand: idleTerminationMinutes 10 → 20');
-    expect(changes.slice(1)).toEqual([expect.stringMatching(/^template gpu-tensorflow-ondemand: userData changed \(\d+ → \d+ lines\)$/)]);
+    expect(changes.slice(1)).toEqual([
+      expect.stringMatching(/^template gpu-tensorflow-ondemand: userData changed \(\d+ → \d+ lines\)$/),
+    ]);
   });
 
   it('a template removed and one added', () => {
@@ -67,16 +77,19 @@ describe('diffBundleDirs', () => {
     const [head, rest] = split(yaml, '          - description: gpu-tensorflow-ondemand');
     const [onDemand, spotAndTail] = split(rest, '          - description: gpu-tensorflow-spot');
     const [spot, tail] = split(spotAndTail, '        cleanUpOrphanedNodes:');
-    expect(diffAfter((repo) => fs.writeFileSync(ec2Cloud(repo), `${head}${spot}${onDemand}${tail}`))).toEqual([
-      'jobs WORKER choices: tensorflow, tensorflow-spot → tensorflow-spot, tensorflow',
-    ]);
+    expect(diffAfter((repo) => fs.writeFileSync(ec2Cloud(repo), `${head}${spot}${onDemand}${tail}`))).toEqual(
+      ['jobs WORKER choices: tensorflow, tensorflow-spot → tensorflow-spot, tensorflow'],
+    );
   });
 
   it('a Jenkins setting outside the clouds, a plugin of the lock and a job file', () => {
     const changes = diffAfter((repo) => {
       editFile(path.join(repo, 'casc', 'jenkins.yaml'), 'numExecutors: 0', 'numExecutors: 1');
       const lock = path.join(repo, 'casc', 'plugins.lock');
-      const line = fs.readFileSync(lock, 'utf8').split('\n').find((l) => l.startsWith('configuration-as-code:'))!;
+      const line = fs
+        .readFileSync(lock, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('configuration-as-code:'))!;
       const version = line.split(/\s/)[0].split(':')[1];
       editFile(lock, `configuration-as-code:${version} `, 'configuration-as-code:9999.v0 ');
       fs.appendFileSync(path.join(repo, 'jobs', 'train.Jenkinsfile'), '// one more line\n');
@@ -91,7 +104,9 @@ describe('diffBundleDirs', () => {
   it('a directory that is not a bundle: a one-line user error', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'not-a-bundle-'));
     expect(() => diffBundleDirs(empty, SHIPPED)).toThrow(BundleReadError);
-    expect(() => diffBundleDirs(empty, SHIPPED)).toThrow(`${empty}: not a config bundle (no casc/ directory)`);
+    expect(() => diffBundleDirs(empty, SHIPPED)).toThrow(
+      `${empty}: not a config bundle (no casc/ directory)`,
+    );
   });
 });
 

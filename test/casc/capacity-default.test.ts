@@ -43,7 +43,11 @@ describe('the default configuration when GPUs are short', () => {
 
   it('lets every template rotate over all of them (no template pins a zone)', () => {
     for (const template of cloud.templates) {
-      expect([template.description, template.text('subnetId'), template.text('zone')]).toEqual([template.description, '${WORKER_SUBNET_IDS}', undefined]);
+      expect([template.description, template.text('subnetId'), template.text('zone')]).toEqual([
+        template.description,
+        '${WORKER_SUBNET_IDS}',
+        undefined,
+      ]);
     }
   });
 
@@ -56,11 +60,11 @@ describe('the default configuration when GPUs are short', () => {
 
   it('reuses stopped on-demand workers, and keeps at most cap × zones of them (2 × 2 root volumes of 200 GiB)', () => {
     const onDemand = cloud.templates[0];
-    expect([onDemand.text('stopOnTerminate'), onDemand.text('avoidUsingOrphanedNodes'), onDemand.text('customDeviceMapping')]).toEqual([
-      'true',
-      undefined,
-      '/dev/sda1=:200:true:gp3::encrypted',
-    ]);
+    expect([
+      onDemand.text('stopOnTerminate'),
+      onDemand.text('avoidUsingOrphanedNodes'),
+      onDemand.text('customDeviceMapping'),
+    ]).toEqual(['true', undefined, '/dev/sda1=:200:true:gp3::encrypted']);
     expect(stoppedWorkersBound(cloud, workerSubnetZones().length)).toBe(4);
   });
 });

@@ -9,7 +9,8 @@ const TEMPLATES_END = '        cleanUpOrphanedNodes: true';
 function onDemandBlock(): string {
   const start = SHIPPED_EC2_YAML.indexOf(ON_DEMAND_START);
   const end = SHIPPED_EC2_YAML.indexOf(TEMPLATES_END);
-  if (start < 0 || end < start) throw new Error('casc/ec2-cloud.yaml: the on-demand template block moved; update this test');
+  if (start < 0 || end < start)
+    throw new Error('casc/ec2-cloud.yaml: the on-demand template block moved; update this test');
   return SHIPPED_EC2_YAML.slice(start, end);
 }
 
@@ -17,13 +18,17 @@ function onDemandBlock(): string {
  * The shipped on-demand template followed by a copy of it under another description, type and cap: the
  * fallback-type design of docs/capacity.md ("Instance types"). `label` replaces the copy's labelString.
  */
-function withSecondTemplate(opts: { description: string; type: string; cap: string; label?: string }, base = SHIPPED_EC2_YAML): string {
+function withSecondTemplate(
+  opts: { description: string; type: string; cap: string; label?: string },
+  base = SHIPPED_EC2_YAML,
+): string {
   let block = onDemandBlock()
     .replace('description: gpu-tensorflow-ondemand', `description: ${opts.description}`)
     .replace('value: gpu-tensorflow-ondemand', `value: ${opts.description}`)
     .replace('type: g4dn.xlarge', `type: ${opts.type}`)
     .replace('            instanceCapStr: "2"', `            instanceCapStr: "${opts.cap}"`);
-  if (opts.label !== undefined) block = block.replace('labelString: tensorflow\n', `labelString: ${opts.label}\n`);
+  if (opts.label !== undefined)
+    block = block.replace('labelString: tensorflow\n', `labelString: ${opts.label}\n`);
   const at = base.indexOf(TEMPLATES_END);
   return base.slice(0, at) + block + base.slice(at);
 }
@@ -32,27 +37,41 @@ function withSecondTemplate(opts: { description: string; type: string; cap: stri
 function secondLineOf(text: string, needle: string): number {
   const first = text.indexOf(needle);
   const second = text.indexOf(needle, first + 1);
-  if (first < 0 || second < 0 || text.indexOf(needle, second + 1) >= 0) throw new Error(`expected two '${needle}'`);
+  if (first < 0 || second < 0 || text.indexOf(needle, second + 1) >= 0)
+    throw new Error(`expected two '${needle}'`);
   return text.slice(0, second).split('\n').length;
 }
 
 describe('capacity rules', () => {
   describe('zone', () => {
     it('refuses zone: the plugin only filters stopped workers by it, the subnet decides where a worker runs', () => {
-      const yaml = edit(SHIPPED_EC2_YAML, '            type: g4dn.xlarge\n', '            type: g4dn.xlarge\n            zone: us-east-1a\n');
+      const yaml = edit(
+        SHIPPED_EC2_YAML,
+        '            type: g4dn.xlarge\n',
+        '            type: g4dn.xlarge\n            zone: us-east-1a\n',
+      );
       expect(validateEc2(yaml).lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(yaml, 'zone: us-east-1a')}: ${T0}.zone: zone must not be set: the EC2 plugin does not launch in it (the subnet decides the zone) but only looks for stopped workers there (SlaveTemplate.java 2211-2219 at ec2-plugin 2059), so a zone unlike the subnet's means no stopped worker is ever restarted; remove it: workers spread over the zones of the subnets in subnetId (got "us-east-1a")`,
       ]);
     });
 
     it('accepts an empty zone (the plugin reads a blank zone as none)', () => {
-      const yaml = edit(SHIPPED_EC2_YAML, '            type: g4dn.xlarge\n', '            type: g4dn.xlarge\n            zone: ""\n');
+      const yaml = edit(
+        SHIPPED_EC2_YAML,
+        '            type: g4dn.xlarge\n',
+        '            type: g4dn.xlarge\n            zone: ""\n',
+      );
       expect(validateEc2(yaml).lines).toEqual([]);
     });
   });
 
   describe('stopped-worker reuse', () => {
-    const avoid = (yaml: string): string => edit(yaml, '            stopOnTerminate: true\n', '            stopOnTerminate: true\n            avoidUsingOrphanedNodes: true\n');
+    const avoid = (yaml: string): string =>
+      edit(
+        yaml,
+        '            stopOnTerminate: true\n',
+        '            stopOnTerminate: true\n            avoidUsingOrphanedNodes: true\n',
+      );
 
     it('refuses avoidUsingOrphanedNodes with stop-on-idle: no stopped worker would ever be restarted', () => {
       const yaml = avoid(SHIPPED_EC2_YAML);
@@ -64,7 +83,15 @@ describe('capacity rules', () => {
     it('accepts avoidUsingOrphanedNodes on a template that terminates idle workers (nothing stopped to reuse)', () => {
       const yaml = edit(avoid(SHIPPED_EC2_YAML), 'stopOnTerminate: true', 'stopOnTerminate: false');
       expect(validateEc2(yaml).lines).toEqual([]);
-      expect(validateEc2(edit(SHIPPED_EC2_YAML, '            stopOnTerminate: true\n', '            stopOnTerminate: true\n            avoidUsingOrphanedNodes: false\n')).lines).toEqual([]);
+      expect(
+        validateEc2(
+          edit(
+            SHIPPED_EC2_YAML,
+            '            stopOnTerminate: true\n',
+            '            stopOnTerminate: true\n            avoidUsingOrphanedNodes: false\n',
+          ),
+        ).lines,
+      ).toEqual([]);
     });
   });
 
@@ -100,7 +127,7 @@ describe('capacity rules', () => {
   });
 
   describe('GPU labels', () => {
-    it('refuses a CPU template that shares a GPU template\'s label', () => {
+    it("refuses a CPU template that shares a GPU template's label", () => {
       const yaml = withSecondTemplate({ description: 'cpu-tensorflow', type: 'm5.large', cap: '2' });
       expect(validateEc2(yaml).lines).toEqual([
         `casc/ec2-cloud.yaml:${secondLineOf(yaml, 'labelString: tensorflow')}: ${T1}.labelString: label 'tensorflow' is also on GPU template 'gpu-tensorflow-ondemand': a job asking for it could run on this m5.large, which has no GPU (the EC2 plugin takes the first matching template with room, EC2Cloud.java 1102-1116 at ec2-plugin 2059); give this template a label of its own`,
@@ -109,21 +136,33 @@ describe('capacity rules', () => {
 
     it('refuses it in either order (the GPU template below the CPU one)', () => {
       const cpuFirst = edit(SHIPPED_EC2_YAML, 'type: g4dn.xlarge', 'type: m5.large');
-      const yaml = withSecondTemplate({ description: 'gpu-tensorflow-g4dn', type: 'g4dn.xlarge', cap: '2' }, cpuFirst);
+      const yaml = withSecondTemplate(
+        { description: 'gpu-tensorflow-g4dn', type: 'g4dn.xlarge', cap: '2' },
+        cpuFirst,
+      );
       expect(validateEc2(yaml).lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'labelString: tensorflow')}: ${T0}.labelString: label 'tensorflow' is also on GPU template 'gpu-tensorflow-g4dn': a job asking for it could run on this m5.large, which has no GPU (the EC2 plugin takes the first matching template with room, EC2Cloud.java 1102-1116 at ec2-plugin 2059); give this template a label of its own`,
       ]);
     });
 
-    it('warns when a CPU template\'s own label says gpu', () => {
-      const yaml = withSecondTemplate({ description: 'cpu-prep', type: 'm5.large', cap: '2', label: 'gpu-prep' });
+    it("warns when a CPU template's own label says gpu", () => {
+      const yaml = withSecondTemplate({
+        description: 'cpu-prep',
+        type: 'm5.large',
+        cap: '2',
+        label: 'gpu-prep',
+      });
       expect(validateEc2(yaml).lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(yaml, 'labelString: gpu-prep')}: ${T1}.labelString: warning: label 'gpu-prep' promises a GPU but m5.large has none (GPU families: gpuFamilies in data/ec2-instance-types.json); use a GPU type or a label that does not say gpu/cuda`,
       ]);
     });
 
     it('accepts a CPU template with a label of its own', () => {
-      expect(validateEc2(withSecondTemplate({ description: 'cpu-prep', type: 'm5.large', cap: '2', label: 'preprocess' })).lines).toEqual([]);
+      expect(
+        validateEc2(
+          withSecondTemplate({ description: 'cpu-prep', type: 'm5.large', cap: '2', label: 'preprocess' }),
+        ).lines,
+      ).toEqual([]);
     });
   });
 });

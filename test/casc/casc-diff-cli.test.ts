@@ -20,7 +20,9 @@ import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { settingsFromContext } from '../../lib/settings/validate-settings';
 import { editFile, REPO, repoCopy } from '../stack/app-helpers';
 
-const CDK_JSON = JSON.parse(fs.readFileSync(path.join(REPO, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+const CDK_JSON = JSON.parse(fs.readFileSync(path.join(REPO, 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
 const ssm = mockClient(SSMClient);
 const s3 = mockClient(S3Client);
 
@@ -28,7 +30,11 @@ const s3 = mockClient(S3Client);
 function repoWithCap(cap: string): string {
   const repo = repoCopy();
   fs.copyFileSync(path.join(REPO, 'cdk.json'), path.join(repo, 'cdk.json'));
-  editFile(path.join(repo, 'casc', 'ec2-cloud.yaml'), 'instanceCapStr: "4"\n        templates:', `instanceCapStr: "${cap}"\n        templates:`);
+  editFile(
+    path.join(repo, 'casc', 'ec2-cloud.yaml'),
+    'instanceCapStr: "4"\n        templates:',
+    `instanceCapStr: "${cap}"\n        templates:`,
+  );
   return repo;
 }
 
@@ -67,7 +73,9 @@ describe('casc:diff --offline (the last synth in cdk.out)', () => {
 
     expect(r).toMatchObject({ code: 0, err: '' });
     expect(r.out.split('\n')).toEqual([
-      expect.stringMatching(/^casc diff: last synth \(.*jenkins-config-bundles\/[0-9a-f]+\) → local casc\/ and jobs\/$/),
+      expect.stringMatching(
+        /^casc diff: last synth \(.*jenkins-config-bundles\/[0-9a-f]+\) → local casc\/ and jobs\/$/,
+      ),
       '  cloud gpu-workers-${STACK_NAME}: instanceCapStr 4 → 8',
       '1 change(s)',
       '',
@@ -86,7 +94,9 @@ describe('casc:diff --offline (the last synth in cdk.out)', () => {
     const r = await run(['--offline', '--cdk-out', empty], repoWithCap('4'));
 
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^casc-diff: .*JenkinsGpuTraining\.template\.json: no synthesized template of stack JenkinsGpuTraining; run `npm run synth` first .*\n$/);
+    expect(r.err).toMatch(
+      /^casc-diff: .*JenkinsGpuTraining\.template\.json: no synthesized template of stack JenkinsGpuTraining; run `npm run synth` first .*\n$/,
+    );
   });
 });
 
@@ -95,15 +105,21 @@ describe('casc:diff (the deployed stack)', () => {
   const KEY = '0c1f8e9a07106ed009d63e54e576026284f986d4986e19aa97c33dab2ba31612.zip';
   /** The shipped bundle as cdk-assets uploads a directory asset: a zip of its files. */
   const zipOfShipped = () =>
-    zipSync(Object.fromEntries([...buildBundle({ repoRoot: REPO }).files].map(([rel, text]) => [rel, Buffer.from(text)])));
+    zipSync(
+      Object.fromEntries(
+        [...buildBundle({ repoRoot: REPO }).files].map(([rel, text]) => [rel, Buffer.from(text)]),
+      ),
+    );
   /** A GetObject Body: a Node.js stream with the SDK's mixin methods (only the one the CLI calls). */
   const body = (bytes: Uint8Array) =>
     Object.assign(Readable.from([Buffer.from(bytes)]), { transformToByteArray: async () => bytes }) as never;
 
   it('reads the parameter the stack writes, then the S3 object it names, and diffs against it', async () => {
-    ssm
-      .on(GetParameterCommand, { Name: '/JenkinsGpuTraining/controller/config' })
-      .resolves({ Parameter: { Value: JSON.stringify({ bundle: { bucket: BUCKET, key: KEY, digest: 'ab' }, vars: {} }) } });
+    ssm.on(GetParameterCommand, { Name: '/JenkinsGpuTraining/controller/config' }).resolves({
+      Parameter: {
+        Value: JSON.stringify({ bundle: { bucket: BUCKET, key: KEY, digest: 'ab' }, vars: {} }),
+      },
+    });
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: KEY }).resolves({ Body: body(zipOfShipped()) });
 
     const r = await run([], repoWithCap('8'));
@@ -126,11 +142,15 @@ describe('casc:diff (the deployed stack)', () => {
     expect(r.err).toBe(
       'casc-diff: stack Other is not deployed in this account and region (no SSM parameter /Other/controller/config); check --stack and AWS_REGION, or use --offline\n',
     );
-    expect(ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({ Name: '/Other/controller/config' });
+    expect(ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({
+      Name: '/Other/controller/config',
+    });
   });
 
   it('an object that is not a zip: one line naming it', async () => {
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ bundle: { bucket: BUCKET, key: KEY } }) } });
+    ssm
+      .on(GetParameterCommand)
+      .resolves({ Parameter: { Value: JSON.stringify({ bundle: { bucket: BUCKET, key: KEY } }) } });
     s3.on(GetObjectCommand).resolves({ Body: body(Buffer.from('not a zip')) });
 
     const r = await run([], repoWithCap('4'));

@@ -1,7 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { edit, lineOf, lockFor, MINIMAL_JENKINS_YAML, MINIMAL_PLUGINS, REPO, SHIPPED_EC2_YAML, validateEc2, withSpotTemplate } from './helpers';
+import {
+  edit,
+  lineOf,
+  lockFor,
+  MINIMAL_JENKINS_YAML,
+  MINIMAL_PLUGINS,
+  REPO,
+  SHIPPED_EC2_YAML,
+  validateEc2,
+  withSpotTemplate,
+} from './helpers';
 
 describe('cross-references', () => {
   it('rejects a variable the stack does not provide, listing the allowed names', () => {
@@ -24,7 +34,8 @@ describe('cross-references', () => {
       'jobs/train.Jenkinsfile':
         "pipeline {\n  agent none\n  stages {\n    stage('a') {\n      agent { label 'tensorflow' }\n      steps { sh(label: 'not an agent', script: 'true') }\n    }\n" +
         "    stage('b') {\n      // agent { label 'commented-out' }\n      agent { label \"${params.WORKER}\" }\n      steps { echo 'x' }\n    }\n  }\n}\n",
-      'jobs/seed.groovy': "pipelineJob('train') {\n  parameters {\n    choiceParam('WORKER', ['tensorflow', 'tensorflow-spot'], 'GPU')\n  }\n}\n",
+      'jobs/seed.groovy':
+        "pipelineJob('train') {\n  parameters {\n    choiceParam('WORKER', ['tensorflow', 'tensorflow-spot'], 'GPU')\n  }\n}\n",
     };
     expect(validateEc2(SHIPPED_EC2_YAML, jobs).lines).toEqual([
       // Reported where the choice is declared (the file to change), not at the pipeline that uses it.
@@ -35,7 +46,10 @@ describe('cross-references', () => {
 
   it('follows the templates with the real jobs/: the WORKER choices are the casc labels (jobs/worker-labels.tsv)', () => {
     const jobs = Object.fromEntries(
-      ['seed.groovy', 'train.Jenkinsfile', 'gpu-check.Jenkinsfile'].map((name) => [`jobs/${name}`, fs.readFileSync(path.join(REPO, 'jobs', name), 'utf8')]),
+      ['seed.groovy', 'train.Jenkinsfile', 'gpu-check.Jenkinsfile'].map((name) => [
+        `jobs/${name}`,
+        fs.readFileSync(path.join(REPO, 'jobs', name), 'utf8'),
+      ]),
     );
     expect(jobs['jobs/seed.groovy'].match(/choiceParam\('WORKER', servedLabels,/g)).toHaveLength(2);
     // Spot template removed (SHIPPED_EC2_YAML) or present: nothing in jobs/ names a label, nothing to change there.
@@ -45,17 +59,19 @@ describe('cross-references', () => {
 
   it('warns about a label built from the casc labels and more: only an exact ${params.WORKER} is served by construction', () => {
     const jobs = {
-      'jobs/seed.groovy': "pipelineJob('train') {\n  parameters {\n    choiceParam('WORKER', servedLabels, 'GPU')\n  }\n}\n",
-      'jobs/train.Jenkinsfile': "pipeline {\n  agent { label \"${params.WORKER} && linux\" }\n}\n",
+      'jobs/seed.groovy':
+        "pipelineJob('train') {\n  parameters {\n    choiceParam('WORKER', servedLabels, 'GPU')\n  }\n}\n",
+      'jobs/train.Jenkinsfile': 'pipeline {\n  agent { label "${params.WORKER} && linux" }\n}\n',
     };
     expect(validateEc2(SHIPPED_EC2_YAML, jobs).lines).toEqual([
-      "jobs/train.Jenkinsfile:2: label \"${params.WORKER} && linux\": warning: cannot check a label built from parameter 'WORKER' (its choices are the casc labels, only known at synth)",
+      'jobs/train.Jenkinsfile:2: label "${params.WORKER} && linux": warning: cannot check a label built from parameter \'WORKER\' (its choices are the casc labels, only known at synth)',
     ]);
   });
 
   it('understands node(...) and label expressions', () => {
     const jobs = {
-      'jobs/Jenkinsfile': "node('tensorflow && !windows') { echo 'a' }\nnode(label: 'tensorflow || gpu') { echo 'b' }\nnode('gpu && tensorflow') {}\n",
+      'jobs/Jenkinsfile':
+        "node('tensorflow && !windows') { echo 'a' }\nnode(label: 'tensorflow || gpu') { echo 'b' }\nnode('gpu && tensorflow') {}\n",
     };
     expect(validateEc2(SHIPPED_EC2_YAML, jobs).lines).toEqual([
       "jobs/Jenkinsfile:3: label 'gpu && tensorflow': no EC2 template serves label expression 'gpu && tensorflow' (templates offer: tensorflow)",
@@ -69,9 +85,14 @@ describe('cross-references', () => {
         "environment { X = credentials('scm-credentials') }\n" +
         "withCredentials([usernamePassword(credentialsId: 'nope', usernameVariable: 'U', passwordVariable: 'P')]) {}\n",
     };
-    const yaml = edit(SHIPPED_EC2_YAML, 'sshKeysCredentialsId: worker-ssh-key', 'sshKeysCredentialsId: worker-ssh-kye');
+    const yaml = edit(
+      SHIPPED_EC2_YAML,
+      'sshKeysCredentialsId: worker-ssh-key',
+      'sshKeysCredentialsId: worker-ssh-kye',
+    );
     const lines = validateEc2(yaml, jobs).lines;
-    const catalog = 'the catalog (lib/credentials/catalog.ts) has gcp-service-account, scm-credentials, pypi-pip-conf, worker-ssh-key';
+    const catalog =
+      'the catalog (lib/credentials/catalog.ts) has gcp-service-account, scm-credentials, pypi-pip-conf, worker-ssh-key';
     expect(lines).toEqual([
       `casc/ec2-cloud.yaml:${lineOf(yaml, 'worker-ssh-kye')}: jenkins.clouds[0].amazonEC2.sshKeysCredentialsId: unknown credential id 'worker-ssh-kye' (did you mean 'worker-ssh-key'?): ${catalog}`,
       `jobs/Jenkinsfile:1: credentialsId: unknown credential id 'gcp-service-acount' (did you mean 'gcp-service-account'?): ${catalog}`,
@@ -95,11 +116,18 @@ describe('cross-references', () => {
     ]);
   });
 
-  it("rejects security.sSHD with the shipped plugins.txt (the sshd plugin is not installed: Jenkins would answer 503)", () => {
+  it('rejects security.sSHD with the shipped plugins.txt (the sshd plugin is not installed: Jenkins would answer 503)', () => {
     const jenkinsYaml = `${MINIMAL_JENKINS_YAML}security:\n  sSHD:\n    port: -1\n`;
     const pluginsFile = path.join(REPO, 'casc/plugins.txt');
-    const { lines } = validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml, 'casc/plugins.txt': fs.readFileSync(pluginsFile, 'utf8') });
-    expect(lines).toEqual([expect.stringMatching(/^casc\/jenkins\.yaml:5: security\.sSHD: section 'sSHD' belongs to plugin 'sshd', which is not installed /)]);
+    const { lines } = validateEc2(SHIPPED_EC2_YAML, {
+      'casc/jenkins.yaml': jenkinsYaml,
+      'casc/plugins.txt': fs.readFileSync(pluginsFile, 'utf8'),
+    });
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^casc\/jenkins\.yaml:5: security\.sSHD: section 'sSHD' belongs to plugin 'sshd', which is not installed /,
+      ),
+    ]);
   });
 
   it('accepts sections whose plugin is in the locked closure only as a dependency of a listed one', () => {
@@ -117,10 +145,18 @@ describe('cross-references', () => {
       `workflow-durable-task-step:1479.v56e587f413a_7 sha256=${hash} source=intent\n  core 2.479.1\n` +
       '  requires script-security 1412.v1\n  requires workflow-api 1413.v1\n';
     expect(
-      validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml, 'casc/plugins.txt': plugins, 'casc/plugins.lock': lock }).lines,
+      validateEc2(SHIPPED_EC2_YAML, {
+        'casc/jenkins.yaml': jenkinsYaml,
+        'casc/plugins.txt': plugins,
+        'casc/plugins.lock': lock,
+      }).lines,
     ).toEqual([]);
     // Without them in the closure, the sections' owners are not installed.
-    expect(validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml }).lines.map((l) => l.replace(/, which .*/, ''))).toEqual([
+    expect(
+      validateEc2(SHIPPED_EC2_YAML, { 'casc/jenkins.yaml': jenkinsYaml }).lines.map((l) =>
+        l.replace(/, which .*/, ''),
+      ),
+    ).toEqual([
       "casc/jenkins.yaml:4: unclassified.globalDefaultFlowDurabilityLevel: section 'globalDefaultFlowDurabilityLevel' belongs to plugin 'workflow-api'",
       "casc/jenkins.yaml:7: security.scriptApproval: section 'scriptApproval' belongs to plugin 'script-security'",
     ]);

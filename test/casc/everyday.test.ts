@@ -4,7 +4,15 @@ import { deriveWorkerLaunchScope } from '../../lib/casc/iam';
 import { loadCascTree } from '../../lib/casc/load';
 import { formatProblem } from '../../lib/casc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
-import { edit, REPO, SHIPPED_EC2_YAML, SHIPPED_FILE, tempTree, validateEc2, withSpotTemplate } from './helpers';
+import {
+  edit,
+  REPO,
+  SHIPPED_EC2_YAML,
+  SHIPPED_FILE,
+  tempTree,
+  validateEc2,
+  withSpotTemplate,
+} from './helpers';
 
 describe('the shipped ec2-cloud.yaml', () => {
   it('is the on-demand template plus the spot template', () => {
@@ -15,8 +23,19 @@ describe('the shipped ec2-cloud.yaml', () => {
 
 describe('everyday edits pass', () => {
   it.each([
-    ['a higher cap', (y: string) => edit(edit(y, 'instanceCapStr: "4"', 'instanceCapStr: "8"'), 'instanceCapStr: "2"', 'instanceCapStr: "8"')],
-    ['longer idle minutes', (y: string) => edit(y, 'idleTerminationMinutes: "10"', 'idleTerminationMinutes: "45"')],
+    [
+      'a higher cap',
+      (y: string) =>
+        edit(
+          edit(y, 'instanceCapStr: "4"', 'instanceCapStr: "8"'),
+          'instanceCapStr: "2"',
+          'instanceCapStr: "8"',
+        ),
+    ],
+    [
+      'longer idle minutes',
+      (y: string) => edit(y, 'idleTerminationMinutes: "10"', 'idleTerminationMinutes: "45"'),
+    ],
     ['a bigger GPU type', (y: string) => edit(y, 'type: g4dn.xlarge', 'type: g6e.xlarge')],
     ['the opt-in spot template as a second template', (y: string) => withSpotTemplate(y)],
   ])('%s', (_name, change) => {
@@ -56,7 +75,9 @@ describe('deriveWorkerLaunchScope', () => {
   });
 
   it('follows a type change and a spot template', () => {
-    expect(scopeOf(edit(SHIPPED_EC2_YAML, 'type: g4dn.xlarge', 'type: g5.xlarge')).instanceTypes).toEqual(['g5.xlarge']);
+    expect(scopeOf(edit(SHIPPED_EC2_YAML, 'type: g4dn.xlarge', 'type: g5.xlarge')).instanceTypes).toEqual([
+      'g5.xlarge',
+    ]);
     const spot = scopeOf(withSpotTemplate(edit(SHIPPED_EC2_YAML, 'type: g4dn.xlarge', 'type: g6.xlarge')));
     expect(spot.instanceTypes).toEqual(['g4dn.xlarge', 'g6.xlarge']);
     expect(spot.usesSpot).toBe(true);
@@ -64,8 +85,15 @@ describe('deriveWorkerLaunchScope', () => {
   });
 
   it('splits literal subnet lists as the plugin does', () => {
-    const yaml = edit(edit(SHIPPED_EC2_YAML, '"${WORKER_SUBNET_IDS}"', '"subnet-b, subnet-a;subnet-c subnet-a"'), '"${WORKER_AMI_ID}"', 'ami-0123');
-    expect(scopeOf(yaml)).toMatchObject({ subnetRefs: ['subnet-a', 'subnet-b', 'subnet-c'], amiRefs: ['ami-0123'] });
+    const yaml = edit(
+      edit(SHIPPED_EC2_YAML, '"${WORKER_SUBNET_IDS}"', '"subnet-b, subnet-a;subnet-c subnet-a"'),
+      '"${WORKER_AMI_ID}"',
+      'ami-0123',
+    );
+    expect(scopeOf(yaml)).toMatchObject({
+      subnetRefs: ['subnet-a', 'subnet-b', 'subnet-c'],
+      amiRefs: ['ami-0123'],
+    });
   });
 });
 

@@ -4,7 +4,8 @@ import * as path from 'path';
 import { formatProblem } from '../../lib/casc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
 
-const FIXTURES = process.env.EC2_PLUGIN_FIXTURES ?? path.resolve(__dirname, '../../../shared/fixtures/ec2-plugin-casc');
+const FIXTURES =
+  process.env.EC2_PLUGIN_FIXTURES ?? path.resolve(__dirname, '../../../shared/fixtures/ec2-plugin-casc');
 const documents = fs.existsSync(FIXTURES)
   ? fs.readdirSync(FIXTURES).filter((name) => /\.ya?ml$/.test(name) && !name.includes('Export'))
   : [];

@@ -15,7 +15,8 @@ const SPOT_END = '        cleanUpOrphanedNodes: true';
 function spotBlock(): string {
   const start = SHIPPED_FILE.indexOf(SPOT_START);
   const end = SHIPPED_FILE.indexOf(SPOT_END);
-  if (start < 0 || end < start) throw new Error('casc/ec2-cloud.yaml: the spot template block moved; update test/casc/helpers.ts');
+  if (start < 0 || end < start)
+    throw new Error('casc/ec2-cloud.yaml: the spot template block moved; update test/casc/helpers.ts');
   return SHIPPED_FILE.slice(start, end);
 }
 
@@ -76,12 +77,21 @@ export function validateEc2(
     'casc/jenkins.yaml': MINIMAL_JENKINS_YAML,
     'casc/plugins.txt': MINIMAL_PLUGINS,
     ...MINIMAL_PLUGIN_FILES,
-    ...(extra['casc/plugins.txt'] !== undefined ? { 'casc/plugins.lock': lockFor(extra['casc/plugins.txt']) } : {}),
+    ...(extra['casc/plugins.txt'] !== undefined
+      ? { 'casc/plugins.lock': lockFor(extra['casc/plugins.txt']) }
+      : {}),
     ...extra,
   });
   // `@render:` scripts are the repository's (assets/worker), as the bundle renders them.
-  const result = validateCascTree({ cascPath: path.join(dir, 'casc'), jobsPath: path.join(dir, 'jobs'), repoRoot: REPO, schemaOnly });
-  const lines = result.problems.map((p) => formatProblem(p, dir)).filter((line) => line.replace(/^(casc\/ec2-cloud\.yaml):\d+:/, '$1:N:') !== BASE_CAPACITY_WARNING);
+  const result = validateCascTree({
+    cascPath: path.join(dir, 'casc'),
+    jobsPath: path.join(dir, 'jobs'),
+    repoRoot: REPO,
+    schemaOnly,
+  });
+  const lines = result.problems
+    .map((p) => formatProblem(p, dir))
+    .filter((line) => line.replace(/^(casc\/ec2-cloud\.yaml):\d+:/, '$1:N:') !== BASE_CAPACITY_WARNING);
   return { ...result, dir, lines, allLines: result.problems.map((p) => formatProblem(p, dir)) };
 }
 

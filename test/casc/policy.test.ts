@@ -40,7 +40,9 @@ describe('policy', () => {
   it('requires idleTerminationMinutes, a positive integer', () => {
     const missing = problemsAfter('            idleTerminationMinutes: "10"\n', '');
     expect(missing.lines).toEqual([
-      expect.stringContaining(`${T0}.idleTerminationMinutes: idleTerminationMinutes must be set: omitted means an idle GPU worker is never stopped`),
+      expect.stringContaining(
+        `${T0}.idleTerminationMinutes: idleTerminationMinutes must be set: omitted means an idle GPU worker is never stopped`,
+      ),
     ]);
     const zero = problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: "0"');
     expect(zero.lines).toEqual([
@@ -50,17 +52,26 @@ describe('policy', () => {
 
   it('requires launchTimeoutStr, a positive integer', () => {
     expect(problemsAfter('            launchTimeoutStr: "1200"\n', '').lines).toEqual([
-      expect.stringContaining(`${T0}.launchTimeoutStr: launchTimeoutStr must be set: omitted means a hung launch is never cleaned up`),
+      expect.stringContaining(
+        `${T0}.launchTimeoutStr: launchTimeoutStr must be set: omitted means a hung launch is never cleaned up`,
+      ),
     ]);
     expect(problemsAfter('launchTimeoutStr: "1200"', 'launchTimeoutStr: "-1"').lines).toEqual([
-      expect.stringContaining(`${T0}.launchTimeoutStr: launchTimeoutStr must be a positive integer (expected a positive integer, got "-1")`),
+      expect.stringContaining(
+        `${T0}.launchTimeoutStr: launchTimeoutStr must be a positive integer (expected a positive integer, got "-1")`,
+      ),
     ]);
   });
 
   it('requires a Name tag', () => {
-    const { lines } = problemsAfter('              - name: Name\n                value: managed-by-jenkins\n', '');
+    const { lines } = problemsAfter(
+      '              - name: Name\n                value: managed-by-jenkins\n',
+      '',
+    );
     expect(lines).toEqual([
-      expect.stringContaining(`${T0}.tags: tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one`),
+      expect.stringContaining(
+        `${T0}.tags: tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one`,
+      ),
     ]);
   });
 
@@ -74,10 +85,14 @@ describe('policy', () => {
       `casc/ec2-cloud.yaml:${lineOf(templateZero.yaml, 'instanceCapStr: "0"')}: ${T0}.instanceCapStr: template instanceCapStr "0" blocks every launch of this template in the EC2 plugin (expected a positive integer, got "0")`,
     ]);
     expect(problemsAfter('instanceCapStr: "2"', 'instanceCapStr: "two"').lines).toEqual([
-      expect.stringContaining(`${T0}.instanceCapStr: instanceCapStr must be a positive integer (expected a positive integer, got "two")`),
+      expect.stringContaining(
+        `${T0}.instanceCapStr: instanceCapStr must be a positive integer (expected a positive integer, got "two")`,
+      ),
     ]);
     expect(problemsAfter('        instanceCapStr: "4"\n', '').lines).toEqual([
-      expect.stringContaining(`${CLOUD}.instanceCapStr: instanceCapStr must be set at cloud level: empty means unlimited GPU machines`),
+      expect.stringContaining(
+        `${CLOUD}.instanceCapStr: instanceCapStr must be set at cloud level: empty means unlimited GPU machines`,
+      ),
     ]);
   });
 
@@ -102,15 +117,25 @@ describe('policy', () => {
   });
 
   it('rejects privateKey and literal secrets', () => {
-    const yaml = edit(SHIPPED_EC2_YAML, '        sshKeysCredentialsId: worker-ssh-key\n', '        sshKeysCredentialsId: worker-ssh-key\n        privateKey: "${ADMIN_PASSWORD}"\n');
+    const yaml = edit(
+      SHIPPED_EC2_YAML,
+      '        sshKeysCredentialsId: worker-ssh-key\n',
+      '        sshKeysCredentialsId: worker-ssh-key\n        privateKey: "${ADMIN_PASSWORD}"\n',
+    );
     expect(validateEc2(yaml).lines).toEqual([
-      expect.stringContaining(`${CLOUD}.privateKey: privateKey is ignored by the EC2 plugin and puts key material in the YAML; use sshKeysCredentialsId`),
+      expect.stringContaining(
+        `${CLOUD}.privateKey: privateKey is ignored by the EC2 plugin and puts key material in the YAML; use sshKeysCredentialsId`,
+      ),
     ]);
     const secrets = validateEc2(SHIPPED_EC2_YAML, {
       'casc/jenkins.yaml':
         'jenkins:\n  securityRealm:\n    local:\n      users:\n        - id: admin\n          password: hunter2\n' +
-        'unclassified:\n  location:\n    url: "${JENKINS_URL}"\n    adminAddress: "' + FAKE_ACCESS_KEY + '"\n' +
-        '  awsCredentialsProvider:\n    client:\n      clientConfiguration:\n        proxyPassword: "' + FAKE_PEM + '"\n',
+        'unclassified:\n  location:\n    url: "${JENKINS_URL}"\n    adminAddress: "' +
+        FAKE_ACCESS_KEY +
+        '"\n' +
+        '  awsCredentialsProvider:\n    client:\n      clientConfiguration:\n        proxyPassword: "' +
+        FAKE_PEM +
+        '"\n',
       'casc/plugins.txt': 'configuration-as-code:1\nec2:1\naws-secrets-manager-credentials-provider:1\n',
     });
     expect(secrets.lines).toEqual([
@@ -136,7 +161,9 @@ describe('policy', () => {
 
   it("checks the customDeviceMapping encrypted field (the plugin reads only the word 'encrypted')", () => {
     expect(problemsAfter('gp3::encrypted', 'gp3::true').lines).toEqual([
-      expect.stringContaining(`${T0}.customDeviceMapping: /dev/sda1: the encrypted field must be the word 'encrypted'`),
+      expect.stringContaining(
+        `${T0}.customDeviceMapping: /dev/sda1: the encrypted field must be the word 'encrypted'`,
+      ),
     ]);
   });
 
@@ -159,12 +186,15 @@ describe('policy', () => {
     ['ami', '"${WORKER_AMI_ID}"', 'ami-0123456789abcdef0', 'WORKER_AMI_ID'],
     ['subnetId', '"${WORKER_SUBNET_IDS}"', 'subnet-0123456789abcdef0', 'WORKER_SUBNET_IDS'],
     ['securityGroups', '"${WORKER_SECURITY_GROUP_ID}"', 'sg-0123456789abcdef0', 'WORKER_SECURITY_GROUP_ID'],
-  ])('requires %s to be the stack variable (IAM and the reaper follow it)', (key, shipped, literal, variable) => {
-    const { lines, yaml } = problemsAfter(`${key}: ${shipped}`, `${key}: ${literal}`);
-    expect(lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(yaml, `${key}: ${literal}`)}: ${T0}.${key}: ${key} must be "\${${variable}}": the stack fills it (settings workerAmiId/workerAmiParameter, the network and the worker fleet) and scopes the controller's IAM and the reaper to it (got "${literal}")`,
-    ]);
-  });
+  ])(
+    'requires %s to be the stack variable (IAM and the reaper follow it)',
+    (key, shipped, literal, variable) => {
+      const { lines, yaml } = problemsAfter(`${key}: ${shipped}`, `${key}: ${literal}`);
+      expect(lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(yaml, `${key}: ${literal}`)}: ${T0}.${key}: ${key} must be "\${${variable}}": the stack fills it (settings workerAmiId/workerAmiParameter, the network and the worker fleet) and scopes the controller's IAM and the reaper to it (got "${literal}")`,
+      ]);
+    },
+  );
 
   // Each layer a new or copied template could silently drop (issue "Every casc edit a user can make gets a
   // true verdict"); the shipped templates carry all of them.
@@ -202,9 +232,13 @@ describe('policy', () => {
     it('requires a non-root remoteAdmin (blank means root, which the Deep Learning AMI refuses)', () => {
       const message = (shown: string): string =>
         `remoteAdmin must name the AMI's login user (ubuntu on the Deep Learning AMI): blank means SSH as root, which the AMI refuses (got ${shown})`;
-      expect(problemsAfter('            remoteAdmin: ubuntu\n', '').lines).toEqual([`casc/ec2-cloud.yaml:${templateLine}: ${T0}.remoteAdmin: ${message('nothing')}`]);
+      expect(problemsAfter('            remoteAdmin: ubuntu\n', '').lines).toEqual([
+        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.remoteAdmin: ${message('nothing')}`,
+      ]);
       const root = problemsAfter('remoteAdmin: ubuntu', 'remoteAdmin: root');
-      expect(root.lines).toEqual([`casc/ec2-cloud.yaml:${lineOf(root.yaml, 'remoteAdmin')}: ${T0}.remoteAdmin: ${message('"root"')}`]);
+      expect(root.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(root.yaml, 'remoteAdmin')}: ${T0}.remoteAdmin: ${message('"root"')}`,
+      ]);
     });
 
     it.each([
@@ -213,9 +247,12 @@ describe('policy', () => {
       ['metadataTokensRequired', 'true', 'false'],
       ['metadataHopsLimit', '1', '2'],
     ])('requires IMDSv2 with one hop: %s', (key, shipped, changed) => {
-      const why = "IMDSv2 only, one hop, keeps containers on the worker away from the instance role's credentials";
+      const why =
+        "IMDSv2 only, one hop, keeps containers on the worker away from the instance role's credentials";
       const edited = problemsAfter(`${key}: ${shipped}`, `${key}: ${changed}`);
-      expect(edited.lines).toEqual([`casc/ec2-cloud.yaml:${lineOf(edited.yaml, `${key}:`)}: ${T0}.${key}: ${key} must be ${shipped}: ${why} (got "${changed}")`]);
+      expect(edited.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(edited.yaml, `${key}:`)}: ${T0}.${key}: ${key} must be ${shipped}: ${why} (got "${changed}")`,
+      ]);
       expect(problemsAfter(`            ${key}: ${shipped}\n`, '').lines).toEqual([
         `casc/ec2-cloud.yaml:${templateLine}: ${T0}.${key}: ${key} must be ${shipped}: ${why} (got nothing)`,
       ]);
@@ -240,7 +277,9 @@ describe('policy', () => {
       expect(port.lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(port.yaml, 'sshPort')}: ${T0}.amiType.unixData.sshPort: sshPort must be a port number (expected 1-65535, got "twenty-two")`,
       ]);
-      expect(problemsAfter('sshPort: "22"', 'sshPort: "65536"').lines).toEqual([expect.stringContaining('(expected 1-65535, got "65536")')]);
+      expect(problemsAfter('sshPort: "22"', 'sshPort: "65536"').lines).toEqual([
+        expect.stringContaining('(expected 1-65535, got "65536")'),
+      ]);
       expect(problemsAfter('sshPort: "22"', 'sshPort: 2222').lines).toEqual([]);
     });
 
@@ -249,7 +288,10 @@ describe('policy', () => {
       expect(copied.lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(copied.yaml, 'value: gpu-tensorflow-spot')}: ${T0}.tags: tags must include 'jenkins-gpu:template' with the description 'gpu-tensorflow-ondemand' as value: npm run workers attributes a worker's cost to its template by it (got "gpu-tensorflow-spot")`,
       ]);
-      const missing = problemsAfter('              - name: "jenkins-gpu:template"\n                value: gpu-tensorflow-ondemand\n', '');
+      const missing = problemsAfter(
+        '              - name: "jenkins-gpu:template"\n                value: gpu-tensorflow-ondemand\n',
+        '',
+      );
       expect(missing.lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(missing.yaml, '- name: Name')}: ${T0}.tags: tags must include 'jenkins-gpu:template' with the description 'gpu-tensorflow-ondemand' as value: npm run workers attributes a worker's cost to its template by it (got nothing)`,
       ]);
@@ -266,7 +308,9 @@ describe('policy', () => {
         '              - name: Name\n',
         `              - name: "${key}"\n                value: x\n              - name: Name\n`,
       );
-      expect(lines).toEqual([`casc/ec2-cloud.yaml:${lineOf(yaml, `name: "${key}"`)}: ${T0}.tags[0].name: tag '${key}' is reserved: ${why}; use another key`]);
+      expect(lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(yaml, `name: "${key}"`)}: ${T0}.tags[0].name: tag '${key}' is reserved: ${why}; use another key`,
+      ]);
     });
   });
 
@@ -274,7 +318,9 @@ describe('policy', () => {
   // GpuWorkerFleet, the bundle renderer): each is a validator rule, so a YAML that passes here synthesizes.
   describe('what synth needs', () => {
     it('requires an amazonEC2 cloud (the cost guard and the launch permissions come from it)', () => {
-      const lines = validateEc2(SHIPPED_EC2_YAML, { 'casc/ec2-cloud.yaml': 'jenkins:\n  clouds: []\n' }).lines;
+      const lines = validateEc2(SHIPPED_EC2_YAML, {
+        'casc/ec2-cloud.yaml': 'jenkins:\n  clouds: []\n',
+      }).lines;
       expect(lines).toEqual([
         "casc/ec2-cloud.yaml:2: jenkins.clouds: jenkins.clouds must hold an amazonEC2 cloud: the stack derives the GPU workers' launch permissions and the cost guard from it (got none)",
       ]);
@@ -294,7 +340,9 @@ describe('policy', () => {
       expect(week.lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(week.yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: idleTerminationMinutes must be at most 1440 (a day): an idle GPU kept longer is never intended, and the reaper's hard lifetime of a running worker is derived from it (got "10080")`,
       ]);
-      expect(problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: "1440"').lines).toEqual([]);
+      expect(problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: "1440"').lines).toEqual(
+        [],
+      );
     });
 
     it('reads numbers as the plugin does: Integer.parseInt of the YAML text, no spaces, no 10.0', () => {
@@ -304,7 +352,10 @@ describe('policy', () => {
         ['1e1', '1e1'],
         ['"+10"', '+10'],
       ]) {
-        const { lines, yaml } = problemsAfter('idleTerminationMinutes: "10"', `idleTerminationMinutes: ${written}`);
+        const { lines, yaml } = problemsAfter(
+          'idleTerminationMinutes: "10"',
+          `idleTerminationMinutes: ${written}`,
+        );
         expect(lines).toEqual([
           `casc/ec2-cloud.yaml:${lineOf(yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: idleTerminationMinutes must be a positive integer (expected a positive integer, got "${shown}")`,
         ]);
@@ -325,7 +376,9 @@ describe('policy', () => {
         `casc/ec2-cloud.yaml:${lineOf(yaml, '"2147483648"')}: ${CLOUD}.instanceCapStr: instanceCapStr must be at most 2147483647: the EC2 plugin reads it as a Java int and fails to load the cloud (got "2147483648")`,
       ]);
       expect(problemsAfter('instanceCapStr: "2"', 'instanceCapStr: " 2"').lines).toEqual([
-        expect.stringContaining(`${T0}.instanceCapStr: instanceCapStr must be a positive integer (expected a positive integer, got " 2")`),
+        expect.stringContaining(
+          `${T0}.instanceCapStr: instanceCapStr must be a positive integer (expected a positive integer, got " 2")`,
+        ),
       ]);
     });
 
@@ -333,15 +386,23 @@ describe('policy', () => {
       // The shipped marker renders (the first test); any other script is the boot rule's one problem.
       const boot = (shown: string): string =>
         `userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got "${shown}")`;
-      const { lines, yaml } = problemsAfter('"@render:assets/worker/user-data.sh"', '"@render:assets/worker/bot.sh"');
-      expect(lines).toEqual([`casc/ec2-cloud.yaml:${lineOf(yaml, 'bot.sh')}: ${T0}.userData: ${boot('@render:assets/worker/bot.sh')}`]);
+      const { lines, yaml } = problemsAfter(
+        '"@render:assets/worker/user-data.sh"',
+        '"@render:assets/worker/bot.sh"',
+      );
+      expect(lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'bot.sh')}: ${T0}.userData: ${boot('@render:assets/worker/bot.sh')}`,
+      ]);
       expect(problemsAfter('"@render:assets/worker/user-data.sh"', '"@render:../outside.sh"').lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'userData:')}: ${T0}.userData: ${boot('@render:../outside.sh')}`,
       ]);
     });
 
-    it('rejects @render: outside a template\'s userData and initScript (Jenkins would get the text)', () => {
-      const { lines, yaml } = problemsAfter('jvmopts: "-Xmx1g"', 'jvmopts: "@render:assets/worker/user-data.sh"');
+    it("rejects @render: outside a template's userData and initScript (Jenkins would get the text)", () => {
+      const { lines, yaml } = problemsAfter(
+        'jvmopts: "-Xmx1g"',
+        'jvmopts: "@render:assets/worker/user-data.sh"',
+      );
       expect(lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(yaml, 'jvmopts')}: ${T0}.jvmopts: @render: is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "@render:assets/worker/user-data.sh"`,
       ]);
@@ -352,11 +413,15 @@ describe('policy', () => {
 describe('one problem, one line', () => {
   it('reports an indentation slip once, at its position, and nothing that follows from it', () => {
     const yaml = edit(SHIPPED_EC2_YAML, '            numExecutors: 1\n', '           numExecutors: 1\n');
-    const result = validateEc2(yaml, { 'casc/jobs.yaml': 'jobs:\n  - file: /opt/jenkins-gpu/config/current/jobs/seed.groovy\n' });
+    const result = validateEc2(yaml, {
+      'casc/jobs.yaml': 'jobs:\n  - file: /opt/jenkins-gpu/config/current/jobs/seed.groovy\n',
+    });
     expect(result.lines).toEqual([
       `casc/ec2-cloud.yaml:${lineOf(yaml, 'numExecutors')}:12: YAML syntax error: Sequence item without - indicator (this line is indented 11 spaces, line ${lineOf(yaml, 'numExecutors') - 1} above it 12)`,
     ]);
-    expect(result.summary).toBe('casc invalid: 1 error (fix the YAML syntax first: the other checks need every file)');
+    expect(result.summary).toBe(
+      'casc invalid: 1 error (fix the YAML syntax first: the other checks need every file)',
+    );
   });
 
   it('reports one error per file that does not parse, and checks nothing else', () => {

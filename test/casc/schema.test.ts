@@ -8,7 +8,9 @@ const T0 = 'jenkins.clouds[0].amazonEC2.templates[0]';
 
 function schemaLines(yaml: string, extra: Record<string, string> = {}): string[] {
   const dir = tempTree({ 'casc/a.yaml': yaml, ...extra });
-  return validateCascTree({ cascPath: path.join(dir, 'casc'), schemaOnly: true }).problems.map((p) => formatProblem(p, dir));
+  return validateCascTree({ cascPath: path.join(dir, 'casc'), schemaOnly: true }).problems.map((p) =>
+    formatProblem(p, dir),
+  );
 }
 
 describe('schema: the EC2 plugin data model', () => {
@@ -21,7 +23,11 @@ describe('schema: the EC2 plugin data model', () => {
   });
 
   it('rejects a deprecated key unless configuration-as-code sets deprecated: warn', () => {
-    const yaml = edit(SHIPPED_EC2_YAML, '            connectionStrategy: PRIVATE_IP\n', '            associatePublicIp: true\n');
+    const yaml = edit(
+      SHIPPED_EC2_YAML,
+      '            connectionStrategy: PRIVATE_IP\n',
+      '            associatePublicIp: true\n',
+    );
     const line = lineOf(yaml, 'associatePublicIp');
     const rejected = validateEc2(yaml, {}, true);
     expect(rejected.ok).toBe(false);
@@ -29,7 +35,11 @@ describe('schema: the EC2 plugin data model', () => {
       `casc/ec2-cloud.yaml:${line}: ${T0}.associatePublicIp: 'associatePublicIp' is deprecated in SlaveTemplate; use 'associateIPStrategy' ` +
         '(JCasC rejects deprecated keys unless the YAML sets configuration-as-code: {deprecated: warn})',
     ]);
-    const warned = validateEc2(yaml, { 'casc/casc.yaml': 'configuration-as-code:\n  deprecated: warn\n' }, true);
+    const warned = validateEc2(
+      yaml,
+      { 'casc/casc.yaml': 'configuration-as-code:\n  deprecated: warn\n' },
+      true,
+    );
     expect(warned.ok).toBe(true);
     expect(warned.lines).toEqual([
       `casc/ec2-cloud.yaml:${line}: ${T0}.associatePublicIp: warning: 'associatePublicIp' is deprecated in SlaveTemplate; use 'associateIPStrategy'`,
@@ -98,15 +108,21 @@ describe('schema: the EC2 plugin data model', () => {
     expect(schemaLines('jenkins:\n  systemMessage: "unterminated\n  numExecutors: 0\n')[0]).toMatch(
       /^casc\/a\.yaml:\d+:\d+: YAML syntax error: Missing closing "quote/,
     );
-    expect(schemaLines('jenkins:\n  numExecutors: 0\n   mode: NORMAL\n')[0]).toMatch(/^casc\/a\.yaml:2:17: YAML syntax error: \S/);
+    expect(schemaLines('jenkins:\n  numExecutors: 0\n   mode: NORMAL\n')[0]).toMatch(
+      /^casc\/a\.yaml:2:17: YAML syntax error: \S/,
+    );
     expect(schemaLines('jenkins:\n  numExecutors: 0\n  numExecutors: 1\n')).toEqual([
       expect.stringMatching(/^casc\/a\.yaml:3:3: YAML syntax error: Map keys must be unique/),
     ]);
   });
 
   it('merges files as JCasC does and reports conflicting scalars', () => {
-    const lines = schemaLines('jenkins:\n  numExecutors: 0\n', { 'casc/b.yaml': 'jenkins:\n  numExecutors: 2\n  mode: EXCLUSIVE\n' });
+    const lines = schemaLines('jenkins:\n  numExecutors: 0\n', {
+      'casc/b.yaml': 'jenkins:\n  numExecutors: 2\n  mode: EXCLUSIVE\n',
+    });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^casc\/b\.yaml:2: jenkins\.numExecutors: conflicting value, also set in .*casc\/a\.yaml:2 /);
+    expect(lines[0]).toMatch(
+      /^casc\/b\.yaml:2: jenkins\.numExecutors: conflicting value, also set in .*casc\/a\.yaml:2 /,
+    );
   });
 });

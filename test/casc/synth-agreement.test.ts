@@ -22,7 +22,9 @@ import { edit, SHIPPED_FILE } from './helpers';
 const REPO = repoCopy();
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-agreement-'));
 const SHIPPED_CASC = Object.fromEntries(
-  fs.readdirSync(path.join(REPO, 'casc')).map((name) => [name, fs.readFileSync(path.join(REPO, 'casc', name), 'utf8')]),
+  fs
+    .readdirSync(path.join(REPO, 'casc'))
+    .map((name) => [name, fs.readFileSync(path.join(REPO, 'casc', name), 'utf8')]),
 );
 
 /** Writes casc/ (the shipped files with `files` over them; `null` deletes a file) into the repository copy. */
@@ -68,7 +70,11 @@ function acceptedButFails(): string | undefined {
 /** What went wrong with one casc, or undefined when validator and synth agree. */
 function disagreement(name: string, files: Record<string, string | null>): string | undefined {
   writeCasc(files);
-  const validation = validateCascTree({ cascPath: path.join(REPO, 'casc'), jobsPath: path.join(REPO, 'jobs'), repoRoot: REPO });
+  const validation = validateCascTree({
+    cascPath: path.join(REPO, 'casc'),
+    jobsPath: path.join(REPO, 'jobs'),
+    repoRoot: REPO,
+  });
   if (validation.ok) {
     const failure = acceptedButFails();
     return failure === undefined ? undefined : `${name}: the validator accepts it, synth throws ${failure}`;
@@ -94,7 +100,19 @@ function disagreement(name: string, files: Record<string, string | null>): strin
 }
 
 /** Values a user might write for any key: empty, zero, negative, too big, spaces, wrong kinds, markers. */
-const BAD_VALUES = ['""', '"0"', '"-1"', '"10080"', '"2147483648"', '" 3"', '10.0', '[]', '{}', '"${NOPE}"', '"@render:nope.sh"'];
+const BAD_VALUES = [
+  '""',
+  '"0"',
+  '"-1"',
+  '"10080"',
+  '"2147483648"',
+  '" 3"',
+  '10.0',
+  '[]',
+  '{}',
+  '"${NOPE}"',
+  '"@render:nope.sh"',
+];
 
 /** Each distinct `key: value` line of the shipped ec2-cloud.yaml (its first occurrence), by key. */
 function valueLines(): Map<string, string[]> {
@@ -109,7 +127,10 @@ function valueLines(): Map<string, string[]> {
 /** That line with every bad value. */
 function mutationsOf(line: string): Array<[string, Record<string, string>]> {
   const [, indent, key] = /^(\s+(?:- )?)([A-Za-z]+):/.exec(line)!;
-  return BAD_VALUES.map((bad) => [`${key}: ${bad}`, { 'ec2-cloud.yaml': SHIPPED_FILE.replace(line, `${indent}${key}: ${bad}`) }]);
+  return BAD_VALUES.map((bad) => [
+    `${key}: ${bad}`,
+    { 'ec2-cloud.yaml': SHIPPED_FILE.replace(line, `${indent}${key}: ${bad}`) },
+  ]);
 }
 
 const STRUCTURES: Array<[string, Record<string, string | null>]> = [
@@ -117,14 +138,35 @@ const STRUCTURES: Array<[string, Record<string, string | null>]> = [
   ['no ec2-cloud.yaml', { 'ec2-cloud.yaml': null }],
   ['clouds is a scalar', { 'ec2-cloud.yaml': 'jenkins:\n  clouds: amazonEC2\n' }],
   ['amazonEC2 is a scalar', { 'ec2-cloud.yaml': 'jenkins:\n  clouds:\n    - amazonEC2: x\n' }],
-  ['templates is a mapping', { 'ec2-cloud.yaml': 'jenkins:\n  clouds:\n    - amazonEC2:\n        name: x\n        instanceCapStr: "1"\n        templates: {a: 1}\n' }],
-  ['a template is a scalar', { 'ec2-cloud.yaml': 'jenkins:\n  clouds:\n    - amazonEC2:\n        name: x\n        instanceCapStr: "1"\n        templates: [x]\n' }],
+  [
+    'templates is a mapping',
+    {
+      'ec2-cloud.yaml':
+        'jenkins:\n  clouds:\n    - amazonEC2:\n        name: x\n        instanceCapStr: "1"\n        templates: {a: 1}\n',
+    },
+  ],
+  [
+    'a template is a scalar',
+    {
+      'ec2-cloud.yaml':
+        'jenkins:\n  clouds:\n    - amazonEC2:\n        name: x\n        instanceCapStr: "1"\n        templates: [x]\n',
+    },
+  ],
   ['an empty file', { 'ec2-cloud.yaml': '' }],
   ['a list at the top', { 'ec2-cloud.yaml': '- jenkins\n' }],
   ['a scalar at the top', { 'ec2-cloud.yaml': 'jenkins\n' }],
   ['a syntax error', { 'ec2-cloud.yaml': 'jenkins:\n  clouds: [\n' }],
   ['a tab indent', { 'ec2-cloud.yaml': 'jenkins:\n\tclouds: []\n' }],
-  ['a duplicate key', { 'ec2-cloud.yaml': edit(SHIPPED_FILE, 'instanceCapStr: "4"', 'instanceCapStr: "4"\n        instanceCapStr: "5"') }],
+  [
+    'a duplicate key',
+    {
+      'ec2-cloud.yaml': edit(
+        SHIPPED_FILE,
+        'instanceCapStr: "4"',
+        'instanceCapStr: "4"\n        instanceCapStr: "5"',
+      ),
+    },
+  ],
   ['an alias into itself', { 'ec2-cloud.yaml': 'jenkins: &j\n  nodes:\n    - *j\n' }],
   ['binary bytes', { 'ec2-cloud.yaml': '\u0000\u0001\u00ff' }],
   ['a conflicting second file', { 'z.yaml': 'jenkins:\n  numExecutors: 3\n' }],
@@ -132,8 +174,19 @@ const STRUCTURES: Array<[string, Record<string, string | null>]> = [
   ['security.sSHD', { 'z.yaml': 'security:\n  sSHD:\n    port: -1\n' }],
   ['no plugins.txt', { 'plugins.txt': null }],
   ['an empty plugins.txt', { 'plugins.txt': '' }],
-  ['a template without idle minutes', { 'ec2-cloud.yaml': SHIPPED_FILE.replace('            idleTerminationMinutes: "10"\n', '') }],
-  ['a cloud without templates', { 'ec2-cloud.yaml': SHIPPED_FILE.replace(/ {8}templates:\n[\s\S]*(?= {8}cleanUpOrphanedNodes)/, '        templates: []\n') }],
+  [
+    'a template without idle minutes',
+    { 'ec2-cloud.yaml': SHIPPED_FILE.replace('            idleTerminationMinutes: "10"\n', '') },
+  ],
+  [
+    'a cloud without templates',
+    {
+      'ec2-cloud.yaml': SHIPPED_FILE.replace(
+        / {8}templates:\n[\s\S]*(?= {8}cleanUpOrphanedNodes)/,
+        '        templates: []\n',
+      ),
+    },
+  ],
 ];
 
 describe('validator and synth agree on casc/', () => {
@@ -170,10 +223,13 @@ describe('validator and synth agree on casc/', () => {
     expect(keys.length).toBeGreaterThanOrEqual(38);
   });
 
-  it.each(keys)('every value of %s replaced by a bad one: one FILE:LINE line per problem, never a stack trace', (_key, lines) => {
-    const cases = lines.flatMap(mutationsOf);
-    expect(cases.map(([name, files]) => disagreement(name, files)).filter(Boolean)).toEqual([]);
-  });
+  it.each(keys)(
+    'every value of %s replaced by a bad one: one FILE:LINE line per problem, never a stack trace',
+    (_key, lines) => {
+      const cases = lines.flatMap(mutationsOf);
+      expect(cases.map(([name, files]) => disagreement(name, files)).filter(Boolean)).toEqual([]);
+    },
+  );
 
   it.each(STRUCTURES)('%s', (name, files) => {
     expect(disagreement(name, files)).toBeUndefined();

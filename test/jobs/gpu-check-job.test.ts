@@ -78,9 +78,9 @@ describe('the seed', () => {
 });
 
 describe('gpu-check.Jenkinsfile', () => {
-  const validated = [...jenkinsfile.matchAll(/checkParameter\(errors, p, '([A-Z_]+)'|(checkWorker)\(errors, p\)/g)].map(
-    (m) => m[1] ?? 'WORKER',
-  );
+  const validated = [
+    ...jenkinsfile.matchAll(/checkParameter\(errors, p, '([A-Z_]+)'|(checkWorker)\(errors, p\)/g),
+  ].map((m) => m[1] ?? 'WORKER');
 
   it('validates every parameter before asking for a GPU, then runs the checks on the chosen worker', () => {
     expect(validated).toEqual(parameters.map((p) => p.name));

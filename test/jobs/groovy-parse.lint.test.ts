@@ -67,7 +67,10 @@ test('a syntax error makes the check fail (the check can fail)', () => {
   try {
     const broken = path.join(dir, 'train.Jenkinsfile');
     const source = fs.readFileSync(path.join(ROOT, 'jobs', 'train.Jenkinsfile'), 'utf8');
-    fs.writeFileSync(broken, source.replace("stage('Validate parameters') {", "stage('Validate parameters' {"));
+    fs.writeFileSync(
+      broken,
+      source.replace("stage('Validate parameters') {", "stage('Validate parameters' {"),
+    );
     const { status, output } = parse([broken]);
     expect(status).toBe(1);
     expect(output).toContain(`FAILED ${broken}`);

@@ -35,7 +35,8 @@ function roundTrip(
     encoding: 'utf8',
     env: groovyEnv(),
   });
-  if (run.error) throw new Error(`cannot run groovy (${run.error.message}): apt-get install -y groovy (Groovy 2.4)`);
+  if (run.error)
+    throw new Error(`cannot run groovy (${run.error.message}): apt-get install -y groovy (Groovy 2.4)`);
   const output = `${run.stdout}${run.stderr}`;
   const refusals = Object.fromEntries(
     [...output.matchAll(/^refused ([\w-]+): (.*)$/gm)].map((m) => [m[1], m[2]]),
@@ -60,26 +61,42 @@ describe('the seed on the bundle', () => {
   });
 
   it('offers a template added to casc/ with a new label, with no edit in jobs/', () => {
-    const { status, output } = roundTrip(variant(withPytorchTemplate()), ['tensorflow', 'tensorflow-spot', 'pytorch'], 'gpu');
+    const { status, output } = roundTrip(
+      variant(withPytorchTemplate()),
+      ['tensorflow', 'tensorflow-spot', 'pytorch'],
+      'gpu',
+    );
     expect(output).not.toContain('FAILED');
-    expect(output).toContain('ok train offers the served labels [tensorflow, tensorflow-spot, pytorch], the first by default');
+    expect(output).toContain(
+      'ok train offers the served labels [tensorflow, tensorflow-spot, pytorch], the first by default',
+    );
     expect(output).toContain('gpu-pytorch-ondemand (g5.xlarge, on-demand)');
     expect(status).toBe(0);
   });
 
   it('offers a label two templates serve once, naming both templates', () => {
     const yaml = withPytorchTemplate().replace('labelString: pytorch\n', 'labelString: tensorflow\n');
-    const { status, output, refusals } = roundTrip(variant(yaml), ['tensorflow', 'tensorflow-spot'], 'pytorch');
+    const { status, output, refusals } = roundTrip(
+      variant(yaml),
+      ['tensorflow', 'tensorflow-spot'],
+      'pytorch',
+    );
     expect(output).not.toContain('FAILED');
     expect(output).toContain(
       'tensorflow = gpu-tensorflow-ondemand (g4dn.xlarge, on-demand) or gpu-pytorch-ondemand (g5.xlarge, on-demand);',
     );
     expect(status).toBe(0);
-    expect(refusals.train).toMatch(/^WORKER must be a label an EC2 template serves: tensorflow, tensorflow-spot \(got 'pytorch'\)/);
+    expect(refusals.train).toMatch(
+      /^WORKER must be a label an EC2 template serves: tensorflow, tensorflow-spot \(got 'pytorch'\)/,
+    );
   });
 
   it('refuses a build that still asks for a removed template’s label, naming the casc file to change', () => {
-    const { status, output, refusals } = roundTrip(variant(withoutSpotTemplate()), ['tensorflow'], 'tensorflow-spot');
+    const { status, output, refusals } = roundTrip(
+      variant(withoutSpotTemplate()),
+      ['tensorflow'],
+      'tensorflow-spot',
+    );
     expect(output).not.toContain('FAILED');
     expect(status).toBe(0);
     const message =

@@ -23,9 +23,9 @@ function code(source: string): string {
 
 /** The seed's `train` job block (the seed also defines gpu-check, with its own parameters). */
 const trainBlock = seed.slice(seed.indexOf("pipelineJob('train')"));
-const seededParameters = [...trainBlock.matchAll(/(?:stringParam|choiceParam|booleanParam)\('([A-Z_]+)'/g)].map(
-  (m) => m[1],
-);
+const seededParameters = [
+  ...trainBlock.matchAll(/(?:stringParam|choiceParam|booleanParam)\('([A-Z_]+)'/g),
+].map((m) => m[1]);
 
 test('the seed defines the pipeline job in the sandbox', () => {
   expect(seed).toMatch(/pipelineJob\('train'\)/);
@@ -34,7 +34,9 @@ test('the seed defines the pipeline job in the sandbox', () => {
 });
 
 test('every seeded parameter is used by the Jenkinsfile, every validated one is seeded', () => {
-  expect(seededParameters).toEqual(expect.arrayContaining(['PROBLEM', 'MODEL', 'HPARAMS', 'WORKER', 'TIMEOUT_HOURS']));
+  expect(seededParameters).toEqual(
+    expect.arrayContaining(['PROBLEM', 'MODEL', 'HPARAMS', 'WORKER', 'TIMEOUT_HOURS']),
+  );
   for (const name of seededParameters) {
     expect(jenkinsfile).toMatch(new RegExp(`\\b${name}\\b`));
   }
@@ -50,13 +52,19 @@ test('WORKER is checked against the labels the seed offers, which come from casc
   // The seed offers the labels it reads from the bundle and appends the same rows to both pipelines.
   expect(code(seed)).toContain("readWorkerLabels(new File(jobsDir, 'worker-labels.tsv'))");
   expect(code(seed).match(/choiceParam\('WORKER', servedLabels, /g)).toHaveLength(2);
-  expect(code(seed)).toMatch(/pipelineScript = new File\(jenkinsfilePath\).getText\('UTF-8'\) \+ workerLabelsMethod\(workerRows\)/);
-  expect(code(seed)).toMatch(/embeddedFilesMethod\(new File\(jobsDir, 'gpu-check'\)\) \+ workerLabelsMethod\(workerRows\)/);
+  expect(code(seed)).toMatch(
+    /pipelineScript = new File\(jenkinsfilePath\).getText\('UTF-8'\) \+ workerLabelsMethod\(workerRows\)/,
+  );
+  expect(code(seed)).toMatch(
+    /embeddedFilesMethod\(new File\(jobsDir, 'gpu-check'\)\) \+ workerLabelsMethod\(workerRows\)/,
+  );
   for (const pipeline of [jenkinsfile, gpuCheck]) {
     const errors = /List<String> parameterErrors\(Map p\) \{[^]*?\n\}/.exec(pipeline)![0];
     expect(errors).toContain('    checkWorker(errors, p)\n');
     expect(errors).not.toMatch(/'WORKER'/);
-    expect(pipeline).toMatch(/void checkWorker\(List<String> errors, Map p\) \{\n[^]*?for \(Map<String, String> row : workerLabels\(\)\)/);
+    expect(pipeline).toMatch(
+      /void checkWorker\(List<String> errors, Map p\) \{\n[^]*?for \(Map<String, String> row : workerLabels\(\)\)/,
+    );
   }
   // No worker label is spelled in the code of jobs/ any more: the templates' labelString is the one source.
   for (const text of [seed, jenkinsfile, gpuCheck]) {
@@ -112,7 +120,11 @@ describe.each(['PIP_CONF_FILE', 'GCP_KEY_FILE'])('the placeholder check on $%s',
     const run = spawnSync(
       'bash',
       ['--norc', '-c', `set -euo pipefail\nif ${condition}; then echo placeholder; else echo value; fi`],
-      { env: { PATH: process.env.PATH, [variable]: file }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        env: { PATH: process.env.PATH, [variable]: file },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     expect(run.status).toBe(0);
     return { result: run.stdout.trim(), stderr: run.stderr };
@@ -197,7 +209,11 @@ describe('the scm-credentials host allow-list', () => {
 
   test.each([
     ['another host', 'https://attacker.example/acme/train.git', 'attacker.example'],
-    ['a look-alike host', 'https://github.com.attacker.example/acme/train.git', 'github.com.attacker.example'],
+    [
+      'a look-alike host',
+      'https://github.com.attacker.example/acme/train.git',
+      'github.com.attacker.example',
+    ],
     ['user info that names an allowed host', 'https://github.com@attacker.example/x.git', 'attacker.example'],
     ['a path that names an allowed host', 'https://attacker.example/github.com/x.git', 'attacker.example'],
     ['an scp-like URL of another host', 'git@attacker.example:github.com/x.git', 'attacker.example'],

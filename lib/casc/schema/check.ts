@@ -47,7 +47,8 @@ export function checkSchema(tree: CascTree, schema: ClassSchema = CASC_DOCUMENT)
 }
 
 function usePlugin(plugin: string | undefined, loc: Loc, path: string, ctx: Context): void {
-  if (plugin && plugin !== CORE && !ctx.pluginUses.has(plugin)) ctx.pluginUses.set(plugin, { plugin, loc, path });
+  if (plugin && plugin !== CORE && !ctx.pluginUses.has(plugin))
+    ctx.pluginUses.set(plugin, { plugin, loc, path });
 }
 
 function checkClass(map: MapNode, schema: ClassSchema, path: string, ctx: Context): void {
@@ -73,7 +74,14 @@ function checkClass(map: MapNode, schema: ClassSchema, path: string, ctx: Contex
   }
 }
 
-function reportDeprecated(key: string, loc: Loc, path: string, schema: ClassSchema, field: Field, ctx: Context): void {
+function reportDeprecated(
+  key: string,
+  loc: Loc,
+  path: string,
+  schema: ClassSchema,
+  field: Field,
+  ctx: Context,
+): void {
   const instead = field.replacement ? `; use '${field.replacement}'` : '';
   if (ctx.deprecated === 'warn') {
     ctx.problems.push(problemAt(loc, path, `'${key}' is deprecated in ${schema.name}${instead}`, 'warning'));
@@ -86,13 +94,16 @@ function reportDeprecated(key: string, loc: Loc, path: string, schema: ClassSche
 }
 
 function mismatch(node: CascNode, path: string, expected: string, ctx: Context): void {
-  ctx.problems.push(problemAt(node.loc, path, `wrong type (expected ${expected}, got ${describeKind(node)})`));
+  ctx.problems.push(
+    problemAt(node.loc, path, `wrong type (expected ${expected}, got ${describeKind(node)})`),
+  );
 }
 
 function checkValue(node: CascNode, type: FieldType, path: string, ctx: Context): void {
   // An empty value (`description:`) leaves the attribute unset, as JCasC does.
   if (node.kind === 'scalar' && node.value === null) return;
-  const isVariable = node.kind === 'scalar' && typeof node.value === 'string' && WHOLE_VARIABLE.test(node.value);
+  const isVariable =
+    node.kind === 'scalar' && typeof node.value === 'string' && WHOLE_VARIABLE.test(node.value);
   switch (type.kind) {
     case 'any':
       return;
@@ -121,7 +132,8 @@ function checkValue(node: CascNode, type: FieldType, path: string, ctx: Context)
       else mismatch(node, path, `a mapping (${type.of.name})`, ctx);
       return;
     case 'list':
-      if (node.kind === 'seq') node.items.forEach((item, i) => checkValue(item, type.of, `${path}[${i}]`, ctx));
+      if (node.kind === 'seq')
+        node.items.forEach((item, i) => checkValue(item, type.of, `${path}[${i}]`, ctx));
       else mismatch(node, path, 'a list', ctx);
       return;
     case 'stringMap':
@@ -147,19 +159,38 @@ function checkDescribable(
     const symbol = String(node.value);
     const chosen = type.variants[symbol];
     if (chosen && chosen.type.kind === 'object') usePlugin(chosen.plugin, node.loc, path, ctx);
-    else ctx.problems.push(problemAt(node.loc, path, `unknown ${type.name} '${symbol}'${didYouMean(symbol, symbols)} (expected ${expected})`));
+    else
+      ctx.problems.push(
+        problemAt(
+          node.loc,
+          path,
+          `unknown ${type.name} '${symbol}'${didYouMean(symbol, symbols)} (expected ${expected})`,
+        ),
+      );
     return;
   }
   if (node.kind !== 'map' || node.entries.length !== 1) {
     const got = node.kind === 'map' ? `${node.entries.length} keys` : describeKind(node);
-    ctx.problems.push(problemAt(node.loc, path, `wrong type (expected a mapping with exactly one key, ${expected}, got ${got})`));
+    ctx.problems.push(
+      problemAt(
+        node.loc,
+        path,
+        `wrong type (expected a mapping with exactly one key, ${expected}, got ${got})`,
+      ),
+    );
     return;
   }
   const [{ key, keyLoc, value }] = node.entries;
   const chosen = type.variants[key];
   const keyPath = joinPath(path, key);
   if (!chosen) {
-    ctx.problems.push(problemAt(keyLoc, keyPath, `unknown ${type.name} '${key}'${didYouMean(key, symbols)} (expected ${expected})`));
+    ctx.problems.push(
+      problemAt(
+        keyLoc,
+        keyPath,
+        `unknown ${type.name} '${key}'${didYouMean(key, symbols)} (expected ${expected})`,
+      ),
+    );
     return;
   }
   usePlugin(chosen.plugin, keyLoc, keyPath, ctx);
@@ -177,7 +208,11 @@ function replaceLastMessage(ctx: Context, hint: string): void {
 function isInteger(node: CascNode): boolean {
   if (node.kind !== 'scalar') return false;
   const text = scalarText(node);
-  return (typeof node.value === 'number' || typeof node.value === 'string') && text !== undefined && INTEGER.test(text.trim());
+  return (
+    (typeof node.value === 'number' || typeof node.value === 'string') &&
+    text !== undefined &&
+    INTEGER.test(text.trim())
+  );
 }
 
 function isNumber(node: CascNode): boolean {
@@ -191,4 +226,3 @@ function isBoolean(node: CascNode): boolean {
   if (typeof node.value === 'boolean') return true;
   return typeof node.value === 'string' && /^(true|false)$/i.test(node.value.trim());
 }
-

@@ -3,7 +3,20 @@
  * its source: the `@DataBoundConstructor` parameters plus the `@DataBoundSetter` methods of each class.
  * Java types: String → str, boolean/Boolean → bool, int/Integer → int, enums with their constant names.
  */
-import { bool, deprecated, describable, enumOf, int, list, obj, rejected, str, variant, anyValue, type ClassSchema } from './types';
+import {
+  bool,
+  deprecated,
+  describable,
+  enumOf,
+  int,
+  list,
+  obj,
+  rejected,
+  str,
+  variant,
+  anyValue,
+  type ClassSchema,
+} from './types';
 
 const PLUGIN = 'ec2';
 
@@ -11,7 +24,11 @@ const PLUGIN = 'ec2';
 export const EC2_TAG: ClassSchema = { name: 'EC2Tag', plugin: PLUGIN, fields: { name: str(), value: str() } };
 
 /** hudson.plugins.ec2.EC2Filter(name, values): `values` is one string (space separated), not a list. */
-export const EC2_FILTER: ClassSchema = { name: 'EC2Filter', plugin: PLUGIN, fields: { name: str(), values: str() } };
+export const EC2_FILTER: ClassSchema = {
+  name: 'EC2Filter',
+  plugin: PLUGIN,
+  fields: { name: str(), values: str() },
+};
 
 /** hudson.plugins.ec2.SpotConfiguration(useBidPrice) + setters. */
 export const SPOT_CONFIGURATION: ClassSchema = {
@@ -34,7 +51,11 @@ const sshDataFields = {
   bootDelay: str(),
 };
 export const UNIX_DATA: ClassSchema = { name: 'UnixData', plugin: PLUGIN, fields: sshDataFields };
-export const WINDOWS_SSH_DATA: ClassSchema = { name: 'WindowsSSHData', plugin: PLUGIN, fields: sshDataFields };
+export const WINDOWS_SSH_DATA: ClassSchema = {
+  name: 'WindowsSSHData',
+  plugin: PLUGIN,
+  fields: sshDataFields,
+};
 export const MAC_DATA: ClassSchema = { name: 'MacData', plugin: PLUGIN, fields: sshDataFields };
 /** WinRM: WindowsData(password, useHTTPS, bootDelay, specifyPassword, allowSelfSignedCertificate). */
 export const WINDOWS_DATA: ClassSchema = {

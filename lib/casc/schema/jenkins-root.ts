@@ -5,7 +5,21 @@
  * Owners read at core jenkins-2.578 (symbols in core/src/main/java) and JCasC 2117's JenkinsConfigurator.
  */
 import { EC2_CLOUD } from './ec2-plugin';
-import { anyValue, bool, CORE, deprecated, describable, enumOf, int, list, obj, rejected, str, variant, type ClassSchema } from './types';
+import {
+  anyValue,
+  bool,
+  CORE,
+  deprecated,
+  describable,
+  enumOf,
+  int,
+  list,
+  obj,
+  rejected,
+  str,
+  variant,
+  type ClassSchema,
+} from './types';
 
 const USER: ClassSchema = {
   name: 'User (local realm)',
@@ -74,15 +88,25 @@ export const JENKINS_ROOT: ClassSchema = {
       unsecured: variant(NO_ATTRIBUTES('Unsecured', CORE)),
     }),
     crumbIssuer: describable('CrumbIssuer', {
-      standard: variant({ name: 'DefaultCrumbIssuer', plugin: CORE, fields: { excludeClientIPFromCrumb: bool() } }),
+      standard: variant({
+        name: 'DefaultCrumbIssuer',
+        plugin: CORE,
+        fields: { excludeClientIPFromCrumb: bool() },
+      }),
     }),
     markupFormatter: describable('MarkupFormatter', {
       plainText: variant(NO_ATTRIBUTES('EscapedMarkupFormatter', CORE)),
-      rawHtml: variant({ name: 'RawHtmlMarkupFormatter', plugin: 'antisamy-markup-formatter', fields: { disableSyntaxHighlighting: bool() } }),
+      rawHtml: variant({
+        name: 'RawHtmlMarkupFormatter',
+        plugin: 'antisamy-markup-formatter',
+        fields: { disableSyntaxHighlighting: bool() },
+      }),
     }),
     clouds: list(describable('Cloud', { amazonEC2: variant(EC2_CLOUD) })),
     nodes: list(anyValue()),
-    labelAtoms: list(obj({ name: 'LabelAtom', plugin: CORE, fields: { name: str(), properties: list(anyValue()) } })),
+    labelAtoms: list(
+      obj({ name: 'LabelAtom', plugin: CORE, fields: { name: str(), properties: list(anyValue()) } }),
+    ),
     globalNodeProperties: list(anyValue()),
     disabledAdministrativeMonitors: list(str()),
     views: list(anyValue()),

@@ -1,7 +1,16 @@
 /** The whole JCasC document: its root keys and the schema of each. Extend here when a plugin is added. */
 import { JENKINS_ROOT } from './jenkins-root';
 import { CASC_ROOT, CREDENTIALS_ROOT, JOBS_ROOT, SECURITY_ROOT, UNCLASSIFIED_ROOT } from './sections';
-import { anyValue, CORE, obj, ownedBy, type ClassSchema, type Field, type FieldType, type Variant } from './types';
+import {
+  anyValue,
+  CORE,
+  obj,
+  ownedBy,
+  type ClassSchema,
+  type Field,
+  type FieldType,
+  type Variant,
+} from './types';
 
 export const CASC_DOCUMENT: ClassSchema = {
   name: 'JCasC document',

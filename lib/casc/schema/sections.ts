@@ -4,7 +4,22 @@
  * must be installed (read at core jenkins-2.578, the newest stored tag before the pinned 2.580.1, and at
  * the pinned plugin releases; test/contracts/jcasc-sections.test.ts states each fact with its source).
  */
-import { anyValue, bool, CORE, describable, enumOf, int, list, obj, ownedBy, rejected, str, stringMap, variant, type ClassSchema } from './types';
+import {
+  anyValue,
+  bool,
+  CORE,
+  describable,
+  enumOf,
+  int,
+  list,
+  obj,
+  ownedBy,
+  rejected,
+  str,
+  stringMap,
+  variant,
+  type ClassSchema,
+} from './types';
 
 /** io.jenkins.plugins.casc.ConfigurationContext: the document's own policy switches. */
 export const CASC_ROOT: ClassSchema = {
@@ -22,7 +37,11 @@ export const CASC_ROOT: ClassSchema = {
 const API_TOKEN: ClassSchema = {
   name: 'ApiTokenPropertyConfiguration',
   plugin: CORE,
-  fields: { creationOfLegacyTokenEnabled: bool(), tokenGenerationOnCreationEnabled: bool(), usageStatisticsEnabled: bool() },
+  fields: {
+    creationOfLegacyTokenEnabled: bool(),
+    tokenGenerationOnCreationEnabled: bool(),
+    usageStatisticsEnabled: bool(),
+  },
 };
 
 /** GlobalConfigurationCategory.Security of core; JCasC names the category `security`. */
@@ -43,13 +62,20 @@ export const SECURITY_ROOT: ClassSchema = {
     scriptApproval: ownedBy(
       obj({
         name: 'ScriptApproval',
-        fields: { approvedSignatures: list(str()), approvedScriptHashes: list(anyValue()), forceSandbox: bool() },
+        fields: {
+          approvedSignatures: list(str()),
+          approvedScriptHashes: list(anyValue()),
+          forceSandbox: bool(),
+        },
       }),
       'script-security',
     ),
     // org.jenkinsci.plugins.gitclient.GitHostKeyVerificationConfiguration (git-client), Security category.
     gitHostKeyVerificationConfiguration: ownedBy(
-      obj({ name: 'GitHostKeyVerificationConfiguration', fields: { sshHostKeyVerificationStrategy: anyValue() } }),
+      obj({
+        name: 'GitHostKeyVerificationConfiguration',
+        fields: { sshHostKeyVerificationStrategy: anyValue() },
+      }),
       'git-client',
     ),
     downloadSettings: rejected(
@@ -69,13 +95,25 @@ const SM_CLIENT: ClassSchema = {
   fields: {
     clientConfiguration: obj({
       name: 'ClientConfiguration',
-      fields: { nonProxyHosts: str(), proxyHost: str(), proxyPort: int(), proxyUsername: str(), proxyPassword: str() },
+      fields: {
+        nonProxyHosts: str(),
+        proxyHost: str(),
+        proxyPort: int(),
+        proxyUsername: str(),
+        proxyPassword: str(),
+      },
     }),
     credentialsProvider: describable('CredentialsProvider', {
       default: variant({ name: 'DefaultAWSCredentialsProviderChain', fields: {} }),
       profile: variant({ name: 'ProfileCredentialsProvider', fields: { profileName: str() } }),
-      assumeRole: variant({ name: 'STSAssumeRoleSessionCredentialsProvider', fields: { roleArn: str(), roleSessionName: str() } }),
-      static: variant({ name: 'AWSStaticCredentialsProvider', fields: { accessKey: str(), secretKey: str() } }),
+      assumeRole: variant({
+        name: 'STSAssumeRoleSessionCredentialsProvider',
+        fields: { roleArn: str(), roleSessionName: str() },
+      }),
+      static: variant({
+        name: 'AWSStaticCredentialsProvider',
+        fields: { accessKey: str(), secretKey: str() },
+      }),
     }),
     endpointUrl: str(),
     region: str(),
@@ -113,23 +151,34 @@ export const UNCLASSIFIED_ROOT: ClassSchema = {
   plugin: CORE,
   fields: {
     // Core jenkins.model.JenkinsLocationConfiguration, @Symbol("location").
-    location: ownedBy(obj({ name: 'JenkinsLocationConfiguration', fields: { url: str(), adminAddress: str() } }), CORE),
+    location: ownedBy(
+      obj({ name: 'JenkinsLocationConfiguration', fields: { url: str(), adminAddress: str() } }),
+      CORE,
+    ),
     awsCredentialsProvider: ownedBy(obj(AWS_CREDENTIALS_PROVIDER), AWS_SM),
     // hudson.plugins.timestamper.TimestamperConfig, @Symbol("timestamper").
     timestamper: ownedBy(
-      obj({ name: 'TimestamperConfig', fields: { allPipelines: bool(), elapsedTimeFormat: str(), systemTimeFormat: str() } }),
+      obj({
+        name: 'TimestamperConfig',
+        fields: { allPipelines: bool(), elapsedTimeFormat: str(), systemTimeFormat: str() },
+      }),
       'timestamper',
     ),
     // Core jenkins.model.GlobalBuildDiscarderConfiguration, @Symbol("buildDiscarders").
     buildDiscarders: ownedBy(
-      obj({ name: 'GlobalBuildDiscarderConfiguration', fields: { configuredBuildDiscarders: list(anyValue()) } }),
+      obj({
+        name: 'GlobalBuildDiscarderConfiguration',
+        fields: { configuredBuildDiscarders: list(anyValue()) },
+      }),
       CORE,
     ),
     // org.jenkinsci.plugins.workflow.flow.GlobalDefaultFlowDurabilityLevel (workflow-api).
     globalDefaultFlowDurabilityLevel: ownedBy(
       obj({
         name: 'GlobalDefaultFlowDurabilityLevel',
-        fields: { durabilityHint: enumOf('PERFORMANCE_OPTIMIZED', 'SURVIVABLE_NONATOMIC', 'MAX_SURVIVABILITY') },
+        fields: {
+          durabilityHint: enumOf('PERFORMANCE_OPTIMIZED', 'SURVIVABLE_NONATOMIC', 'MAX_SURVIVABILITY'),
+        },
       }),
       'workflow-api',
     ),
@@ -150,5 +199,7 @@ export const JOBS_ROOT = list(
 export const CREDENTIALS_ROOT: ClassSchema = {
   name: 'credentials',
   plugin: 'credentials',
-  fields: { system: obj({ name: 'SystemCredentialsProvider', fields: { domainCredentials: list(anyValue()) } }) },
+  fields: {
+    system: obj({ name: 'SystemCredentialsProvider', fields: { domainCredentials: list(anyValue()) } }),
+  },
 };

@@ -14,7 +14,11 @@ export type FieldType =
    * An extension point: a mapping with exactly one key, the symbol of the implementation (`local:`,
    * `amazonEC2:`), or just the symbol as a scalar when that implementation needs no attributes.
    */
-  | { readonly kind: 'describable'; readonly name: string; readonly variants: Readonly<Record<string, Variant>> };
+  | {
+      readonly kind: 'describable';
+      readonly name: string;
+      readonly variants: Readonly<Record<string, Variant>>;
+    };
 
 /**
  * Owner of a section that ships with Jenkins itself (core 2.580.1, or JCasC's own configurators): nothing to
@@ -67,7 +71,11 @@ export const variant = (of: ClassSchema | Field, plugin?: string): Variant => ({
   type: 'fields' in of ? { kind: 'object', of } : of.type,
   plugin: plugin ?? ('fields' in of ? of.plugin : undefined),
 });
-export const deprecated = (field: Field, replacement?: string): Field => ({ ...field, deprecated: true, replacement });
+export const deprecated = (field: Field, replacement?: string): Field => ({
+  ...field,
+  deprecated: true,
+  replacement,
+});
 export const rejected = (field: Field, why: string): Field => ({ ...field, rejected: why });
 /** A section and who provides it: a plugin artifactId, or CORE for one that ships with Jenkins. */
 export const ownedBy = (field: Field, owner: string): Field => ({ ...field, plugin: owner });
