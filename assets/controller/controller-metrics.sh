@@ -19,26 +19,8 @@ source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 NAMESPACE=JenkinsGpu/Controller
 QUEUE_STUCK_MINUTES="${QUEUE_STUCK_MINUTES:-60}"
 STATE_FILE="$JG_RUN/metrics-jenkins-starts"
-STACK_NAME=""
 METRICS=()
 
-usage() { die "usage: controller-metrics.sh --stack-name S --region R"; }
-
-parse_args() {
-  while (($# > 0)); do
-    [[ $# -ge 2 ]] || usage
-    case "$1" in
-      --stack-name) STACK_NAME="$2" ;;
-      --region) AWS_REGION="$2" ;;
-      *) usage ;;
-    esac
-    shift 2
-  done
-  [[ -n "$STACK_NAME" && -n "${AWS_REGION:-}" ]] || usage
-  # A CloudFormation stack name: it goes into the metric JSON unquoted.
-  [[ "$STACK_NAME" =~ ^[A-Za-z][A-Za-z0-9-]*$ ]] || die "--stack-name must be a CloudFormation stack name, got $STACK_NAME"
-  export AWS_REGION
-}
 
 # add NAME VALUE UNIT
 add() {
@@ -115,7 +97,7 @@ put_metrics() {
 }
 
 main() {
-  parse_args "$@"
+  parse_stack_args "usage: controller-metrics.sh --stack-name S --region R" "$@"
   local starts percent stuck
   if jenkins_up; then
     add JenkinsUp 1 Count

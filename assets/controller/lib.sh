@@ -646,3 +646,24 @@ wait_for_jenkins_up() {
     sleep "$interval"
   done
 }
+
+# parse_stack_args USAGE ARGS...: the `--stack-name S --region R` a stack-wide unit passes (both required),
+# into STACK_NAME and AWS_REGION (exported); anything else dies with USAGE. A CloudFormation stack name (a
+# letter, then letters, digits and hyphens) is checked because callers put it into JSON unquoted.
+parse_stack_args() {
+  local usage="$1"
+  shift
+  STACK_NAME=""
+  while (($# > 0)); do
+    [[ $# -ge 2 ]] || die "$usage"
+    case "$1" in
+      --stack-name) STACK_NAME="$2" ;;
+      --region) AWS_REGION="$2" ;;
+      *) die "$usage" ;;
+    esac
+    shift 2
+  done
+  [[ -n "$STACK_NAME" && -n "${AWS_REGION:-}" ]] || die "$usage"
+  [[ "$STACK_NAME" =~ ^[A-Za-z][A-Za-z0-9-]*$ ]] || die "--stack-name must be a CloudFormation stack name, got $STACK_NAME"
+  export AWS_REGION STACK_NAME
+}

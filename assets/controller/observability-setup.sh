@@ -29,25 +29,7 @@ INSTALL_ATTEMPTS="${OBSERVABILITY_INSTALL_ATTEMPTS:-4}"
 INSTALL_RETRY_SECONDS="${OBSERVABILITY_INSTALL_RETRY_SECONDS:-30}"
 # The journal exports (systemd/jenkins-gpu-log-*.service) and the file each one writes.
 EXPORTS=(jenkins bootstrap apply-config)
-STACK_NAME=""
 
-usage() { die "usage: observability-setup.sh --stack-name S --region R"; }
-
-parse_args() {
-  while (($# > 0)); do
-    [[ $# -ge 2 ]] || usage
-    case "$1" in
-      --stack-name) STACK_NAME="$2" ;;
-      --region) AWS_REGION="$2" ;;
-      *) usage ;;
-    esac
-    shift 2
-  done
-  [[ -n "$STACK_NAME" && -n "${AWS_REGION:-}" ]] || usage
-  # CloudFormation stack names: a letter, then letters, digits and hyphens. They go into JSON unquoted.
-  [[ "$STACK_NAME" =~ ^[A-Za-z][A-Za-z0-9-]*$ ]] || die "--stack-name must be a CloudFormation stack name, got $STACK_NAME"
-  export AWS_REGION
-}
 
 install_units() {
   local unit
@@ -122,7 +104,7 @@ start_agent() {
 }
 
 main() {
-  parse_args "$@"
+  parse_stack_args "usage: observability-setup.sh --stack-name S --region R" "$@"
   install_units
   start_metrics
   start_exports
