@@ -335,15 +335,7 @@ export class Sandbox {
   }
 
   private spawnBash(args: string[], extraEnv: Record<string, string>): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('bash', args, { env: this.env(extraEnv), cwd: this.dir });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runBash(args, this.env(extraEnv), this.dir);
   }
 
   async cleanup(): Promise<void> {
@@ -424,4 +416,17 @@ export function prepareControllerBoot(sandbox: Sandbox): { args: string[]; env: 
 export function pluginSetKey(plugins: readonly FakePlugin[]): string {
   const lines = plugins.map((p) => `${p.id} ${p.version} ${sha256(p.content)}`).sort();
   return sha256(`${lines.join('\n')}\n`);
+}
+
+/** bash ARGS in CWD with ENV, asynchronously (a loopback stand-in in this process must keep answering). */
+export function runBash(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', args, { env, cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

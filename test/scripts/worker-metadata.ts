@@ -10,11 +10,10 @@
  * The identity document (/latest/dynamic/instance-identity/document) is JSON with instanceType, region,
  * availabilityZone and pendingTime ("Instance identity documents").
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FakeHttp, REPO, RunResult } from './harness';
+import { FakeHttp, REPO, runBash, RunResult } from './harness';
 
 export const WORKER_ASSETS = path.join(REPO, 'assets', 'worker');
 const FAKES = path.join(REPO, 'test', 'fakes', 'worker');
@@ -160,18 +159,7 @@ export class WorkerSandbox {
 
   /** Runs a worker script asynchronously: the IMDS server lives in this process and must keep answering. */
   run(script: string, args: string[], extra: Record<string, string> = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('bash', [path.join(WORKER_ASSETS, script), ...args], {
-        env: this.env(extra),
-        cwd: this.dir,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runBash([path.join(WORKER_ASSETS, script), ...args], this.env(extra), this.dir);
   }
 
   async cleanup(): Promise<void> {
