@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { formatProblem, isError } from '../lib/casc/problem';
+import { formatProblem, isError } from '../lib/jcasc/problem';
 import { type CommandLine, exitWith, processOutput, runCli, UsageError } from '../lib/cli/run-cli';
 import { defaultPluginsFile, validateCascTree } from '../lib/casc/validate';
 import { lockedPluginIds } from '../lib/plugins/check';

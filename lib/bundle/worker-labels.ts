@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { allTemplates } from '../casc/fleet';
-import { loadCascTree } from '../casc/load';
-import { formatProblem } from '../casc/problem';
+import { loadCascTree } from '../jcasc/load';
+import { formatProblem } from '../jcasc/problem';
 import { RenderError } from './render-worker-script';
 
 /** Where the bundle carries the labels, next to the seed that reads them (jobs/seed.groovy). */
@@ -23,7 +23,7 @@ const COLUMNS = ['label', 'template', 'instanceType', 'market', 'source'] as con
 
 /**
  * The labels the EC2 templates of `cascDir` serve, in template order and each template's `labelString`
- * order (the first is the jobs' default worker). Read with the validator's loader (lib/casc/load.ts), so
+ * order (the first is the jobs' default worker). Read with the validator's loader (lib/jcasc/load.ts), so
  * the bundle and `npm run check:casc` see the same templates; a casc the loader refuses is a RenderError.
  */
 export function workerLabels(cascDir: string): WorkerLabel[] {

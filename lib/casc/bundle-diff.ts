@@ -9,9 +9,9 @@ import * as path from 'path';
 
 import { WORKER_LABELS_FILE } from '../bundle/worker-labels';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
-import { loadCascTree } from './load';
-import { toPlain, type CascTree } from './nodes';
-import { formatProblem, isError } from './problem';
+import { loadCascTree } from '../jcasc/load';
+import { toPlain, type CascTree } from '../jcasc/nodes';
+import { formatProblem, isError } from '../jcasc/problem';
 import { UserInputError } from '../errors';
 
 /** One change: where (`cloud X`, `template Y`, `jenkins`, a file) and what (`instanceCapStr 2 → 4`). */

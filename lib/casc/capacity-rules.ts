@@ -9,7 +9,7 @@
 import { INSTANCE_TYPES, isGpuInstanceType } from './ec2-data';
 import { capacityOf } from './fleet-arithmetic';
 import type { CloudView, TemplateView } from './fleet';
-import { problemAt, type Problem } from './problem';
+import { problemAt, type Problem } from '../jcasc/problem';
 
 /** Label names that promise a GPU to whoever asks for them. */
 const GPU_WORDING = /gpu|cuda/i;

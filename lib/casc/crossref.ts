@@ -6,14 +6,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { credentialIds } from '../credentials/catalog';
-import { didYouMean } from './did-you-mean';
+import { didYouMean } from '../jcasc/did-you-mean';
 import { allTemplates } from './fleet';
 import { scanJobs, type Declaration } from './jobs-scan';
-import { isServed } from './label-expression';
-import { walkScalars, type CascTree } from './nodes';
-import { problemAt, type Problem } from './problem';
+import { isServed } from '../jcasc/label-expression';
+import { walkScalars, type CascTree } from '../jcasc/nodes';
+import { problemAt, type Problem } from '../jcasc/problem';
 import { installedPlugins } from './installed-plugins';
-import type { PluginUse } from './schema/check';
+import type { PluginUse } from '../jcasc/schema/check';
 import { stackVariableNames, STACK_VARIABLES } from './stack-variables';
 
 /** `${NAME}` or `${NAME:-default}`, not the escaped `^${…}`. */

@@ -4,7 +4,7 @@
  */
 import { GPU_VCPUS, vcpuQuota, type PriceTable } from './ec2-data';
 import type { CloudView, TemplateView } from './fleet';
-import { problemAt, type Problem } from './problem';
+import { problemAt, type Problem } from '../jcasc/problem';
 
 /** Default of the deployment setting `hourlyBurnAlarmUsd` (lib/settings/settings.ts). */
 export const DEFAULT_HOURLY_BURN_ALARM_USD = 10;

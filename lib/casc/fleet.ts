@@ -2,7 +2,7 @@
  * The EC2 fleet as the YAML declares it: every `amazonEC2` cloud and its templates, with the nodes kept
  * for messages. Shared by the policy, the cross-checks, the summary and the IAM derivation.
  */
-import { child, items, scalarText, type CascNode, type CascTree, type MapNode } from './nodes';
+import { child, items, scalarText, type CascNode, type CascTree, type MapNode } from '../jcasc/nodes';
 
 export interface TemplateView {
   readonly node: MapNode;

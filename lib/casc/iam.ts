@@ -4,7 +4,7 @@
  * new instance type in the YAML is allowed by the next deploy and nothing else is.
  */
 import { allTemplates } from './fleet';
-import type { CascTree } from './nodes';
+import type { CascTree } from '../jcasc/nodes';
 
 export interface WorkerLaunchScope {
   /** Sorted, unique `type` values of every template. */

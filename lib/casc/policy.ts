@@ -7,7 +7,7 @@
 import { UserInputError } from '../errors';
 import { FLEET_TAG_KEY } from '../contracts';
 import { bundleTokens, renderTemplateScript } from '../bundle/build-bundle';
-import { didYouMean } from './did-you-mean';
+import { didYouMean } from '../jcasc/did-you-mean';
 import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES } from './ec2-data';
 import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
 import {
@@ -19,8 +19,8 @@ import {
   type CascNode,
   type CascTree,
   type Loc,
-} from './nodes';
-import { problemAt, type Problem } from './problem';
+} from '../jcasc/nodes';
+import { problemAt, type Problem } from '../jcasc/problem';
 import { checkTemplateSafety, WORKER_BOOT_MARKER } from './template-safety';
 
 /** Exactly what the EC2 plugin's `Integer.parseInt` takes as a positive number: no spaces, no sign. */

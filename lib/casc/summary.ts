@@ -2,7 +2,7 @@
 import { loadPrices, type PriceTable } from './ec2-data';
 import { capacityOf, DEFAULT_HOURLY_BURN_ALARM_USD, maxHourlyCost, quotaNeeds } from './fleet-arithmetic';
 import { ec2Clouds, type CloudView } from './fleet';
-import type { CascTree } from './nodes';
+import type { CascTree } from '../jcasc/nodes';
 
 export { maxHourlyCost } from './fleet-arithmetic';
 

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { UserInputError } from '../errors';
 import { ec2Clouds } from './fleet';
 import { deriveWorkerLaunchScope, WorkerLaunchScope } from './iam';
-import { formatProblem, isError } from './problem';
+import { formatProblem, isError } from '../jcasc/problem';
 import { validateCascTree } from './validate';
 
 export class CascValidationError extends UserInputError {}

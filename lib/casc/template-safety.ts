@@ -5,8 +5,8 @@
  */
 import { FLEET_TAG_KEY, TEMPLATE_TAG_KEY } from '../contracts';
 import type { TemplateView } from './fleet';
-import { child, items, scalarText, type CascNode, type Loc } from './nodes';
-import { problemAt, type Problem } from './problem';
+import { child, items, scalarText, type CascNode, type Loc } from '../jcasc/nodes';
+import { problemAt, type Problem } from '../jcasc/problem';
 
 /** The worker boot: a loader that starts the fallback idle stop and fetches the watchdog (docs/architecture.md "GPU worker boot"). */
 export const WORKER_BOOT_MARKER = '@render:assets/worker/user-data.sh';

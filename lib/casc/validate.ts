@@ -10,11 +10,11 @@ import * as path from 'path';
 import { checkPluginFiles } from '../plugins/check';
 
 import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
-import { isSyntaxProblem, loadCascTree } from './load';
-import type { CascTree } from './nodes';
+import { isSyntaxProblem, loadCascTree } from '../jcasc/load';
+import type { CascTree } from '../jcasc/nodes';
 import { checkPolicy } from './policy';
-import { isError, sortProblems, type Problem } from './problem';
-import { checkSchema } from './schema/check';
+import { isError, sortProblems, type Problem } from '../jcasc/problem';
+import { checkSchema } from '../jcasc/schema/check';
 import { summarise } from './summary';
 import { checkFleetArithmetic } from './fleet-arithmetic';
 import { checkCapacityRules } from './capacity-rules';

@@ -14,7 +14,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { problemAt, sortProblems, type Problem } from '../casc/problem';
+import { problemAt, sortProblems, type Problem } from '../jcasc/problem';
 import { PLUGIN_FAMILIES } from './families';
 import {
   parseCorePin,

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 
-import { formatProblem, type Problem } from '../casc/problem';
+import { formatProblem, type Problem } from '../jcasc/problem';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { UserInputError } from '../errors';
 import { BomIndex, parseBom } from './bom';

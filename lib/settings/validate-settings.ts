@@ -1,5 +1,5 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { didYouMean } from '../casc/did-you-mean';
+import { didYouMean } from '../jcasc/did-you-mean';
 import { INSTANCE_TYPES } from '../casc/ec2-data';
 import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../constructs/controller-config';
 import { HOME_VOLUME_SIZE_GIB, SNAPSHOT_RETENTION_DAYS } from '../constructs/jenkins-controller';

@@ -2,7 +2,7 @@ import * as path from 'path';
 
 import { stoppedWorkersBound } from '../../lib/casc/capacity-rules';
 import { ec2Clouds, type CloudView } from '../../lib/casc/fleet';
-import { loadCascTree } from '../../lib/casc/load';
+import { loadCascTree } from '../../lib/jcasc/load';
 import { CfnTemplate } from '../iam/resolve-intrinsics';
 import { StackFacts } from '../iam/stack-facts';
 import { synthApp } from '../stack/app-helpers';

@@ -1,8 +1,8 @@
 import * as path from 'path';
 
 import { deriveWorkerLaunchScope } from '../../lib/casc/iam';
-import { loadCascTree } from '../../lib/casc/load';
-import { formatProblem } from '../../lib/casc/problem';
+import { loadCascTree } from '../../lib/jcasc/load';
+import { formatProblem } from '../../lib/jcasc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
 import {
   edit,

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { formatProblem } from '../../lib/casc/problem';
+import { formatProblem } from '../../lib/jcasc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
 
 const FIXTURES =

@@ -1,6 +1,6 @@
 import * as path from 'path';
 
-import { formatProblem } from '../../lib/casc/problem';
+import { formatProblem } from '../../lib/jcasc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
 import { edit, lineOf, SHIPPED_EC2_YAML, tempTree, validateEc2 } from './helpers';
 

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 
 import { UserInputError } from '../../lib/errors';
-import { formatProblem, isError } from '../../lib/casc/problem';
+import { formatProblem, isError } from '../../lib/jcasc/problem';
 import { buildBundle } from '../../lib/bundle/build-bundle';
 import { CascValidationError, loadValidatedCasc, type SynthCasc } from '../../lib/casc/synth-check';
 import { validateCascTree } from '../../lib/casc/validate';

@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildBundle, EC2_USER_DATA_MAX_BYTES, userDataBytes } from '../../lib/bundle/build-bundle';
-import { formatProblem } from '../../lib/casc/problem';
+import { formatProblem } from '../../lib/jcasc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
 import { repoCopy } from '../stack/app-helpers';
 import { shippedTemplates } from '../tools/jcasc';

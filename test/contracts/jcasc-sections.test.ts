@@ -1,5 +1,5 @@
 /**
- * Contract: each JCasC section's owning plugin, as the casc validator models it (lib/casc/schema). A
+ * Contract: each JCasC section's owning plugin, as the casc validator models it (lib/jcasc/schema). A
  * section whose owner is not installed stops Jenkins at boot (REFERENCE.md "Contracts of the real
  * components": `Invalid configuration elements for type: … : sSHD`, then 503 on every URL), so each
  * owner is a fact read from the real sources: core at tag jenkins-2.578 (the newest stored tag before
@@ -11,9 +11,9 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { installedPlugins, PLUGIN_DEPENDENCIES } from '../../lib/casc/installed-plugins';
-import { CASC_DOCUMENT, sectionOwner } from '../../lib/casc/schema/root';
-import { SECURITY_ROOT, UNCLASSIFIED_ROOT } from '../../lib/casc/schema/sections';
-import { CORE } from '../../lib/casc/schema/types';
+import { CASC_DOCUMENT, sectionOwner } from '../../lib/jcasc/schema/root';
+import { SECURITY_ROOT, UNCLASSIFIED_ROOT } from '../../lib/jcasc/schema/sections';
+import { CORE } from '../../lib/jcasc/schema/types';
 
 const REPO = path.resolve(__dirname, '../..');
 const PLUGINS_TXT = path.join(REPO, 'casc/plugins.txt');

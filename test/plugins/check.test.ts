@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { formatProblem } from '../../lib/casc/problem';
+import { formatProblem } from '../../lib/jcasc/problem';
 import { checkPluginFiles, lockedPluginIds } from '../../lib/plugins/check';
 
 const REPO = path.resolve(__dirname, '../..');

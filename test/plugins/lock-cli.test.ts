@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { formatProblem } from '../../lib/casc/problem';
+import { formatProblem } from '../../lib/jcasc/problem';
 import { UserInputError } from '../../lib/errors';
 import { checkPluginFiles } from '../../lib/plugins/check';
 import { runLockCli } from '../../lib/plugins/lock-cli';
