@@ -26,13 +26,8 @@ import { WorkerBootPayload } from './constructs/worker-boot-payload';
 import { WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './bundle/worker-payload';
 import { terminationHoldMinutes } from './controller-replacement';
 import { UserInputError } from './errors';
-import {
-  configParameterName,
-  DEFAULT_JOB_TIMEOUT_HOURS,
-  JENKINS_PORT,
-  STACK_OUTPUTS,
-  STACK_TAG_KEY,
-} from './contracts';
+import { reaperMaxRunningHours } from './cost/job-timeout';
+import { configParameterName, JENKINS_PORT, STACK_OUTPUTS, STACK_TAG_KEY } from './contracts';
 import { DeploymentSettings } from './settings/settings';
 
 export interface JenkinsGpuStackProps extends StackProps {
@@ -143,18 +138,17 @@ export class JenkinsGpuStack extends Stack {
     );
   }
 
-  /** The reaper's hard lifetime: the job timeout, the longest idle stop and an hour of margin. */
+  /** The cost guard, with the fleet's cap and the reaper's hard lifetime (lib/cost/job-timeout.ts). */
   private createCostGuard(
     settings: DeploymentSettings,
     casc: SynthCasc,
     fleetTagValue: string,
     workerAmiId: string,
   ): CostGuard {
-    const maxRunningHours = DEFAULT_JOB_TIMEOUT_HOURS + Math.ceil(casc.maxIdleMinutes / 60) + 1;
     return new CostGuard(this, 'CostGuard', {
       fleetTagValue,
       cloudInstanceCap: casc.cloudInstanceCap,
-      maxRunningHours,
+      maxRunningHours: reaperMaxRunningHours(casc.maxIdleMinutes),
       currentAmiIds: [workerAmiId],
       alertEmail: settings.alertEmail,
       hourlyBurnThresholdUsd: settings.hourlyBurnAlarmUsd,
@@ -362,7 +356,8 @@ function loadFleetConfig(
   settings: DeploymentSettings,
 ): { casc: SynthCasc; bundle: BuiltBundle; workerPayload: WorkerPayload } {
   const casc = loadValidatedCasc(repoRoot, { hourlyBurnAlarmUsd: settings.hourlyBurnAlarmUsd });
-  const bundle = buildBundle({ repoRoot });
+  // The Documents the validation loaded: casc/ is read once per synth.
+  const bundle = buildBundle({ repoRoot, casc: casc.sources });
   if (!bundle.workerPayload) {
     throw new UserInputError(
       `${WORKER_PAYLOAD_SCRIPT} is missing: GPU workers have no boot payload to fetch`,

@@ -1,17 +1,29 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Document, isMap, isScalar, parseDocument, Scalar, visit } from 'yaml';
+import { Document, isMap, isScalar, Scalar, visit } from 'yaml';
+import type { Fleet } from '../casc/fleet';
 import { STACK_VARIABLES, stackVariableNames } from '../casc/stack-variables';
+import type { CascDocument } from '../jcasc/load';
 import { digestOfFiles } from './file-digest';
 import { renderWorkerScript, RenderError, toJcascValue, unescapeJcasc } from './render-worker-script';
 import { buildWorkerPayload, WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './worker-payload';
 import { renderWorkerLabels, WORKER_LABELS_FILE, workerLabels } from './worker-labels';
 
+/**
+ * casc/ as loaded once (lib/casc/load-casc.ts): the bundle renders the loader's Documents and takes the
+ * labels from the Fleet, so it never reads or parses the YAML again.
+ */
+export interface LoadedCascSources {
+  /** The casc directory: its files other than the loaded YAML (plugins.txt, plugins.lock, jenkins-core.txt) are copied. */
+  readonly dir: string;
+  readonly documents: readonly CascDocument[];
+  readonly fleet: Fleet;
+}
+
 export interface BundleSources {
-  /** Repository root: `@render:` paths and the default dirs are relative to it. */
+  /** Repository root: `@render:` paths and the default jobs dir are relative to it. */
   readonly repoRoot: string;
-  /** JCasC directory (YAML, plugins.txt, jenkins-core.txt). @default `<repoRoot>/casc` */
-  readonly cascDir?: string;
+  readonly casc: LoadedCascSources;
   /** Job DSL and Jenkinsfiles. @default `<repoRoot>/jobs` */
   readonly jobsDir?: string;
 }
@@ -54,16 +66,20 @@ export function userDataBytes(value: string): number {
  * templates serve, for the seed) generated when there is a `jobs/`. Pure: reads the sources, writes nothing.
  */
 export function buildBundle(sources: BundleSources): BuiltBundle {
-  const cascDir = sources.cascDir ?? path.join(sources.repoRoot, 'casc');
+  const { casc } = sources;
   const jobsDir = sources.jobsDir ?? path.join(sources.repoRoot, 'jobs');
   const workerPayload = buildWorkerPayload(sources.repoRoot);
   const tokens: Record<string, string> = workerPayload ? { WORKER_PAYLOAD_SHA256: workerPayload.sha256 } : {};
+  const loaded = new Map(casc.documents.map((d) => [path.resolve(d.file), d]));
   const files = new Map<string, string>();
-  for (const rel of listFiles(cascDir)) {
-    const text = fs.readFileSync(path.join(cascDir, rel), 'utf8');
+  for (const rel of listFiles(casc.dir)) {
+    const yaml = loaded.get(path.resolve(casc.dir, rel));
+    // A file the loader skipped (not YAML, or hidden, which JCasC does not read either) goes as it is.
     files.set(
       `casc/${rel}`,
-      /\.ya?ml$/.test(rel) ? renderCascYaml(text, sources.repoRoot, `casc/${rel}`, tokens) : text,
+      yaml
+        ? renderCascYaml(yaml, sources.repoRoot, `casc/${rel}`, tokens)
+        : fs.readFileSync(path.join(casc.dir, rel), 'utf8'),
     );
   }
   if (fs.existsSync(jobsDir)) {
@@ -75,7 +91,7 @@ export function buildBundle(sources: BundleSources): BuiltBundle {
         `${WORKER_LABELS_FILE}: this file is generated at synth from the labelString of the EC2 templates in casc/; delete it from jobs/ and change the templates instead`,
       );
     }
-    files.set(WORKER_LABELS_FILE, renderWorkerLabels(workerLabels(cascDir)));
+    files.set(WORKER_LABELS_FILE, renderWorkerLabels(workerLabels(casc.fleet, casc.dir)));
   }
   return { files, digest: digestOfFiles(files), workerPayload };
 }
@@ -111,20 +127,20 @@ export function pruneBundles(parentDir: string, keepDigest: string): string[] {
 }
 
 /**
- * Replace every `userData`/`initScript` value `@render:<script>` with the rendered script for the template
- * that holds it, as a YAML block scalar, escaped for JCasC. `tokens` are bundle-wide values (the worker
- * payload digest) next to the template's own (its idle minutes). A userData that would exceed EC2's limit
- * is an error here, at synth, not a failed launch.
+ * One loaded casc file for the bundle: its text when it has no `@render:` marker, else its Document (a
+ * copy: the loader's stays as loaded) with every `userData`/`initScript` value `@render:<script>` replaced
+ * by the rendered script for the template that holds it, as a YAML block scalar, escaped for JCasC.
+ * `tokens` are bundle-wide values (the worker payload digest) next to the template's own (its idle
+ * minutes). A userData that would exceed EC2's limit is an error here, at synth, not a failed launch.
  */
 export function renderCascYaml(
-  text: string,
+  source: Pick<CascDocument, 'text' | 'document'>,
   repoRoot: string,
   fileLabel: string,
   tokens: Readonly<Record<string, string>> = {},
 ): string {
-  if (!text.includes(RENDER_PREFIX)) return text;
-  const doc: Document = parseDocument(text);
-  if (doc.errors.length > 0) throw new RenderError(`${fileLabel}: ${doc.errors[0].message}`);
+  if (!source.text.includes(RENDER_PREFIX)) return source.text;
+  const doc: Document = source.document.clone();
   visit(doc, {
     Pair(_key, pair, ancestors) {
       if (!isScalar(pair.key) || !RENDERED_KEYS.has(String(pair.key.value))) return;

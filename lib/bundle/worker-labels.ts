@@ -1,7 +1,5 @@
 import * as path from 'path';
-import { allTemplates } from '../casc/fleet';
-import { loadCascTree } from '../jcasc/load';
-import { formatProblem } from '../jcasc/problem';
+import type { Fleet } from '../casc/fleet';
 import { RenderError } from './render-worker-script';
 
 /** Where the bundle carries the labels, next to the seed that reads them (jobs/seed.groovy). */
@@ -22,36 +20,21 @@ export interface WorkerLabel {
 const COLUMNS = ['label', 'template', 'instanceType', 'market', 'source'] as const;
 
 /**
- * The labels the EC2 templates of `cascDir` serve, in template order and each template's `labelString`
- * order (the first is the jobs' default worker). Read with the validator's loader (lib/jcasc/load.ts), so
- * the bundle and `npm run check:casc` see the same templates; a casc the loader refuses is a RenderError.
+ * The labels the EC2 templates of the fleet serve, in template order and each template's `labelString`
+ * order (the first is the jobs' default worker), each with its `casc/FILE:LINE` under `cascDir`.
  */
-export function workerLabels(cascDir: string): WorkerLabel[] {
-  const loaded = loadCascTree(cascDir);
-  if (loaded.problems.length > 0 || !loaded.tree) {
-    const first = loaded.problems[0];
-    throw new RenderError(
-      first
-        ? `${formatProblem(first, path.dirname(path.resolve(cascDir)))} (npm run check:casc lists every problem)`
-        : `${cascDir}: no casc files`,
-    );
-  }
-  const rows: WorkerLabel[] = [];
-  for (const template of allTemplates(loaded.tree)) {
-    const labelNode = template.get('labelString');
-    const loc = labelNode?.loc ?? template.node.loc;
+export function workerLabels(fleet: Fleet, cascDir: string): WorkerLabel[] {
+  return fleet.templates.flatMap((template) => {
+    const loc = template.labelsLoc;
     const source = `casc/${path.relative(cascDir, loc.file).split(path.sep).join('/')}:${loc.line}`;
-    for (const label of template.labels) {
-      rows.push({
-        label,
-        template: template.description ?? template.path,
-        instanceType: template.type ?? 'unset',
-        market: template.get('spotConfig') ? 'spot' : 'on-demand',
-        source,
-      });
-    }
-  }
-  return rows;
+    return template.labels.map((label): WorkerLabel => ({
+      label,
+      template: template.description ?? template.path,
+      instanceType: template.instanceType ?? 'unset',
+      market: template.spot ? 'spot' : 'on-demand',
+      source,
+    }));
+  });
 }
 
 /**

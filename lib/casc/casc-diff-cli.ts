@@ -13,12 +13,13 @@ import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { unzipSync } from 'fflate';
 
 import { describeSetupError } from '../aws/describe-setup-error';
-import { buildBundle, writeBundle } from '../bundle/build-bundle';
+import { writeBundle } from '../bundle/build-bundle';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { configParameterName, DEFAULT_STACK_NAME } from '../contracts';
 import { UserInputError } from '../errors';
 import { settingsFromContext } from '../settings/validate-settings';
 import { diffBundleDirs, formatChanges } from './bundle-diff';
+import { bundleOfRepo } from './load-casc';
 
 export const USAGE = `usage: npm run casc:diff -- [--offline] [--stack NAME] [--cdk-out DIR]
   Shows, per cloud, template and setting, what deploying the local casc/ and jobs/ would change.
@@ -61,7 +62,7 @@ export function runCascDiffCli(argv: readonly string[], deps: CascDiffDeps): Pro
     const options = optionsOf(commandLine, deps);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'casc-diff-'));
     try {
-      const local = writeBundle(buildBundle({ repoRoot: deps.repoRoot }), path.join(scratch, 'local'));
+      const local = writeBundle(bundleOfRepo(deps.repoRoot), path.join(scratch, 'local'));
       const before = options.offline
         ? synthesizedBundle(options)
         : await deployedBundle(options, deps, path.join(scratch, 'deployed'));

@@ -1,8 +1,20 @@
 /**
  * The EC2 fleet as the YAML declares it: every `amazonEC2` cloud and its templates, with the nodes kept
- * for messages. Shared by the policy, the cross-checks, the summary and the IAM derivation.
+ * for messages (`CloudView`, `TemplateView`: what the rules read), and the typed `Fleet` built from them
+ * once the rules have passed (what everything after validation reads).
  */
-import { child, items, scalarText, type CascNode, type CascTree, type MapNode } from '../jcasc/nodes';
+import * as path from 'path';
+
+import { UserInputError } from '../errors';
+import {
+  child,
+  items,
+  scalarText,
+  type CascNode,
+  type CascTree,
+  type Loc,
+  type MapNode,
+} from '../jcasc/nodes';
 
 export interface TemplateView {
   readonly node: MapNode;
@@ -56,4 +68,120 @@ function view(node: MapNode, path: string): TemplateView {
 
 function accessors(node: MapNode): Pick<TemplateView, 'get' | 'text'> {
   return { get: (key) => child(node, key), text: (key) => scalarText(child(node, key)) };
+}
+
+/**
+ * The fleet as typed data, built once from a validated tree (lib/casc/load-casc.ts): what synth, the
+ * bundle, IAM and the cost guard read, so none of them parses YAML text again.
+ */
+export interface Fleet {
+  readonly clouds: readonly FleetCloud[];
+  /** Every cloud's templates, in order. */
+  readonly templates: readonly FleetTemplate[];
+}
+
+export interface FleetCloud {
+  /** `name`, with its `${VARS}` as written (`gpu-workers-${STACK_NAME}`). */
+  readonly name: string;
+  /** `instanceCapStr`: the most workers of this cloud running at once (unset: unlimited, `Infinity`). */
+  readonly cap: number;
+  readonly templates: readonly FleetTemplate[];
+  /** The dotted path in the merged tree (`jenkins.clouds[0].amazonEC2`). */
+  readonly path: string;
+  readonly loc: Loc;
+}
+
+export interface FleetTemplate {
+  /** `description`: the template's name in the EC2 plugin and in the `jenkins-gpu:template` tag. */
+  readonly description?: string;
+  /** `type`, the EC2 instance type. */
+  readonly instanceType?: string;
+  /** `labelString` split on whitespace, in order. */
+  readonly labels: readonly string[];
+  /** Where `labelString` is (the template when it has none): the line to change a label. */
+  readonly labelsLoc: Loc;
+  /** `instanceCapStr` (unset: unlimited, `Infinity`). */
+  readonly cap: number;
+  /** `idleTerminationMinutes`. */
+  readonly idleMinutes: number;
+  /** True when the template has a `spotConfig`. */
+  readonly spot: boolean;
+  /** `subnetId` split on spaces, commas and semicolons, as the plugin does (`${WORKER_SUBNET_IDS}` as written). */
+  readonly subnetIds: readonly string[];
+  /** `ami`: `${WORKER_AMI_ID}` or a literal `ami-…`. */
+  readonly ami?: string;
+  /** `tags` as name → value, in order. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** `securityGroups` split on commas. */
+  readonly securityGroups: readonly string[];
+  readonly iamInstanceProfile?: string;
+  /** `customDeviceMapping` as written (the plugin's DeviceMappingParser format). */
+  readonly customDeviceMapping?: string;
+  /** The dotted path in the merged tree (`jenkins.clouds[0].amazonEC2.templates[1]`). */
+  readonly path: string;
+  readonly loc: Loc;
+}
+
+/**
+ * The Fleet of a tree's EC2 clouds. Meant for a tree the policy has passed: a cap or idle time that is not
+ * a whole number is refused here with the validator's kind of line, never turned into `NaN`.
+ */
+export function buildFleet(clouds: readonly CloudView[]): Fleet {
+  const built = clouds.map((cloud): FleetCloud => ({
+    name: cloud.name ?? '',
+    cap: capOf(cloud),
+    templates: cloud.templates.map(fleetTemplate),
+    path: cloud.path,
+    loc: cloud.node.loc,
+  }));
+  return { clouds: built, templates: built.flatMap((c) => c.templates) };
+}
+
+function fleetTemplate(template: TemplateView): FleetTemplate {
+  const tags = items(template.get('tags')).map((tag) => [
+    scalarText(child(tag, 'name')) ?? '',
+    scalarText(child(tag, 'value')) ?? '',
+  ]);
+  return {
+    description: template.description,
+    instanceType: template.type,
+    labels: template.labels,
+    labelsLoc: template.get('labelString')?.loc ?? template.node.loc,
+    cap: capOf(template),
+    idleMinutes: wholeNumber(template, 'idleTerminationMinutes'),
+    spot: template.get('spotConfig')?.kind === 'map',
+    subnetIds: listOf(template.text('subnetId'), /[\s,;]+/),
+    ami: template.text('ami'),
+    tags: Object.fromEntries(tags),
+    securityGroups: listOf(template.text('securityGroups'), /,/),
+    iamInstanceProfile: template.text('iamInstanceProfile'),
+    customDeviceMapping: template.text('customDeviceMapping'),
+    path: template.path,
+    loc: template.node.loc,
+  };
+}
+
+/** The EC2 plugin reads an empty `instanceCapStr` as no cap (the policy refuses it; the Fleet says so). */
+function capOf(view: CloudView | TemplateView): number {
+  return (view.text('instanceCapStr') ?? '').trim() === ''
+    ? Number.POSITIVE_INFINITY
+    : wholeNumber(view, 'instanceCapStr');
+}
+
+function wholeNumber(view: CloudView | TemplateView, key: string): number {
+  const text = view.text(key)?.trim();
+  if (text === undefined || !/^\d+$/.test(text)) {
+    const loc = view.get(key)?.loc ?? view.node.loc;
+    throw new UserInputError(
+      `${path.relative(process.cwd(), loc.file)}:${loc.line}: ${view.path}.${key}: expected a whole number, got ${text === undefined ? 'none' : JSON.stringify(text)} (npm run check:casc lists every problem)`,
+    );
+  }
+  return Number(text);
+}
+
+function listOf(text: string | undefined, separator: RegExp): string[] {
+  return (text ?? '')
+    .split(separator)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -1,7 +1,7 @@
 /** The one-line summary of a valid tree: effective capacity, caps, idle stop, worst-case $/hour and the vCPU quotas. */
 import { loadPrices, type PriceTable } from './ec2-data';
 import { capacityOf, DEFAULT_HOURLY_BURN_ALARM_USD, maxHourlyCost, quotaNeeds } from './fleet-arithmetic';
-import { ec2Clouds, type CloudView } from './fleet';
+import { ec2Clouds, type CloudView, type Fleet, type FleetTemplate } from './fleet';
 import type { CascTree } from '../jcasc/nodes';
 
 export { maxHourlyCost } from './fleet-arithmetic';
@@ -12,17 +12,20 @@ function cloudText(cloud: CloudView): string {
   return `${cloud.name ?? '?'}: at most ${capacity.effective} running = min(cloud cap ${capacity.cloudCap}, templates ${capacity.templateCaps.join(' + ')})`;
 }
 
+const capText = (t: FleetTemplate): string => (Number.isFinite(t.cap) ? String(t.cap) : 'unlimited');
+
+/** `tree` gives the capacity and cost rules their views; the template figures come from `fleet`. */
 export function summarise(
   tree: CascTree,
+  fleet: Fleet,
   prices: PriceTable | undefined = loadPrices(),
   hourlyBurnAlarmUsd: number = DEFAULT_HOURLY_BURN_ALARM_USD,
 ): string {
   const clouds = ec2Clouds(tree);
-  const templates = clouds.flatMap((c) => c.templates);
+  const templates = fleet.templates;
   const templateText = templates
     .map(
-      (t) =>
-        `${t.description ?? '?'} ${t.type ?? '?'} cap ${t.text('instanceCapStr') ?? 'unlimited'} idle ${t.text('idleTerminationMinutes') ?? '?'} min`,
+      (t) => `${t.description ?? '?'} ${t.instanceType ?? '?'} cap ${capText(t)} idle ${t.idleMinutes} min`,
     )
     .join(', ');
   let cost = 'no price data (data/ec2-prices.json)';
@@ -30,7 +33,9 @@ export function summarise(
     const perCloud = clouds.map((c) => maxHourlyCost(c, prices));
     const missing = [
       ...new Set(
-        templates.map((t) => t.type ?? '?').filter((type) => prices.onDemandHourly[type] === undefined),
+        templates
+          .map((t) => t.instanceType ?? '?')
+          .filter((type) => prices.onDemandHourly[type] === undefined),
       ),
     ];
     cost = perCloud.every((c): c is number => c !== undefined)

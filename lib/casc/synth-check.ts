@@ -3,15 +3,20 @@
  * `npm run check:casc`) and the facts derived from the YAML for AWS (launch scope, caps, idle time).
  */
 import * as path from 'path';
+import type { LoadedCascSources } from '../bundle/build-bundle';
 import { UserInputError } from '../errors';
-import { ec2Clouds } from './fleet';
+import type { Fleet } from './fleet';
 import { deriveWorkerLaunchScope, WorkerLaunchScope } from './iam';
 import { formatProblem, isError } from '../jcasc/problem';
-import { validateCascTree } from './validate';
+import { loadCasc } from './load-casc';
 
 export class CascValidationError extends UserInputError {}
 
 export interface SynthCasc {
+  /** The fleet as validated: every number below is read from it. */
+  readonly fleet: Fleet;
+  /** casc/ as loaded for this check: the bundle renders these Documents rather than reading casc/ again. */
+  readonly sources: LoadedCascSources;
   readonly launchScope: WorkerLaunchScope;
   /** Sum of the EC2 clouds' instance caps: the most GPU workers that can run at once. */
   readonly cloudInstanceCap: number;
@@ -27,27 +32,27 @@ export interface SynthCascOptions {
 }
 
 export function loadValidatedCasc(repoRoot: string, options: SynthCascOptions = {}): SynthCasc {
-  const cascPath = path.join(repoRoot, 'casc');
-  const result = validateCascTree({
-    cascPath,
+  const casc = loadCasc({
+    cascPath: path.join(repoRoot, 'casc'),
     jobsPath: path.join(repoRoot, 'jobs'),
     repoRoot,
     hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
   });
+  const result = casc.validation;
   const errors = result.problems.filter(isError);
-  if (!result.ok || !result.tree) {
+  if (!result.ok || !result.tree || !casc.fleet) {
     const lines = errors.map((p) => formatProblem(p, repoRoot));
     throw new CascValidationError(
       `casc/ is invalid (${errors.length} problem${errors.length === 1 ? '' : 's'}; npm run check:casc shows the same):\n${lines.join('\n')}`,
     );
   }
-  const clouds = ec2Clouds(result.tree);
-  const caps = clouds.map((c) => Number(c.text('instanceCapStr')));
-  const idle = clouds.flatMap((c) => c.templates.map((t) => Number(t.text('idleTerminationMinutes'))));
+  const fleet = casc.fleet;
   return {
+    fleet,
+    sources: { dir: casc.dir, documents: casc.documents, fleet },
     launchScope: deriveWorkerLaunchScope(result.tree),
-    cloudInstanceCap: caps.reduce((a, b) => a + b, 0),
-    maxIdleMinutes: Math.max(0, ...idle),
+    cloudInstanceCap: fleet.clouds.reduce((sum, cloud) => sum + cloud.cap, 0),
+    maxIdleMinutes: Math.max(0, ...fleet.templates.map((t) => t.idleMinutes)),
     summary: result.summary,
   };
 }

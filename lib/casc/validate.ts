@@ -10,16 +10,16 @@ import * as path from 'path';
 import { checkPluginFiles } from '../plugins/check';
 
 import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
-import { isSyntaxProblem, loadCascTree } from '../jcasc/load';
+import { isSyntaxProblem, loadCascTree, type LoadResult } from '../jcasc/load';
 import type { CascTree } from '../jcasc/nodes';
 import { checkPolicy } from './policy';
 import { isError, sortProblems, type Problem } from '../jcasc/problem';
-import { checkSchema } from '../jcasc/schema/check';
+import { checkSchema, type PluginUse } from '../jcasc/schema/check';
 import { summarise } from './summary';
 import { checkFleetArithmetic } from './fleet-arithmetic';
 import { checkCapacityRules } from './capacity-rules';
 import { loadPrices } from './ec2-data';
-import { ec2Clouds } from './fleet';
+import { buildFleet, ec2Clouds, type Fleet } from './fleet';
 
 export interface ValidateCascOptions {
   /** A casc file or directory. */
@@ -42,6 +42,8 @@ export interface CascValidation {
   readonly ok: boolean;
   readonly summary: string;
   readonly tree?: CascTree;
+  /** The typed fleet, built once the rules have passed (undefined when invalid or `schemaOnly`). */
+  readonly fleet?: Fleet;
 }
 
 function cascDir(cascPath: string): string {
@@ -53,8 +55,11 @@ export function defaultPluginsFile(cascPath: string): string {
 }
 
 export function validateCascTree(options: ValidateCascOptions): CascValidation {
-  const pluginsFile = options.pluginsFile ?? defaultPluginsFile(options.cascPath);
-  const loaded = loadCascTree(options.cascPath);
+  return validateLoadedCasc(loadCascTree(options.cascPath), options);
+}
+
+/** The verdict on a tree loaded from `options.cascPath` (lib/casc/load-casc.ts loads it once for synth). */
+export function validateLoadedCasc(loaded: LoadResult, options: ValidateCascOptions): CascValidation {
   const problems: Problem[] = [...loaded.problems];
   // A file that does not parse is missing from the tree: every later check would report its absence.
   const unparsed = loaded.problems.some(isSyntaxProblem);
@@ -62,37 +67,47 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
   if (tree && !unparsed) {
     const schema = checkSchema(tree);
     problems.push(...schema.problems);
-    if (!options.schemaOnly) {
-      problems.push(
-        ...checkPolicy(tree, {
-          repoRoot: options.repoRoot ?? path.dirname(path.resolve(cascDir(options.cascPath))),
-        }),
-        ...checkVariables(tree),
-        ...checkCascCredentials(tree),
-        ...checkJobs(tree, options.jobsPath),
-        ...checkPlugins(tree, schema.pluginUses, pluginsFile),
-        // The plugin lock goes into the bundle: an open or inconsistent one would fail the controller's boot.
-        ...(fs.existsSync(pluginsFile) ? checkPluginFiles(pluginsFile) : []),
-        ...checkFleetArithmetic(ec2Clouds(tree), loadPrices(), {
-          hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
-        }),
-        ...checkCapacityRules(ec2Clouds(tree)),
-      );
-    }
+    if (!options.schemaOnly) problems.push(...projectProblems(tree, schema.pluginUses, options));
   }
   const sorted = sortProblems(problems);
   const errors = sorted.filter(isError).length;
   const warnings = sorted.length - errors;
-  const ok = errors === 0 && tree !== undefined;
-  let summary: string;
-  if (!ok) {
-    summary = `casc invalid: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning(s)` : ''}`;
+  const warned = warnings ? `; ${warnings} warning(s)` : '';
+  if (errors > 0 || tree === undefined) {
+    let summary = `casc invalid: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning(s)` : ''}`;
     if (unparsed) summary += ' (fix the YAML syntax first: the other checks need every file)';
-  } else if (options.schemaOnly)
-    summary = `casc schema OK: ${tree.files.length} file(s)${warnings ? `, ${warnings} warning(s)` : ''}`;
-  else
-    summary =
-      summarise(tree, loadPrices(), options.hourlyBurnAlarmUsd) +
-      (warnings ? `; ${warnings} warning(s)` : '');
-  return { problems: sorted, ok, summary, tree };
+    return { problems: sorted, ok: false, summary, tree };
+  }
+  if (options.schemaOnly) {
+    const summary = `casc schema OK: ${tree.files.length} file(s)${warnings ? `, ${warnings} warning(s)` : ''}`;
+    return { problems: sorted, ok: true, summary, tree };
+  }
+  // The rules have passed: the one place the typed fleet is built.
+  const fleet = buildFleet(ec2Clouds(tree));
+  const summary = summarise(tree, fleet, loadPrices(), options.hourlyBurnAlarmUsd) + warned;
+  return { problems: sorted, ok: true, summary, tree, fleet };
+}
+
+/** This project's rules, after the plugins' data model has passed. */
+function projectProblems(
+  tree: CascTree,
+  pluginUses: readonly PluginUse[],
+  options: ValidateCascOptions,
+): Problem[] {
+  const pluginsFile = options.pluginsFile ?? defaultPluginsFile(options.cascPath);
+  return [
+    ...checkPolicy(tree, {
+      repoRoot: options.repoRoot ?? path.dirname(path.resolve(cascDir(options.cascPath))),
+    }),
+    ...checkVariables(tree),
+    ...checkCascCredentials(tree),
+    ...checkJobs(tree, options.jobsPath),
+    ...checkPlugins(tree, pluginUses, pluginsFile),
+    // The plugin lock goes into the bundle: an open or inconsistent one would fail the controller's boot.
+    ...(fs.existsSync(pluginsFile) ? checkPluginFiles(pluginsFile) : []),
+    ...checkFleetArithmetic(ec2Clouds(tree), loadPrices(), {
+      hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
+    }),
+    ...checkCapacityRules(ec2Clouds(tree)),
+  ];
 }

@@ -3,7 +3,7 @@
  * jobs/seed.groovy sets the default; test/cost/job-timeout.test.ts checks both files), and the limits of
  * the cost guard derived from them. The bounds themselves are boundary values, defined in lib/contracts.ts.
  */
-import { MAX_JOB_TIMEOUT_HOURS } from '../contracts';
+import { DEFAULT_JOB_TIMEOUT_HOURS, MAX_JOB_TIMEOUT_HOURS } from '../contracts';
 
 export { DEFAULT_JOB_TIMEOUT_HOURS, MAX_JOB_TIMEOUT_HOURS, MIN_JOB_TIMEOUT_HOURS } from '../contracts';
 
@@ -20,3 +20,12 @@ const SETUP_MARGIN_HOURS = 2;
  * controller that never came back).
  */
 export const BUSY_WITHOUT_AGENT_MAX_MINUTES = (MAX_JOB_TIMEOUT_HOURS + SETUP_MARGIN_HOURS) * 60;
+
+/**
+ * The reaper's hard lifetime of a running worker (its `maxRunningHours`): a build of the default timeout,
+ * the fleet's longest idle stop (whole hours, rounded up) and an hour of margin for the boot and the stop.
+ * A build with a longer TIMEOUT_HOURS is kept by its busy tag, up to `maxBusyHours`.
+ */
+export function reaperMaxRunningHours(maxIdleMinutes: number): number {
+  return DEFAULT_JOB_TIMEOUT_HOURS + Math.ceil(maxIdleMinutes / 60) + 1;
+}

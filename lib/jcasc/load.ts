@@ -25,6 +25,17 @@ export interface LoadResult {
   /** Undefined when nothing could be loaded (syntax errors still give a partial tree of the good files). */
   readonly tree?: CascTree;
   readonly problems: Problem[];
+  /** Each file that parsed, in load order: what a renderer edits and writes back, without parsing again. */
+  readonly documents: readonly CascDocument[];
+}
+
+/** One YAML file as read and parsed: its text and the `yaml` Document the tree was converted from. */
+export interface CascDocument {
+  /** Absolute path. */
+  readonly file: string;
+  readonly text: string;
+  /** Shared, not copied: clone it before changing it. */
+  readonly document: Document;
 }
 
 const YAML_FILE = /\.ya?ml$/i;
@@ -49,16 +60,22 @@ export function listCascFiles(cascPath: string): string[] {
 export function loadCascTree(cascPath: string): LoadResult {
   const problems: Problem[] = [];
   if (!fs.existsSync(cascPath)) {
-    return { problems: [problemAt({ file: cascPath, line: 0, col: 0 }, '', 'no such file or directory')] };
+    return {
+      problems: [problemAt({ file: cascPath, line: 0, col: 0 }, '', 'no such file or directory')],
+      documents: [],
+    };
   }
   const files = listCascFiles(path.resolve(cascPath));
   const root: MapNode = { kind: 'map', entries: [], loc: { file: files[0] ?? cascPath, line: 1, col: 1 } };
+  const documents: CascDocument[] = [];
   for (const file of files) {
     const text = readText(file, problems);
-    const document = text === undefined ? undefined : parseCascFile(file, text, problems);
-    if (document) mergeMaps(root, document, '', problems);
+    if (text === undefined) continue;
+    const parsed = parseCascDocument(file, text, problems);
+    if (parsed.document) documents.push({ file, text, document: parsed.document });
+    if (parsed.node) mergeMaps(root, parsed.node, '', problems);
   }
-  return { tree: { root, files }, problems };
+  return { tree: { root, files }, problems, documents };
 }
 
 /** A file that cannot be read (a dangling link, no permission) is a problem of that file, not a crash. */
@@ -74,13 +91,25 @@ function readText(file: string, problems: Problem[]): string | undefined {
 
 /** Parses one file; `undefined` for an empty file or one with errors (reported in `problems`). */
 export function parseCascFile(file: string, text: string, problems: Problem[]): MapNode | undefined {
+  return parseCascDocument(file, text, problems).node;
+}
+
+/**
+ * Parses one file into its Document (undefined when it has syntax errors) and its tree node (undefined
+ * also for an empty file or one that is not a mapping); problems go to `problems`.
+ */
+function parseCascDocument(
+  file: string,
+  text: string,
+  problems: Problem[],
+): { document?: Document; node?: MapNode } {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     problems.push(syntaxProblem(file, text, document.errors));
-    return undefined;
+    return {};
   }
-  if (document.contents === null) return undefined;
+  if (document.contents === null) return { document };
   const node = convert(document.contents as YamlNode, {
     document,
     file,
@@ -96,9 +125,9 @@ export function parseCascFile(file: string, text: string, problems: Problem[]): 
         `a JCasC file must be a mapping of root keys (jenkins, unclassified, …), got a ${describeKind(node)}`,
       ),
     );
-    return undefined;
+    return { document };
   }
-  return node;
+  return { document, node };
 }
 
 /**

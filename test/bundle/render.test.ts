@@ -3,13 +3,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import {
-  buildBundle,
   EC2_USER_DATA_MAX_BYTES,
   renderCascYaml,
   userDataBytes,
   writeBundle,
 } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { digestOfFiles } from '../../lib/bundle/file-digest';
+import { loadCascTree, type CascDocument } from '../../lib/jcasc/load';
 import {
   escapeForJcasc,
   renderWorkerScript,
@@ -119,6 +120,12 @@ describe('JCasC escaping', () => {
   });
 });
 
+/** One casc file as the loader reads it (text and Document): what the bundle renders. */
+function loaded(text: string): CascDocument {
+  const root = repo({ 'casc/x.yaml': text });
+  return loadCascTree(path.join(root, 'casc')).documents[0];
+}
+
 describe('renderCascYaml', () => {
   const cloud = (template: string) =>
     ['jenkins:', '  clouds:', '    - amazonEC2:', '        name: gpu', '        templates:', template].join(
@@ -130,7 +137,7 @@ describe('renderCascYaml', () => {
     const text = cloud(
       '          - description: a\n            idleTerminationMinutes: "12"\n            userData: "@render:assets/worker/user-data.sh"',
     );
-    const rendered = renderCascYaml(text, root, 'casc/x.yaml');
+    const rendered = renderCascYaml(loaded(text), root, 'casc/x.yaml');
     const userData: string = parse(rendered).jenkins.clouds[0].amazonEC2.templates[0].userData;
     expect(userData).toContain('idle="12"');
     expect(userData).toContain('echo "^${idle}"');
@@ -144,7 +151,7 @@ describe('renderCascYaml', () => {
     const text = cloud(
       '          - description: a\n            userData: "@render:assets/worker/user-data.sh"',
     );
-    expect(() => renderCascYaml(text, root, 'casc/x.yaml')).toThrow(
+    expect(() => renderCascYaml(loaded(text), root, 'casc/x.yaml')).toThrow(
       'casc/x.yaml: userData @render:assets/worker/user-data.sh: the template needs idleTerminationMinutes',
     );
   });
@@ -156,7 +163,7 @@ describe('renderCascYaml', () => {
       '          - description: a\n            idleTerminationMinutes: "1"\n            userData: "@render:assets/worker/user-data.sh"',
     );
     expect(EC2_USER_DATA_MAX_BYTES).toBe(16384);
-    expect(() => renderCascYaml(text, root, 'casc/x.yaml')).toThrow(
+    expect(() => renderCascYaml(loaded(text), root, 'casc/x.yaml')).toThrow(
       `casc/x.yaml: userData @render:assets/worker/user-data.sh: the rendered user data is ${big.length} bytes once JCasC fills its variables; EC2 RunInstances accepts at most 16384 (keep boot code in assets/worker/payload.sh, which workers fetch from S3)`,
     );
   });
@@ -168,13 +175,13 @@ describe('renderCascYaml', () => {
     const text = cloud(
       '          - description: a\n            idleTerminationMinutes: "7"\n            userData: "@render:assets/worker/user-data.sh"',
     );
-    const rendered = renderCascYaml(text, root, 'casc/x.yaml', { WORKER_PAYLOAD_SHA256: 'abc' });
+    const rendered = renderCascYaml(loaded(text), root, 'casc/x.yaml', { WORKER_PAYLOAD_SHA256: 'abc' });
     expect(parse(rendered).jenkins.clouds[0].amazonEC2.templates[0].userData).toBe("sha='abc' idle=7\n");
   });
 
   it('leaves YAML without markers byte-identical', () => {
     const text = 'jenkins:\n  numExecutors: 0   # keep\n';
-    expect(renderCascYaml(text, '/nonexistent', 'casc/x.yaml')).toBe(text);
+    expect(renderCascYaml(loaded(text), '/nonexistent', 'casc/x.yaml')).toBe(text);
   });
 });
 
@@ -185,7 +192,7 @@ describe('buildBundle', () => {
       'casc/plugins.txt': 'ec2:1\n',
       'jobs/seed.groovy': 'x\n',
     });
-    const first = buildBundle({ repoRoot: root });
+    const first = bundleOfRepo(root);
     // jobs/worker-labels.tsv is generated from casc/ (no templates here: only its header lines).
     expect([...first.files.keys()]).toEqual([
       'casc/a.yaml',
@@ -200,14 +207,14 @@ describe('buildBundle', () => {
         .filter((l) => !l.startsWith('#')),
     ).toEqual(['']);
     expect(first.digest).toBe(digestOfFiles(first.files));
-    expect(buildBundle({ repoRoot: root }).digest).toBe(first.digest);
+    expect(bundleOfRepo(root).digest).toBe(first.digest);
     fs.writeFileSync(path.join(root, 'jobs/seed.groovy'), 'y\n');
-    expect(buildBundle({ repoRoot: root }).digest).not.toBe(first.digest);
+    expect(bundleOfRepo(root).digest).not.toBe(first.digest);
   });
 
   it('writes a content-addressed directory', () => {
     const root = repo({ 'casc/a.yaml': 'jenkins: {}\n' });
-    const bundle = buildBundle({ repoRoot: root });
+    const bundle = bundleOfRepo(root);
     const dir = writeBundle(bundle, path.join(root, 'out'));
     expect(path.basename(dir)).toBe(bundle.digest);
     expect(fs.readFileSync(path.join(dir, 'casc/a.yaml'), 'utf8')).toBe('jenkins: {}\n');

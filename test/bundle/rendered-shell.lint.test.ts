@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { controllerIn, testStack } from '../helpers';
 import { resolveLikeJcasc, shippedTemplates } from '../tools/jcasc';
 import { renderedUserData } from '../tools/user-data';
@@ -24,7 +24,7 @@ function shellcheck(name: string, text: string): void {
 }
 
 describe('rendered shell passes shellcheck', () => {
-  const bundle = buildBundle({ repoRoot: REPO });
+  const bundle = bundleOfRepo(REPO);
 
   it.each(shippedTemplates(bundle).map((t) => [t.description, t.userData]))(
     'worker user data of %s',

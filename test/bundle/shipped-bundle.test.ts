@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { buildBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { stackVariableNames } from '../../lib/casc/stack-variables';
 import { resolveLikeJcasc, shippedTemplates } from '../tools/jcasc';
 
@@ -10,7 +10,7 @@ const REPO = path.resolve(__dirname, '../..');
 const PAYLOAD_URI = `s3://cdk-hnb659fds-assets-111122223333-us-east-1/${'0'.repeat(64)}.sh`;
 
 describe('the shipped bundle', () => {
-  const bundle = buildBundle({ repoRoot: REPO });
+  const bundle = bundleOfRepo(REPO);
   const cloudYaml = bundle.files.get('casc/ec2-cloud.yaml')!;
   const templates = shippedTemplates(bundle);
   const payload = bundle.workerPayload!;
@@ -56,7 +56,7 @@ describe('the shipped bundle', () => {
     for (const part of ['casc', 'jobs', 'assets'])
       fs.cpSync(path.join(REPO, part), path.join(copy, part), { recursive: true });
     fs.appendFileSync(path.join(copy, 'assets/worker/setup.sh'), '# changed\n');
-    const changed = buildBundle({ repoRoot: copy });
+    const changed = bundleOfRepo(copy);
     expect(changed.workerPayload!.sha256).not.toBe(payload.sha256);
     expect(changed.digest).not.toBe(bundle.digest);
   });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { WORKER_LABELS_FILE } from '../../lib/bundle/worker-labels';
 import {
   lineOf,
@@ -19,7 +19,7 @@ const HEADER = [
 ];
 
 function labelsFile(repoRoot: string): string | undefined {
-  return buildBundle({ repoRoot }).files.get(WORKER_LABELS_FILE);
+  return bundleOfRepo(repoRoot).files.get(WORKER_LABELS_FILE);
 }
 
 function file(...rows: string[][]): string {
@@ -126,7 +126,7 @@ describe('jobs/worker-labels.tsv', () => {
   it('is generated only: a jobs/worker-labels.tsv in the repository is refused', () => {
     const root = repo(SHIPPED_EC2_YAML);
     fs.writeFileSync(path.join(root, WORKER_LABELS_FILE), 'tensorflow\n');
-    expect(() => buildBundle({ repoRoot: root })).toThrow(
+    expect(() => bundleOfRepo(root)).toThrow(
       'jobs/worker-labels.tsv: this file is generated at synth from the labelString of the EC2 templates in casc/; delete it from jobs/ and change the templates instead',
     );
   });
@@ -134,7 +134,7 @@ describe('jobs/worker-labels.tsv', () => {
   it('refuses a casc/ the loader refuses, with its first problem', () => {
     const root = repo(SHIPPED_EC2_YAML);
     fs.appendFileSync(path.join(root, 'casc/jobs.yaml'), '   bad: [\n');
-    expect(() => buildBundle({ repoRoot: root })).toThrow(
+    expect(() => bundleOfRepo(root)).toThrow(
       /^casc\/jobs\.yaml:\d+:\d+: YAML syntax error: .*\(npm run check:casc lists every problem\)$/,
     );
   });

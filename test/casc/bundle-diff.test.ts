@@ -6,18 +6,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { buildBundle, writeBundle } from '../../lib/bundle/build-bundle';
+import { writeBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { BundleReadError, diffBundleDirs, formatChanges } from '../../lib/casc/bundle-diff';
 import { editFile, repoCopy } from '../stack/app-helpers';
 
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-diff-'));
-const SHIPPED = writeBundle(buildBundle({ repoRoot: repoCopy() }), OUT);
+const SHIPPED = writeBundle(bundleOfRepo(repoCopy()), OUT);
 
 /** The diff from the shipped bundle to the one of a repository copy changed by `edit`. */
 function diffAfter(edit: (repo: string) => void): string[] {
   const repo = repoCopy();
   edit(repo);
-  return formatChanges(diffBundleDirs(SHIPPED, writeBundle(buildBundle({ repoRoot: repo }), OUT)));
+  return formatChanges(diffBundleDirs(SHIPPED, writeBundle(bundleOfRepo(repo), OUT)));
 }
 
 const CLOUD = 'cloud gpu-workers-${STACK_NAME}';

@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { zipSync } from 'fflate';
 
 import { App } from 'aws-cdk-lib';
-import { buildBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { runCascDiffCli, USAGE } from '../../lib/casc/casc-diff-cli';
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { settingsFromContext } from '../../lib/settings/validate-settings';
@@ -105,11 +105,7 @@ describe('casc:diff (the deployed stack)', () => {
   const KEY = '0c1f8e9a07106ed009d63e54e576026284f986d4986e19aa97c33dab2ba31612.zip';
   /** The shipped bundle as cdk-assets uploads a directory asset: a zip of its files. */
   const zipOfShipped = () =>
-    zipSync(
-      Object.fromEntries(
-        [...buildBundle({ repoRoot: REPO }).files].map(([rel, text]) => [rel, Buffer.from(text)]),
-      ),
-    );
+    zipSync(Object.fromEntries([...bundleOfRepo(REPO).files].map(([rel, text]) => [rel, Buffer.from(text)])));
   /** A GetObject Body: a Node.js stream with the SDK's mixin methods (only the one the CLI calls). */
   const body = (bytes: Uint8Array) =>
     Object.assign(Readable.from([Buffer.from(bytes)]), { transformToByteArray: async () => bytes }) as never;

@@ -44,18 +44,21 @@ function buildStack(): JenkinsGpuStack {
 }
 
 /**
- * The stack reads casc/ only through loadValidatedCasc (the facts for IAM and the cost guard) and buildBundle
- * (lib/jenkins-gpu-stack.ts), so an accepted casc runs both and the whole stack is built once per distinct
+ * The stack reads casc/ only through loadValidatedCasc (the facts for IAM and the cost guard, and the
+ * loaded files buildBundle renders: lib/jenkins-gpu-stack.ts), so an accepted casc runs both and the whole stack is built once per distinct
  * set of facts: the same facts build the same stack, and a build takes far longer than a validation.
  */
 const builtFacts = new Set<string>();
 
 function acceptedButFails(): string | undefined {
   try {
-    // Every fact but the summary, text for humans that no construct reads.
+    // Every fact a construct reads: not the summary (text for humans), nor the fleet and the loaded
+    // files they are derived from (the bundle built from those is checked here).
     const facts: { -readonly [K in keyof SynthCasc]?: SynthCasc[K] } = { ...loadValidatedCasc(REPO) };
+    buildBundle({ repoRoot: REPO, casc: facts.sources! });
     delete facts.summary;
-    buildBundle({ repoRoot: REPO });
+    delete facts.fleet;
+    delete facts.sources;
     const key = JSON.stringify(facts);
     if (!builtFacts.has(key)) {
       buildStack();

@@ -5,7 +5,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { STACK_VARIABLES } from '../../lib/casc/stack-variables';
 import { ArtifactMirror } from '../../lib/constructs/artifact-mirror';
 import { ControllerConfig } from '../../lib/constructs/controller-config';
@@ -133,7 +133,7 @@ describe('ArtifactMirror', () => {
     fs.writeFileSync(path.join(root, 'casc', 'jenkins.yaml'), 'jenkins:\n  numExecutors: 0\n');
     new ControllerConfig(s, 'Config', {
       controller,
-      bundle: buildBundle({ repoRoot: root }),
+      bundle: bundleOfRepo(root),
       variables: Object.fromEntries(STACK_VARIABLES.filter((v) => !v.secret).map((v) => [v.name, 'x'])),
       secretVariables: { ADMIN_PASSWORD: new secretsmanager.Secret(s, 'Admin') },
       reloadTokenSecret: new secretsmanager.Secret(s, 'Token'),

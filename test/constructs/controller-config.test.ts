@@ -5,7 +5,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { buildBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { STACK_VARIABLES } from '../../lib/casc/stack-variables';
 import { ControllerConfig, ControllerConfigProps } from '../../lib/constructs/controller-config';
 import { controllerIn, testStack } from '../helpers';
@@ -31,7 +31,7 @@ function build(
   const token = new secretsmanager.Secret(stack, 'Token');
   const config = new ControllerConfig(stack, 'Config', {
     controller,
-    bundle: buildBundle({ repoRoot: tinyRepo() }),
+    bundle: bundleOfRepo(tinyRepo()),
     variables: PLAIN,
     secretVariables: { ADMIN_PASSWORD: admin },
     reloadTokenSecret: token,
@@ -177,7 +177,7 @@ describe('ControllerConfig', () => {
     const { controller } = controllerIn(stack);
     const config = new ControllerConfig(stack, 'Config', {
       controller,
-      bundle: buildBundle({ repoRoot: tinyRepo() }),
+      bundle: bundleOfRepo(tinyRepo()),
       variables: PLAIN,
       secretVariables: { ADMIN_PASSWORD: new secretsmanager.Secret(stack, 'Admin') },
       reloadTokenSecret: new secretsmanager.Secret(stack, 'Token'),

@@ -12,7 +12,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildBundle, EC2_USER_DATA_MAX_BYTES, userDataBytes } from '../../lib/bundle/build-bundle';
+import { EC2_USER_DATA_MAX_BYTES, userDataBytes } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { formatProblem } from '../../lib/jcasc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
 import { repoCopy } from '../stack/app-helpers';
@@ -26,7 +27,7 @@ describe('EC2 user data limit', () => {
   });
 
   it('holds for the rendered user data of every template, after JCasC has filled it', () => {
-    const templates = shippedTemplates(buildBundle({ repoRoot: REPO }));
+    const templates = shippedTemplates(bundleOfRepo(REPO));
     expect(templates.length).toBeGreaterThan(0);
     const sizes = templates.map((t) => ({ template: t.description, bytes: userDataBytes(t.userData) }));
     console.log(

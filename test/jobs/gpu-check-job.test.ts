@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { CREDENTIALS } from '../../lib/credentials/catalog';
 import { GPU_CHECK, REPO } from './gpu-check-harness';
 
@@ -225,7 +225,7 @@ describe('jobs/gpu-check/ (the files the seed embeds)', () => {
   });
 
   it('reaches the controller byte for byte in the config bundle (which carries files as UTF-8 text)', () => {
-    const bundle = buildBundle({ repoRoot: REPO });
+    const bundle = bundleOfRepo(REPO);
     for (const name of scripts) {
       const shipped = bundle.files.get(`jobs/gpu-check/${name}`);
       expect(shipped).toBeDefined();

@@ -2,7 +2,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildBundle, writeBundle } from '../../lib/bundle/build-bundle';
+import { writeBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { REPO, repoWith, withoutSpotTemplate, withPytorchTemplate } from '../bundle/casc-variants';
 
 /**
@@ -30,7 +31,7 @@ function roundTrip(
 ): { status: number | null; output: string; refusals: Record<string, string> } {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'seed-bundle-'));
   temp.push(out);
-  const bundleDir = writeBundle(buildBundle({ repoRoot }), out);
+  const bundleDir = writeBundle(bundleOfRepo(repoRoot), out);
   const run = spawnSync('groovy', [ROUND_TRIP, bundleDir, labels.join(','), refused], {
     encoding: 'utf8',
     env: groovyEnv(),

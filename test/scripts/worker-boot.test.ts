@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildBundle } from '../../lib/bundle/build-bundle';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { shippedTemplates, resolveLikeJcasc } from '../tools/jcasc';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -35,7 +35,7 @@ const REAL_TOOLS = [
 ];
 const BUCKET = 'cdk-hnb659fds-assets-111122223333-eu-west-1';
 
-const bundle = buildBundle({ repoRoot: REPO });
+const bundle = bundleOfRepo(REPO);
 const payload = bundle.workerPayload!;
 const payloadUri = `s3://${BUCKET}/${payload.sha256}.sh`;
 const [onDemand] = shippedTemplates(bundle);
