@@ -1,10 +1,9 @@
 /**
- * What the controller's EC2 plugin may launch, derived from the casc YAML (pure: no CDK). The worker-fleet
+ * What the controller's EC2 plugin may launch, derived from the validated Fleet (pure: no CDK). The worker-fleet
  * construct turns this into RunInstances conditions (ec2:InstanceType, image and subnet resources), so a
  * new instance type in the YAML is allowed by the next deploy and nothing else is.
  */
-import { allTemplates } from './fleet';
-import type { CascTree } from '../jcasc/nodes';
+import type { Fleet } from './fleet';
 
 export interface WorkerLaunchScope {
   /** Sorted, unique `type` values of every template. */
@@ -31,17 +30,17 @@ export interface WorkerLaunchScope {
 const sortedUnique = (values: Array<string | undefined>): string[] =>
   [...new Set(values.map((v) => v?.trim()).filter((v): v is string => !!v))].sort();
 
-export function deriveWorkerLaunchScope(tree: CascTree): WorkerLaunchScope {
-  const templates = allTemplates(tree);
+export function deriveWorkerLaunchScope(fleet: Fleet): WorkerLaunchScope {
+  const templates = fleet.templates;
   return {
-    instanceTypes: sortedUnique(templates.map((t) => t.type)),
-    usesSpot: templates.some((t) => t.get('spotConfig')?.kind === 'map'),
+    instanceTypes: sortedUnique(templates.map((t) => t.instanceType)),
+    usesSpot: templates.some((t) => t.spot),
     templateDescriptions: sortedUnique(templates.map((t) => t.description)),
-    amiRefs: sortedUnique(templates.map((t) => t.text('ami'))),
-    subnetRefs: sortedUnique(templates.flatMap((t) => (t.text('subnetId') ?? '').split(/[\s,;]+/))),
-    securityGroupRefs: sortedUnique(templates.flatMap((t) => (t.text('securityGroups') ?? '').split(','))),
-    instanceProfileRefs: sortedUnique(templates.map((t) => t.text('iamInstanceProfile'))),
-    volumes: volumeBounds(templates.map((t) => t.text('customDeviceMapping'))),
+    amiRefs: sortedUnique(templates.map((t) => t.ami)),
+    subnetRefs: sortedUnique(templates.flatMap((t) => t.subnetIds)),
+    securityGroupRefs: sortedUnique(templates.flatMap((t) => t.securityGroups)),
+    instanceProfileRefs: sortedUnique(templates.map((t) => t.iamInstanceProfile)),
+    volumes: volumeBounds(templates.map((t) => t.customDeviceMapping)),
   };
 }
 

@@ -50,7 +50,7 @@ export function loadValidatedCasc(repoRoot: string, options: SynthCascOptions = 
   return {
     fleet,
     sources: { dir: casc.dir, documents: casc.documents, fleet },
-    launchScope: deriveWorkerLaunchScope(result.tree),
+    launchScope: deriveWorkerLaunchScope(fleet),
     cloudInstanceCap: fleet.clouds.reduce((sum, cloud) => sum + cloud.cap, 0),
     maxIdleMinutes: Math.max(0, ...fleet.templates.map((t) => t.idleMinutes)),
     summary: result.summary,

@@ -1,5 +1,6 @@
 import * as path from 'path';
 
+import { buildFleet, ec2Clouds } from '../../lib/casc/fleet';
 import { deriveWorkerLaunchScope } from '../../lib/casc/iam';
 import { loadCascTree } from '../../lib/jcasc/load';
 import { formatProblem } from '../../lib/jcasc/problem';
@@ -57,7 +58,7 @@ describe('everyday edits pass', () => {
 describe('deriveWorkerLaunchScope', () => {
   const scopeOf = (yaml: string) => {
     const dir = tempTree({ 'casc/ec2-cloud.yaml': yaml });
-    return deriveWorkerLaunchScope(loadCascTree(path.join(dir, 'casc')).tree!);
+    return deriveWorkerLaunchScope(buildFleet(ec2Clouds(loadCascTree(path.join(dir, 'casc')).tree!)));
   };
 
   it('derives the launch scope of the shipped YAML', () => {
