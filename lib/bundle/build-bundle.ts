@@ -63,7 +63,8 @@ export function userDataBytes(value: string): number {
 /**
  * The versioned config bundle the controller runs: `casc/` (YAML with worker scripts rendered in, plus
  * `plugins.txt` and `jenkins-core.txt`) and `jobs/`, with `jobs/worker-labels.tsv` (the labels the casc
- * templates serve, for the seed) generated when there is a `jobs/`. Pure: reads the sources, writes nothing.
+ * templates serve, from the Fleet) generated when there is a `jobs/`. The YAML comes from the loaded Documents;
+ * it reads only the other casc files, jobs/ and the worker scripts, and writes nothing.
  */
 export function buildBundle(sources: BundleSources): BuiltBundle {
   const { casc } = sources;

@@ -1,6 +1,7 @@
 /**
  * What synth needs from casc/: the validator's verdict (synth fails with exactly the messages of
- * `npm run check:casc`) and the facts derived from the YAML for AWS (launch scope, caps, idle time).
+ * `npm run check:casc`), the Fleet and the facts the constructs take from it (launch scope, caps, idle
+ * time), and the loaded files the bundle renders: casc/ is read once (lib/casc/load-casc.ts).
  */
 import * as path from 'path';
 import type { LoadedCascSources } from '../bundle/build-bundle';

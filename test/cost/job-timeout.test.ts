@@ -6,11 +6,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_MAX_BUSY_HOURS } from '../../lib/cost/decide';
+import { MAX_IDLE_TERMINATION_MINUTES } from '../../lib/casc/policy';
 import {
   BUSY_WITHOUT_AGENT_MAX_MINUTES,
   DEFAULT_JOB_TIMEOUT_HOURS,
   MAX_JOB_TIMEOUT_HOURS,
   MIN_JOB_TIMEOUT_HOURS,
+  reaperMaxRunningHours,
 } from '../../lib/cost/job-timeout';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -38,5 +40,13 @@ describe('the job timeout bounds', () => {
     expect(DEFAULT_MAX_BUSY_HOURS).toBeGreaterThan(MAX_JOB_TIMEOUT_HOURS);
     expect(BUSY_WITHOUT_AGENT_MAX_MINUTES).toBeGreaterThan(MAX_JOB_TIMEOUT_HOURS * 60);
     expect(BUSY_WITHOUT_AGENT_MAX_MINUTES).toBeLessThan(DEFAULT_MAX_BUSY_HOURS * 60);
+  });
+
+  it("give the reaper's hard lifetime: a default build, the longest idle stop in whole hours, an hour", () => {
+    expect(reaperMaxRunningHours(10)).toBe(DEFAULT_JOB_TIMEOUT_HOURS + 1 + 1);
+    expect(reaperMaxRunningHours(60)).toBe(DEFAULT_JOB_TIMEOUT_HOURS + 1 + 1);
+    expect(reaperMaxRunningHours(61)).toBe(DEFAULT_JOB_TIMEOUT_HOURS + 2 + 1);
+    // A longer TIMEOUT_HOURS is kept by its busy tag: maxBusyHours must be reachable past the lifetime.
+    expect(DEFAULT_MAX_BUSY_HOURS).toBeGreaterThan(reaperMaxRunningHours(MAX_IDLE_TERMINATION_MINUTES));
   });
 });
