@@ -1,6 +1,6 @@
 /**
- * The casc validator: load (with positions) → plugin data model → project policy (including everything
- * synth needs, worker scripts rendered as the bundle renders them) → cross-references (plugins installed,
+ * The casc validator: load (with positions) → plugin data model → project rules (lib/casc/rules, including
+ * everything synth needs, worker scripts rendered as the bundle renders them) → cross-references (plugins installed,
  * variables, credentials, labels). Used by `npm run check:casc` and at synth. `schemaOnly` stops after the data model (the plugin's own
  * fixtures are valid for it but not for this project's policy).
  */
@@ -12,14 +12,11 @@ import { checkPluginFiles } from '../plugins/check';
 import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
 import { isSyntaxProblem, loadCascTree } from '../jcasc/load';
 import type { CascTree } from '../jcasc/nodes';
-import { checkPolicy } from './policy';
 import { isError, sortProblems, type Problem } from '../jcasc/problem';
 import { checkSchema } from '../jcasc/schema/check';
 import { summarise } from './summary';
-import { checkFleetArithmetic } from './fleet-arithmetic';
-import { checkCapacityRules } from './capacity-rules';
 import { loadPrices } from './ec2-data';
-import { ec2Clouds } from './fleet';
+import { checkRules } from './rules';
 
 export interface ValidateCascOptions {
   /** A casc file or directory. */
@@ -64,8 +61,10 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
     problems.push(...schema.problems);
     if (!options.schemaOnly) {
       problems.push(
-        ...checkPolicy(tree, {
+        ...checkRules(tree, {
           repoRoot: options.repoRoot ?? path.dirname(path.resolve(cascDir(options.cascPath))),
+          prices: loadPrices(),
+          hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
         }),
         ...checkVariables(tree),
         ...checkCascCredentials(tree),
@@ -73,10 +72,6 @@ export function validateCascTree(options: ValidateCascOptions): CascValidation {
         ...checkPlugins(tree, schema.pluginUses, pluginsFile),
         // The plugin lock goes into the bundle: an open or inconsistent one would fail the controller's boot.
         ...(fs.existsSync(pluginsFile) ? checkPluginFiles(pluginsFile) : []),
-        ...checkFleetArithmetic(ec2Clouds(tree), loadPrices(), {
-          hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
-        }),
-        ...checkCapacityRules(ec2Clouds(tree)),
       );
     }
   }
