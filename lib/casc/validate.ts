@@ -1,6 +1,6 @@
 /**
- * The casc validator: load (with positions) → plugin data model → project rules (lib/casc/rules, including
- * everything synth needs, worker scripts rendered as the bundle renders them) → cross-references (plugins installed,
+ * The casc validator: load (with positions) → plugin data model → project policy (including everything
+ * synth needs, worker scripts rendered as the bundle renders them) → cross-references (plugins installed,
  * variables, credentials, labels). Used by `npm run check:casc` and at synth. `schemaOnly` stops after the data model (the plugin's own
  * fixtures are valid for it but not for this project's policy).
  */
