@@ -107,11 +107,7 @@ export function ruleContext(tree: CascTree, options: CheckRulesOptions): RuleCon
 }
 
 /** Every registered rule over the tree, in registry order (callers sort by file and line). */
-export function checkRules(
-  tree: CascTree,
-  options: CheckRulesOptions,
-  rules: readonly CascRule[] = CASC_RULES,
-): Problem[] {
+export function checkRules(tree: CascTree, options: CheckRulesOptions): Problem[] {
   const context = ruleContext(tree, options);
-  return rules.flatMap((rule) => rule.check(context));
+  return CASC_RULES.flatMap((rule) => rule.check(context));
 }
