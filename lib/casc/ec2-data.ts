@@ -1,4 +1,4 @@
-/** The data files the policy and the summary read: EC2 instance type names and on-demand prices. */
+/** The data files the casc rules and the summary read: EC2 instance type names and on-demand prices. */
 import * as fs from 'fs';
 import * as path from 'path';
 

@@ -1,10 +1,10 @@
 /**
  * Fleet numbers a user can trust: how many workers can really run (the cloud cap and the templates' caps
- * both bound it), the worst-case $/hour against the burn alarm, and the vCPU quotas the account needs.
+ * both bound it), the worst-case $/hour the burn alarm is compared with, the vCPU quotas the account needs,
+ * and the stopped workers a cloud can leave behind. The rules that warn on them are in lib/casc/rules.
  */
 import { GPU_VCPUS, vcpuQuota, type PriceTable } from './ec2-data';
 import type { CloudView, TemplateView } from './fleet';
-import { problemAt, type Problem } from '../jcasc/problem';
 
 /** Default of the deployment setting `hourlyBurnAlarmUsd` (lib/settings/settings.ts). */
 export const DEFAULT_HOURLY_BURN_ALARM_USD = 10;
@@ -25,7 +25,7 @@ export interface Capacity {
   readonly effective: number;
 }
 
-/** Undefined while a cap is not a positive integer (the policy reports it). */
+/** Undefined while a cap is not a positive integer (rule `instance-cap` reports it). */
 export function capacityOf(cloud: CloudView): Capacity | undefined {
   const cloudCap = capOf(cloud);
   const templateCaps = cloud.templates.map(capOf);
@@ -90,46 +90,22 @@ export function quotaNeeds(clouds: readonly CloudView[]): string[] {
   return [...needs].map(([code, { name, vcpus }]) => `${vcpus} of ${code} (${name})`);
 }
 
-export interface FleetArithmeticOptions {
-  /** The deployment setting `hourlyBurnAlarmUsd`. @default 10 */
-  readonly hourlyBurnAlarmUsd?: number;
-}
-
-/** Warnings: a cloud cap the templates cannot reach, and a full fleet that sets off the burn alarm. */
-export function checkFleetArithmetic(
-  clouds: readonly CloudView[],
-  prices: PriceTable | undefined,
-  options: FleetArithmeticOptions = {},
-): Problem[] {
-  const problems: Problem[] = [];
-  const alarm = options.hourlyBurnAlarmUsd ?? DEFAULT_HOURLY_BURN_ALARM_USD;
-  for (const cloud of clouds) {
-    const capacity = capacityOf(cloud);
-    if (!capacity) continue;
-    const loc = cloud.get('instanceCapStr')!.loc;
-    const path = `${cloud.path}.instanceCapStr`;
-    const sum = capacity.templateCaps.reduce((a, b) => a + b, 0);
-    if (capacity.cloudCap > sum) {
-      problems.push(
-        problemAt(
-          loc,
-          path,
-          `cloud instanceCapStr ${capacity.cloudCap} is above the templates' caps together (${capacity.templateCaps.join(' + ')} = ${sum}): at most ${sum} workers run; raise a template's instanceCapStr too`,
-          'warning',
-        ),
-      );
-    }
-    const cost = prices ? maxHourlyCost(cloud, prices) : undefined;
-    if (cost !== undefined && cost > alarm) {
-      problems.push(
-        problemAt(
-          loc,
-          path,
-          `with all ${capacity.effective} workers running the fleet costs $${cost.toFixed(2)}/hour, above the burn alarm's $${alarm}/hour (setting hourlyBurnAlarmUsd): a full fleet sets it off; lower the caps or raise the setting`,
-          'warning',
-        ),
-      );
-    }
-  }
-  return problems;
+/**
+ * Most stopped workers the cloud can leave behind, each keeping its root volume: per stop-on-idle template,
+ * its cap times its subnets. The plugin launches a new worker in a subnet only after it has restarted every
+ * stopped one there that matches (SlaveTemplate.java 2395-2413), and caps count running, pending and
+ * stopping workers (EC2Cloud.java 780), so one template never holds more than its cap in one subnet (bursts
+ * inside the plugin's 30 s count cache aside, EC2Cloud.java 173). Spot templates terminate and leave none.
+ * Undefined while a cap is not a positive integer (rule `instance-cap` reports it).
+ */
+export function stoppedWorkersBound(cloud: CloudView, subnetsPerTemplate: number): number | undefined {
+  const capacity = capacityOf(cloud);
+  if (!capacity) return undefined;
+  return cloud.templates.reduce(
+    (total, t, i) =>
+      t.text('stopOnTerminate')?.trim() === 'true'
+        ? total + capacity.templateCaps[i] * subnetsPerTemplate
+        : total,
+    0,
+  );
 }

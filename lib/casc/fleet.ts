@@ -123,7 +123,7 @@ export interface FleetTemplate {
 }
 
 /**
- * The Fleet of a tree's EC2 clouds. Meant for a tree the policy has passed: a cap or idle time that is not
+ * The Fleet of a tree's EC2 clouds. Meant for a tree the casc rules have passed: a cap or idle time that is not
  * a whole number is refused here with the validator's kind of line, never turned into `NaN`.
  */
 export function buildFleet(clouds: readonly CloudView[]): Fleet {
@@ -161,7 +161,7 @@ function fleetTemplate(template: TemplateView): FleetTemplate {
   };
 }
 
-/** The EC2 plugin reads an empty `instanceCapStr` as no cap (the policy refuses it; the Fleet says so). */
+/** The EC2 plugin reads an empty `instanceCapStr` as no cap (rule instance-cap refuses it; the Fleet says so). */
 function capOf(view: CloudView | TemplateView): number {
   return (view.text('instanceCapStr') ?? '').trim() === ''
     ? Number.POSITIVE_INFINITY

@@ -1,8 +1,8 @@
 /**
- * The casc validator: load (with positions) → plugin data model → project policy (including everything
- * synth needs, worker scripts rendered as the bundle renders them) → cross-references (plugins installed,
- * variables, credentials, labels). Used by `npm run check:casc` and at synth. `schemaOnly` stops after the data model (the plugin's own
- * fixtures are valid for it but not for this project's policy).
+ * The casc validator: load (with positions) → plugin data model → this project's casc rules (`rules/`, one
+ * per file, worker scripts rendered as the bundle renders them) → cross-references (plugins installed,
+ * variables, credentials, labels) → the typed Fleet. Used by `npm run check:casc` and at synth. `schemaOnly`
+ * stops after the data model (the plugin's own fixtures are valid for it but not for this project's rules).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,14 +12,12 @@ import { checkPluginFiles } from '../plugins/check';
 import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
 import { isSyntaxProblem, loadCascTree, type LoadResult } from '../jcasc/load';
 import type { CascTree } from '../jcasc/nodes';
-import { checkPolicy } from './policy';
 import { isError, sortProblems, type Problem } from '../jcasc/problem';
 import { checkSchema, type PluginUse } from '../jcasc/schema/check';
 import { summarise } from './summary';
-import { checkFleetArithmetic } from './fleet-arithmetic';
-import { checkCapacityRules } from './capacity-rules';
 import { loadPrices } from './ec2-data';
 import { buildFleet, ec2Clouds, type Fleet } from './fleet';
+import { checkRules } from './rules';
 
 export interface ValidateCascOptions {
   /** A casc file or directory. */
@@ -96,8 +94,10 @@ function projectProblems(
 ): Problem[] {
   const pluginsFile = options.pluginsFile ?? defaultPluginsFile(options.cascPath);
   return [
-    ...checkPolicy(tree, {
+    ...checkRules(tree, {
       repoRoot: options.repoRoot ?? path.dirname(path.resolve(cascDir(options.cascPath))),
+      prices: loadPrices(),
+      hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
     }),
     ...checkVariables(tree),
     ...checkCascCredentials(tree),
@@ -105,9 +105,5 @@ function projectProblems(
     ...checkPlugins(tree, pluginUses, pluginsFile),
     // The plugin lock goes into the bundle: an open or inconsistent one would fail the controller's boot.
     ...(fs.existsSync(pluginsFile) ? checkPluginFiles(pluginsFile) : []),
-    ...checkFleetArithmetic(ec2Clouds(tree), loadPrices(), {
-      hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
-    }),
-    ...checkCapacityRules(ec2Clouds(tree)),
   ];
 }

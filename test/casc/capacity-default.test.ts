@@ -1,6 +1,6 @@
 import * as path from 'path';
 
-import { stoppedWorkersBound } from '../../lib/casc/capacity-rules';
+import { stoppedWorkersBound } from '../../lib/casc/fleet-arithmetic';
 import { ec2Clouds, type CloudView } from '../../lib/casc/fleet';
 import { loadCascTree } from '../../lib/jcasc/load';
 import { CfnTemplate } from '../iam/resolve-intrinsics';

@@ -51,7 +51,7 @@ describe('capacity rules', () => {
         '            type: g4dn.xlarge\n            zone: us-east-1a\n',
       );
       expect(validateEc2(yaml).lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, 'zone: us-east-1a')}: ${T0}.zone: zone must not be set: the EC2 plugin does not launch in it (the subnet decides the zone) but only looks for stopped workers there (SlaveTemplate.java 2211-2219 at ec2-plugin 2059), so a zone unlike the subnet's means no stopped worker is ever restarted; remove it: workers spread over the zones of the subnets in subnetId (got "us-east-1a")`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'zone: us-east-1a')}: ${T0}.zone: [zone-unset] zone must not be set: the EC2 plugin does not launch in it (the subnet decides the zone) but only looks for stopped workers there (SlaveTemplate.java 2211-2219 at ec2-plugin 2059), so a zone unlike the subnet's means no stopped worker is ever restarted; remove it: workers spread over the zones of the subnets in subnetId (got "us-east-1a")`,
       ]);
     });
 
@@ -76,7 +76,7 @@ describe('capacity rules', () => {
     it('refuses avoidUsingOrphanedNodes with stop-on-idle: no stopped worker would ever be restarted', () => {
       const yaml = avoid(SHIPPED_EC2_YAML);
       expect(validateEc2(yaml).lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, 'avoidUsingOrphanedNodes: true')}: ${T0}.avoidUsingOrphanedNodes: avoidUsingOrphanedNodes must not be true with stopOnTerminate: true: the EC2 plugin then never restarts a stopped worker (it skips the stopped-instance lookup, SlaveTemplate.java 2395-2409 at ec2-plugin 2059), so every build launches a new one while the stopped ones bill for their volumes; remove it, or set stopOnTerminate: false (got true)`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'avoidUsingOrphanedNodes: true')}: ${T0}.avoidUsingOrphanedNodes: [stopped-reuse] avoidUsingOrphanedNodes must not be true with stopOnTerminate: true: the EC2 plugin then never restarts a stopped worker (it skips the stopped-instance lookup, SlaveTemplate.java 2395-2409 at ec2-plugin 2059), so every build launches a new one while the stopped ones bill for their volumes; remove it, or set stopOnTerminate: false (got true)`,
       ]);
     });
 
@@ -111,7 +111,7 @@ describe('capacity rules', () => {
       );
       const result = validateEc2(yaml);
       expect(result.lines).toEqual([
-        `casc/ec2-cloud.yaml:${secondLineOf(yaml, 'labelString: tensorflow')}: ${T1}.labelString: warning: template 'gpu-tensorflow-g5' never gets a worker: every job that matches it also matches 'gpu-tensorflow-ondemand' above it, and the EC2 plugin moves to the next template only when those are at their caps (EC2Cloud.java 1102-1116 at ec2-plugin 2059; a launch that fails for capacity does not move on), which together (4 = 4) already fill the cloud cap 4; lower their instanceCapStr below the cloud cap or raise the cloud cap`,
+        `casc/ec2-cloud.yaml:${secondLineOf(yaml, 'labelString: tensorflow')}: ${T1}.labelString: warning: [fallback-reachable] template 'gpu-tensorflow-g5' never gets a worker: every job that matches it also matches 'gpu-tensorflow-ondemand' above it, and the EC2 plugin moves to the next template only when those are at their caps (EC2Cloud.java 1102-1116 at ec2-plugin 2059; a launch that fails for capacity does not move on), which together (4 = 4) already fill the cloud cap 4; lower their instanceCapStr below the cloud cap or raise the cloud cap`,
       ]);
       expect(result.ok).toBe(true);
     });
@@ -130,7 +130,7 @@ describe('capacity rules', () => {
     it("refuses a CPU template that shares a GPU template's label", () => {
       const yaml = withSecondTemplate({ description: 'cpu-tensorflow', type: 'm5.large', cap: '2' });
       expect(validateEc2(yaml).lines).toEqual([
-        `casc/ec2-cloud.yaml:${secondLineOf(yaml, 'labelString: tensorflow')}: ${T1}.labelString: label 'tensorflow' is also on GPU template 'gpu-tensorflow-ondemand': a job asking for it could run on this m5.large, which has no GPU (the EC2 plugin takes the first matching template with room, EC2Cloud.java 1102-1116 at ec2-plugin 2059); give this template a label of its own`,
+        `casc/ec2-cloud.yaml:${secondLineOf(yaml, 'labelString: tensorflow')}: ${T1}.labelString: [gpu-label-shared] label 'tensorflow' is also on GPU template 'gpu-tensorflow-ondemand': a job asking for it could run on this m5.large, which has no GPU (the EC2 plugin takes the first matching template with room, EC2Cloud.java 1102-1116 at ec2-plugin 2059); give this template a label of its own`,
       ]);
     });
 
@@ -141,7 +141,7 @@ describe('capacity rules', () => {
         cpuFirst,
       );
       expect(validateEc2(yaml).lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'labelString: tensorflow')}: ${T0}.labelString: label 'tensorflow' is also on GPU template 'gpu-tensorflow-g4dn': a job asking for it could run on this m5.large, which has no GPU (the EC2 plugin takes the first matching template with room, EC2Cloud.java 1102-1116 at ec2-plugin 2059); give this template a label of its own`,
+        `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'labelString: tensorflow')}: ${T0}.labelString: [gpu-label-shared] label 'tensorflow' is also on GPU template 'gpu-tensorflow-g4dn': a job asking for it could run on this m5.large, which has no GPU (the EC2 plugin takes the first matching template with room, EC2Cloud.java 1102-1116 at ec2-plugin 2059); give this template a label of its own`,
       ]);
     });
 
@@ -153,7 +153,7 @@ describe('capacity rules', () => {
         label: 'gpu-prep',
       });
       expect(validateEc2(yaml).lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, 'labelString: gpu-prep')}: ${T1}.labelString: warning: label 'gpu-prep' promises a GPU but m5.large has none (GPU families: gpuFamilies in data/ec2-instance-types.json); use a GPU type or a label that does not say gpu/cuda`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'labelString: gpu-prep')}: ${T1}.labelString: warning: [gpu-label-wording] label 'gpu-prep' promises a GPU but m5.large has none (GPU families: gpuFamilies in data/ec2-instance-types.json); use a GPU type or a label that does not say gpu/cuda`,
       ]);
     });
 

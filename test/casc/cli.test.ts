@@ -56,10 +56,10 @@ describe('bin/check-casc.ts', () => {
     const { status, stdout, stderr } = run(dir);
     expect(stdout.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /^casc\/ec2-cloud\.yaml:\d+: jenkins\.clouds\[0\]\.amazonEC2\.templates\[0\]\.mode: a GPU template must be EXCLUSIVE/,
+        /^casc\/ec2-cloud\.yaml:\d+: jenkins\.clouds\[0\]\.amazonEC2\.templates\[0\]\.mode: \[gpu-mode-exclusive\] a GPU template must be EXCLUSIVE/,
       ),
       expect.stringMatching(
-        /^casc\/ec2-cloud\.yaml:\d+: jenkins\.clouds\[0\]\.amazonEC2\.templates\[0\]\.instanceCapStr: template instanceCapStr "0"/,
+        /^casc\/ec2-cloud\.yaml:\d+: jenkins\.clouds\[0\]\.amazonEC2\.templates\[0\]\.instanceCapStr: \[instance-cap\] template instanceCapStr "0"/,
       ),
     ]);
     expect(stderr.trim()).toBe('casc invalid: 2 errors');

@@ -34,7 +34,7 @@ describe('fleet arithmetic', () => {
     const result = validateEc2(raised);
     // The README's own example edit: raising only the cloud cap changes nothing, and the check says so.
     expect(result.allLines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(raised, 'instanceCapStr: "8"')}: ${CLOUD}.instanceCapStr: warning: cloud instanceCapStr 8 is above the templates' caps together (2 + 2 = 4): at most 4 workers run; raise a template's instanceCapStr too`,
+      `casc/ec2-cloud.yaml:${lineOf(raised, 'instanceCapStr: "8"')}: ${CLOUD}.instanceCapStr: warning: [cloud-cap-reachable] cloud instanceCapStr 8 is above the templates' caps together (2 + 2 = 4): at most 4 workers run; raise a template's instanceCapStr too`,
     ]);
     expect(result.ok).toBe(true);
     expect(result.summary).toMatch(
@@ -54,7 +54,7 @@ describe('fleet arithmetic', () => {
     yaml = yaml.replace(/instanceCapStr: "2"/g, 'instanceCapStr: "200"');
     const result = validateEc2(yaml);
     expect(result.allLines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(yaml, 'instanceCapStr: "400"')}: ${CLOUD}.instanceCapStr: warning: with all 400 workers running the fleet costs $210.40/hour, above the burn alarm's $10/hour (setting hourlyBurnAlarmUsd): a full fleet sets it off; lower the caps or raise the setting`,
+      `casc/ec2-cloud.yaml:${lineOf(yaml, 'instanceCapStr: "400"')}: ${CLOUD}.instanceCapStr: warning: [burn-alarm] with all 400 workers running the fleet costs $210.40/hour, above the burn alarm's $10/hour (setting hourlyBurnAlarmUsd): a full fleet sets it off; lower the caps or raise the setting`,
     ]);
     expect(result.summary).toContain(
       '; vCPU quota needed: 800 of L-DB2E81BA (Running On-Demand G and VT instances), 800 of L-3819A6DF (All G and VT Spot Instance Requests); 1 warning(s)',
@@ -94,7 +94,7 @@ describe('fleet arithmetic', () => {
   it('refuses a real GPU type without a price (the burn alarm would be blind to it)', () => {
     const { lines } = validateEc2(edit(SHIPPED_EC2_YAML, 'type: g4dn.xlarge', 'type: g5.2xlarge'));
     expect(lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'type: g4dn.xlarge')}: ${CLOUD}.templates[0].type: GPU type 'g5.2xlarge' has no price in data/ec2-prices.json: the burn alarm and the fleet's $/hour need one for every GPU type (priced: g4dn.xlarge, g5.xlarge, g6.xlarge, g6e.xlarge, p3.2xlarge); to use it, add its on-demand price with source and date there, and the type and its vCPUs (gpuVcpus) to data/ec2-instance-types.json`,
+      `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, 'type: g4dn.xlarge')}: ${CLOUD}.templates[0].type: [instance-type] GPU type 'g5.2xlarge' has no price in data/ec2-prices.json: the burn alarm and the fleet's $/hour need one for every GPU type (priced: g4dn.xlarge, g5.xlarge, g6.xlarge, g6e.xlarge, p3.2xlarge); to use it, add its on-demand price with source and date there, and the type and its vCPUs (gpuVcpus) to data/ec2-instance-types.json`,
     ]);
   });
 });

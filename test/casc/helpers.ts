@@ -32,7 +32,7 @@ export const SHIPPED_EC2_YAML = SHIPPED_FILE.replace(spotBlock(), '');
  * warning itself is asserted in test/casc/fleet-arithmetic.test.ts).
  */
 export const BASE_CAPACITY_WARNING =
-  "casc/ec2-cloud.yaml:N: jenkins.clouds[0].amazonEC2.instanceCapStr: warning: cloud instanceCapStr 4 is above the templates' caps together (2 = 2): at most 2 workers run; raise a template's instanceCapStr too";
+  "casc/ec2-cloud.yaml:N: jenkins.clouds[0].amazonEC2.instanceCapStr: warning: [cloud-cap-reachable] cloud instanceCapStr 4 is above the templates' caps together (2 = 2): at most 2 workers run; raise a template's instanceCapStr too";
 
 /** Stand-ins for the lead's files, only ever written into temp dirs. */
 export const MINIMAL_JENKINS_YAML = 'unclassified:\n  location:\n    url: "${JENKINS_URL}"\n';

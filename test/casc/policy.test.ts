@@ -26,14 +26,14 @@ describe('policy', () => {
   it('requires EXCLUSIVE mode for a GPU template', () => {
     const { lines, yaml } = problemsAfter('mode: EXCLUSIVE', 'mode: NORMAL');
     expect(lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(yaml, 'mode: NORMAL')}: ${T0}.mode: a GPU template must be EXCLUSIVE so only jobs that ask for its label start a GPU machine (expected EXCLUSIVE, got NORMAL)`,
+      `casc/ec2-cloud.yaml:${lineOf(yaml, 'mode: NORMAL')}: ${T0}.mode: [gpu-mode-exclusive] a GPU template must be EXCLUSIVE so only jobs that ask for its label start a GPU machine (expected EXCLUSIVE, got NORMAL)`,
     ]);
   });
 
   it('requires a label on a GPU template', () => {
     const { lines } = problemsAfter('            labelString: tensorflow\n', '');
     expect(lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, '- description: gpu-tensorflow-ondemand')}: ${T0}.labelString: a GPU template needs a labelString: jobs select GPU workers by label`,
+      `casc/ec2-cloud.yaml:${lineOf(SHIPPED_EC2_YAML, '- description: gpu-tensorflow-ondemand')}: ${T0}.labelString: [gpu-label-required] a GPU template needs a labelString: jobs select GPU workers by label`,
     ]);
   });
 
@@ -41,24 +41,24 @@ describe('policy', () => {
     const missing = problemsAfter('            idleTerminationMinutes: "10"\n', '');
     expect(missing.lines).toEqual([
       expect.stringContaining(
-        `${T0}.idleTerminationMinutes: idleTerminationMinutes must be set: omitted means an idle GPU worker is never stopped`,
+        `${T0}.idleTerminationMinutes: [idle-termination] idleTerminationMinutes must be set: omitted means an idle GPU worker is never stopped`,
       ),
     ]);
     const zero = problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: "0"');
     expect(zero.lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(zero.yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: idleTerminationMinutes must be a positive integer (expected a positive integer, got "0")`,
+      `casc/ec2-cloud.yaml:${lineOf(zero.yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: [idle-termination] idleTerminationMinutes must be a positive integer (expected a positive integer, got "0")`,
     ]);
   });
 
   it('requires launchTimeoutStr, a positive integer', () => {
     expect(problemsAfter('            launchTimeoutStr: "1200"\n', '').lines).toEqual([
       expect.stringContaining(
-        `${T0}.launchTimeoutStr: launchTimeoutStr must be set: omitted means a hung launch is never cleaned up`,
+        `${T0}.launchTimeoutStr: [launch-timeout] launchTimeoutStr must be set: omitted means a hung launch is never cleaned up`,
       ),
     ]);
     expect(problemsAfter('launchTimeoutStr: "1200"', 'launchTimeoutStr: "-1"').lines).toEqual([
       expect.stringContaining(
-        `${T0}.launchTimeoutStr: launchTimeoutStr must be a positive integer (expected a positive integer, got "-1")`,
+        `${T0}.launchTimeoutStr: [launch-timeout] launchTimeoutStr must be a positive integer (expected a positive integer, got "-1")`,
       ),
     ]);
   });
@@ -70,7 +70,7 @@ describe('policy', () => {
     );
     expect(lines).toEqual([
       expect.stringContaining(
-        `${T0}.tags: tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one`,
+        `${T0}.tags: [name-tag] tags must include a 'Name' tag (e.g. managed-by-jenkins): the plugin never sets one`,
       ),
     ]);
   });
@@ -78,20 +78,20 @@ describe('policy', () => {
   it('rejects zero, missing and non-numeric caps at cloud and template level', () => {
     const cloudZero = problemsAfter('instanceCapStr: "4"', 'instanceCapStr: "0"');
     expect(cloudZero.lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(cloudZero.yaml, 'instanceCapStr: "0"')}: ${CLOUD}.instanceCapStr: cloud instanceCapStr "0" blocks every launch (expected a positive integer, got "0")`,
+      `casc/ec2-cloud.yaml:${lineOf(cloudZero.yaml, 'instanceCapStr: "0"')}: ${CLOUD}.instanceCapStr: [instance-cap] cloud instanceCapStr "0" blocks every launch (expected a positive integer, got "0")`,
     ]);
     const templateZero = problemsAfter('instanceCapStr: "2"', 'instanceCapStr: "0"');
     expect(templateZero.lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(templateZero.yaml, 'instanceCapStr: "0"')}: ${T0}.instanceCapStr: template instanceCapStr "0" blocks every launch of this template in the EC2 plugin (expected a positive integer, got "0")`,
+      `casc/ec2-cloud.yaml:${lineOf(templateZero.yaml, 'instanceCapStr: "0"')}: ${T0}.instanceCapStr: [instance-cap] template instanceCapStr "0" blocks every launch of this template in the EC2 plugin (expected a positive integer, got "0")`,
     ]);
     expect(problemsAfter('instanceCapStr: "2"', 'instanceCapStr: "two"').lines).toEqual([
       expect.stringContaining(
-        `${T0}.instanceCapStr: instanceCapStr must be a positive integer (expected a positive integer, got "two")`,
+        `${T0}.instanceCapStr: [instance-cap] instanceCapStr must be a positive integer (expected a positive integer, got "two")`,
       ),
     ]);
     expect(problemsAfter('        instanceCapStr: "4"\n', '').lines).toEqual([
       expect.stringContaining(
-        `${CLOUD}.instanceCapStr: instanceCapStr must be set at cloud level: empty means unlimited GPU machines`,
+        `${CLOUD}.instanceCapStr: [instance-cap] instanceCapStr must be set at cloud level: empty means unlimited GPU machines`,
       ),
     ]);
   });
@@ -99,7 +99,7 @@ describe('policy', () => {
   it('requires a real EC2 instance type', () => {
     expect(problemsAfter('type: g4dn.xlarge', 'type: g4dn.xlrge').lines).toEqual([
       expect.stringContaining(
-        `${T0}.type: unknown EC2 instance type 'g4dn.xlrge' (did you mean 'g4dn.xlarge'?) (types are listed in data/ec2-instance-types.json)`,
+        `${T0}.type: [instance-type] unknown EC2 instance type 'g4dn.xlrge' (did you mean 'g4dn.xlarge'?) (types are listed in data/ec2-instance-types.json)`,
       ),
     ]);
   });
@@ -111,7 +111,7 @@ describe('policy', () => {
       .replace('value: gpu-tensorflow-spot', 'value: gpu-tensorflow-ondemand');
     expect(validateEc2(second).lines).toEqual([
       expect.stringMatching(
-        /jenkins\.clouds\[0\]\.amazonEC2\.templates\[1\]\.description: duplicate template description 'gpu-tensorflow-ondemand' \(first at line \d+ of /,
+        /jenkins\.clouds\[0\]\.amazonEC2\.templates\[1\]\.description: \[description-unique\] duplicate template description 'gpu-tensorflow-ondemand' \(first at line \d+ of /,
       ),
     ]);
   });
@@ -124,7 +124,7 @@ describe('policy', () => {
     );
     expect(validateEc2(yaml).lines).toEqual([
       expect.stringContaining(
-        `${CLOUD}.privateKey: privateKey is ignored by the EC2 plugin and puts key material in the YAML; use sshKeysCredentialsId`,
+        `${CLOUD}.privateKey: [no-private-key] privateKey is ignored by the EC2 plugin and puts key material in the YAML; use sshKeysCredentialsId`,
       ),
     ]);
     const secrets = validateEc2(SHIPPED_EC2_YAML, {
@@ -139,9 +139,9 @@ describe('policy', () => {
       'casc/plugins.txt': 'configuration-as-code:1\nec2:1\naws-secrets-manager-credentials-provider:1\n',
     });
     expect(secrets.lines).toEqual([
-      "casc/jenkins.yaml:6: jenkins.securityRealm.local.users[0].password: 'password' looks like a literal secret: use a ${VAR} the stack provides",
-      'casc/jenkins.yaml:10: unclassified.location.adminAddress: contains an AWS access key id: use the instance profile, never keys in the YAML',
-      'casc/jenkins.yaml:14: unclassified.awsCredentialsProvider.client.clientConfiguration.proxyPassword: contains a PEM private key block: keep keys in Secrets Manager',
+      "casc/jenkins.yaml:6: jenkins.securityRealm.local.users[0].password: [no-literal-secrets] 'password' looks like a literal secret: use a ${VAR} the stack provides",
+      'casc/jenkins.yaml:10: unclassified.location.adminAddress: [no-literal-secrets] contains an AWS access key id: use the instance profile, never keys in the YAML',
+      'casc/jenkins.yaml:14: unclassified.awsCredentialsProvider.client.clientConfiguration.proxyPassword: [no-literal-secrets] contains a PEM private key block: keep keys in Secrets Manager',
     ]);
   });
 
@@ -153,7 +153,7 @@ describe('policy', () => {
     const shipped = withSpotTemplate();
     const yaml = edit(shipped, 'stopOnTerminate: false', 'stopOnTerminate: true');
     expect(validateEc2(yaml).lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(shipped, 'stopOnTerminate: false')}: ${CLOUD}.templates[1].stopOnTerminate: stopOnTerminate: spot workers cannot be stopped (AWS rejects StopInstances on one-time spot instances); set false so idle spot workers are terminated (got true)`,
+      `casc/ec2-cloud.yaml:${lineOf(shipped, 'stopOnTerminate: false')}: ${CLOUD}.templates[1].stopOnTerminate: [spot-terminates] stopOnTerminate: spot workers cannot be stopped (AWS rejects StopInstances on one-time spot instances); set false so idle spot workers are terminated (got true)`,
     ]);
     // Omitted means false (terminate): allowed.
     expect(validateEc2(edit(shipped, '            stopOnTerminate: false\n', '')).lines).toEqual([]);
@@ -162,7 +162,7 @@ describe('policy', () => {
   it("checks the customDeviceMapping encrypted field (the plugin reads only the word 'encrypted')", () => {
     expect(problemsAfter('gp3::encrypted', 'gp3::true').lines).toEqual([
       expect.stringContaining(
-        `${T0}.customDeviceMapping: /dev/sda1: the encrypted field must be the word 'encrypted'`,
+        `${T0}.customDeviceMapping: [device-mapping-encrypted] /dev/sda1: the encrypted field must be the word 'encrypted'`,
       ),
     ]);
   });
@@ -170,7 +170,7 @@ describe('policy', () => {
   it('requires the fleet tag on every template (IAM only lets the controller launch tagged workers)', () => {
     const { lines, yaml } = problemsAfter('value: "${FLEET_TAG_VALUE}"', 'value: "my-fleet"');
     expect(lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(yaml, '- name: Name')}: ${T0}.tags: tags must include 'jenkins-gpu:fleet' with value "\${FLEET_TAG_VALUE}": the controller may only launch, and the reaper only watches, instances with this stack's fleet tag`,
+      `casc/ec2-cloud.yaml:${lineOf(yaml, '- name: Name')}: ${T0}.tags: [fleet-tag] tags must include 'jenkins-gpu:fleet' with value "\${FLEET_TAG_VALUE}": the controller may only launch, and the reaper only watches, instances with this stack's fleet tag`,
     ]);
   });
 
@@ -178,7 +178,7 @@ describe('policy', () => {
     const shipped = withSpotTemplate();
     const yaml = edit(shipped, 'useBidPrice: false', 'useBidPrice: true');
     expect(validateEc2(yaml).lines).toEqual([
-      `casc/ec2-cloud.yaml:${lineOf(shipped, 'useBidPrice: false')}: ${CLOUD}.templates[1].spotConfig: spotConfig.useBidPrice must be false: bid-price spot requests are tagged only after fulfilment, so the fleet tag the controller and the reaper rely on would be missing (got true)`,
+      `casc/ec2-cloud.yaml:${lineOf(shipped, 'useBidPrice: false')}: ${CLOUD}.templates[1].spotConfig: [spot-no-bid-price] spotConfig.useBidPrice must be false: bid-price spot requests are tagged only after fulfilment, so the fleet tag the controller and the reaper rely on would be missing (got true)`,
     ]);
   });
 
@@ -191,7 +191,7 @@ describe('policy', () => {
     (key, shipped, literal, variable) => {
       const { lines, yaml } = problemsAfter(`${key}: ${shipped}`, `${key}: ${literal}`);
       expect(lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, `${key}: ${literal}`)}: ${T0}.${key}: ${key} must be "\${${variable}}": the stack fills it (settings workerAmiId/workerAmiParameter, the network and the worker fleet) and scopes the controller's IAM and the reaper to it (got "${literal}")`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, `${key}: ${literal}`)}: ${T0}.${key}: [stack-bindings] ${key} must be "\${${variable}}": the stack fills it (settings workerAmiId/workerAmiParameter, the network and the worker fleet) and scopes the controller's IAM and the reaper to it (got "${literal}")`,
       ]);
     },
   );
@@ -211,27 +211,27 @@ describe('policy', () => {
 
     it('requires the project worker boot in userData (it starts the idle watchdog)', () => {
       expect(problemsAfter(BOOT, '').lines).toEqual([
-        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.userData: userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got nothing)`,
+        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.userData: [worker-boot] userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got nothing)`,
       ]);
       const own = problemsAfter('"@render:assets/worker/user-data.sh"', '"#!/bin/bash\\necho hi"');
       expect(own.lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(own.yaml, 'userData:')}: ${T0}.userData: userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got "#!/bin/bash\\necho hi")`,
+        `casc/ec2-cloud.yaml:${lineOf(own.yaml, 'userData:')}: ${T0}.userData: [worker-boot] userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got "#!/bin/bash\\necho hi")`,
       ]);
     });
 
     it('requires the initScript to wait for boot-complete', () => {
       expect(validateEc2(withoutInitScript()).lines).toEqual([
-        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.initScript: initScript must wait for the worker boot (test -f /var/lib/jenkins-gpu/boot-complete, as the shipped templates do): otherwise the agent starts before Java and the watchdog are installed (got nothing)`,
+        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.initScript: [init-waits-for-boot] initScript must wait for the worker boot (test -f /var/lib/jenkins-gpu/boot-complete, as the shipped templates do): otherwise the agent starts before Java and the watchdog are installed (got nothing)`,
       ]);
       const other = problemsAfter('test -f /var/lib/jenkins-gpu/boot-complete', 'test -f /tmp/ready');
       expect(other.lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(other.yaml, 'initScript:')}: ${T0}.initScript: initScript must wait for the worker boot (test -f /var/lib/jenkins-gpu/boot-complete, as the shipped templates do): otherwise the agent starts before Java and the watchdog are installed (got a script without /var/lib/jenkins-gpu/boot-complete)`,
+        `casc/ec2-cloud.yaml:${lineOf(other.yaml, 'initScript:')}: ${T0}.initScript: [init-waits-for-boot] initScript must wait for the worker boot (test -f /var/lib/jenkins-gpu/boot-complete, as the shipped templates do): otherwise the agent starts before Java and the watchdog are installed (got a script without /var/lib/jenkins-gpu/boot-complete)`,
       ]);
     });
 
     it('requires a non-root remoteAdmin (blank means root, which the Deep Learning AMI refuses)', () => {
       const message = (shown: string): string =>
-        `remoteAdmin must name the AMI's login user (ubuntu on the Deep Learning AMI): blank means SSH as root, which the AMI refuses (got ${shown})`;
+        `[remote-admin] remoteAdmin must name the AMI's login user (ubuntu on the Deep Learning AMI): blank means SSH as root, which the AMI refuses (got ${shown})`;
       expect(problemsAfter('            remoteAdmin: ubuntu\n', '').lines).toEqual([
         `casc/ec2-cloud.yaml:${templateLine}: ${T0}.remoteAdmin: ${message('nothing')}`,
       ]);
@@ -251,31 +251,31 @@ describe('policy', () => {
         "IMDSv2 only, one hop, keeps containers on the worker away from the instance role's credentials";
       const edited = problemsAfter(`${key}: ${shipped}`, `${key}: ${changed}`);
       expect(edited.lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(edited.yaml, `${key}:`)}: ${T0}.${key}: ${key} must be ${shipped}: ${why} (got "${changed}")`,
+        `casc/ec2-cloud.yaml:${lineOf(edited.yaml, `${key}:`)}: ${T0}.${key}: [imds-v2] ${key} must be ${shipped}: ${why} (got "${changed}")`,
       ]);
       expect(problemsAfter(`            ${key}: ${shipped}\n`, '').lines).toEqual([
-        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.${key}: ${key} must be ${shipped}: ${why} (got nothing)`,
+        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.${key}: [imds-v2] ${key} must be ${shipped}: ${why} (got nothing)`,
       ]);
     });
 
     it('requires an encrypted root volume', () => {
       expect(problemsAfter('            ebsEncryptRootVolume: ENCRYPTED\n', '').lines).toEqual([
-        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.ebsEncryptRootVolume: ebsEncryptRootVolume must be ENCRYPTED: the root volume holds datasets, checkpoints and the workspace (got nothing)`,
+        `casc/ec2-cloud.yaml:${templateLine}: ${T0}.ebsEncryptRootVolume: [root-volume-encrypted] ebsEncryptRootVolume must be ENCRYPTED: the root volume holds datasets, checkpoints and the workspace (got nothing)`,
       ]);
       const blank = problemsAfter('gp3::encrypted"', 'gp3:"');
       expect(blank.lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(blank.yaml, 'customDeviceMapping:')}: ${T0}.customDeviceMapping: /dev/sda1: the encrypted field must be the word 'encrypted' (expected encrypted, got nothing: the plugin would not encrypt)`,
+        `casc/ec2-cloud.yaml:${lineOf(blank.yaml, 'customDeviceMapping:')}: ${T0}.customDeviceMapping: [device-mapping-encrypted] /dev/sda1: the encrypted field must be the word 'encrypted' (expected encrypted, got nothing: the plugin would not encrypt)`,
       ]);
     });
 
     it('reads numExecutors and sshPort as numbers', () => {
       const executors = problemsAfter('numExecutors: 1', 'numExecutors: one');
       expect(executors.lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(executors.yaml, 'numExecutors')}: ${T0}.numExecutors: numExecutors must be a positive integer (expected a positive integer, got "one")`,
+        `casc/ec2-cloud.yaml:${lineOf(executors.yaml, 'numExecutors')}: ${T0}.numExecutors: [num-executors] numExecutors must be a positive integer (expected a positive integer, got "one")`,
       ]);
       const port = problemsAfter('sshPort: "22"', 'sshPort: "twenty-two"');
       expect(port.lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(port.yaml, 'sshPort')}: ${T0}.amiType.unixData.sshPort: sshPort must be a port number (expected 1-65535, got "twenty-two")`,
+        `casc/ec2-cloud.yaml:${lineOf(port.yaml, 'sshPort')}: ${T0}.amiType.unixData.sshPort: [ssh-port] sshPort must be a port number (expected 1-65535, got "twenty-two")`,
       ]);
       expect(problemsAfter('sshPort: "22"', 'sshPort: "65536"').lines).toEqual([
         expect.stringContaining('(expected 1-65535, got "65536")'),
@@ -286,14 +286,14 @@ describe('policy', () => {
     it("requires the template tag to equal the description (a copied template keeps another's tag)", () => {
       const copied = problemsAfter('value: gpu-tensorflow-ondemand', 'value: gpu-tensorflow-spot');
       expect(copied.lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(copied.yaml, 'value: gpu-tensorflow-spot')}: ${T0}.tags: tags must include 'jenkins-gpu:template' with the description 'gpu-tensorflow-ondemand' as value: npm run workers attributes a worker's cost to its template by it (got "gpu-tensorflow-spot")`,
+        `casc/ec2-cloud.yaml:${lineOf(copied.yaml, 'value: gpu-tensorflow-spot')}: ${T0}.tags: [template-tag] tags must include 'jenkins-gpu:template' with the description 'gpu-tensorflow-ondemand' as value: npm run workers attributes a worker's cost to its template by it (got "gpu-tensorflow-spot")`,
       ]);
       const missing = problemsAfter(
         '              - name: "jenkins-gpu:template"\n                value: gpu-tensorflow-ondemand\n',
         '',
       );
       expect(missing.lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(missing.yaml, '- name: Name')}: ${T0}.tags: tags must include 'jenkins-gpu:template' with the description 'gpu-tensorflow-ondemand' as value: npm run workers attributes a worker's cost to its template by it (got nothing)`,
+        `casc/ec2-cloud.yaml:${lineOf(missing.yaml, '- name: Name')}: ${T0}.tags: [template-tag] tags must include 'jenkins-gpu:template' with the description 'gpu-tensorflow-ondemand' as value: npm run workers attributes a worker's cost to its template by it (got nothing)`,
       ]);
     });
 
@@ -309,7 +309,7 @@ describe('policy', () => {
         `              - name: "${key}"\n                value: x\n              - name: Name\n`,
       );
       expect(lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, `name: "${key}"`)}: ${T0}.tags[0].name: tag '${key}' is reserved: ${why}; use another key`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, `name: "${key}"`)}: ${T0}.tags[0].name: [reserved-tags] tag '${key}' is reserved: ${why}; use another key`,
       ]);
     });
   });
@@ -322,7 +322,7 @@ describe('policy', () => {
         'casc/ec2-cloud.yaml': 'jenkins:\n  clouds: []\n',
       }).lines;
       expect(lines).toEqual([
-        "casc/ec2-cloud.yaml:2: jenkins.clouds: jenkins.clouds must hold an amazonEC2 cloud: the stack derives the GPU workers' launch permissions and the cost guard from it (got none)",
+        "casc/ec2-cloud.yaml:2: jenkins.clouds: [ec2-cloud-required] jenkins.clouds must hold an amazonEC2 cloud: the stack derives the GPU workers' launch permissions and the cost guard from it (got none)",
       ]);
     });
 
@@ -331,14 +331,14 @@ describe('policy', () => {
       const end = SHIPPED_EC2_YAML.indexOf('        cleanUpOrphanedNodes: true');
       const yaml = SHIPPED_EC2_YAML.slice(0, start) + '        templates: []\n' + SHIPPED_EC2_YAML.slice(end);
       expect(validateEc2(yaml).lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, 'templates: []')}: ${CLOUD}.templates: templates must list at least one template: a cloud without one launches nothing, and the controller may only launch the instance types templates name (got none)`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'templates: []')}: ${CLOUD}.templates: [templates-required] templates must list at least one template: a cloud without one launches nothing, and the controller may only launch the instance types templates name (got none)`,
       ]);
     });
 
     it('bounds idleTerminationMinutes at a day (the reaper lifetime is derived from it; 10080 used to crash synth)', () => {
       const week = problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: "10080"');
       expect(week.lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(week.yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: idleTerminationMinutes must be at most 1440 (a day): an idle GPU kept longer is never intended, and the reaper's hard lifetime of a running worker is derived from it (got "10080")`,
+        `casc/ec2-cloud.yaml:${lineOf(week.yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: [idle-termination] idleTerminationMinutes must be at most 1440 (a day): an idle GPU kept longer is never intended, and the reaper's hard lifetime of a running worker is derived from it (got "10080")`,
       ]);
       expect(problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: "1440"').lines).toEqual(
         [],
@@ -357,7 +357,7 @@ describe('policy', () => {
           `idleTerminationMinutes: ${written}`,
         );
         expect(lines).toEqual([
-          `casc/ec2-cloud.yaml:${lineOf(yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: idleTerminationMinutes must be a positive integer (expected a positive integer, got "${shown}")`,
+          `casc/ec2-cloud.yaml:${lineOf(yaml, 'idleTerminationMinutes')}: ${T0}.idleTerminationMinutes: [idle-termination] idleTerminationMinutes must be a positive integer (expected a positive integer, got "${shown}")`,
         ]);
       }
       expect(problemsAfter('idleTerminationMinutes: "10"', 'idleTerminationMinutes: 10').lines).toEqual([]);
@@ -366,18 +366,18 @@ describe('policy', () => {
     it('bounds launchTimeoutStr at an hour', () => {
       const { lines, yaml } = problemsAfter('launchTimeoutStr: "1200"', 'launchTimeoutStr: "3601"');
       expect(lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, 'launchTimeoutStr: "3601"')}: ${T0}.launchTimeoutStr: launchTimeoutStr must be at most 3600 seconds (an hour): a launch that has not connected by then is hung, and its GPU bills while it waits (got "3601")`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'launchTimeoutStr: "3601"')}: ${T0}.launchTimeoutStr: [launch-timeout] launchTimeoutStr must be at most 3600 seconds (an hour): a launch that has not connected by then is hung, and its GPU bills while it waits (got "3601")`,
       ]);
     });
 
     it('keeps caps inside a Java int (EC2Cloud parses them with Integer.parseInt)', () => {
       const { lines, yaml } = problemsAfter('instanceCapStr: "4"', 'instanceCapStr: "2147483648"');
       expect(lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, '"2147483648"')}: ${CLOUD}.instanceCapStr: instanceCapStr must be at most 2147483647: the EC2 plugin reads it as a Java int and fails to load the cloud (got "2147483648")`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, '"2147483648"')}: ${CLOUD}.instanceCapStr: [instance-cap] instanceCapStr must be at most 2147483647: the EC2 plugin reads it as a Java int and fails to load the cloud (got "2147483648")`,
       ]);
       expect(problemsAfter('instanceCapStr: "2"', 'instanceCapStr: " 2"').lines).toEqual([
         expect.stringContaining(
-          `${T0}.instanceCapStr: instanceCapStr must be a positive integer (expected a positive integer, got " 2")`,
+          `${T0}.instanceCapStr: [instance-cap] instanceCapStr must be a positive integer (expected a positive integer, got " 2")`,
         ),
       ]);
     });
@@ -385,7 +385,7 @@ describe('policy', () => {
     it('refuses a userData other than the worker boot once, without a second render error', () => {
       // The shipped marker renders (the first test); any other script is the boot rule's one problem.
       const boot = (shown: string): string =>
-        `userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got "${shown}")`;
+        `[worker-boot] userData must be "@render:assets/worker/user-data.sh": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got "${shown}")`;
       const { lines, yaml } = problemsAfter(
         '"@render:assets/worker/user-data.sh"',
         '"@render:assets/worker/bot.sh"',
@@ -404,7 +404,7 @@ describe('policy', () => {
         'jvmopts: "@render:assets/worker/user-data.sh"',
       );
       expect(lines).toEqual([
-        `casc/ec2-cloud.yaml:${lineOf(yaml, 'jvmopts')}: ${T0}.jvmopts: @render: is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "@render:assets/worker/user-data.sh"`,
+        `casc/ec2-cloud.yaml:${lineOf(yaml, 'jvmopts')}: ${T0}.jvmopts: [render-marker-placement] @render: is rendered only in an EC2 template's userData and initScript; here Jenkins would get the text "@render:assets/worker/user-data.sh"`,
       ]);
     });
   });

@@ -51,7 +51,7 @@ describe('EC2 user data limit', () => {
     const lines = result.problems.map((p) => formatProblem(p, repo));
     expect(result.ok).toBe(false);
     expect(lines[0]).toMatch(
-      /^casc\/ec2-cloud\.yaml:\d+: jenkins\.clouds\[0\]\.amazonEC2\.templates\[0\]\.userData: cannot render the worker script: @render:assets\/worker\/user-data\.sh: the rendered user data is \d+ bytes once JCasC fills its variables; EC2 RunInstances accepts at most 16384/,
+      /^casc\/ec2-cloud\.yaml:\d+: jenkins\.clouds\[0\]\.amazonEC2\.templates\[0\]\.userData: \[render-script\] cannot render the worker script: @render:assets\/worker\/user-data\.sh: the rendered user data is \d+ bytes once JCasC fills its variables; EC2 RunInstances accepts at most 16384/,
     );
   });
 });

@@ -1,0 +1,42 @@
+import { FLEET_TAG_KEY, TEMPLATE_TAG_KEY } from '../../contracts';
+import type { TemplateView } from '../fleet';
+import { child, items, scalarText } from '../../jcasc/nodes';
+import type { Problem } from '../../jcasc/problem';
+import { finding, templatesOf, type CascRule } from './rule';
+
+const id = 'reserved-tags';
+
+/** Tag keys the EC2 plugin sets itself and counts caps by (EC2Tag, ec2-plugin 2059; REFERENCE.md "Caps count"). */
+const PLUGIN_TAG_KEYS: ReadonlySet<string> = new Set([
+  'jenkins_slave_type',
+  'jenkins_server_url',
+  'jenkins_cloud_name',
+]);
+/** `jenkins-gpu:*` keys belong to the project (lib/contracts.ts); a template writes only these two. */
+const PROJECT_TAG_PREFIX = 'jenkins-gpu:';
+const TEMPLATE_WRITABLE_PROJECT_TAGS: ReadonlySet<string> = new Set([FLEET_TAG_KEY, TEMPLATE_TAG_KEY]);
+
+function whyReserved(name: string): string | undefined {
+  if (name.startsWith(PROJECT_TAG_PREFIX) && !TEMPLATE_WRITABLE_PROJECT_TAGS.has(name))
+    return `tag '${name}' is reserved: the project's cost guard owns jenkins-gpu:* tags (lib/contracts.ts); use another key`;
+  if (PLUGIN_TAG_KEYS.has(name))
+    return `tag '${name}' is reserved: the EC2 plugin sets it and counts caps by it; use another key`;
+  return undefined;
+}
+
+function check(template: TemplateView): Problem[] {
+  return items(template.get('tags')).flatMap((tag, i) => {
+    const nameNode = child(tag, 'name');
+    const message = whyReserved(scalarText(nameNode)?.trim() ?? '');
+    return message
+      ? [finding(id, nameNode?.loc ?? tag.loc, `${template.path}.tags[${i}].name`, message)]
+      : [];
+  });
+}
+
+export const reservedTags: CascRule = {
+  id,
+  summary:
+    "refuses template tags the project's cost guard (jenkins-gpu:* but the fleet and template tags) or the EC2 plugin (caps count by them) own",
+  check: (context) => templatesOf(context).flatMap(check),
+};

@@ -1,0 +1,113 @@
+/**
+ * The shape of a casc rule (after cdk-nag's rule files): a stable id, a one-line summary, and a pure check
+ * over the loaded tree and its EC2 fleet. Ids are readable kebab words naming what the rule holds
+ * (`instance-cap`, `imds-v2`); every message a rule emits starts with its id in brackets, so
+ * `npm run check:casc` prints `FILE:LINE: yaml.path: [instance-cap] instanceCapStr must ...`.
+ */
+import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES, type PriceTable } from '../ec2-data';
+import type { CloudView, TemplateView } from '../fleet';
+import type { CascTree, Loc } from '../../jcasc/nodes';
+import { problemAt, type Problem } from '../../jcasc/problem';
+
+/** What every rule may read; built once per validation by `checkRules`. */
+export interface RuleContext {
+  readonly tree: CascTree;
+  readonly clouds: readonly CloudView[];
+  /** Where `@render:` paths start (the bundle renders from the repository root). */
+  readonly repoRoot: string;
+  /** On-demand prices; undefined when data/ec2-prices.json is absent. */
+  readonly prices: PriceTable | undefined;
+  /** The deployment setting the fleet's worst-case $/hour is compared with. */
+  readonly hourlyBurnAlarmUsd: number;
+}
+
+export interface CascRule {
+  /** Stable kebab id, printed in brackets at the start of each message. */
+  readonly id: string;
+  /** What the rule refuses or warns about, and why: the docs table (docs/architecture.md) quotes it. */
+  readonly summary: string;
+  check(context: RuleContext): Problem[];
+}
+
+/** A problem of rule `id`: the message starts with `[id] `. */
+export function finding(
+  id: string,
+  loc: Loc,
+  path: string,
+  message: string,
+  severity: Problem['severity'] = 'error',
+): Problem {
+  return problemAt(loc, path, `[${id}] ${message}`, severity);
+}
+
+/** A problem of rule `id` at a template key, or at the template when the key is absent. */
+export function templateFinding(
+  id: string,
+  template: TemplateView,
+  key: string,
+  message: string,
+  severity: Problem['severity'] = 'error',
+): Problem {
+  return finding(
+    id,
+    template.get(key)?.loc ?? template.node.loc,
+    `${template.path}.${key}`,
+    message,
+    severity,
+  );
+}
+
+/** Every template of every cloud, in YAML order. */
+export function templatesOf(context: RuleContext): TemplateView[] {
+  return context.clouds.flatMap((cloud) => cloud.templates);
+}
+
+/** Exactly what the EC2 plugin's `Integer.parseInt` takes as a positive number: no spaces, no sign. */
+export const POSITIVE_INTEGER = /^[1-9]\d*$/;
+/** A value that is one `${VAR}` and nothing else. */
+export const WHOLE_VARIABLE = /^\$\{[^}]+\}$/;
+
+/** How a found value is shown in a message: `nothing` when absent or blank, else JSON. */
+export const got = (value: string | undefined): string =>
+  value === undefined || value.trim() === '' ? 'nothing' : JSON.stringify(value);
+
+/** A template of a known, priced GPU type (the ones the GPU rules are about; the others fail `instance-type`). */
+export function isPricedGpuTemplate(template: TemplateView): boolean {
+  const type = template.type?.trim() ?? '';
+  return INSTANCE_TYPES.has(type) && !UNPRICED_GPU_TYPES.has(type) && isGpuInstanceType(type);
+}
+
+/** A required positive whole number with an upper bound (idle minutes, launch timeout). */
+export function boundedNumberFindings(
+  id: string,
+  template: TemplateView,
+  key: string,
+  whyRequired: string,
+  limit: { readonly max: number; readonly why: string },
+): Problem[] {
+  const value = template.text(key);
+  let message: string | undefined;
+  if (value === undefined || value.trim() === '') message = `${key} must be set: ${whyRequired}`;
+  else if (!POSITIVE_INTEGER.test(value))
+    message = `${key} must be a positive integer (expected a positive integer, got "${value}")`;
+  else if (Number(value) > limit.max)
+    message = `${key} must be at most ${limit.max} ${limit.why} (got "${value}")`;
+  return message ? [templateFinding(id, template, key, message)] : [];
+}
+
+/** A template of a known CPU type (unknown types fail `instance-type`). */
+export function isCpuTemplate(template: TemplateView): boolean {
+  const type = template.type?.trim() ?? '';
+  return INSTANCE_TYPES.has(type) && !isGpuInstanceType(type);
+}
+
+/** Label → description of the first GPU template carrying it, over every cloud (labels are Jenkins-wide). */
+export function gpuLabelOwners(context: RuleContext): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const template of templatesOf(context)) {
+    if (!isGpuInstanceType(template.type?.trim() ?? '')) continue;
+    for (const label of template.labels)
+      if (!owners.has(label)) owners.set(label, template.description?.trim() ?? template.path);
+  }
+  return owners;
+}

@@ -1,0 +1,20 @@
+import { templateFinding, templatesOf, type CascRule } from './rule';
+
+const id = 'spot-terminates';
+
+export const spotTerminates: CascRule = {
+  id,
+  summary:
+    'refuses stopOnTerminate: true on a spot template: AWS cannot stop one-time spot instances, so idle ones would keep running',
+  check: (context) =>
+    templatesOf(context)
+      .filter((t) => t.get('spotConfig') && t.text('stopOnTerminate')?.trim() === 'true')
+      .map((t) =>
+        templateFinding(
+          id,
+          t,
+          'stopOnTerminate',
+          'stopOnTerminate: spot workers cannot be stopped (AWS rejects StopInstances on one-time spot instances); set false so idle spot workers are terminated (got true)',
+        ),
+      ),
+};
