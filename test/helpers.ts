@@ -2,9 +2,16 @@ import { App, Stack } from 'aws-cdk-lib';
 import { JenkinsController, JenkinsControllerProps } from '../lib/constructs/jenkins-controller';
 import { Network } from '../lib/constructs/network';
 
-/** A test App that skips esbuild bundling (Lambda code is tested on its own) and writes to a temp dir. */
+/**
+ * A test App that skips esbuild bundling (Lambda code is tested on its own) and writes to a temp dir, and
+ * skips aws-cdk-lib's CloudFormation rule check (seconds of engine loading per test file; the whole app's
+ * template is checked against those rules in test/stack).
+ */
 export function testApp(context: Record<string, unknown> = {}): App {
-  return new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  return new App({
+    builtinCloudFormationValidation: false,
+    context: { 'aws:cdk:bundling-stacks': [], ...context },
+  });
 }
 
 /** An environment-agnostic stack, as the real app synthesizes by default. */

@@ -60,10 +60,11 @@ describe('casc:diff --offline (the last synth in cdk.out)', () => {
   const cdkOut = fs.mkdtempSync(path.join(os.tmpdir(), 'casc-diff-cdk-out-'));
 
   beforeAll(() => {
-    // The app's stack, synthesized as `cdk synth` does (minus esbuild bundling and the cdk-nag pass, which
-    // change nothing in the template): the template and the bundle in a real cloud assembly.
+    // The app's stack, synthesized as `cdk synth` does (minus esbuild bundling, the cdk-nag pass and the
+    // CloudFormation rule check, which change nothing in the template): the template and the bundle in a
+    // real cloud assembly.
     const context = { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] };
-    const app = new App({ outdir: cdkOut, context });
+    const app = new App({ outdir: cdkOut, context, builtinCloudFormationValidation: false });
     new JenkinsGpuStack(app, 'JenkinsGpuTraining', { settings: settingsFromContext(context) });
     app.synth();
   });

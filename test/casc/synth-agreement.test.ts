@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { UserInputError } from '../../lib/errors';
 import { formatProblem, isError } from '../../lib/jcasc/problem';
@@ -16,7 +17,7 @@ import { CascValidationError, loadValidatedCasc, type SynthCasc } from '../../li
 import { validateCascTree } from '../../lib/casc/validate';
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { resolveSettings } from '../../lib/settings/validate-settings';
-import { repoCopy } from '../stack/app-helpers';
+import { CDK_JSON_CONTEXT, repoCopy } from '../stack/app-helpers';
 import { edit, SHIPPED_FILE } from './helpers';
 
 const REPO = repoCopy();
@@ -38,8 +39,8 @@ function writeCasc(files: Record<string, string | null>): void {
   }
 }
 
-function buildStack(): JenkinsGpuStack {
-  const app = new App({ outdir: OUTDIR, context: { 'aws:cdk:bundling-stacks': [] } });
+function buildStack(context: Record<string, unknown> = {}): JenkinsGpuStack {
+  const app = new App({ outdir: OUTDIR, context: { 'aws:cdk:bundling-stacks': [], ...context } });
   return new JenkinsGpuStack(app, 'JenkinsGpuTraining', { settings: resolveSettings({}), repoRoot: REPO });
 }
 
@@ -208,10 +209,13 @@ describe('validator and synth agree on casc/', () => {
     }
     expect(disagreement('largest', { 'ec2-cloud.yaml': yaml })).toBeUndefined();
     writeCasc({ 'ec2-cloud.yaml': yaml });
-    const stack = buildStack();
+    // As lib/app.ts builds it: cdk.json's context (the CloudFormation rules fail synth) and cdk-nag.
+    const stack = buildStack(CDK_JSON_CONTEXT);
     // The reaper's hard lifetime grows with the idle stop and stays within its absolute limit.
     expect(stack.node.findChild('CostGuard')).toMatchObject({ maxRunningHours: 30, maxBusyHours: 96 });
-    expect(() => (stack.node.root as App).synth()).not.toThrow();
+    const app = stack.node.root as App;
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
   });
 
   it('one more idle minute than the bound is a validator error, not a CostGuard stack trace', () => {

@@ -6,7 +6,7 @@ import { GpuWorkerFleet, GpuWorkerFleetProps } from '../../lib/constructs/gpu-wo
 import { Network } from '../../lib/constructs/network';
 import { testStack } from '../helpers';
 
-function fleet(overrides: Partial<GpuWorkerFleetProps> = {}) {
+function buildFleet(overrides: Partial<GpuWorkerFleetProps> = {}) {
   const stack = testStack();
   const network = new Network(stack, 'Network');
   const controllerSg = new ec2.SecurityGroup(stack, 'ControllerSg', { vpc: network.vpc });
@@ -31,6 +31,13 @@ function fleet(overrides: Partial<GpuWorkerFleetProps> = {}) {
   ).flatMap((p) => p.Properties.PolicyDocument.Statement);
   const sid = (name: string) => statements.find((s) => s.Sid === name);
   return { construct, t, sid, statements };
+}
+
+let defaultFleet: ReturnType<typeof buildFleet> | undefined;
+/** The fleet with `overrides`; with the defaults, built once for the tests that only read it. */
+function fleet(overrides: Partial<GpuWorkerFleetProps> = {}) {
+  if (Object.keys(overrides).length > 0) return buildFleet(overrides);
+  return (defaultFleet ??= buildFleet());
 }
 
 describe('GpuWorkerFleet', () => {

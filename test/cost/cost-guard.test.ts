@@ -11,7 +11,7 @@ const baseProps: CostGuardProps = {
 
 function synth(props: Partial<CostGuardProps> = {}): Template {
   // Skip esbuild: the handler is bundled in the real synth; here only the template matters.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test');
   new CostGuard(stack, 'CostGuard', { ...baseProps, ...props });
   return Template.fromStack(stack);
@@ -225,7 +225,10 @@ describe('props validation', () => {
   });
 
   it('accepts a busy grace of exactly 10 minutes and exposes the effective value', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      builtinCloudFormationValidation: false,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
     const stack = new Stack(app, 'Test');
     expect(new CostGuard(stack, 'Ten', { ...baseProps, busyGraceMinutes: 10 }).busyGraceMinutes).toBe(10);
     expect(new CostGuard(stack, 'Default', baseProps).busyGraceMinutes).toBe(20);

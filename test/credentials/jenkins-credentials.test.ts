@@ -16,12 +16,16 @@ function synth(
   beforeSynth: (stack: Stack, credentials: JenkinsCredentials) => void = () => undefined,
 ): { stack: Stack; credentials: JenkinsCredentials; template: Template } {
   // No esbuild bundling in unit tests: the handler has its own tests.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, STACK_NAME);
   const credentials = new JenkinsCredentials(stack, 'Credentials', props);
   beforeSynth(stack, credentials);
   return { stack, credentials, template: Template.fromStack(stack) };
 }
+
+let defaults: ReturnType<typeof synth> | undefined;
+/** synth() with the default props, once, for the tests that only read it. */
+const synthDefaults = () => (defaults ??= synth());
 
 function secretByName(
   template: Template,
@@ -40,7 +44,7 @@ function tagsOf(resource: { Properties: Record<string, unknown> }): Record<strin
 }
 
 describe('JenkinsCredentials secrets', () => {
-  const { template } = synth();
+  const { template } = synthDefaults();
 
   test('one secret per catalog entry named <stack>/<id>, plus admin password and reload token', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', CREDENTIALS.length + 2);
@@ -127,7 +131,7 @@ describe('JenkinsCredentials secrets', () => {
 });
 
 describe('JenkinsCredentials worker key pair', () => {
-  const { template } = synth();
+  const { template } = synthDefaults();
 
   test('a custom resource creates the key pair <stack>-workers into the worker-ssh-key secret', () => {
     const keySecretId = Object.keys(
@@ -198,7 +202,7 @@ function handlerStatements(template: Template, description: RegExp): Record<stri
 }
 
 describe('JenkinsCredentials file credential placeholders', () => {
-  const { template } = synth();
+  const { template } = synthDefaults();
   const fileIds = CREDENTIALS.filter((c) => c.type === 'file').map((c) => c.id);
 
   test('the catalog has file credentials to cover', () => {
@@ -300,7 +304,7 @@ describe('JenkinsCredentials API', () => {
   });
 
   test('exposes the prefix, secrets by id and the key pair name', () => {
-    const { stack, credentials } = synth();
+    const { stack, credentials } = synthDefaults();
     expect(credentials.secretPrefix).toBe(`${STACK_NAME}/`);
     expect(Object.keys(credentials.secrets).sort()).toEqual(CREDENTIALS.map((c) => c.id).sort());
     expect(credentials.secretArns).toHaveLength(CREDENTIALS.length);

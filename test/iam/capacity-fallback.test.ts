@@ -48,7 +48,10 @@ function factsOf(repoRoot?: string): StackFacts {
     string,
     unknown
   >;
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    builtinCloudFormationValidation: false,
+    context: { ...context, 'aws:cdk:bundling-stacks': [] },
+  });
   const settings = settingsFromContext(app.node.getAllContext());
   const stack = new JenkinsGpuStack(app, settings.stackName, { settings, repoRoot });
   return new StackFacts(app.synth().getStackByName(stack.stackName).template as CfnTemplate);

@@ -6,7 +6,7 @@ import { LAMBDA_RUNTIME, lambdaCode } from '../../lib/constructs/lambda-defaults
 
 /** The bundled index.js of `lambda/<name>` as the deploy ships it (esbuild, the AWS SDK left external). */
 function bundled(name: string): string {
-  const app = new App();
+  const app = new App({ builtinCloudFormationValidation: false });
   new lambda.Function(new Stack(app, 'S'), 'Fn', {
     code: lambdaCode(name),
     handler: 'index.handler',

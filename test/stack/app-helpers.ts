@@ -5,14 +5,18 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { createApp } from '../../lib/app';
 
 export const REPO = path.resolve(__dirname, '../..');
-const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(REPO, 'cdk.json'), 'utf8')).context as Record<
-  string,
-  unknown
->;
+/** cdk.json's context: the feature flags and the CloudFormation rule switch `cdk synth` runs with. */
+export const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(REPO, 'cdk.json'), 'utf8'))
+  .context as Record<string, unknown>;
 
-/** The real app as `cdk synth` builds it (cdk.json context), minus esbuild bundling. */
-export function synthApp(context: Record<string, unknown> = {}) {
+/**
+ * The real app as `cdk synth` builds it (cdk.json context), minus esbuild bundling and, unless `cfnRules`,
+ * minus aws-cdk-lib's CloudFormation rule check: its engine takes seconds to load in every test file, and
+ * only the tests of those rules need it (settings-combinations, jenkins-gpu-stack's gates, app-entry).
+ */
+export function synthApp(context: Record<string, unknown> = {}, { cfnRules = false } = {}) {
   const { app, stack } = createApp({
+    builtinCloudFormationValidation: cfnRules,
     context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context },
   });
   return { app, stack };

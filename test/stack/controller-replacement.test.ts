@@ -7,18 +7,22 @@ import { editFile, repoCopy } from './app-helpers';
 
 /** The stack built from a repository copy with the given settings. */
 function stackFrom(settings: Record<string, unknown> = {}, repoRoot = repoCopy()): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   return Template.fromStack(
     new JenkinsGpuStack(app, 'JenkinsGpuTraining', { settings: resolveSettings(settings), repoRoot }),
   );
 }
+
+let defaults: Template | undefined;
+/** stackFrom() with the default settings, built once for the tests that only read it. */
+const defaultStack = () => (defaults ??= stackFrom());
 
 const output = (t: Template) => t.findOutputs('ControllerReplacement').ControllerReplacement;
 const groupOf = (t: Template) => Object.values(t.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
 const logicalIds = (t: Template, type: string) => Object.keys(t.findResources(type));
 
 describe('a deploy that replaces the controller says so (output ControllerReplacement in cdk diff)', () => {
-  const base = stackFrom();
+  const base = defaultStack();
 
   it('carries a digest of what replaces the controller and says what happens to running builds', () => {
     expect(output(base).Value).toMatch(/^[0-9a-f]{16}$/);
@@ -52,7 +56,7 @@ describe('a deploy that replaces the controller says so (output ControllerReplac
 
 describe('the drain in the stack', () => {
   it('by default: a 25-minute termination hold, its rule, and a rolling update that waits 55 minutes', () => {
-    const t = stackFrom();
+    const t = defaultStack();
     t.resourcePropertiesCountIs(
       'AWS::AutoScaling::LifecycleHook',
       { LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', HeartbeatTimeout: 25 * 60 },
@@ -74,7 +78,7 @@ describe('the drain in the stack', () => {
 });
 
 describe('cdk destroy takes the GPU workers down first', () => {
-  const t = stackFrom();
+  const t = defaultStack();
   const teardown = Object.entries(t.findResources('Custom::JenkinsGpuFleetTeardown'));
 
   it('has one teardown resource, keyed by the fleet tag', () => {

@@ -9,7 +9,7 @@ import { editFile, repoCopy, resourcesOfType, synthApp } from './app-helpers';
 
 /** The stack built from a repository copy (to edit casc/ or jobs/), with default settings. */
 function stackFrom(repoRoot: string, settings: Record<string, unknown> = {}): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new JenkinsGpuStack(app, 'JenkinsGpuTraining', {
     settings: resolveSettings(settings),
     repoRoot,
@@ -17,9 +17,17 @@ function stackFrom(repoRoot: string, settings: Record<string, unknown> = {}): Te
   return Template.fromStack(stack);
 }
 
+let shipped: Template | undefined;
+/** stackFrom a copy of the shipped repository, built once for the tests that only read it. */
+const shippedStack = () => (shipped ??= stackFrom(repoCopy()));
+
+let defaultApp: Template | undefined;
+/** The default app's template, synthesized once for the tests that only read it. */
+const defaultAppTemplate = () => (defaultApp ??= Template.fromStack(synthApp().stack));
+
 describe('the app', () => {
   it('synthesizes with cdk-nag AwsSolutions and the CloudFormation rules, without a finding', () => {
-    const { app } = synthApp();
+    const { app } = synthApp({}, { cfnRules: true });
     expect(() => app.synth()).not.toThrow();
   });
 
@@ -30,20 +38,20 @@ describe('the app', () => {
   });
 
   it('fails synth on a CloudFormation rule finding (the gate is live)', () => {
-    const { app, stack } = synthApp();
+    const { app, stack } = synthApp({}, { cfnRules: true });
     new CfnResource(stack, 'Broken', { type: 'AWS::SNS::Topic', properties: { NoSuchProperty: 1 } });
     expect(() => app.synth()).toThrow();
   });
 
   it('is deterministic: two synths give identical templates', () => {
-    const first = JSON.stringify(Template.fromStack(synthApp().stack).toJSON());
+    const first = JSON.stringify(defaultAppTemplate().toJSON());
     const second = JSON.stringify(Template.fromStack(synthApp().stack).toJSON());
     expect(second).toBe(first);
   });
 });
 
 describe('JenkinsGpuStack', () => {
-  const t = Template.fromStack(synthApp().stack);
+  const t = defaultAppTemplate();
 
   it('tells the user how to open the UI, where the admin password is and what to fill', () => {
     const outputs = t.findOutputs('*');
@@ -134,7 +142,7 @@ describe('JenkinsGpuStack', () => {
 });
 
 describe('a casc/ or jobs/ edit', () => {
-  const base = stackFrom(repoCopy());
+  const base = shippedStack();
   const repo = repoCopy();
   editFile(path.join(repo, 'casc/ec2-cloud.yaml'), 'instanceCapStr: "4"', 'instanceCapStr: "6"');
   editFile(
@@ -181,7 +189,7 @@ describe('IAM derived from the YAML', () => {
   });
 
   it('allows exactly the shipped types by default', () => {
-    expect(resourcesOfType(stackFrom(repoCopy()), 'AWS::IAM::Policy')).toContain(
+    expect(resourcesOfType(shippedStack(), 'AWS::IAM::Policy')).toContain(
       '"ec2:InstanceType":["g4dn.xlarge"]',
     );
   });
@@ -190,7 +198,10 @@ describe('IAM derived from the YAML', () => {
 describe('settings flow into the stack', () => {
   it('adds the HTTPS load balancer only in alb mode', () => {
     const arn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      builtinCloudFormationValidation: false,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
     const settings = resolveSettings({
       accessMode: 'alb',
       region: 'us-east-1',
@@ -205,9 +216,7 @@ describe('settings flow into the stack', () => {
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
     expect(JSON.stringify(t.findOutputs('JenkinsUrl'))).toContain('https://');
-    expect(
-      Template.fromStack(synthApp().stack).findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'),
-    ).toEqual({});
+    expect(defaultAppTemplate().findResources('AWS::ElasticLoadBalancingV2::LoadBalancer')).toEqual({});
     void Stack;
   });
 });

@@ -62,7 +62,7 @@ function unacknowledgedWith(
   settings: Record<string, unknown>,
   context: Record<string, unknown> = {},
 ): string[] {
-  return unacknowledged(synthApp({ jenkinsGpu: settings, ...context }).app);
+  return unacknowledged(synthApp({ jenkinsGpu: settings, ...context }, { cfnRules: true }).app);
 }
 
 /**
@@ -169,7 +169,7 @@ describe('the check above', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('counts a CloudFormation rule warning, which does not fail synth', () => {
-    const { app, stack } = synthApp();
+    const { app, stack } = synthApp({}, { cfnRules: true });
     new CfnResource(stack, 'LiteralZoneVolume', {
       type: 'AWS::EC2::Volume',
       properties: { AvailabilityZone: 'us-east-1a', Size: 20, Encrypted: true },
