@@ -11,7 +11,8 @@
 # and the alarm topic is told). Transient steps are retried (lib.sh retry).
 set -Eeuo pipefail
 JG_LOG_PREFIX=bootstrap
-SCRIPT_DIR="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+SCRIPT_DIR="$(readlink -f "${BASH_SOURCE[0]}")"
+SCRIPT_DIR="${SCRIPT_DIR%/*}"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$SCRIPT_DIR/lib.sh"
 
