@@ -65,7 +65,7 @@ retry() {
       return "$code"
     fi
     warn "$what failed (attempt $attempt/$attempts, exit code $code); trying again in ${delay}s"
-    sleep "$delay"
+    ((delay == 0)) || sleep "$delay"
     attempt=$((attempt + 1))
     delay=$((delay * 2 > 60 ? 60 : delay * 2))
   done
@@ -217,7 +217,7 @@ write_reload_token_env() {
   printf 'CASC_RELOAD_TOKEN=%s\n' "$token" | write_private_file "$JG_TOKEN_ENV" root:root
 }
 
-# read_reload_token: the token from the env file (its first CASC_RELOAD_TOKEN= line), for the reload call only.
+# read_reload_token: the token from the env file (its first CASC_RELOAD_TOKEN= line), for the reload only.
 read_reload_token() {
   local line
   [[ -r "$JG_TOKEN_ENV" ]] || die "reload token file $JG_TOKEN_ENV is missing"
@@ -244,7 +244,7 @@ with_secret_curl_config() {
 # admin_curl_config: basic auth as admin from the JCasC variable file, for a curl config on stdin.
 admin_curl_config() {
   local password
-  password="$(<"$JG_CASC_VARS/ADMIN_PASSWORD")" || die "no admin password file in $JG_CASC_VARS"
+  password="$(cat "$JG_CASC_VARS/ADMIN_PASSWORD")" || die "no admin password file in $JG_CASC_VARS"
   password="${password//\\/\\\\}"
   printf 'user = "admin:%s"\n' "${password//\"/\\\"}"
 }
@@ -326,7 +326,7 @@ active_release() {
 
 # core_version RELEASE_DIR: the pinned LTS version from casc/jenkins-core.txt (one line, e.g. 2.528.3).
 core_version() {
-  local line version=""
+  local line="" version=""
   # The first line that is neither blank nor a comment, without its whitespace.
   while IFS= read -r line || [[ -n "$line" ]]; do
     [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
@@ -345,7 +345,7 @@ war_path() { printf '%s/jenkins-%s.war\n' "$JG_WAR_DIR" "$1"; }
 # change its .sha256 too.
 download_verified() {
   local url="$1" expected="$2" dest="$3" actual tmp
-  mkdir -p "${dest%/*}"
+  [[ -d "${dest%/*}" ]] || mkdir -p "${dest%/*}"
   tmp="$(mktemp "$dest.part.XXXXXX")"
   retry "downloading $url" curl -fsSL --retry 3 -o "$tmp" "$url" || { rm -f "$tmp"; die "cannot download $url"; }
   actual="$(sha256_of "$tmp")"
@@ -393,9 +393,11 @@ mirror_store() {
 
 # core_war_sha256 RELEASE_DIR: the war's sha256 pinned in casc/jenkins-core.txt (`sha256=<hex>`).
 core_war_sha256() {
-  local line hex
-  line="$(grep -m1 '^sha256=' "$1/casc/jenkins-core.txt")" ||
-    die "casc/jenkins-core.txt has no sha256= line: the war cannot be verified"
+  local line="" hex
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    [[ "$line" != sha256=* ]] || break
+  done <"$1/casc/jenkins-core.txt"
+  [[ "$line" == sha256=* ]] || die "casc/jenkins-core.txt has no sha256= line: the war cannot be verified"
   hex="${line#sha256=}"
   hex="${hex%%[[:space:]]*}"
   [[ "$hex" =~ ^[0-9a-f]{64}$ ]] || die "casc/jenkins-core.txt: sha256=$hex is not 64 lower-case hex digits"
@@ -412,7 +414,8 @@ install_core() {
   if [[ -f "$dest" && "$(sha256_of "$dest")" == "$sha" ]]; then return 0; fi
   base="$(mirror_base "$config")"
   mkdir -p "$JG_WAR_DIR"
-  tmp="$(mktemp "$dest.mirror.XXXXXX")"
+  # A temp file for the mirror's copy only when there is a mirror.
+  [[ -z "$base" ]] || tmp="$(mktemp "$dest.mirror.XXXXXX")"
   if [[ -n "$base" ]] && mirror_fetch "$base/war/$sha/jenkins.war" "$tmp"; then
     if [[ "$(sha256_of "$tmp")" != "$sha" ]]; then
       rm -f "$tmp"
@@ -423,7 +426,7 @@ install_core() {
     log "Jenkins $version: war from the artifact mirror, sha256 verified"
     return 0
   fi
-  rm -f "$tmp"
+  [[ -z "$base" ]] || rm -f "$tmp"
   log "downloading Jenkins $version"
   download_verified "$JG_WAR_BASE_URL/$version/jenkins.war" "$sha" "$dest"
   if [[ -n "$base" ]]; then mirror_store "$dest" "$base/war/$sha/jenkins.war"; fi
