@@ -11,10 +11,12 @@
 # Exit 75 (EX_TEMPFAIL): the controller is still booting; its boot reads the parameter and applies it.
 set -euo pipefail
 JG_LOG_PREFIX=apply-config
+SCRIPT_DIR="$(readlink -f "${BASH_SOURCE[0]}")"
+SCRIPT_DIR="${SCRIPT_DIR%/*}"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+source "$SCRIPT_DIR/lib.sh"
 # shellcheck source=lock.sh source-path=SCRIPTDIR
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lock.sh"
+source "$SCRIPT_DIR/lock.sh"
 
 KEEP_RELEASES="${KEEP_RELEASES:-5}"
 SAFE_RESTART_POLL="${SAFE_RESTART_POLL:-30}"
@@ -64,7 +66,7 @@ reload_casc() {
   local token code body since curl_rc=0 outcome=0
   token="$(read_reload_token)"
   body="$(mktemp)"
-  since="$(date +%s)"
+  printf -v since '%(%s)T' -1
   code="$(with_secret_curl_config "url = \"$JG_JENKINS_URL/reload-configuration-as-code/?casc-reload-token=$token\"" -- \
     -sS -X POST --max-time 300 -o "$body" -w '%{http_code}')" || curl_rc=$?
   sort_reload_reply "$code" "$curl_rc" "$body" "$since" || outcome=$?

@@ -11,7 +11,8 @@
 # and the alarm topic is told). Transient steps are retried (lib.sh retry).
 set -Eeuo pipefail
 JG_LOG_PREFIX=bootstrap
-SCRIPT_DIR="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+SCRIPT_DIR="$(readlink -f "${BASH_SOURCE[0]}")"
+SCRIPT_DIR="${SCRIPT_DIR%/*}"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$SCRIPT_DIR/lib.sh"
 
@@ -201,7 +202,7 @@ grow_jenkins_home() {
 mount_jenkins_home() {
   local device="$1" uuid fstab="$JG_ROOT/etc/fstab"
   uuid="$(blkid -o value -s UUID "$device")" || die "cannot read the filesystem UUID of $device"
-  mkdir -p "$JG_JENKINS_HOME" "$(dirname "$fstab")"
+  mkdir -p "$JG_JENKINS_HOME" "${fstab%/*}"
   touch "$fstab"
   if ! grep -q "[[:space:]]/var/lib/jenkins[[:space:]]" "$fstab"; then
     printf 'UUID=%s /var/lib/jenkins ext4 defaults,nofail 0 2\n' "$uuid" >>"$fstab"

@@ -13,8 +13,10 @@
 set -euo pipefail
 # shellcheck disable=SC2034 # read by lib.sh's log functions
 JG_LOG_PREFIX=controller-metrics
+SCRIPT_DIR="$(readlink -f "${BASH_SOURCE[0]}")"
+SCRIPT_DIR="${SCRIPT_DIR%/*}"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+source "$SCRIPT_DIR/lib.sh"
 
 NAMESPACE=JenkinsGpu/Controller
 QUEUE_STUCK_MINUTES="${QUEUE_STUCK_MINUTES:-60}"

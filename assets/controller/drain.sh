@@ -11,8 +11,10 @@
 # CONTINUE) ends the wait.
 set -euo pipefail
 JG_LOG_PREFIX=drain
+SCRIPT_DIR="$(readlink -f "${BASH_SOURCE[0]}")"
+SCRIPT_DIR="${SCRIPT_DIR%/*}"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+source "$SCRIPT_DIR/lib.sh"
 
 DRAIN_POLL_SECONDS="${DRAIN_POLL_SECONDS:-30}"
 COMPLETE_ATTEMPTS="${COMPLETE_ATTEMPTS:-3}"

@@ -6,8 +6,10 @@
 # after a failed boot the JVM stays up answering 503 on every URL, and systemd sees a live process.
 set -euo pipefail
 JG_LOG_PREFIX=healthcheck
+SCRIPT_DIR="$(readlink -f "${BASH_SOURCE[0]}")"
+SCRIPT_DIR="${SCRIPT_DIR%/*}"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+source "$SCRIPT_DIR/lib.sh"
 
 GRACE_SECONDS="${HEALTHCHECK_GRACE_SECONDS:-600}"
 FAILURE_LIMIT="${HEALTHCHECK_FAILURE_LIMIT:-3}"

@@ -5,8 +5,10 @@
 #   jenkins-start.sh             ExecStart, as jenkins: execs java with the release's war
 set -euo pipefail
 JG_LOG_PREFIX=jenkins-start
+SCRIPT_DIR="$(readlink -f "${BASH_SOURCE[0]}")"
+SCRIPT_DIR="${SCRIPT_DIR%/*}"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+source "$SCRIPT_DIR/lib.sh"
 
 # plugins_match SET_DIR PLUGINS_DIR: the plugin archives in PLUGINS_DIR are exactly the set's, byte for byte.
 plugins_match() {

@@ -65,7 +65,7 @@ retry() {
       return "$code"
     fi
     warn "$what failed (attempt $attempt/$attempts, exit code $code); trying again in ${delay}s"
-    sleep "$delay"
+    ((delay == 0)) || sleep "$delay"
     attempt=$((attempt + 1))
     delay=$((delay * 2 > 60 ? 60 : delay * 2))
   done
@@ -88,18 +88,29 @@ aws_region_args() {
   if [[ -n "${AWS_REGION:-}" ]]; then printf '%s\n' --region "$AWS_REGION"; fi
 }
 
-# bundle_digest DIR: the digest of docs/architecture.md. sha256sum reads each file on stdin so the output
-# never carries sha256sum's escaping of odd file names; LC_ALL=C sorts by bytes like the TypeScript side.
+# bundle_digest DIR: the digest of docs/architecture.md; LC_ALL=C sorts by bytes like the TypeScript side.
+# One sha256sum for all files prints exactly the `<hex>  <path>` lines the digest hashes, unless a name holds
+# what sha256sum escapes (a backslash, a newline or, in newer coreutils, a carriage return) or is `-` (its
+# standard input): then each file is hashed on stdin, so no escaping reaches the digest.
 bundle_digest() {
   local dir="$1"
   [[ -d "$dir" ]] || die "bundle_digest: not a directory: $dir"
   (
     cd "$dir" || exit 1
-    find . -type f -print0 | LC_ALL=C sort -z | while IFS= read -r -d '' file; do
-      local hash
-      hash="$(sha256sum <"$file")"
-      printf '%s  %s\n' "${hash%% *}" "${file#./}"
+    mapfile -d '' files < <(find . -type f -printf '%P\0' | LC_ALL=C sort -z)
+    ((${#files[@]} > 0)) || exit 0
+    odd=""
+    for file in "${files[@]}"; do
+      [[ "$file" != *[$'\\\n\r']* && "$file" != - ]] || odd=1
     done
+    if [[ -z "$odd" ]]; then
+      sha256sum -- "${files[@]}"
+    else
+      for file in "${files[@]}"; do
+        hash="$(sha256sum <"$file")"
+        printf '%s  %s\n' "${hash%% *}" "$file"
+      done
+    fi
   ) | sha256sum | cut -d' ' -f1
 }
 
@@ -141,7 +152,7 @@ fetch_secret() {
 # directory and a rename, so a reader (JCasC, systemd) never sees a half-written or world-readable file.
 write_private_file() {
   local file="$1" owner="$2" tmp
-  tmp="$(umask 0377 && mktemp "$(dirname "$file")/.tmp.XXXXXX")"
+  tmp="$(umask 0377 && mktemp "${file%/*}/.tmp.XXXXXX")"
   cat >"$tmp"
   chmod 0400 "$tmp"
   chown "$owner" "$tmp"
@@ -161,31 +172,37 @@ prepare_casc_vars_dir() {
 # write_casc_vars JSON: one file per `vars` entry and per `secrets` entry (value from Secrets Manager).
 # Values are written without a trailing newline; secrets go from the aws call straight into the file.
 # One jq run per map: `<name> <base64 of the value>` lines (base64 keeps newlines and spaces in a value).
-# Every file is staged in a new directory first and renamed into place only once all are written, so a
-# failure on the way (a secret that cannot be read) leaves the previous files as they were. A subshell:
-# its EXIT trap removes the staging directory on every path.
+# Every file is staged in a new directory of its own (mode 0700, so no reader sees a file being written) and
+# renamed into place only once all are written, so a failure on the way (a secret that cannot be read)
+# leaves the previous files as they were. A subshell: its EXIT trap removes the staging directory on every
+# path, and its umask makes every file 0400 from the start.
 write_casc_vars() (
   config="$1"
   prepare_casc_vars_dir
   staging="$(mktemp -d "$JG_RUN/.casc-vars.staging.XXXXXX")"
   trap 'rm -rf "$staging"' EXIT
+  umask 0377
   while read -r name encoded; do
     [[ -n "$name" ]] || continue
     valid_var_name "$name" || die "invalid variable name in the config parameter: $name"
-    base64 -d <<<"$encoded" | write_private_file "$staging/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
+    base64 -d <<<"$encoded" >"$staging/$name"
   done < <(config_get "$config" '.vars // {} | to_entries[] | "\(.key) \(.value | tostring | @base64)"')
   while read -r name encoded; do
     [[ -n "$name" ]] || continue
     valid_var_name "$name" || die "invalid secret name in the config parameter: $name"
     arn="$(base64 -d <<<"$encoded")"
     value="$(fetch_secret "$arn")" || exit 1
-    printf '%s' "$value" | write_private_file "$staging/$name" "$JG_JENKINS_USER:$JG_JENKINS_USER"
+    # A secret named like a variable replaces it, as the rename of a private file did.
+    [[ ! -e "$staging/$name" ]] || rm -f "$staging/$name"
+    printf '%s' "$value" >"$staging/$name"
   done < <(config_get "$config" '.secrets // {} | to_entries[] | "\(.key) \(.value | tostring | @base64)"')
-  # Same filesystem: each mv is a rename, a reader sees the old file or the new one.
-  for file in "$staging"/*; do
-    [[ -e "$file" ]] || continue
-    mv -f "$file" "$JG_CASC_VARS/"
-  done
+  files=("$staging"/*)
+  if [[ -e "${files[0]}" ]]; then
+    chmod 0400 "${files[@]}"
+    chown "$JG_JENKINS_USER:$JG_JENKINS_USER" "${files[@]}"
+    # Same filesystem: each is a rename, a reader sees the old file or the new one.
+    mv -f "${files[@]}" "$JG_CASC_VARS/"
+  fi
   log "wrote the JCasC variable files"
 )
 
@@ -200,12 +217,17 @@ write_reload_token_env() {
   printf 'CASC_RELOAD_TOKEN=%s\n' "$token" | write_private_file "$JG_TOKEN_ENV" root:root
 }
 
-# read_reload_token: the token from the env file, for the reload call only.
+# read_reload_token: the token from the env file (its first CASC_RELOAD_TOKEN= line), for the reload only.
 read_reload_token() {
   local line
   [[ -r "$JG_TOKEN_ENV" ]] || die "reload token file $JG_TOKEN_ENV is missing"
-  line="$(grep -m1 '^CASC_RELOAD_TOKEN=' "$JG_TOKEN_ENV")" || die "no CASC_RELOAD_TOKEN in $JG_TOKEN_ENV"
-  printf '%s' "${line#CASC_RELOAD_TOKEN=}"
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    if [[ "$line" == CASC_RELOAD_TOKEN=* ]]; then
+      printf '%s' "${line#CASC_RELOAD_TOKEN=}"
+      return 0
+    fi
+  done <"$JG_TOKEN_ENV"
+  die "no CASC_RELOAD_TOKEN in $JG_TOKEN_ENV"
 }
 
 # --- Jenkins API as admin (apply-config.sh, drain.sh) ---------------------------------------------------
@@ -256,13 +278,11 @@ busy_executors() {
     "$JG_JENKINS_URL/computer/api/json?tree=busyExecutors" | jq -r '.busyExecutors'
 }
 
-# download_bundle JSON DEST_ZIP: the bundle zip from S3.
+# download_bundle BUCKET KEY DEST_ZIP: the bundle zip from S3.
 download_bundle() {
-  local config="$1" dest="$2" bucket key
+  local bucket="$1" key="$2" dest="$3"
   local -a region
   mapfile -t region < <(aws_region_args)
-  bucket="$(config_get "$config" .bundle.bucket)"
-  key="$(config_get "$config" .bundle.key)"
   retry "downloading s3://$bucket/$key" aws s3 cp --only-show-errors "${region[@]}" "s3://$bucket/$key" "$dest" >&2 ||
     die "cannot download the config bundle s3://$bucket/$key (S3 unreachable or access denied); nothing changed"
 }
@@ -272,12 +292,14 @@ download_bundle() {
 # appears under its digest. Runs in a subshell so its EXIT trap cleans the temp dir on every path.
 stage_release() (
   config="$1"
-  digest="$(config_get "$config" .bundle.digest)"
+  # One jq run for the three fields (read_config_parameter has checked that each is there).
+  mapfile -t bundle < <(config_get "$config" '.bundle | .digest, .bucket, .key')
+  digest="${bundle[0]:-}"
   [[ "$digest" =~ ^[0-9a-f]{64}$ ]] || die "bundle digest in the parameter is not a sha256 hex: $digest"
   mkdir -p "$JG_RELEASES"
   tmp="$(mktemp -d "$JG_RELEASES/.staging.XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
-  download_bundle "$config" "$tmp/bundle.zip"
+  download_bundle "${bundle[1]:-}" "${bundle[2]:-}" "$tmp/bundle.zip"
   unzip -q "$tmp/bundle.zip" -d "$tmp/tree" >&2 || die "the config bundle is not a valid zip"
   actual="$(bundle_digest "$tmp/tree")"
   [[ "$actual" == "$digest" ]] ||
@@ -304,8 +326,13 @@ active_release() {
 
 # core_version RELEASE_DIR: the pinned LTS version from casc/jenkins-core.txt (one line, e.g. 2.528.3).
 core_version() {
-  local version
-  version="$(grep -v '^[[:space:]]*\(#\|$\)' "$1/casc/jenkins-core.txt" | head -n1 | tr -d '[:space:]')"
+  local line="" version=""
+  # The first line that is neither blank nor a comment, without its whitespace.
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
+    version="${line//[[:space:]]/}"
+    break
+  done <"$1/casc/jenkins-core.txt"
   [[ "$version" =~ ^[0-9]+(\.[0-9]+)+$ ]] || die "casc/jenkins-core.txt must hold one version like 2.528.3, got '$version'"
   printf '%s\n' "$version"
 }
@@ -318,7 +345,7 @@ war_path() { printf '%s/jenkins-%s.war\n' "$JG_WAR_DIR" "$1"; }
 # change its .sha256 too.
 download_verified() {
   local url="$1" expected="$2" dest="$3" actual tmp
-  mkdir -p "$(dirname "$dest")"
+  [[ -d "${dest%/*}" ]] || mkdir -p "${dest%/*}"
   tmp="$(mktemp "$dest.part.XXXXXX")"
   retry "downloading $url" curl -fsSL --retry 3 -o "$tmp" "$url" || { rm -f "$tmp"; die "cannot download $url"; }
   actual="$(sha256_of "$tmp")"
@@ -339,9 +366,9 @@ download_verified() {
 
 # mirror_base CONFIG: `s3://bucket/prefix` of the mirror, or nothing when the config has none.
 mirror_base() {
-  local bucket prefix
-  bucket="$(config_get "${1:-"{}"}" '.artifactMirror.bucket // empty')"
-  prefix="$(config_get "${1:-"{}"}" '.artifactMirror.prefix // empty')"
+  local -a mirror
+  mapfile -t mirror < <(config_get "${1:-"{}"}" '.artifactMirror | (.bucket // ""), (.prefix // "")')
+  local bucket="${mirror[0]:-}" prefix="${mirror[1]:-}"
   if [[ -n "$bucket" ]]; then printf 's3://%s/%s\n' "$bucket" "${prefix%/}"; fi
 }
 
@@ -366,9 +393,11 @@ mirror_store() {
 
 # core_war_sha256 RELEASE_DIR: the war's sha256 pinned in casc/jenkins-core.txt (`sha256=<hex>`).
 core_war_sha256() {
-  local line hex
-  line="$(grep -m1 '^sha256=' "$1/casc/jenkins-core.txt")" ||
-    die "casc/jenkins-core.txt has no sha256= line: the war cannot be verified"
+  local line="" hex
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    [[ "$line" != sha256=* ]] || break
+  done <"$1/casc/jenkins-core.txt"
+  [[ "$line" == sha256=* ]] || die "casc/jenkins-core.txt has no sha256= line: the war cannot be verified"
   hex="${line#sha256=}"
   hex="${hex%%[[:space:]]*}"
   [[ "$hex" =~ ^[0-9a-f]{64}$ ]] || die "casc/jenkins-core.txt: sha256=$hex is not 64 lower-case hex digits"
@@ -385,7 +414,8 @@ install_core() {
   if [[ -f "$dest" && "$(sha256_of "$dest")" == "$sha" ]]; then return 0; fi
   base="$(mirror_base "$config")"
   mkdir -p "$JG_WAR_DIR"
-  tmp="$(mktemp "$dest.mirror.XXXXXX")"
+  # A temp file for the mirror's copy only when there is a mirror.
+  [[ -z "$base" ]] || tmp="$(mktemp "$dest.mirror.XXXXXX")"
   if [[ -n "$base" ]] && mirror_fetch "$base/war/$sha/jenkins.war" "$tmp"; then
     if [[ "$(sha256_of "$tmp")" != "$sha" ]]; then
       rm -f "$tmp"
@@ -396,7 +426,7 @@ install_core() {
     log "Jenkins $version: war from the artifact mirror, sha256 verified"
     return 0
   fi
-  rm -f "$tmp"
+  [[ -z "$base" ]] || rm -f "$tmp"
   log "downloading Jenkins $version"
   download_verified "$JG_WAR_BASE_URL/$version/jenkins.war" "$sha" "$dest"
   if [[ -n "$base" ]]; then mirror_store "$dest" "$base/war/$sha/jenkins.war"; fi

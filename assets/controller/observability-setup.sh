@@ -15,7 +15,8 @@
 #    (lib/constructs/controller-observability.ts creates them, encrypted, with their retention).
 set -euo pipefail
 JG_LOG_PREFIX=observability
-SCRIPT_DIR="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+SCRIPT_DIR="$(readlink -f "${BASH_SOURCE[0]}")"
+SCRIPT_DIR="${SCRIPT_DIR%/*}"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$SCRIPT_DIR/lib.sh"
 

@@ -12,8 +12,10 @@
 # resets it to 0. Never fails its caller: every problem is logged and, when possible, alarmed.
 set -euo pipefail
 JG_LOG_PREFIX=self-heal
+SCRIPT_DIR="$(readlink -f "${BASH_SOURCE[0]}")"
+SCRIPT_DIR="${SCRIPT_DIR%/*}"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+source "$SCRIPT_DIR/lib.sh"
 
 SELF_REPLACEMENT_LIMIT="${SELF_REPLACEMENT_LIMIT:-3}"
 STACK_NAME="" CONFIG_PARAMETER="" MODE="" REASON=""

@@ -33,7 +33,7 @@ since_file="$state_dir/no-ssh-since"
 mkdir -p "$state_dir"
 
 if connections="$(ss -Htn state established '( sport = :22 )' 2>/dev/null)" &&
-  [ -n "$(printf '%s' "$connections" | tr -d '[:space:]')" ]; then
+  [ -n "${connections//[[:space:]]/}" ]; then
   rm -f "$since_file"
   log "decision=keep ssh session open"
   exit 0

@@ -125,7 +125,7 @@ ssh_connection_state() {
   if ! connections="$(ss -Htn state established '( sport = :22 )' 2>/dev/null)"; then
     return 2
   fi
-  [ -n "$(printf '%s' "$connections" | tr -d '[:space:]')" ]
+  [ -n "${connections//[[:space:]]/}" ]
 }
 
 # Prints "<fresh heartbeats> <age in seconds of the newest heartbeat, or none>": the durable-task log files
@@ -171,7 +171,7 @@ gpu_state() {
     echo unknown
     return
   fi
-  if [ -z "$(printf '%s' "$utilization" | tr -d '[:space:]')" ]; then
+  if [ -z "${utilization//[[:space:]]/}" ]; then
     echo unknown
   elif printf '%s\n' "$utilization" | awk '$1 + 0 > 0 { found = 1 } END { exit found ? 0 : 1 }'; then
     echo busy

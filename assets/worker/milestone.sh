@@ -196,7 +196,7 @@ if [ "$name" = instance-start ] && [ "$last_start" = "$at" ]; then
   echo "$LOG_TAG: instance-start $at already recorded" >&2
   exit 0
 fi
-if ! { mkdir -p "$(dirname "$MILESTONES_FILE")" && echo "$name $at" >>"$MILESTONES_FILE"; } 2>/dev/null; then
+if ! { mkdir -p "${MILESTONES_FILE%/*}" && echo "$name $at" >>"$MILESTONES_FILE"; } 2>/dev/null; then
   warn "could not append '$name $at' to $MILESTONES_FILE"
 fi
 echo "$LOG_TAG: $name $at" >&2

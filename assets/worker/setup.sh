@@ -24,7 +24,7 @@ log() {
 # fail REASON: logged, and kept in BOOT_FAILED for the agent launch to print; the unit tries again next boot.
 fail() {
   log "ERROR: $*"
-  install -d -m 0755 "$(dirname "$BOOT_FAILED")"
+  install -d -m 0755 "${BOOT_FAILED%/*}"
   printf 'worker setup: %s\n' "$*" >"$BOOT_FAILED"
   exit 1
 }
@@ -118,7 +118,7 @@ for group in docker lxd; do
 done
 
 # 5. Done: the marker the agent launch waits for; it also switches jenkins-gpu-worker-setup.service off.
-install -d -m 0755 "$(dirname "$BOOT_COMPLETE")"
+install -d -m 0755 "${BOOT_COMPLETE%/*}"
 rm -f "$BOOT_FAILED"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$BOOT_COMPLETE"
 log 'setup complete'

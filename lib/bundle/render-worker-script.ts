@@ -94,8 +94,9 @@ function heredoc(content: string, destination: string, mode: string): string {
   }
   const body = content.endsWith('\n') ? content : `${content}\n`;
   const target = `${ROOT_PREFIX}'${destination}'`;
+  // The directory is known here: no `$(dirname …)` process on the worker for every file.
   return [
-    `install -d -m 0755 "$(dirname ${target})"`,
+    `install -d -m 0755 ${ROOT_PREFIX}'${path.posix.dirname(destination)}'`,
     `cat >${target} <<'${delimiter}'`,
     `${body}${delimiter}`,
     `chmod ${mode} ${target}`,

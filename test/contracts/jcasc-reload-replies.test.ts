@@ -226,8 +226,10 @@ describe('how the scripts read each reply', () => {
     ['503 without it (a slow boot)', 1, 3, () => sb.jenkinsUnavailable(0, everyUrl.starting)],
   ])('wait_for_jenkins_up 2 1 on %s: exit %i after %i polls', async (_name, code, polls, arrange) => {
     arrange();
+    sb.recordSleeps();
     const r = await sb.runLib('wait_for_jenkins_up 2 1');
     expect(r.code).toBe(code);
     expect(sb.http.requests.filter((q) => q.url === '/login')).toHaveLength(polls);
+    expect(sb.sleeps()).toEqual(Array(polls - 1).fill('sleep 1'));
   });
 });

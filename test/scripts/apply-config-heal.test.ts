@@ -245,6 +245,8 @@ describe('apply-config.sh: applies and upgrades that cannot strand the controlle
       expect((await sb.run('apply-config.sh', ['--expect-digest', digest])).code).toBe(0);
       sb.http.sequence('GET /computer/api/json', [[200, '{"busyExecutors":2}']]);
       sb.http.replies('GET /login', [LOGIN_PAGE]);
+      // The polls' waits are recorded, not slept: the count of polls (2 s / 1 s) or the clock ends the wait.
+      sb.recordSleeps();
 
       const r = await sb.run('apply-config.sh', ['--safe-restart'], {
         SAFE_RESTART_MAX_WAIT_SECONDS: '2',

@@ -404,6 +404,7 @@ describe('apply-config.sh', () => {
     sb.jenkinsUnavailable(1, STARTING);
     // A boot failure logged by an earlier start of Jenkins does not make this slow one a failed one.
     sb.journal(bootFailureLog(), 0);
+    sb.recordSleeps();
 
     const r = await sb.run('apply-config.sh', ['--safe-restart'], {
       RESTART_WAIT_SECONDS: '2',
@@ -416,5 +417,6 @@ describe('apply-config.sh', () => {
     );
     expect(sb.current()).toBe(oldDigest);
     expect(loginPolls()).toBe(4); // at 0, 1 and 2 s on the new release, then 200 after the rollback
+    expect(sb.sleeps()).toEqual(['sleep 1', 'sleep 1']);
   });
 });

@@ -193,6 +193,7 @@ describe('bootstrap.sh', () => {
     sb.jenkinsUnavailable(1, STARTING);
     // A boot failure of an earlier start (before this boot's restart) is not this start's.
     sb.journal(bootFailureLog(), 0);
+    sb.recordSleeps();
 
     const r = await sb.run('bootstrap.sh', ARGS, {
       JENKINS_GPU_MEMINFO: path.join(sb.dir, 'meminfo'),
@@ -202,6 +203,7 @@ describe('bootstrap.sh', () => {
 
     expect(r.code).not.toBe(0);
     expect(loginPolls()).toBe(3); // at 0, 1 and 2 s
+    expect(sb.sleeps()).toEqual(['sleep 1', 'sleep 1']);
     expect(sb.calls()).toMatch(
       /cfn-signal --success false --reason Jenkins did not answer on \/login within 2s \(last HTTP 503\)/,
     );

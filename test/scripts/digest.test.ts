@@ -45,6 +45,16 @@ describe('bundle digest', () => {
     expect(shellDigest(dir)).toBe(ts);
   });
 
+  test('shell and TypeScript agree on names sha256sum would escape or read as stdin', () => {
+    // One of these makes the shell hash each file on its stdin instead of one sha256sum over all names.
+    for (const name of ['back\\slash.txt', 'new\nline.txt', 'carriage\rreturn.txt', '-']) {
+      writeTree(dir, { 'casc/jenkins.yaml': 'jenkins: {}\n', [name]: `${name}\n` });
+
+      expect(shellDigest(dir)).toBe(bundleDigest(dir));
+      fs.rmSync(path.join(dir, name));
+    }
+  });
+
   test('follows the documented algorithm exactly', () => {
     writeTree(dir, { 'b.txt': 'b', 'a/c.txt': 'c' });
     const h = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -112,12 +112,15 @@ describe('drain.sh', () => {
   test('the wait is bounded: builds still running at the end are announced, and the action completes', async () => {
     sb.http.sequence('GET /computer/api/json', [[200, busy(3)]]);
 
-    // One minute, polled without sleeping: the count of polls ends the wait (60 s / max(interval, 1)).
-    const r = await sb.run('drain.sh', args(1), { DRAIN_POLL_SECONDS: '0' });
+    // One minute polled every 30 s, naps recorded instead of slept: the count of polls (60 s / 30 s) ends
+    // the wait, the clock never gets there.
+    sb.recordSleeps();
+    const r = await sb.run('drain.sh', args(1), { DRAIN_POLL_SECONDS: '30' });
 
     expect(r.code).toBe(0);
-    expect(polls().length).toBeGreaterThan(2);
-    expect(polls().length).toBeLessThanOrEqual(62);
+    expect(sb.sleeps()).toEqual(['sleep 30', 'sleep 30']);
+    // The announcement's count, then one poll before each nap and one after the last.
+    expect(polls()).toHaveLength(4);
     const published = calls().filter((c) => c.startsWith('aws sns publish'));
     expect(published).toHaveLength(2);
     expect(published[1]).toContain('--subject Jenkins controller replacement: 3 executor(s) still busy');

@@ -303,6 +303,21 @@ export class Sandbox {
     fs.writeFileSync(path.join(this.fake, name), content);
   }
 
+  /**
+   * A `sleep` first on PATH that only records how long it was asked to wait (`sleep N` in calls.log, see
+   * sleeps()): a wait bounded by a count of polls is checked without sitting it out. Not for a script that
+   * polls while the test must act: it would poll at full speed.
+   */
+  recordSleeps(): void {
+    const fake = '#!/usr/bin/env bash\nprintf "sleep %s\\n" "$*" >>"$FAKE_DIR/calls.log"\n';
+    fs.writeFileSync(path.join(this.bin, 'sleep'), fake, { mode: 0o755 });
+  }
+
+  /** The waits recordSleeps recorded, in order ("sleep 1", ...). */
+  sleeps(): string[] {
+    return this.calls().match(/^sleep .*$/gm) ?? [];
+  }
+
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return {
       PATH: `${this.bin}:${process.env.PATH}`,
