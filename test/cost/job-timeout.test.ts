@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_MAX_BUSY_HOURS } from '../../lib/cost/decide';
-import { MAX_IDLE_TERMINATION_MINUTES } from '../../lib/casc/policy';
+import { MAX_IDLE_TERMINATION_MINUTES } from '../../lib/casc/rules/idle-termination';
 import {
   BUSY_WITHOUT_AGENT_MAX_MINUTES,
   DEFAULT_JOB_TIMEOUT_HOURS,
