@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Document, isMap, isScalar, parseDocument, Scalar, visit } from 'yaml';
 import { STACK_VARIABLES, stackVariableNames } from '../casc/stack-variables';
 import { digestOfFiles } from './file-digest';
+import { INIT_SCRIPTS_DIR, initScriptFiles } from './init-scripts';
 import { renderWorkerScript, RenderError, toJcascValue, unescapeJcasc } from './render-worker-script';
 import { buildWorkerPayload, WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './worker-payload';
 import { renderWorkerLabels, WORKER_LABELS_FILE, workerLabels } from './worker-labels';
@@ -14,10 +15,12 @@ export interface BundleSources {
   readonly cascDir?: string;
   /** Job DSL and Jenkinsfiles. @default `<repoRoot>/jobs` */
   readonly jobsDir?: string;
+  /** Groovy hooks Jenkins runs at start (lib/bundle/init-scripts.ts). @default `<repoRoot>/init.groovy.d` */
+  readonly initDir?: string;
 }
 
 export interface BuiltBundle {
-  /** Relative path (`casc/…`, `jobs/…`) → content. */
+  /** Relative path (`casc/…`, `jobs/…`, `init.groovy.d/…`) → content. */
   readonly files: ReadonlyMap<string, string>;
   readonly digest: string;
   /** The worker boot payload whose sha256 the rendered user data pins (undefined: the repo has none). */
@@ -51,7 +54,8 @@ export function userDataBytes(value: string): number {
 /**
  * The versioned config bundle the controller runs: `casc/` (YAML with worker scripts rendered in, plus
  * `plugins.txt` and `jenkins-core.txt`) and `jobs/`, with `jobs/worker-labels.tsv` (the labels the casc
- * templates serve, for the seed) generated when there is a `jobs/`. Pure: reads the sources, writes nothing.
+ * templates serve, for the seed) generated when there is a `jobs/`, and `init.groovy.d/` (the controller's start
+ * hooks) when the repository has one. Pure: reads the sources, writes nothing.
  */
 export function buildBundle(sources: BundleSources): BuiltBundle {
   const cascDir = sources.cascDir ?? path.join(sources.repoRoot, 'casc');
@@ -77,6 +81,8 @@ export function buildBundle(sources: BundleSources): BuiltBundle {
     }
     files.set(WORKER_LABELS_FILE, renderWorkerLabels(workerLabels(cascDir)));
   }
+  for (const [rel, text] of initScriptFiles(sources.initDir ?? path.join(sources.repoRoot, INIT_SCRIPTS_DIR)))
+    files.set(rel, text);
   return { files, digest: digestOfFiles(files), workerPayload };
 }
 
