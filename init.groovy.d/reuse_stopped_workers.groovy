@@ -45,7 +45,7 @@ class StoppedWorkerFirstStrategy extends NodeProvisioner.Strategy {
     NodeProvisioner.StrategyDecision apply(NodeProvisioner.StrategyState state) {
         try {
             reuseStopped(state)
-        } catch (Exception e) {
+        } catch (Exception e) { // groovylint-disable-line CatchException
             // A failure here must not stop provisioning: the plugin then launches as it would without us.
             LOGGER.warning("reuse-stopped-workers: label ${state.label}: skipped (${e})")
         }
@@ -84,7 +84,8 @@ class StoppedWorkerFirstStrategy extends NodeProvisioner.Strategy {
         if (started) {
             state.recordPendingLaunches(started)
         } else {
-            LOGGER.info("reuse-stopped-workers: label ${label}: no offline stopped worker, the plugin provisions ${missing}")
+            LOGGER.info("reuse-stopped-workers: label ${label}: no offline stopped worker, " +
+                "the plugin provisions ${missing}")
         }
     }
 
@@ -92,6 +93,7 @@ class StoppedWorkerFirstStrategy extends NodeProvisioner.Strategy {
     static List<EC2AbstractSlave> candidates(Label label) {
         List<EC2AbstractSlave> found = []
         for (Node node : Jenkins.get().nodes) {
+            // groovylint-disable-next-line Instanceof
             if (!(node instanceof EC2AbstractSlave) || !((EC2AbstractSlave) node).stopOnTerminate) {
                 continue
             }
@@ -110,7 +112,7 @@ class StoppedWorkerFirstStrategy extends NodeProvisioner.Strategy {
     private static boolean startQuietly(EC2AbstractSlave node, Label label) {
         try {
             return start(node, label)
-        } catch (Exception e) {
+        } catch (Exception e) { // groovylint-disable-line CatchException
             LOGGER.warning("reuse-stopped-workers: label ${label}: ${node.nodeName} not reused: ${e}")
             return false
         }
@@ -137,7 +139,10 @@ class StoppedWorkerFirstStrategy extends NodeProvisioner.Strategy {
         return true
     }
 
-    /** Why a worker must not be restarted, or null: the checks the plugin's own lookup makes (SlaveTemplate.java 2292-2298, 2500-2529). */
+    /**
+     * Why a worker must not be restarted, or null: the checks the plugin's own lookup makes
+     * (SlaveTemplate.java 2292-2298, 2500-2529).
+     */
     static String refusal(SlaveTemplate template, Instance instance) {
         if (template == null || !template.stopOnTerminate) {
             return 'its template is gone or no longer stops idle workers'
