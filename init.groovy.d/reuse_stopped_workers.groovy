@@ -141,7 +141,7 @@ class StoppedWorkerFirstStrategy extends NodeProvisioner.Strategy {
 
     /**
      * Why a worker must not be restarted, or null: the checks the plugin's own lookup makes
-     * (SlaveTemplate.java 2292-2298, 2500-2529).
+     * (SlaveTemplate.java 2292-2298, 2500-2529). `type` holds the SDK value, e.g. g4dn.xlarge (370-371).
      */
     static String refusal(SlaveTemplate template, Instance instance) {
         if (template == null || !template.stopOnTerminate) {
