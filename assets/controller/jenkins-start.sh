@@ -63,10 +63,12 @@ run_jenkins() {
   # a controller outage the EC2 plugin reconnects running workers at startup; 15 minutes leave room for a
   # slow first reconnect, so a training run resumes instead of starting again. The same wait delays the
   # retry after a real agent loss (a spot interruption) by as much. See docs/architecture.md.
+  # GroovyHookScript.ROOT_PATH: Jenkins runs the release's init.groovy.d/ at start, not JENKINS_HOME's.
   # shellcheck disable=SC2086
   exec java ${JAVA_HEAP_OPTS:-} -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Djenkins.install.runSetupWizard=false -Dcasc.strict.secret.resolution=true \
     -Dorg.jenkinsci.plugins.workflow.support.pickles.ExecutorPickle.timeoutForNodeMillis=900000 \
+    -Djenkins.util.groovy.GroovyHookScript.ROOT_PATH="$release" \
     -jar "$war" --httpPort=8080
 }
 

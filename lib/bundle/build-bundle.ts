@@ -5,6 +5,7 @@ import type { Fleet } from '../casc/fleet';
 import { STACK_VARIABLES, stackVariableNames } from '../casc/stack-variables';
 import type { CascDocument } from '../jcasc/load';
 import { digestOfFiles } from './file-digest';
+import { INIT_SCRIPTS_DIR, initScriptFiles } from './init-scripts';
 import { renderWorkerScript, RenderError, toJcascValue, unescapeJcasc } from './render-worker-script';
 import { buildWorkerPayload, WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './worker-payload';
 import { renderWorkerLabels, WORKER_LABELS_FILE, workerLabels } from './worker-labels';
@@ -26,10 +27,12 @@ export interface BundleSources {
   readonly casc: LoadedCascSources;
   /** Job DSL and Jenkinsfiles. @default `<repoRoot>/jobs` */
   readonly jobsDir?: string;
+  /** Groovy hooks Jenkins runs at start (lib/bundle/init-scripts.ts). @default `<repoRoot>/init.groovy.d` */
+  readonly initDir?: string;
 }
 
 export interface BuiltBundle {
-  /** Relative path (`casc/…`, `jobs/…`) → content. */
+  /** Relative path (`casc/…`, `jobs/…`, `init.groovy.d/…`) → content. */
   readonly files: ReadonlyMap<string, string>;
   readonly digest: string;
   /** The worker boot payload whose sha256 the rendered user data pins (undefined: the repo has none). */
@@ -63,8 +66,9 @@ export function userDataBytes(value: string): number {
 /**
  * The versioned config bundle the controller runs: `casc/` (YAML with worker scripts rendered in, plus
  * `plugins.txt` and `jenkins-core.txt`) and `jobs/`, with `jobs/worker-labels.tsv` (the labels the casc
- * templates serve, from the Fleet) generated when there is a `jobs/`. The YAML comes from the loaded Documents;
- * it reads only the other casc files, jobs/ and the worker scripts, and writes nothing.
+ * templates serve, from the Fleet) generated when there is a `jobs/`, and `init.groovy.d/` (the controller's
+ * start hooks) when the repository has one. The YAML comes from the loaded Documents; it reads only the other
+ * casc files, jobs/, init.groovy.d/ and the worker scripts, and writes nothing.
  */
 export function buildBundle(sources: BundleSources): BuiltBundle {
   const { casc } = sources;
@@ -94,6 +98,8 @@ export function buildBundle(sources: BundleSources): BuiltBundle {
     }
     files.set(WORKER_LABELS_FILE, renderWorkerLabels(workerLabels(casc.fleet, casc.dir)));
   }
+  for (const [rel, text] of initScriptFiles(sources.initDir ?? path.join(sources.repoRoot, INIT_SCRIPTS_DIR)))
+    files.set(rel, text);
   return { files, digest: digestOfFiles(files), workerPayload };
 }
 

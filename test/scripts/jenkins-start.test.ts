@@ -1,7 +1,10 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { INIT_SCRIPTS_DIR, initScriptFiles } from '../../lib/bundle/init-scripts';
 import { bundleFiles, CONTROLLER, CORE_VERSION, Sandbox } from './harness';
+
+const REPO = path.resolve(__dirname, '../..');
 
 /** The plugin-set key of a release, computed by lib.sh itself. */
 function pluginSetKey(sb: Sandbox, release: string): string {
@@ -74,7 +77,27 @@ describe('jenkins-start.sh', () => {
         '-Djenkins.install.runSetupWizard=false -Dcasc.strict.secret.resolution=true ' +
         // A resumed node step waits 15 min (not the default 5) for its agent after a controller outage.
         '-Dorg.jenkinsci.plugins.workflow.support.pickles.ExecutorPickle.timeoutForNodeMillis=900000 ' +
+        // The init hooks (init.groovy.d/) come from the release that starts, not from JENKINS_HOME.
+        `-Djenkins.util.groovy.GroovyHookScript.ROOT_PATH=${release} ` +
         `-jar ${sb.p(`opt/jenkins-gpu/war/jenkins-${CORE_VERSION}.war`)} --httpPort=8080`,
     );
+  });
+
+  test('Jenkins finds the init.groovy.d/ hooks in the active release it runs', async () => {
+    const hooks = initScriptFiles(path.join(REPO, INIT_SCRIPTS_DIR));
+    for (const [rel, content] of hooks) {
+      fs.mkdirSync(path.dirname(path.join(release, rel)), { recursive: true });
+      fs.writeFileSync(path.join(release, rel), content);
+    }
+    fs.mkdirSync(sb.p('opt/jenkins-gpu/war'), { recursive: true });
+    fs.writeFileSync(sb.p(`opt/jenkins-gpu/war/jenkins-${CORE_VERSION}.war`), 'war');
+
+    const r = await sb.run('jenkins-start.sh', []);
+
+    expect(r.code).toBe(0);
+    const root = /-Djenkins\.util\.groovy\.GroovyHookScript\.ROOT_PATH=(\S+)/.exec(sb.calls())?.[1];
+    expect(root).toBe(release);
+    expect(hooks.size).toBeGreaterThan(0);
+    for (const [rel, content] of hooks) expect(fs.readFileSync(path.join(root!, rel), 'utf8')).toBe(content);
   });
 });

@@ -22,10 +22,10 @@ export function synthApp(context: Record<string, unknown> = {}, { cfnRules = fal
   return { app, stack };
 }
 
-/** Copy of the parts of the repository a stack reads (casc/, jobs/, assets/), to edit in a test. */
+/** Copy of the parts of the repository a stack reads (casc/, jobs/, assets/, init.groovy.d/), to edit in a test. */
 export function repoCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'repo-copy-'));
-  for (const part of ['casc', 'jobs', 'assets']) {
+  for (const part of ['casc', 'jobs', 'assets', 'init.groovy.d']) {
     fs.cpSync(path.join(REPO, part), path.join(dir, part), { recursive: true });
   }
   return dir;
