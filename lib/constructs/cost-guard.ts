@@ -11,6 +11,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { UserInputError } from '../errors';
 import { projectFunction } from './lambda-defaults';
 import {
   COST_METRIC_NAMESPACE,
@@ -315,7 +316,7 @@ export class CostGuard extends Construct {
 /** Throws on the first invalid prop, with the message the tests pin. */
 export function validateCostGuardProps(props: CostGuardProps): void {
   const fail = (message: string): never => {
-    throw new Error(`CostGuard: ${message}`);
+    throw new UserInputError(`CostGuard: ${message}`);
   };
   if (!Token.isUnresolved(props.fleetTagValue) && props.fleetTagValue.trim() === '') {
     fail('fleetTagValue must not be empty');
