@@ -8,7 +8,7 @@
  * metrics need no cloudwatch:PutMetricData permission. Must not import aws-cdk-lib.
  */
 import { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { decide, DEFAULT_MAX_BUSY_HOURS, ReaperPolicy } from '../../lib/cost/decide';
+import { decide, DEFAULT_MAX_BUSY_HOURS, policyProblems, ReaperPolicy } from '../../lib/cost/decide';
 import {
   BUSY_AT_TAG_KEY,
   COST_METRIC_NAMESPACE,
@@ -28,34 +28,31 @@ export interface ReaperConfig extends ReaperPolicy {
   readonly dryRun: boolean;
 }
 
-/** Reads the reaper's configuration from its environment; throws one message naming every problem. */
+/**
+ * Reads the reaper's configuration from its environment and checks it with the policy check CostGuard uses
+ * at synth (`policyProblems`); throws one message naming every problem by its variable.
+ */
 export function readReaperConfig(env: NodeJS.ProcessEnv): ReaperConfig {
-  const problems: string[] = [];
-  const positiveNumber = (name: string): number => {
-    const raw = (env[name] ?? '').trim();
-    const value = raw === '' ? NaN : Number(raw);
-    if (!(Number.isFinite(value) && value > 0))
-      problems.push(`${name} must be a positive number (got '${raw}')`);
-    return value;
-  };
-  const fleetTagValue = (env[REAPER_ENV.fleetTagValue] ?? '').trim();
-  if (fleetTagValue === '') problems.push(`${REAPER_ENV.fleetTagValue} is not set`);
+  const raw = (field: keyof ReaperPolicy) => (env[REAPER_ENV[field]] ?? '').trim();
+  const numberOf = (field: keyof ReaperPolicy) => (raw(field) === '' ? NaN : Number(raw(field)));
   const config: ReaperConfig = {
-    fleetTagValue,
-    maxRunningHours: positiveNumber(REAPER_ENV.maxRunningHours),
-    busyGraceMinutes: positiveNumber(REAPER_ENV.busyGraceMinutes),
+    fleetTagValue: raw('fleetTagValue'),
+    maxRunningHours: numberOf('maxRunningHours'),
+    busyGraceMinutes: numberOf('busyGraceMinutes'),
     // Optional: functions deployed before this limit existed have no such variable.
     maxBusyHours:
-      env[REAPER_ENV.maxBusyHours] === undefined
-        ? DEFAULT_MAX_BUSY_HOURS
-        : positiveNumber(REAPER_ENV.maxBusyHours),
-    maxStoppedDays: positiveNumber(REAPER_ENV.maxStoppedDays),
-    currentAmiIds: (env[REAPER_ENV.currentAmiIds] ?? '')
+      env[REAPER_ENV.maxBusyHours] === undefined ? DEFAULT_MAX_BUSY_HOURS : numberOf('maxBusyHours'),
+    maxStoppedDays: numberOf('maxStoppedDays'),
+    currentAmiIds: raw('currentAmiIds')
       .split(',')
       .map((id) => id.trim())
       .filter((id) => id !== ''),
     dryRun: (env[REAPER_ENV.dryRun] ?? '').trim().toLowerCase() === 'true',
   };
+  const problems = policyProblems(config, {
+    name: (field) => REAPER_ENV[field],
+    shown: (field) => `'${raw(field)}'`,
+  });
   if (problems.length > 0) throw new Error(`Reaper configuration: ${problems.join('; ')}`);
   return config;
 }

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { UserInputError } from '../errors';
 
 /** Where the controller keeps its artifacts: the `artifactMirror` field of the controller-config parameter. */
 export interface ArtifactMirrorLocation {
@@ -35,7 +36,7 @@ export class ArtifactMirror extends Construct {
     super(scope, id);
     const prefix = props.prefix ?? 'controller/';
     if (!/^[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)*\/$/.test(prefix)) {
-      throw new Error(
+      throw new UserInputError(
         `ArtifactMirror: prefix must be lower-case path segments ending in '/', like 'controller/' (got '${prefix}')`,
       );
     }

@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import { UserInputError } from '../errors';
 import { BuiltBundle, pruneBundles, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
 import { configParameterName } from '../contracts';
@@ -322,7 +323,7 @@ export const defaultConfigParameterName = configParameterName;
 function configTimings(props: ControllerConfigProps): { timeoutMinutes: number; maxWait: number } {
   const timeoutMinutes = props.applyTimeoutMinutes ?? 30;
   if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 110) {
-    throw new Error(
+    throw new UserInputError(
       `ControllerConfig: applyTimeoutMinutes must be an integer from 5 to 110 (got ${timeoutMinutes})`,
     );
   }
@@ -332,7 +333,7 @@ function configTimings(props: ControllerConfigProps): { timeoutMinutes: number; 
     maxWait < SAFE_RESTART_MAX_WAIT_MINUTES.min ||
     maxWait > SAFE_RESTART_MAX_WAIT_MINUTES.max
   ) {
-    throw new Error(
+    throw new UserInputError(
       `ControllerConfig: safeRestartMaxWaitMinutes must be an integer from ${SAFE_RESTART_MAX_WAIT_MINUTES.min} to ${SAFE_RESTART_MAX_WAIT_MINUTES.max} (got ${maxWait})`,
     );
   }
@@ -347,7 +348,7 @@ function checkVariables(plain: Record<string, string>, secret: Record<string, un
     (v) => v.name,
   );
   if (missing.length || unknown.length || misplaced.length) {
-    throw new Error(
+    throw new UserInputError(
       `ControllerConfig: variables must match lib/casc/stack-variables.ts (missing: ${missing.join(', ') || 'none'}; unknown: ${unknown.join(', ') || 'none'}; secret/plain mixed up: ${misplaced.join(', ') || 'none'})`,
     );
   }

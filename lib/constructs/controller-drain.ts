@@ -10,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { UserInputError } from '../errors';
 import {
   MAX_DRAIN_MINUTES,
   TERMINATE_ACTION_DETAIL_TYPE,
@@ -50,14 +51,14 @@ export class ControllerDrain extends Construct {
     super(scope, id);
     const minutes = props.drainMinutes;
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_DRAIN_MINUTES) {
-      throw new Error(
+      throw new UserInputError(
         `ControllerDrain: drainMinutes must be an integer from 1 to ${MAX_DRAIN_MINUTES} (got ${minutes})`,
       );
     }
     const asg = props.controller.autoScalingGroup;
     const holdMinutes = terminationHoldMinutes(minutes);
     if (props.controller.terminationHoldMinutes < holdMinutes) {
-      throw new Error(
+      throw new UserInputError(
         `ControllerDrain: a ${minutes}-minute drain holds the old controller up to ${holdMinutes} minutes, but the controller's rolling update allows for ${props.controller.terminationHoldMinutes} (build it with terminationHoldMinutes: ${holdMinutes})`,
       );
     }

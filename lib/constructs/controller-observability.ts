@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { UserInputError } from '../errors';
 import { CONTROLLER_METRIC_NAMESPACE, CONTROLLER_METRICS, CONTROLLER_STACK_DIMENSION } from '../contracts';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
@@ -257,7 +258,7 @@ function pascal(name: string): string {
 
 function requireInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(
+    throw new UserInputError(
       `ControllerObservability: ${name} must be an integer from ${min} to ${max} (got ${value})`,
     );
   }

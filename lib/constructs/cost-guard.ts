@@ -11,6 +11,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { UserInputError } from '../errors';
 import { projectFunction } from './lambda-defaults';
 import {
   COST_METRIC_NAMESPACE,
@@ -22,7 +23,12 @@ import {
 } from '../contracts';
 import { acknowledgeFindings } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
-import { DEFAULT_BUSY_GRACE_MINUTES, DEFAULT_MAX_BUSY_HOURS } from '../cost/decide';
+import {
+  DEFAULT_BUSY_GRACE_MINUTES,
+  DEFAULT_MAX_BUSY_HOURS,
+  DEFAULT_MAX_STOPPED_DAYS,
+  policyProblems,
+} from '../cost/decide';
 
 export interface CostGuardProps {
   /** Value of the `jenkins-gpu:fleet` tag on this stack's workers; the reaper only touches those. */
@@ -111,7 +117,7 @@ export class CostGuard extends Construct {
     this.maxRunningHours = props.maxRunningHours;
     this.busyGraceMinutes = props.busyGraceMinutes ?? DEFAULT_BUSY_GRACE_MINUTES;
     this.maxBusyHours = props.maxBusyHours ?? DEFAULT_MAX_BUSY_HOURS;
-    this.maxStoppedDays = props.maxStoppedDays ?? 7;
+    this.maxStoppedDays = props.maxStoppedDays ?? DEFAULT_MAX_STOPPED_DAYS;
 
     const { fn: reaper, role } = this.createReaper(props);
     this.reaper = reaper;
@@ -315,33 +321,20 @@ export class CostGuard extends Construct {
 /** Throws on the first invalid prop, with the message the tests pin. */
 export function validateCostGuardProps(props: CostGuardProps): void {
   const fail = (message: string): never => {
-    throw new Error(`CostGuard: ${message}`);
+    throw new UserInputError(`CostGuard: ${message}`);
   };
-  if (!Token.isUnresolved(props.fleetTagValue) && props.fleetTagValue.trim() === '') {
-    fail('fleetTagValue must not be empty');
-  }
   if (!Number.isInteger(props.cloudInstanceCap) || props.cloudInstanceCap < 1) {
     fail(`cloudInstanceCap must be a positive integer (got ${props.cloudInstanceCap})`);
   }
-  if (!Number.isFinite(props.maxRunningHours) || props.maxRunningHours <= 0) {
-    fail(`maxRunningHours must be a positive number (got ${props.maxRunningHours})`);
-  }
-  const busyGraceMinutes = props.busyGraceMinutes ?? DEFAULT_BUSY_GRACE_MINUTES;
-  if (!Number.isFinite(busyGraceMinutes) || busyGraceMinutes < 10) {
-    fail(
-      `busyGraceMinutes must be a number of at least 10, twice the watchdog's 5-minute tag interval (got ${busyGraceMinutes})`,
-    );
-  }
-  const maxBusyHours = props.maxBusyHours ?? DEFAULT_MAX_BUSY_HOURS;
-  if (!Number.isFinite(maxBusyHours) || maxBusyHours < props.maxRunningHours) {
-    fail(
-      `maxBusyHours must be a number of at least maxRunningHours (${props.maxRunningHours}) (got ${maxBusyHours})`,
-    );
-  }
-  const maxStoppedDays = props.maxStoppedDays ?? 7;
-  if (!Number.isInteger(maxStoppedDays) || maxStoppedDays < 1) {
-    fail(`maxStoppedDays must be a positive integer (got ${maxStoppedDays})`);
-  }
+  const problems = policyProblems({
+    fleetTagValue: props.fleetTagValue,
+    maxRunningHours: props.maxRunningHours,
+    busyGraceMinutes: props.busyGraceMinutes ?? DEFAULT_BUSY_GRACE_MINUTES,
+    maxBusyHours: props.maxBusyHours ?? DEFAULT_MAX_BUSY_HOURS,
+    maxStoppedDays: props.maxStoppedDays ?? DEFAULT_MAX_STOPPED_DAYS,
+    currentAmiIds: props.currentAmiIds ?? [],
+  });
+  if (problems.length > 0) fail(problems[0]);
   for (const amiId of props.currentAmiIds ?? []) {
     if (!Token.isUnresolved(amiId) && !/^ami-[0-9a-f]{8,17}$/.test(amiId)) {
       fail(`currentAmiIds must hold AMI ids like ami-0123456789abcdef0 (got '${amiId}')`);

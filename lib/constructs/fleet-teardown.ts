@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import { UserInputError } from '../errors';
 import { FLEET_TAG_KEY } from '../contracts';
 import { LAMBDA_RUNTIME, lambdaCode, scopedProvider } from './lambda-defaults';
 
@@ -39,7 +40,7 @@ export class FleetTeardown extends Construct {
     super(scope, id);
     const timeoutMinutes = props.timeoutMinutes ?? 30;
     if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 120) {
-      throw new Error(
+      throw new UserInputError(
         `FleetTeardown: timeoutMinutes must be an integer from 5 to 120 (got ${timeoutMinutes})`,
       );
     }

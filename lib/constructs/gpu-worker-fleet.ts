@@ -5,6 +5,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { UserInputError } from '../errors';
 import {
   BUSY_AT_TAG_KEY,
   FLEET_TAG_KEY,
@@ -76,18 +77,18 @@ export class GpuWorkerFleet extends Construct {
   constructor(scope: Construct, id: string, props: GpuWorkerFleetProps) {
     super(scope, id);
     if (props.launchScope.instanceTypes.length === 0) {
-      throw new Error(
+      throw new UserInputError(
         'GpuWorkerFleet: launchScope.instanceTypes must name at least one instance type (got none)',
       );
     }
     if (props.subnets.length === 0) {
-      throw new Error('GpuWorkerFleet: subnets must contain at least one subnet (got none)');
+      throw new UserInputError('GpuWorkerFleet: subnets must contain at least one subnet (got none)');
     }
     if (
       !/^[A-Za-z0-9_.:/=+@-]{1,256}$/.test(props.fleetTagValue) &&
       !props.fleetTagValue.includes('${Token')
     ) {
-      throw new Error(
+      throw new UserInputError(
         `GpuWorkerFleet: fleetTagValue must be a valid tag value (got ${JSON.stringify(props.fleetTagValue)})`,
       );
     }

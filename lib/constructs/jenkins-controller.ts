@@ -1,3 +1,4 @@
+import { UserInputError } from '../errors';
 import { CONTROLLER_ROLE, HOME_VOLUME_TAG_KEY, JENKINS_PORT, ROLE_TAG_KEY } from '../contracts';
 import { DEFAULT_CONTROLLER_BOOT_MINUTES, MAX_ROLLING_UPDATE_PAUSE_MINUTES } from '../controller-replacement';
 import * as fs from 'fs';
@@ -484,7 +485,9 @@ function controllerSizes(props: JenkinsControllerProps) {
 
 function requireInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`JenkinsController: ${name} must be an integer from ${min} to ${max} (got ${value})`);
+    throw new UserInputError(
+      `JenkinsController: ${name} must be an integer from ${min} to ${max} (got ${value})`,
+    );
   }
 }
 

@@ -1,3 +1,4 @@
+import { UserInputError } from '../errors';
 import { STACK_TAG_KEY } from '../contracts';
 import { CustomResource, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -74,35 +75,37 @@ export function validateJenkinsCredentialsProps(
   credentials: readonly CredentialSpec[],
 ): void {
   if (Token.isUnresolved(stackName) || stackName.length === 0) {
-    throw new Error('JenkinsCredentials: stackName must be a non-empty literal string');
+    throw new UserInputError('JenkinsCredentials: stackName must be a non-empty literal string');
   }
   if (!SECRET_NAME_PATTERN.test(secretPrefix) || secretPrefix.length > 200) {
-    throw new Error(
+    throw new UserInputError(
       `JenkinsCredentials: secretPrefix "${secretPrefix}" must be 1-200 characters of A-Z a-z 0-9 / _ + = . @ -`,
     );
   }
   if (!KEY_PAIR_NAME_PATTERN.test(keyPairName)) {
-    throw new Error(
+    throw new UserInputError(
       `JenkinsCredentials: keyPairName "${keyPairName}" must be 1-255 characters of A-Z a-z 0-9 space . _ -`,
     );
   }
   const seen = new Set<string>();
   for (const spec of credentials) {
     if (!CREDENTIAL_ID_PATTERN.test(spec.id)) {
-      throw new Error(`JenkinsCredentials: credential id "${spec.id}" must match [A-Za-z0-9_.-]+`);
+      throw new UserInputError(`JenkinsCredentials: credential id "${spec.id}" must match [A-Za-z0-9_.-]+`);
     }
     if (seen.has(spec.id)) {
-      throw new Error(`JenkinsCredentials: duplicate credential id "${spec.id}"`);
+      throw new UserInputError(`JenkinsCredentials: duplicate credential id "${spec.id}"`);
     }
     seen.add(spec.id);
     if (spec.managedByStack && spec.type !== 'sshUserPrivateKey') {
-      throw new Error(
+      throw new UserInputError(
         `JenkinsCredentials: credential "${spec.id}" is managedByStack but only sshUserPrivateKey credentials can be`,
       );
     }
   }
   if (credentials.filter((c) => c.managedByStack).length > 1) {
-    throw new Error('JenkinsCredentials: at most one credential can be managedByStack (the worker key)');
+    throw new UserInputError(
+      'JenkinsCredentials: at most one credential can be managedByStack (the worker key)',
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { UserInputError } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
 
 export const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -72,13 +73,13 @@ export class Network extends Construct {
     super(scope, id);
     const maxAzs = props.maxAzs ?? DEFAULT_MAX_AZS;
     if (!Number.isInteger(maxAzs) || maxAzs < 1 || maxAzs > 6) {
-      throw new Error(`Network: maxAzs must be an integer from 1 to 6 (got ${maxAzs})`);
+      throw new UserInputError(`Network: maxAzs must be an integer from 1 to 6 (got ${maxAzs})`);
     }
     const cidrProblem = props.existingVpc
       ? undefined
       : vpcCidrProblem(props.vpcCidr ?? DEFAULT_VPC_CIDR, maxAzs);
     if (cidrProblem) {
-      throw new Error(
+      throw new UserInputError(
         `Network: vpcCidr ${JSON.stringify(props.vpcCidr)} is not allowed (allowed: ${cidrProblem})`,
       );
     }
@@ -86,7 +87,7 @@ export class Network extends Construct {
     if (props.existingVpc) {
       const { vpcId, availabilityZones, subnetIds } = props.existingVpc;
       if (subnetIds.length === 0 || subnetIds.length !== availabilityZones.length) {
-        throw new Error(
+        throw new UserInputError(
           `Network: existingVpc needs one availability zone per subnet id (got ${availabilityZones.length} zones, ${subnetIds.length} subnets)`,
         );
       }

@@ -3,6 +3,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { UserInputError } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 
@@ -37,7 +38,7 @@ export class ShellSessionLogging extends Construct {
     super(scope, id);
     const idle = props.idleSessionTimeoutMinutes ?? 20;
     if (!Number.isInteger(idle) || idle < 1 || idle > 60) {
-      throw new Error(
+      throw new UserInputError(
         `ShellSessionLogging: idleSessionTimeoutMinutes must be an integer from 1 to 60 (got ${idle})`,
       );
     }

@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { UserInputError } from '../errors';
 import { JENKINS_PORT } from '../contracts';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { nagRuleId } from '../nag/finding-id';
@@ -35,7 +36,7 @@ export class WebAccess extends Construct {
   constructor(scope: Construct, id: string, props: WebAccessProps) {
     super(scope, id);
     if (props.allowedCidrs.length === 0) {
-      throw new Error('WebAccess: allowedCidrs must contain at least one CIDR (got none)');
+      throw new UserInputError('WebAccess: allowedCidrs must contain at least one CIDR (got none)');
     }
     const port = props.controllerPort ?? JENKINS_PORT;
     const securityGroup = this.createSecurityGroup(props, port);

@@ -27,6 +27,8 @@ export const DEFAULT_BUSY_GRACE_MINUTES = 20;
  * this bounds it.
  */
 export const DEFAULT_MAX_BUSY_HOURS = MAX_JOB_TIMEOUT_HOURS + 24;
+/** Default of `ReaperPolicy.maxStoppedDays` (the CostGuard prop). */
+export const DEFAULT_MAX_STOPPED_DAYS = 7;
 
 /** What the reaper knows about one EC2 instance (mapped from DescribeInstances). */
 export interface InstanceFacts {
@@ -122,21 +124,46 @@ export function summarizeFleet(
   };
 }
 
-/** Why a policy is unusable (empty when fine); shared by the Lambda's env parsing and the CLI's flags. */
-export function policyProblems(policy: ReaperPolicy): string[] {
+/**
+ * Least `ReaperPolicy.busyGraceMinutes`: twice the watchdog's 5-minute `busy-at` tag interval, so one
+ * missed refresh does not stop a training run.
+ */
+export const MIN_BUSY_GRACE_MINUTES = 10;
+
+/** How a problem names a policy field and shows its value: the Lambda names its environment variables. */
+export interface PolicyLabels {
+  readonly name: (field: keyof ReaperPolicy) => string;
+  readonly shown: (field: keyof ReaperPolicy) => string;
+}
+
+/**
+ * Why a reaper policy is unusable (empty when fine): the one check of the policy, used by the CostGuard
+ * construct at synth, the reaper Lambda on its environment, `decide` and the `workers` CLI's flags.
+ * `currentAmiIds` may hold deploy-time tokens here; the construct checks the literal ones.
+ */
+export function policyProblems(
+  policy: ReaperPolicy,
+  labels: PolicyLabels = { name: (field) => field, shown: (field) => String(policy[field]) },
+): string[] {
+  const { name, shown } = labels;
   const problems: string[] = [];
-  if (policy.fleetTagValue.trim() === '') problems.push('fleetTagValue must not be empty');
+  if (policy.fleetTagValue.trim() === '') problems.push(`${name('fleetTagValue')} must not be empty`);
   if (!(Number.isFinite(policy.maxRunningHours) && policy.maxRunningHours > 0)) {
-    problems.push(`maxRunningHours must be a positive number (got ${policy.maxRunningHours})`);
+    problems.push(`${name('maxRunningHours')} must be a positive number (got ${shown('maxRunningHours')})`);
   }
-  if (!(Number.isFinite(policy.busyGraceMinutes) && policy.busyGraceMinutes > 0)) {
-    problems.push(`busyGraceMinutes must be a positive number (got ${policy.busyGraceMinutes})`);
+  if (!(Number.isFinite(policy.busyGraceMinutes) && policy.busyGraceMinutes >= MIN_BUSY_GRACE_MINUTES)) {
+    problems.push(
+      `${name('busyGraceMinutes')} must be a number of at least ${MIN_BUSY_GRACE_MINUTES}, twice the watchdog's 5-minute tag interval (got ${shown('busyGraceMinutes')})`,
+    );
   }
-  if (!(Number.isFinite(policy.maxBusyHours) && policy.maxBusyHours >= policy.maxRunningHours)) {
-    problems.push(`maxBusyHours must be a number of at least maxRunningHours (got ${policy.maxBusyHours})`);
+  // Compared only with a valid maxRunningHours (NaN compares false), which is reported on its own.
+  if (!(Number.isFinite(policy.maxBusyHours) && !(policy.maxBusyHours < policy.maxRunningHours))) {
+    problems.push(
+      `${name('maxBusyHours')} must be a number of at least ${name('maxRunningHours')} (${policy.maxRunningHours}) (got ${shown('maxBusyHours')})`,
+    );
   }
-  if (!(Number.isFinite(policy.maxStoppedDays) && policy.maxStoppedDays > 0)) {
-    problems.push(`maxStoppedDays must be a positive number (got ${policy.maxStoppedDays})`);
+  if (!(Number.isInteger(policy.maxStoppedDays) && policy.maxStoppedDays > 0)) {
+    problems.push(`${name('maxStoppedDays')} must be a positive integer (got ${shown('maxStoppedDays')})`);
   }
   return problems;
 }

@@ -220,7 +220,7 @@ describe('running workers past the hard lifetime: the busy-at tag', () => {
 
   it('rejects a maxBusyHours below maxRunningHours', () => {
     expect(policyProblems({ ...policy, maxBusyHours: 2 })).toEqual([
-      'maxBusyHours must be a number of at least maxRunningHours (got 2)',
+      'maxBusyHours must be a number of at least maxRunningHours (5.5) (got 2)',
     ]);
   });
 
@@ -382,9 +382,10 @@ describe('decide: all instances and the summary', () => {
   it.each([
     [{ fleetTagValue: ' ' }, 'fleetTagValue must not be empty'],
     [{ maxRunningHours: 0 }, 'maxRunningHours must be a positive number (got 0)'],
-    [{ busyGraceMinutes: 0 }, 'busyGraceMinutes must be a positive number (got 0)'],
-    [{ busyGraceMinutes: NaN }, 'busyGraceMinutes must be a positive number (got NaN)'],
-    [{ maxStoppedDays: -1 }, 'maxStoppedDays must be a positive number (got -1)'],
+    [{ busyGraceMinutes: 9 }, 'busyGraceMinutes must be a number of at least 10, twice the watchdog'],
+    [{ busyGraceMinutes: NaN }, 'busyGraceMinutes must be a number of at least 10, twice the watchdog'],
+    [{ maxStoppedDays: -1 }, 'maxStoppedDays must be a positive integer (got -1)'],
+    [{ maxStoppedDays: 1.5 }, 'maxStoppedDays must be a positive integer (got 1.5)'],
   ])('rejects a policy %p', (override, message) => {
     expect(() => decide([], { ...policy, ...override }, NOW)).toThrow(message);
   });

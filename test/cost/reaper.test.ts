@@ -325,7 +325,7 @@ describe('readReaperConfig', () => {
     };
     expect(readReaperConfig({ ...base, MAX_BUSY_HOURS: '48' }).maxBusyHours).toBe(48);
     expect(() => readReaperConfig({ ...base, MAX_BUSY_HOURS: 'many' })).toThrow(
-      "MAX_BUSY_HOURS must be a positive number (got 'many')",
+      "MAX_BUSY_HOURS must be a number of at least MAX_RUNNING_HOURS (7) (got 'many')",
     );
   });
 
@@ -333,7 +333,7 @@ describe('readReaperConfig', () => {
     const c = readReaperConfig({
       FLEET_TAG_VALUE: 'f',
       MAX_RUNNING_HOURS: '1',
-      BUSY_GRACE_MINUTES: '1',
+      BUSY_GRACE_MINUTES: '10',
       MAX_STOPPED_DAYS: '1',
       CURRENT_AMI_IDS: '',
       DRY_RUN: 'yes',
@@ -344,7 +344,7 @@ describe('readReaperConfig', () => {
 
   it('names every problem', () => {
     expect(() => readReaperConfig({ MAX_RUNNING_HOURS: 'abc', MAX_STOPPED_DAYS: '0' })).toThrow(
-      "Reaper configuration: FLEET_TAG_VALUE is not set; MAX_RUNNING_HOURS must be a positive number (got 'abc'); BUSY_GRACE_MINUTES must be a positive number (got ''); MAX_STOPPED_DAYS must be a positive number (got '0')",
+      "Reaper configuration: FLEET_TAG_VALUE must not be empty; MAX_RUNNING_HOURS must be a positive number (got 'abc'); BUSY_GRACE_MINUTES must be a number of at least 10, twice the watchdog's 5-minute tag interval (got ''); MAX_STOPPED_DAYS must be a positive integer (got '0')",
     );
   });
 });

@@ -347,11 +347,11 @@ describe('errors are one line', () => {
     [['stop', '--all', 'i-1'], /^workers: use either --all or instance ids, not both\n/],
     [
       ['reap', '--dry-run', '--max-stopped-days=-3'],
-      /^workers: invalid reaper policy: maxStoppedDays must be a positive number \(got -3\)\n/,
+      /^workers: invalid reaper policy: maxStoppedDays must be a positive integer \(got -3\)\n/,
     ],
     [
       ['reap', '--dry-run', '--busy-grace-minutes', 'abc'],
-      /^workers: invalid reaper policy: busyGraceMinutes must be a positive number \(got NaN\)\n/,
+      /^workers: invalid reaper policy: busyGraceMinutes must be a number of at least 10, twice the watchdog's 5-minute tag interval \(got NaN\)\n/,
     ],
     [['list', '--busy-grace-minutes', '5'], /^workers: unknown option '--busy-grace-minutes' for 'list'\n/],
   ])('usage error %p: the problem, then the usage, exit 2', async (argv, message) => {
