@@ -6,9 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { UserInputError } from '../errors';
 import {
@@ -17,7 +15,7 @@ import {
   terminationHoldMinutes,
 } from '../controller-replacement';
 import { JenkinsController } from './jenkins-controller';
-import { LAMBDA_RUNTIME, lambdaCode } from './lambda-defaults';
+import { projectFunction } from './lambda-defaults';
 
 export interface ControllerDrainProps {
   /** The controller whose terminations are drained. */
@@ -71,20 +69,14 @@ export class ControllerDrain extends Construct {
       defaultResult: autoscaling.DefaultResult.CONTINUE,
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
-    const role = this.createHandlerRole(logGroup);
-    this.handler = new nodejs.NodejsFunction(this, 'Handler', {
-      code: lambdaCode('controller-drain'),
+    const { fn: handler, role } = projectFunction(this, 'Handler', {
+      code: 'controller-drain',
       handler: 'index.handler',
-      runtime: LAMBDA_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.minutes(1),
-      role,
-      logGroup,
       description: 'Drains the Jenkins controller before Auto Scaling terminates it (SSM Run Command)',
+      roleDescription: 'Controller drain: runs drain.sh on the terminating controller, or lets a dead one go',
       environment: { DRAIN_MINUTES: String(minutes), ALERT_TOPIC_ARN: props.alertTopic.topicArn },
     });
+    this.handler = handler;
 
     this.rule = this.createRule(asg, holdMinutes);
 
@@ -112,21 +104,6 @@ export class ControllerDrain extends Construct {
         }),
       ],
     });
-  }
-
-  /** Its own role with an inline log policy (no AWSLambdaBasicExecutionRole on `*`). */
-  private createHandlerRole(logGroup: logs.LogGroup): iam.Role {
-    const role = new iam.Role(this, 'HandlerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Controller drain: runs drain.sh on the terminating controller, or lets a dead one go',
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    return role;
   }
 
   /** The handler's permissions; returns the controller's own (a policy of its own, see below). */

@@ -8,7 +8,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { UserInputError } from '../errors';
@@ -85,11 +84,6 @@ export interface CostGuardProps {
    * @default - no budget
    */
   readonly monthlyBudgetUsd?: number;
-  /**
-   * Retention of the reaper's log group.
-   * @default logs.RetentionDays.THREE_MONTHS
-   */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -142,11 +136,9 @@ export class CostGuard extends Construct {
     const { fn, role } = projectFunction(this, 'Reaper', {
       code: 'reaper',
       handler: 'index.handler',
-      memorySize: 256,
       timeout: Duration.minutes(2),
       // The next scheduled run retries anyway; async retries would only repeat a failure sooner.
       retryAttempts: 0,
-      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       description: `Stops/terminates stray GPU workers of fleet ${Token.isUnresolved(fleetTagValue) ? '(stack)' : fleetTagValue}`,
       roleDescription: 'GPU worker reaper: describe, and stop/terminate only instances of its fleet',
       environment: {

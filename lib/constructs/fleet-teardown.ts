@@ -3,11 +3,10 @@ import { Aws, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { UserInputError } from '../errors';
 import { FLEET_TAG_KEY } from '../contracts';
-import { LAMBDA_RUNTIME, lambdaCode, scopedProvider } from './lambda-defaults';
+import { projectFunction, scopedProvider } from './lambda-defaults';
 
 export interface FleetTeardownProps {
   /** Value of the `jenkins-gpu:fleet` tag on this stack's workers. */
@@ -46,26 +45,14 @@ export class FleetTeardown extends Construct {
     }
 
     const role = this.createRole(props.fleetTagValue);
-    const handler = (name: string, entry: string) => {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.THREE_MONTHS });
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
-      );
-      return new nodejs.NodejsFunction(this, name, {
-        code: lambdaCode('fleet-teardown'),
+    const handler = (name: string, entry: string) =>
+      projectFunction(this, name, {
+        code: 'fleet-teardown',
         handler: `index.${entry}`,
-        runtime: LAMBDA_RUNTIME,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
         timeout: Duration.minutes(2),
         role,
-        logGroup,
         description: 'Terminates every GPU worker of the fleet when the stack is deleted',
-      });
-    };
+      }).fn;
     const onEvent = handler('OnEvent', 'onEvent');
     const isComplete = handler('IsComplete', 'isComplete');
     // Its framework functions log to ProviderLogs only (scopedProvider: no AWSLambdaBasicExecutionRole).

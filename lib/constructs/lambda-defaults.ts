@@ -16,6 +16,16 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
+ * What every function of the stack shares, the provider frameworks' included: Graviton (the handlers are
+ * plain JavaScript, and arm64 costs less per GB-second), 256 MB for ours (the SDK clients load faster than
+ * with 128), and three months of logs (a stop, terminate or apply can be traced back a quarter later).
+ * No active X-Ray tracing: each handler logs its every call, and tracing would need xray:Put* on `*`.
+ */
+export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
+export const LAMBDA_MEMORY_MB = 256;
+export const LAMBDA_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+/**
  * The code of `lambda/<name>/index.ts` for a NodejsFunction (`code` prop), bundled with esbuild's JS API
  * in this process. NodejsFunction's own bundling starts `npx esbuild` once per function, about half a
  * second each, which was most of the synth time this project adds over a minimal app (`npm run bench`).
@@ -60,18 +70,17 @@ export interface ProjectFunctionProps {
   readonly description?: string;
   /** @default Duration.minutes(1) */
   readonly timeout?: Duration;
-  /** @default 256 */
-  readonly memorySize?: number;
-  /** @default lambda.Architecture.ARM_64 */
-  readonly architecture?: lambda.Architecture;
   /** @default - none */
   readonly environment?: Record<string, string>;
   /** Asynchronous invocation retries. @default - Lambda's default (2) */
   readonly retryAttempts?: number;
   /** Description of the execution role. @default - the function's description */
   readonly roleDescription?: string;
-  /** Retention of the function's log group. @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
+  /**
+   * An execution role shared with the other handlers of the same code (it gets this log group's writes).
+   * @default - a role of its own, `<id>Role`
+   */
+  readonly role?: iam.Role;
 }
 
 /** A function of this project, its own log group and an execution role that may write only there. */
@@ -85,23 +94,25 @@ export interface ProjectFunction {
  * A NodejsFunction with a log group of its own (`<id>Logs`) and an execution role (`<id>Role`) whose only
  * log permission is writing streams of that group: not AWSLambdaBasicExecutionRole, which allows
  * logs:CreateLogGroup, CreateLogStream and PutLogEvents on every log group of the account (`*`). Callers
- * add the function's own permissions to `role`.
+ * add the function's own permissions to `role`. Every function of the stack is made here (or is a provider
+ * framework's, see scopedProvider): test/stack/lambda-functions.test.ts holds them to it.
  */
 export function projectFunction(scope: Construct, id: string, props: ProjectFunctionProps): ProjectFunction {
-  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-    retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-  });
-  const role = new iam.Role(scope, `${id}Role`, {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: props.roleDescription ?? props.description,
-  });
-  grantLogWrites(role, logGroup);
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: LAMBDA_LOG_RETENTION });
+  const role =
+    props.role ??
+    new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.roleDescription ?? props.description,
+    });
+  // Statement ids are unique within a policy: a shared role gets one statement per function.
+  grantLogWrites(role, logGroup, props.role ? `Write${id}Logs` : undefined);
   const fn = new nodejs.NodejsFunction(scope, id, {
     code: lambdaCode(props.code),
     handler: props.handler,
     runtime: LAMBDA_RUNTIME,
-    architecture: props.architecture ?? lambda.Architecture.ARM_64,
-    memorySize: props.memorySize ?? 256,
+    architecture: LAMBDA_ARCHITECTURE,
+    memorySize: LAMBDA_MEMORY_MB,
     timeout: props.timeout ?? Duration.minutes(1),
     description: props.description,
     environment: props.environment,
@@ -113,10 +124,10 @@ export function projectFunction(scope: Construct, id: string, props: ProjectFunc
 }
 
 /** CreateLogStream and PutLogEvents on the streams of `logGroup` only. */
-export function grantLogWrites(role: iam.IRole, logGroup: logs.ILogGroup): void {
+export function grantLogWrites(role: iam.IRole, logGroup: logs.ILogGroup, sid = 'WriteOwnLogs'): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      sid: 'WriteOwnLogs',
+      sid,
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [logGroup.logGroupArn],
     }),
@@ -135,10 +146,12 @@ export interface ScopedProviderProps {
 
 /**
  * A CDK provider framework whose functions log to one log group of their own (`<id>Logs`) with roles that
- * may write only there (instead of the framework's default roles with AWSLambdaBasicExecutionRole).
+ * may write only there (instead of the framework's default roles with AWSLambdaBasicExecutionRole). The
+ * framework picks its functions' runtime, memory and timeout (its onEvent waits for the handler, so up to
+ * 15 minutes); their architecture is set here to the stack's, which the framework offers no prop for.
  */
 export function scopedProvider(scope: Construct, id: string, props: ScopedProviderProps): cr.Provider {
-  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: LAMBDA_LOG_RETENTION });
   const frameworkRole = (roleId: string, description: string) => {
     const role = new iam.Role(scope, roleId, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -147,7 +160,7 @@ export function scopedProvider(scope: Construct, id: string, props: ScopedProvid
     grantLogWrites(role, logGroup);
     return role;
   };
-  return new cr.Provider(scope, id, {
+  const provider = new cr.Provider(scope, id, {
     ...props,
     logGroup,
     frameworkOnEventRole: frameworkRole(`${id}OnEventRole`, 'CDK provider framework: onEvent'),
@@ -160,4 +173,10 @@ export function scopedProvider(scope: Construct, id: string, props: ScopedProvid
         }
       : {}),
   });
+  for (const child of provider.node.children) {
+    if (child instanceof lambda.Function) {
+      (child.node.defaultChild as lambda.CfnFunction).architectures = [LAMBDA_ARCHITECTURE.name];
+    }
+  }
+  return provider;
 }

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { UserInputError } from '../errors';
+import { LAMBDA_ARCHITECTURE, LAMBDA_LOG_RETENTION } from './lambda-defaults';
 import { acknowledgeFinding } from '../nag/acknowledge';
 
 export const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -133,7 +134,8 @@ export class Network extends Construct {
  * `restrictDefaultSecurityGroup` adds a stack-wide custom resource provider (aws-cdk-lib 2.276.0
  * aws-ec2/lib/restrict-default-security-group: `Custom::VpcRestrictDefaultSGCustomResourceProvider`, a
  * Lambda function and a role with AWSLambdaBasicExecutionRole, i.e. log writes to every log group). Give
- * its function a log group of its own and its role write access to that group only.
+ * its function a log group of its own and its role write access to that group only, and the architecture
+ * and log retention of every function of the stack (lambda-defaults.ts).
  */
 function scopeDefaultSgProviderLogs(scope: Construct): void {
   const stack = Stack.of(scope);
@@ -142,10 +144,11 @@ function scopeDefaultSgProviderLogs(scope: Construct): void {
   const role = provider.node.findChild('Role') as CfnResource;
   const handler = provider.node.findChild('Handler') as CfnResource;
   const logGroup = new logs.LogGroup(scope, 'RestrictDefaultSgLogs', {
-    retention: logs.RetentionDays.ONE_MONTH,
+    retention: LAMBDA_LOG_RETENTION,
     removalPolicy: RemovalPolicy.DESTROY,
   });
   handler.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
+  handler.addPropertyOverride('Architectures', [LAMBDA_ARCHITECTURE.name]);
   handler.node.addDependency(logGroup);
   role.addPropertyDeletionOverride('ManagedPolicyArns');
   role.addPropertyOverride('Policies.1', {

@@ -317,7 +317,7 @@ const controllerAsg = (facts: StackFacts) =>
 const drain = functionTable(
   /^DrainHandlerRole[0-9A-F]{8}$/,
   /^DrainHandler[0-9A-F]{8}$/,
-  /^DrainLogs/,
+  /^DrainHandlerLogs/,
   (facts) => [
     call('asking whether the controller is reachable', {
       action: 'ssm:DescribeInstanceInformation',
