@@ -316,9 +316,6 @@ export class ControllerConfig extends Construct {
   }
 }
 
-/** The config parameter's name when none is given: lib/contracts.ts `configParameterName`. */
-export const defaultConfigParameterName = configParameterName;
-
 /** The apply timeout and the safe restart's wait, with their defaults, each checked against its bounds. */
 function configTimings(props: ControllerConfigProps): { timeoutMinutes: number; maxWait: number } {
   const timeoutMinutes = props.applyTimeoutMinutes ?? 30;

@@ -89,11 +89,6 @@ function readText(file: string, problems: Problem[]): string | undefined {
   }
 }
 
-/** Parses one file; `undefined` for an empty file or one with errors (reported in `problems`). */
-export function parseCascFile(file: string, text: string, problems: Problem[]): MapNode | undefined {
-  return parseCascDocument(file, text, problems).node;
-}
-
 /**
  * Parses one file into its Document (undefined when it has syntax errors) and its tree node (undefined
  * also for an empty file or one that is not a mapping); problems go to `problems`.
