@@ -8,7 +8,7 @@
 
 // ---- Tags (docs/architecture.md, "Worker tags and the cost guard") ------------------------------------
 // Set by the EC2 plugin at launch, the idle watchdog and the controller's Auto Scaling group; read by the
-// controller's IAM conditions, the casc policy, the reaper and `npm run workers`.
+// controller's IAM conditions, the casc rules, the reaper and `npm run workers`.
 
 /** The namespace of every tag key below: reserved, so IAM can refuse them to anyone but their writer. */
 export const RESERVED_TAG_PREFIX = 'jenkins-gpu:';

@@ -123,7 +123,7 @@ describe('GpuWorkerFleet', () => {
       },
     });
     const bigger = fleet({ launchScope: { instanceTypes: ['g6e.xlarge', 'g5.2xlarge'], usesSpot: true } });
-    // Spot goes through RunInstances with market options (useBidPrice false, required by the casc policy).
+    // Spot goes through RunInstances with market options (useBidPrice false, required by the casc rule spot-no-bid-price).
     expect(bigger.sid('Ec2PluginLaunchInstanceTypes')).toMatchObject({
       Action: 'ec2:RunInstances',
       Condition: { StringEquals: { 'ec2:InstanceType': ['g5.2xlarge', 'g6e.xlarge'] } },
