@@ -4,9 +4,11 @@
  * profile and endpoints from the standard environment and config files; nothing is overridden.
  */
 import './quiet-sdk-warning';
-import * as path from 'path';
+
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import * as path from 'path';
+
 import { runCascDiffCli } from '../lib/casc/casc-diff-cli';
 import { exitWith, processOutput } from '../lib/cli/run-cli';
 

@@ -8,9 +8,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { formatProblem, isError } from '../lib/jcasc/problem';
-import { type CommandLine, exitWith, processOutput, runCli, UsageError } from '../lib/cli/run-cli';
 import { defaultPluginsFile, validateCascTree } from '../lib/casc/validate';
+import { type CommandLine, exitWith, processOutput, runCli, UsageError } from '../lib/cli/run-cli';
+import { formatProblem, isError } from '../lib/jcasc/problem';
 import { lockedPluginIds } from '../lib/plugins/check';
 
 const USAGE = `usage: npm run check:casc -- [--schema-only] [PATH]

@@ -3,12 +3,14 @@
  * Wiring only: the logic and its tests are in lib/credentials/credentials-cli.ts.
  */
 import './quiet-sdk-warning';
-import { promises as fs } from 'fs';
+
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { promises as fs } from 'fs';
+
 import { exitWith } from '../lib/cli/run-cli';
-import { UserInputError } from '../lib/errors';
 import { runCredentialsCli } from '../lib/credentials/credentials-cli';
+import { UserInputError } from '../lib/errors';
 
 /** Reads one line from the terminal in raw mode, so the value is never echoed. */
 function promptWithoutEcho(question: string): Promise<string> {

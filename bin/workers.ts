@@ -4,10 +4,13 @@
  * `AWS_ENDPOINT_URL(_EC2)` from the standard environment and config files; nothing is overridden.
  */
 import './quiet-sdk-warning';
+
+import { createInterface } from 'node:readline/promises';
+
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { createInterface } from 'node:readline/promises';
+
 import { exitWith, processOutput } from '../lib/cli/run-cli';
 import { runWorkersCli } from '../lib/cost/workers-cli';
 

@@ -1,5 +1,6 @@
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+
 import { JenkinsGpuStack } from './jenkins-gpu-stack';
 import { settingsFromContext } from './settings/validate-settings';
 

@@ -1,19 +1,21 @@
-import * as path from 'path';
-import { Construct } from 'constructs';
 import { CfnOutput, Fn, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { BuiltBundle, buildBundle } from './bundle/build-bundle';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import * as path from 'path';
+
+import { buildBundle, BuiltBundle } from './bundle/build-bundle';
+import { WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './bundle/worker-payload';
 import { loadValidatedCasc, SynthCasc } from './casc/synth-check';
 import { ArtifactMirror } from './constructs/artifact-mirror';
 import { ControllerConfig } from './constructs/controller-config';
-import { ControllerObservability } from './constructs/controller-observability';
 import {
   ControllerDrain,
   controllerReplacementDigest,
   controllerReplacementNotice,
 } from './constructs/controller-drain';
+import { ControllerObservability } from './constructs/controller-observability';
 import { CostGuard } from './constructs/cost-guard';
 import { FleetTeardown } from './constructs/fleet-teardown';
 import { GpuWorkerFleet } from './constructs/gpu-worker-fleet';
@@ -23,11 +25,10 @@ import { Network } from './constructs/network';
 import { ShellSessionLogging } from './constructs/session-logging';
 import { WebAccess } from './constructs/web-access';
 import { WorkerBootPayload } from './constructs/worker-boot-payload';
-import { WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './bundle/worker-payload';
-import { terminationHoldMinutes } from './controller-replacement';
-import { UserInputError } from './errors';
-import { reaperMaxRunningHours } from './cost/job-timeout';
 import { configParameterName, JENKINS_PORT, STACK_OUTPUTS, STACK_TAG_KEY } from './contracts';
+import { terminationHoldMinutes } from './controller-replacement';
+import { reaperMaxRunningHours } from './cost/job-timeout';
+import { UserInputError } from './errors';
 import { DeploymentSettings } from './settings/settings';
 
 export interface JenkinsGpuStackProps extends StackProps {

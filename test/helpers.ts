@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+
 import { JenkinsController, JenkinsControllerProps } from '../lib/constructs/jenkins-controller';
 import { Network } from '../lib/constructs/network';
 

@@ -12,6 +12,7 @@
  */
 import { AutoScalingClient, CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstanceInformationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+
 import {
   DRAIN_SCRIPT,
   TERMINATE_ACTION_DETAIL_TYPE,

@@ -25,6 +25,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+
 import { PLACEHOLDER_PREFIX } from '../../lib/credentials/catalog';
 import {
   CredentialType,

@@ -12,9 +12,10 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { applyDecisions, describeFleetInstances, WATCHED_STATES } from '../../lib/cost/fleet-instances';
-import { InstanceFacts } from '../../lib/cost/decide';
+
 import { CONTROLLER_ROLE, ROLE_TAG_KEY } from '../../lib/contracts';
+import { InstanceFacts } from '../../lib/cost/decide';
+import { applyDecisions, describeFleetInstances, WATCHED_STATES } from '../../lib/cost/fleet-instances';
 
 /** Stack states in which the whole stack, workers included, is going away. */
 export const TEARDOWN_STACK_STATUSES = ['DELETE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS'];

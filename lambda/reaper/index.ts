@@ -8,7 +8,7 @@
  * metrics need no cloudwatch:PutMetricData permission. Must not import aws-cdk-lib.
  */
 import { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { decide, DEFAULT_MAX_BUSY_HOURS, policyProblems, ReaperPolicy } from '../../lib/cost/decide';
+
 import {
   BUSY_AT_TAG_KEY,
   COST_METRIC_NAMESPACE,
@@ -17,6 +17,7 @@ import {
   REAPER_ENV,
   TEMPLATE_TAG_KEY,
 } from '../../lib/contracts';
+import { decide, DEFAULT_MAX_BUSY_HOURS, policyProblems, ReaperPolicy } from '../../lib/cost/decide';
 import {
   ActionOutcome,
   applyDecisions,

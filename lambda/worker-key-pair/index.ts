@@ -10,6 +10,7 @@
  */
 import { CreateKeyPairCommand, DeleteKeyPairCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
 import { STACK_TAG_KEY } from '../../lib/contracts';
 
 export interface KeyPairProperties {

@@ -1,14 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Document, isMap, isScalar, Scalar, visit } from 'yaml';
+
 import type { Fleet } from '../casc/fleet';
 import { STACK_VARIABLES, stackVariableNames } from '../casc/stack-variables';
 import type { CascDocument } from '../jcasc/load';
 import { digestOfFiles } from './file-digest';
 import { INIT_SCRIPTS_DIR, initScriptFiles } from './init-scripts';
-import { renderWorkerScript, RenderError, toJcascValue, unescapeJcasc } from './render-worker-script';
-import { buildWorkerPayload, WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './worker-payload';
+import { RenderError, renderWorkerScript, toJcascValue, unescapeJcasc } from './render-worker-script';
 import { renderWorkerLabels, WORKER_LABELS_FILE, workerLabels } from './worker-labels';
+import { buildWorkerPayload, WORKER_PAYLOAD_SCRIPT, WorkerPayload } from './worker-payload';
 
 /**
  * casc/ as loaded once (lib/casc/load-casc.ts): the bundle renders the loader's Documents and takes the

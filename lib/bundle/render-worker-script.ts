@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { UserInputError } from '../errors';
 
 /** A problem in a worker script or its reference: one line, shown as-is at synth. */

@@ -1,4 +1,5 @@
 import * as path from 'path';
+
 import type { Fleet } from '../casc/fleet';
 import { RenderError } from './render-worker-script';
 

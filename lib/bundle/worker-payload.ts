@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { BUSY_WITHOUT_AGENT_MAX_MINUTES } from '../cost/job-timeout';
 import { PRICE_TABLE } from '../cost/prices';
 import { renderWorkerScript } from './render-worker-script';

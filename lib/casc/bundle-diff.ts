@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { WORKER_LABELS_FILE } from '../bundle/worker-labels';
-import { ec2Clouds, type CloudView, type TemplateView } from './fleet';
-import { loadCascTree } from '../jcasc/load';
-import { toPlain, type CascTree } from '../jcasc/nodes';
-import { formatProblem, isError } from '../jcasc/problem';
 import { UserInputError } from '../errors';
+import { loadCascTree } from '../jcasc/load';
+import { type CascTree, toPlain } from '../jcasc/nodes';
+import { formatProblem, isError } from '../jcasc/problem';
+import { type CloudView, ec2Clouds, type TemplateView } from './fleet';
 
 /** One change: where (`cloud X`, `template Y`, `jenkins`, a file) and what (`instanceCapStr 2 → 4`). */
 export interface BundleChange {

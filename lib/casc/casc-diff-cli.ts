@@ -5,12 +5,12 @@
  * or, with --offline, with the bundle of the last `cdk synth` in cdk.out. All logic is here, with the AWS
  * clients and output injected; `bin/casc-diff.ts` only wires real ones.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { unzipSync } from 'fflate';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 import { describeSetupError } from '../aws/describe-setup-error';
 import { writeBundle } from '../bundle/build-bundle';

@@ -7,14 +7,14 @@ import * as path from 'path';
 
 import { credentialIds } from '../credentials/catalog';
 import { didYouMean } from '../jcasc/did-you-mean';
-import { allTemplates } from './fleet';
-import { scanJobs, type Declaration } from './jobs-scan';
 import { isServed } from '../jcasc/label-expression';
-import { walkScalars, type CascTree } from '../jcasc/nodes';
-import { problemAt, type Problem } from '../jcasc/problem';
-import { installedPlugins } from './installed-plugins';
+import { type CascTree, walkScalars } from '../jcasc/nodes';
+import { type Problem, problemAt } from '../jcasc/problem';
 import type { PluginUse } from '../jcasc/schema/check';
-import { stackVariableNames, STACK_VARIABLES } from './stack-variables';
+import { allTemplates } from './fleet';
+import { installedPlugins } from './installed-plugins';
+import { type Declaration, scanJobs } from './jobs-scan';
+import { STACK_VARIABLES, stackVariableNames } from './stack-variables';
 
 /** `${NAME}` or `${NAME:-default}`, not the escaped `^${…}`. */
 const VARIABLE = /(?<!\^)\$\{([^}]*)\}/g;

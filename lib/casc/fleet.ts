@@ -7,13 +7,13 @@ import * as path from 'path';
 
 import { UserInputError } from '../errors';
 import {
-  child,
-  items,
-  scalarText,
   type CascNode,
   type CascTree,
+  child,
+  items,
   type Loc,
   type MapNode,
+  scalarText,
 } from '../jcasc/nodes';
 
 export interface TemplateView {

@@ -7,6 +7,7 @@
  * full closure lock, `installedPlugins` reads the lock and the table goes.
  */
 import * as fs from 'fs';
+
 import { lockedPluginIds } from '../plugins/check';
 
 export interface PluginDependency {

@@ -7,10 +7,10 @@ import * as path from 'path';
 
 import { buildBundle, type BuiltBundle, type LoadedCascSources } from '../bundle/build-bundle';
 import { RenderError } from '../bundle/render-worker-script';
-import { loadCascTree, type CascDocument } from '../jcasc/load';
+import { type CascDocument, loadCascTree } from '../jcasc/load';
 import { formatProblem } from '../jcasc/problem';
 import { buildFleet, ec2Clouds, type Fleet } from './fleet';
-import { validateLoadedCasc, type CascValidation, type ValidateCascOptions } from './validate';
+import { type CascValidation, type ValidateCascOptions, validateLoadedCasc } from './validate';
 
 export interface LoadedCasc {
   /** The casc directory, absolute. */

@@ -1,8 +1,8 @@
 /** The one-line summary of a valid tree: effective capacity, caps, idle stop, worst-case $/hour and the vCPU quotas. */
-import { loadPrices, type PriceTable } from './ec2-data';
-import { capacityOf, DEFAULT_HOURLY_BURN_ALARM_USD, maxHourlyCost, quotaNeeds } from './fleet-arithmetic';
-import { ec2Clouds, type CloudView, type Fleet, type FleetTemplate } from './fleet';
 import type { CascTree } from '../jcasc/nodes';
+import { loadPrices, type PriceTable } from './ec2-data';
+import { type CloudView, ec2Clouds, type Fleet, type FleetTemplate } from './fleet';
+import { capacityOf, DEFAULT_HOURLY_BURN_ALARM_USD, maxHourlyCost, quotaNeeds } from './fleet-arithmetic';
 
 export { maxHourlyCost } from './fleet-arithmetic';
 

@@ -4,11 +4,12 @@
  * time), and the loaded files the bundle renders: casc/ is read once (lib/casc/load-casc.ts).
  */
 import * as path from 'path';
+
 import type { LoadedCascSources } from '../bundle/build-bundle';
 import { UserInputError } from '../errors';
+import { formatProblem, isError } from '../jcasc/problem';
 import type { Fleet } from './fleet';
 import { deriveWorkerLaunchScope, WorkerLaunchScope } from './iam';
-import { formatProblem, isError } from '../jcasc/problem';
 import { loadCasc } from './load-casc';
 
 export class CascValidationError extends UserInputError {}

@@ -7,17 +7,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { checkPluginFiles } from '../plugins/check';
-
-import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
 import { isSyntaxProblem, loadCascTree, type LoadResult } from '../jcasc/load';
 import type { CascTree } from '../jcasc/nodes';
-import { isError, sortProblems, type Problem } from '../jcasc/problem';
+import { isError, type Problem, sortProblems } from '../jcasc/problem';
 import { checkSchema, type PluginUse } from '../jcasc/schema/check';
-import { summarise } from './summary';
+import { checkPluginFiles } from '../plugins/check';
+import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
 import { loadPrices } from './ec2-data';
 import { buildFleet, ec2Clouds, type Fleet } from './fleet';
 import { checkRules } from './rules';
+import { summarise } from './summary';
 
 export interface ValidateCascOptions {
   /** A casc file or directory. */

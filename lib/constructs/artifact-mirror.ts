@@ -1,7 +1,8 @@
-import { Construct } from 'constructs';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
 import { UserInputError } from '../errors';
 
 /** Where the controller keeps its artifacts: the `artifactMirror` field of the controller-config parameter. */

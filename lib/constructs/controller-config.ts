@@ -1,5 +1,3 @@
-import * as path from 'path';
-import { Construct } from 'constructs';
 import { Aws, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,16 +8,19 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { UserInputError } from '../errors';
+import { Construct } from 'constructs';
+import * as path from 'path';
+
 import { BuiltBundle, pruneBundles, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
 import { configParameterName } from '../contracts';
+import { UserInputError } from '../errors';
+import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
+import { nagRuleId, wildcardActionId, wildcardResourceId } from '../nag/finding-id';
 import type { ArtifactMirrorLocation } from './artifact-mirror';
 import { assemblyDir } from './assembly-dir';
 import { JenkinsController } from './jenkins-controller';
 import { projectFunction, scopedProvider } from './lambda-defaults';
-import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
-import { nagRuleId, wildcardActionId, wildcardResourceId } from '../nag/finding-id';
 
 /**
  * Bounds of the wait for running builds before a core or plugin upgrade restarts Jenkins (the setting

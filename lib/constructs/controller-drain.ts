@@ -1,5 +1,3 @@
-import { createHash } from 'crypto';
-import { Construct } from 'constructs';
 import { Aws, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,12 +6,15 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { UserInputError } from '../errors';
+import { Construct } from 'constructs';
+import { createHash } from 'crypto';
+
 import {
   MAX_DRAIN_MINUTES,
   TERMINATE_ACTION_DETAIL_TYPE,
   terminationHoldMinutes,
 } from '../controller-replacement';
+import { UserInputError } from '../errors';
 import { JenkinsController } from './jenkins-controller';
 import { projectFunction } from './lambda-defaults';
 

@@ -1,4 +1,3 @@
-import { Construct } from 'constructs';
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,8 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { UserInputError } from '../errors';
+import { Construct } from 'constructs';
+
 import { CONTROLLER_METRIC_NAMESPACE, CONTROLLER_METRICS, CONTROLLER_STACK_DIMENSION } from '../contracts';
+import { UserInputError } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 

@@ -1,4 +1,3 @@
-import { Construct, IConstruct } from 'constructs';
 import { Aws, Duration, Fn, Token } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -10,8 +9,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { UserInputError } from '../errors';
-import { projectFunction } from './lambda-defaults';
+import { Construct, IConstruct } from 'constructs';
+
 import {
   COST_METRIC_NAMESPACE,
   COST_METRICS,
@@ -20,14 +19,16 @@ import {
   REAPER_ENV,
   ReaperEnvName,
 } from '../contracts';
-import { acknowledgeFindings } from '../nag/acknowledge';
-import { wildcardResourceId } from '../nag/finding-id';
 import {
   DEFAULT_BUSY_GRACE_MINUTES,
   DEFAULT_MAX_BUSY_HOURS,
   DEFAULT_MAX_STOPPED_DAYS,
   policyProblems,
 } from '../cost/decide';
+import { UserInputError } from '../errors';
+import { acknowledgeFindings } from '../nag/acknowledge';
+import { wildcardResourceId } from '../nag/finding-id';
+import { projectFunction } from './lambda-defaults';
 
 export interface CostGuardProps {
   /** Value of the `jenkins-gpu:fleet` tag on this stack's workers; the reaper only touches those. */

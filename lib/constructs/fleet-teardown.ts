@@ -1,11 +1,12 @@
-import { Construct, IConstruct, IDependable } from 'constructs';
 import { Aws, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { UserInputError } from '../errors';
+import { Construct, IConstruct, IDependable } from 'constructs';
+
 import { FLEET_TAG_KEY } from '../contracts';
+import { UserInputError } from '../errors';
 import { projectFunction, scopedProvider } from './lambda-defaults';
 
 export interface FleetTeardownProps {

@@ -1,20 +1,21 @@
-import { Construct } from 'constructs';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { UserInputError } from '../errors';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
 import {
   BUSY_AT_TAG_KEY,
+  BUSY_SIGNAL_FAILURES_METRIC,
   FLEET_TAG_KEY,
   NEVER_FROM_JENKINS_TAG_KEYS,
   RESERVED_TAG_PREFIX,
-  BUSY_SIGNAL_FAILURES_METRIC,
   WORKER_METRIC_NAMESPACE,
   WORKER_PROFILE_DIMENSION,
 } from '../contracts';
+import { UserInputError } from '../errors';
 import { acknowledgeFinding, acknowledgeFindings, Finding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 

@@ -1,9 +1,3 @@
-import { UserInputError } from '../errors';
-import { CONTROLLER_ROLE, HOME_VOLUME_TAG_KEY, JENKINS_PORT, ROLE_TAG_KEY } from '../contracts';
-import { DEFAULT_CONTROLLER_BOOT_MINUTES, MAX_ROLLING_UPDATE_PAUSE_MINUTES } from '../controller-replacement';
-import * as fs from 'fs';
-import * as path from 'path';
-import { Construct } from 'constructs';
 import { Aws, CfnResource, Duration, RemovalPolicy, Size, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as dlm from 'aws-cdk-lib/aws-dlm';
@@ -12,6 +6,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { CONTROLLER_ROLE, HOME_VOLUME_TAG_KEY, JENKINS_PORT, ROLE_TAG_KEY } from '../contracts';
+import { DEFAULT_CONTROLLER_BOOT_MINUTES, MAX_ROLLING_UPDATE_PAUSE_MINUTES } from '../controller-replacement';
+import { UserInputError } from '../errors';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
 import { awsManagedPolicyId, cfnRuleId, nagRuleId, wildcardResourceId } from '../nag/finding-id';
 

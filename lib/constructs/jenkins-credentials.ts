@@ -1,11 +1,11 @@
-import { UserInputError } from '../errors';
-import { STACK_TAG_KEY } from '../contracts';
 import { CustomResource, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+
+import { STACK_TAG_KEY } from '../contracts';
 import {
   CREDENTIALS,
   CredentialSpec,
@@ -18,9 +18,10 @@ import {
   CREDENTIALS_USERNAME_TAG,
   secretFieldOf,
 } from '../credentials/provider-contract';
-import { projectFunction, scopedProvider } from './lambda-defaults';
+import { UserInputError } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { nagRuleId, wildcardResourceId } from '../nag/finding-id';
+import { projectFunction, scopedProvider } from './lambda-defaults';
 
 export interface JenkinsCredentialsProps {
   /**

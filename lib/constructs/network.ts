@@ -1,10 +1,11 @@
-import { Construct } from 'constructs';
+import { CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
 import { UserInputError } from '../errors';
-import { LAMBDA_ARCHITECTURE, LAMBDA_LOG_RETENTION } from './lambda-defaults';
 import { acknowledgeFinding } from '../nag/acknowledge';
+import { LAMBDA_ARCHITECTURE, LAMBDA_LOG_RETENTION } from './lambda-defaults';
 
 export const DEFAULT_VPC_CIDR = '10.40.0.0/16';
 export const DEFAULT_MAX_AZS = 2;

@@ -1,12 +1,13 @@
-import { Construct } from 'constructs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import { UserInputError } from '../errors';
+import { Construct } from 'constructs';
+
 import { JENKINS_PORT } from '../contracts';
+import { UserInputError } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { nagRuleId } from '../nag/finding-id';
 

@@ -1,8 +1,9 @@
-import * as path from 'path';
-import { Construct } from 'constructs';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import * as path from 'path';
+
 import { WorkerPayload, writeWorkerPayload } from '../bundle/worker-payload';
 import { assemblyDir } from './assembly-dir';
 

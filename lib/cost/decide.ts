@@ -17,7 +17,7 @@ import {
   MAX_JOB_TIMEOUT_HOURS,
   ROLE_TAG_KEY,
 } from '../contracts';
-import { hourlyPrice, PriceTable, PRICE_TABLE } from './prices';
+import { hourlyPrice, PRICE_TABLE, PriceTable } from './prices';
 
 /** Default of `ReaperPolicy.busyGraceMinutes` (and of the CostGuard prop). */
 export const DEFAULT_BUSY_GRACE_MINUTES = 20;

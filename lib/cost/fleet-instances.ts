@@ -10,6 +10,7 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+
 import { FLEET_TAG_KEY } from '../contracts';
 import { InstanceFacts, ReaperDecision } from './decide';
 

@@ -15,6 +15,7 @@ import {
   MetricDataQuery,
   MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
+
 import {
   COST_USD_METRIC,
   FLEET_DIMENSION,

@@ -2,6 +2,10 @@
  * `npm run workers -- <command>`: see and stop this stack's GPU workers. All logic is here, with the AWS
  * clients, output and confirmation injected; `bin/workers.ts` only wires real ones.
  */
+import { CloudFormationClient, DescribeStacksCommand, Output } from '@aws-sdk/client-cloudformation';
+
+import { describeSetupError } from '../aws/describe-setup-error';
+import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import {
   COST_USD_METRIC,
   DEFAULT_STACK_NAME,
@@ -10,10 +14,7 @@ import {
   StackOutputName,
   TEMPLATE_TAG_KEY,
 } from '../contracts';
-import { describeSetupError } from '../aws/describe-setup-error';
-import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { UserInputError } from '../errors';
-import { CloudFormationClient, DescribeStacksCommand, Output } from '@aws-sdk/client-cloudformation';
 import {
   decide,
   DEFAULT_BUSY_GRACE_MINUTES,

@@ -8,25 +8,26 @@
  * a file as SecretBinary with its exact bytes, a password or token as SecretString.
  * Clients and I/O are injected so the whole CLI is unit-tested; `bin/credentials.ts` only wires.
  */
-import { describeSetupError } from '../aws/describe-setup-error';
-import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
-import { UserInputError } from '../errors';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+
+import { describeSetupError } from '../aws/describe-setup-error';
+import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../contracts';
+import { UserInputError } from '../errors';
 import { CREDENTIALS, CredentialSpec, initialValuePrefix, PLACEHOLDER_PREFIX } from './catalog';
 import {
   NotUtf8Error,
   SecretField,
   secretFieldOf,
-  secretValueInput,
   SecretValueInput,
+  secretValueInput,
 } from './provider-contract';
 import { classifyStoredValue, startsWith, StoredValueState } from './stored-value';
-import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../contracts';
 
 export { DEFAULT_STACK_NAME };
 /** The stack output holding the secret name prefix (added by the stack). */

@@ -7,19 +7,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  type Document,
   isAlias,
   isMap,
   isScalar,
   isSeq,
   LineCounter,
-  parseDocument,
   type Node as YamlNode,
-  type Document,
+  parseDocument,
   type YAMLError,
 } from 'yaml';
 
-import { joinPath, type CascNode, type CascTree, type Loc, type MapNode } from './nodes';
-import { problemAt, type Problem } from './problem';
+import { type CascNode, type CascTree, joinPath, type Loc, type MapNode } from './nodes';
+import { type Problem, problemAt } from './problem';
 
 export interface LoadResult {
   /** Undefined when nothing could be loaded (syntax errors still give a partial tree of the good files). */

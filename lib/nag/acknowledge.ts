@@ -1,5 +1,5 @@
-import { IConstruct } from 'constructs';
 import { Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 
 /** Reasons given so far, per construct and finding id. */
 const reasonsByScope = new WeakMap<IConstruct, Map<string, string[]>>();

@@ -1,6 +1,6 @@
-import { IConstruct } from 'constructs';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
 
 /**
  * Ids of validation findings, built from the values a construct actually wrote, so one acknowledgement

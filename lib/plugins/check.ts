@@ -14,15 +14,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { problemAt, sortProblems, type Problem } from '../jcasc/problem';
+import { type Problem, problemAt, sortProblems } from '../jcasc/problem';
 import { PLUGIN_FAMILIES } from './families';
 import {
-  parseCorePin,
-  parseIntent,
-  parseLock,
   type CorePin,
   type IntentEntry,
   type LockEntry,
+  parseCorePin,
+  parseIntent,
+  parseLock,
 } from './lock-file';
 import { compareVersions, satisfies } from './version';
 

@@ -5,9 +5,9 @@
  */
 import * as path from 'path';
 
-import { formatProblem, type Problem } from '../jcasc/problem';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { UserInputError } from '../errors';
+import { formatProblem, type Problem } from '../jcasc/problem';
 import { BomIndex, parseBom } from './bom';
 import { checkLock, pluginFilesBeside } from './check';
 import { parseCorePin, parseIntent, parseLock } from './lock-file';

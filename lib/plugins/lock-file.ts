@@ -10,7 +10,7 @@
  *
  * Format reference: docs/architecture.md, "Plugin lock".
  */
-import { problemAt, type Problem } from '../jcasc/problem';
+import { type Problem, problemAt } from '../jcasc/problem';
 
 export type VersionSource = 'intent' | 'bom' | 'update-center';
 export const VERSION_SOURCES: readonly VersionSource[] = ['intent', 'bom', 'update-center'];

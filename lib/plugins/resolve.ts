@@ -14,9 +14,9 @@
  * Any conflict stops the resolution with every reason at once; nothing is written.
  */
 import { UserInputError } from '../errors';
+import type { BomIndex } from './bom';
 import { familyOf, PLUGIN_FAMILIES } from './families';
 import type { IntentEntry, VersionSource } from './lock-file';
-import type { BomIndex } from './bom';
 import type { PluginRelease, UpdateCenterIndex } from './update-center';
 import { compareVersions, satisfies } from './version';
 

@@ -1,7 +1,7 @@
 import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../constructs/controller-config';
 import { DEFAULT_VPC_CIDR } from '../constructs/network';
-import { DEFAULT_DRAIN_MINUTES } from '../controller-replacement';
 import { DEFAULT_STACK_NAME } from '../contracts';
+import { DEFAULT_DRAIN_MINUTES } from '../controller-replacement';
 import { UserInputError } from '../errors';
 
 /**

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+
 import { buildBundle } from '../../lib/bundle/build-bundle';
 import { initScriptFiles } from '../../lib/bundle/init-scripts';
 import { RenderError } from '../../lib/bundle/render-worker-script';

@@ -2,21 +2,22 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
+
 import {
   EC2_USER_DATA_MAX_BYTES,
   renderCascYaml,
   userDataBytes,
   writeBundle,
 } from '../../lib/bundle/build-bundle';
-import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { digestOfFiles } from '../../lib/bundle/file-digest';
-import { loadCascTree, type CascDocument } from '../../lib/jcasc/load';
 import {
   escapeForJcasc,
   renderWorkerScript,
   toJcascValue,
   unescapeJcasc,
 } from '../../lib/bundle/render-worker-script';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
+import { type CascDocument, loadCascTree } from '../../lib/jcasc/load';
 
 function repo(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));

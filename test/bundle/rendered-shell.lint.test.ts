@@ -3,11 +3,12 @@
  * to the EC2 plugin (variables filled, `^${` un-escaped), the worker payload, and the controller's user data
  * as the launch template carries it. Needs shellcheck (`npm run lint:all`).
  */
+import { Template } from 'aws-cdk-lib/assertions';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Template } from 'aws-cdk-lib/assertions';
+
 import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { controllerIn, testStack } from '../helpers';
 import { resolveLikeJcasc, shippedTemplates } from '../tools/jcasc';

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
+
 import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { stackVariableNames } from '../../lib/casc/stack-variables';
 import { resolveLikeJcasc, shippedTemplates } from '../tools/jcasc';

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { bundleOfRepo } from '../../lib/casc/load-casc';
+
 import { WORKER_LABELS_FILE } from '../../lib/bundle/worker-labels';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import {
   lineOf,
   REPO,

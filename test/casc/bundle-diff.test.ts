@@ -7,8 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { writeBundle } from '../../lib/bundle/build-bundle';
-import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { BundleReadError, diffBundleDirs, formatChanges } from '../../lib/casc/bundle-diff';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { editFile, repoCopy } from '../stack/app-helpers';
 
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-diff-'));

@@ -1,7 +1,7 @@
 import * as path from 'path';
 
+import { type CloudView, ec2Clouds } from '../../lib/casc/fleet';
 import { stoppedWorkersBound } from '../../lib/casc/fleet-arithmetic';
-import { ec2Clouds, type CloudView } from '../../lib/casc/fleet';
 import { loadCascTree } from '../../lib/jcasc/load';
 import { CfnTemplate } from '../iam/resolve-intrinsics';
 import { StackFacts } from '../iam/stack-facts';

@@ -4,18 +4,18 @@
  * `Parameter.Value`, ParameterNotFound for a missing name; GetObject's `Body` stream with
  * `transformToByteArray`, the SdkStreamMixin of @smithy/types that every v3 GetObject Body carries).
  */
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { App } from 'aws-cdk-lib';
+import { mockClient } from 'aws-sdk-client-mock';
+import { zipSync } from 'fflate';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Readable } from 'stream';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
-import { zipSync } from 'fflate';
 
-import { App } from 'aws-cdk-lib';
-import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { runCascDiffCli, USAGE } from '../../lib/casc/casc-diff-cli';
+import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { settingsFromContext } from '../../lib/settings/validate-settings';
 import { editFile, REPO, repoCopy } from '../stack/app-helpers';

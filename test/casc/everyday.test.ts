@@ -2,9 +2,9 @@ import * as path from 'path';
 
 import { buildFleet, ec2Clouds } from '../../lib/casc/fleet';
 import { deriveWorkerLaunchScope } from '../../lib/casc/iam';
+import { validateCascTree } from '../../lib/casc/validate';
 import { loadCascTree } from '../../lib/jcasc/load';
 import { formatProblem } from '../../lib/jcasc/problem';
-import { validateCascTree } from '../../lib/casc/validate';
 import {
   edit,
   REPO,

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { formatProblem } from '../../lib/jcasc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
+import { formatProblem } from '../../lib/jcasc/problem';
 
 const FIXTURES =
   process.env.EC2_PLUGIN_FIXTURES ?? path.resolve(__dirname, '../../../shared/fixtures/ec2-plugin-casc');

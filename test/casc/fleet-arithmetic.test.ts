@@ -10,9 +10,9 @@ import {
   UNPRICED_GPU_TYPES,
   vcpuQuota,
 } from '../../lib/casc/ec2-data';
-import { formatProblem } from '../../lib/jcasc/problem';
 import { loadValidatedCasc } from '../../lib/casc/synth-check';
 import { validateCascTree } from '../../lib/casc/validate';
+import { formatProblem } from '../../lib/jcasc/problem';
 import {
   BASE_CAPACITY_WARNING,
   edit,

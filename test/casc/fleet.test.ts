@@ -4,9 +4,9 @@
  */
 import * as path from 'path';
 
-import { UserInputError } from '../../lib/errors';
 import { buildFleet, ec2Clouds, type Fleet } from '../../lib/casc/fleet';
 import { loadCasc } from '../../lib/casc/load-casc';
+import { UserInputError } from '../../lib/errors';
 import { loadCascTree } from '../../lib/jcasc/load';
 import { edit, lineOf, REPO, SHIPPED_FILE, tempTree } from './helpers';
 

@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { type CascValidation, validateCascTree } from '../../lib/casc/validate';
 import { formatProblem } from '../../lib/jcasc/problem';
-import { validateCascTree, type CascValidation } from '../../lib/casc/validate';
 
 export const REPO = path.resolve(__dirname, '../..');
 /** The shipped casc/ec2-cloud.yaml, both templates. */

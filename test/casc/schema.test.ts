@@ -1,7 +1,7 @@
 import * as path from 'path';
 
-import { formatProblem } from '../../lib/jcasc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
+import { formatProblem } from '../../lib/jcasc/problem';
 import { edit, lineOf, SHIPPED_EC2_YAML, tempTree, validateEc2 } from './helpers';
 
 const T0 = 'jenkins.clouds[0].amazonEC2.templates[0]';

@@ -4,17 +4,17 @@
  * the validator's. Many bad files are thrown at the real stack build: every value of the shipped template
  * replaced by bad values, plus broken structures and files.
  */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 
-import { UserInputError } from '../../lib/errors';
-import { formatProblem, isError } from '../../lib/jcasc/problem';
 import { buildBundle } from '../../lib/bundle/build-bundle';
 import { CascValidationError, loadValidatedCasc, type SynthCasc } from '../../lib/casc/synth-check';
 import { validateCascTree } from '../../lib/casc/validate';
+import { UserInputError } from '../../lib/errors';
+import { formatProblem, isError } from '../../lib/jcasc/problem';
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { resolveSettings } from '../../lib/settings/validate-settings';
 import { CDK_JSON_CONTEXT, repoCopy } from '../stack/app-helpers';

@@ -1,10 +1,11 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
 import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { STACK_VARIABLES } from '../../lib/casc/stack-variables';
 import { ArtifactMirror } from '../../lib/constructs/artifact-mirror';

@@ -1,6 +1,7 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as iam from 'aws-cdk-lib/aws-iam';
+
 import { ArtifactMirror } from '../../lib/constructs/artifact-mirror';
 import { FleetTeardown } from '../../lib/constructs/fleet-teardown';
 import { Network } from '../../lib/constructs/network';

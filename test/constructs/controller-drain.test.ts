@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
+
 import { ControllerDrain } from '../../lib/constructs/controller-drain';
 import { terminationHoldMinutes } from '../../lib/controller-replacement';
 import { controllerIn, testStack } from '../helpers';

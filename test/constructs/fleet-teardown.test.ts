@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+
 import { FleetTeardown, FleetTeardownProps } from '../../lib/constructs/fleet-teardown';
 import { controllerIn, testStack } from '../helpers';
 

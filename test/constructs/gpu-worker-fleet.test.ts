@@ -1,7 +1,8 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+
 import { GpuWorkerFleet, GpuWorkerFleetProps } from '../../lib/constructs/gpu-worker-fleet';
 import { Network } from '../../lib/constructs/network';
 import { testStack } from '../helpers';

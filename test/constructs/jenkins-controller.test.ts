@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+
 import { JenkinsController } from '../../lib/constructs/jenkins-controller';
 import { controllerIn, testStack } from '../helpers';
 import { renderedUserData as fromTemplate } from '../tools/user-data';

@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+
 import { Network } from '../../lib/constructs/network';
 import { testStack } from '../helpers';
 

@@ -1,6 +1,7 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { WebAccess } from '../../lib/constructs/web-access';
 import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+
+import { WebAccess } from '../../lib/constructs/web-access';
 import { controllerIn, testApp } from '../helpers';
 
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';

@@ -1,8 +1,9 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { WorkerBootPayload } from '../../lib/constructs/worker-boot-payload';
 import { testApp } from '../helpers';
 

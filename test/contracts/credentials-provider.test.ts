@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { CREDENTIALS, placeholderValue } from '../../lib/credentials/catalog';
 import {
   CREDENTIALS_FILENAME_TAG,

@@ -12,10 +12,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { EC2_USER_DATA_MAX_BYTES, userDataBytes } from '../../lib/bundle/build-bundle';
 import { bundleOfRepo } from '../../lib/casc/load-casc';
-import { formatProblem } from '../../lib/jcasc/problem';
 import { validateCascTree } from '../../lib/casc/validate';
+import { formatProblem } from '../../lib/jcasc/problem';
 import { repoCopy } from '../stack/app-helpers';
 import { shippedTemplates } from '../tools/jcasc';
 

@@ -1,6 +1,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+
 import { CostGuard, CostGuardProps } from '../../lib/constructs/cost-guard';
 
 const baseProps: CostGuardProps = {

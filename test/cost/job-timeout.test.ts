@@ -5,8 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_MAX_BUSY_HOURS } from '../../lib/cost/decide';
+
 import { MAX_IDLE_TERMINATION_MINUTES } from '../../lib/casc/rules/idle-termination';
+import { DEFAULT_MAX_BUSY_HOURS } from '../../lib/cost/decide';
 import {
   BUSY_WITHOUT_AGENT_MAX_MINUTES,
   DEFAULT_JOB_TIMEOUT_HOURS,

@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+
 import { readReaperConfig } from '../../lambda/reaper/index';
 import { CostGuard } from '../../lib/constructs/cost-guard';
 import { REAPER_ENV } from '../../lib/contracts';

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { createReaperEc2Client, readReaperConfig, ReaperConfig, runReaper } from '../../lambda/reaper/index';
 
 const NOW = new Date('2026-07-20T12:00:00.000Z');

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { runWorkersCli, USAGE, WorkersCliDeps } from '../../lib/cost/workers-cli';
 
 const NOW = new Date('2026-12-02T15:00:00.000Z');

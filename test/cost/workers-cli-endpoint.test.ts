@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import { FakeAwsEndpoint, FakeInstance } from './fake-aws-endpoint';
 
 jest.setTimeout(30_000);

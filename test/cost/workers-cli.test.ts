@@ -7,6 +7,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { runWorkersCli, USAGE, WorkersCliDeps } from '../../lib/cost/workers-cli';
 
 const NOW = new Date('2026-07-20T12:00:00.000Z');

@@ -1,4 +1,3 @@
-import { Readable, Writable } from 'stream';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   GetSecretValueCommand,
@@ -7,6 +6,8 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { Readable, Writable } from 'stream';
+
 import {
   CREDENTIALS,
   MANAGED_SECRET_INITIAL_VALUE,

@@ -1,13 +1,14 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+
+import { JenkinsCredentials, JenkinsCredentialsProps } from '../../lib/constructs/jenkins-credentials';
 import {
   CREDENTIALS,
   MANAGED_SECRET_INITIAL_VALUE,
   PLACEHOLDER_PREFIX,
   placeholderValue,
 } from '../../lib/credentials/catalog';
-import { JenkinsCredentials, JenkinsCredentialsProps } from '../../lib/constructs/jenkins-credentials';
 
 const STACK_NAME = 'JenkinsGpuTraining';
 

@@ -1,7 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CREDENTIALS } from '../../lib/credentials/catalog';
+
 import { JenkinsCredentials } from '../../lib/constructs/jenkins-credentials';
+import { CREDENTIALS } from '../../lib/credentials/catalog';
 
 /**
  * What CloudFormation writes into a secret must never change once a stack exists. CloudFormation writes a

@@ -1,6 +1,7 @@
 import { CreateKeyPairCommand, DeleteKeyPairCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { handleKeyPairEvent, KeyPairEvent } from '../../lambda/worker-key-pair';
 
 const ec2 = mockClient(EC2Client);

@@ -1,6 +1,7 @@
+import { App } from 'aws-cdk-lib';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
+
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { settingsFromContext } from '../../lib/settings/validate-settings';
 import { REPO, repoCopy, synthApp } from '../stack/app-helpers';

@@ -1,4 +1,5 @@
 import { runSimulation, runUnsafeSimulation, Simulation } from '@cloud-copilot/iam-simulate';
+
 import { TemplateRole } from './template-roles';
 
 /**

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { Call, evaluateCall, Session } from './evaluate';
 import { lintPolicies } from './lint';
 import { TEST_ENV } from './resolve-intrinsics';

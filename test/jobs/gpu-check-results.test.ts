@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { FakeWorker } from './gpu-check-harness';
 
 let worker: FakeWorker;

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+
 import { writeBundle } from '../../lib/bundle/build-bundle';
 import { bundleOfRepo } from '../../lib/casc/load-casc';
 import { REPO, repoWith, withoutSpotTemplate, withPytorchTemplate } from '../bundle/casc-variants';

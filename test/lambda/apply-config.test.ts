@@ -8,6 +8,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import {
   DELIVERY_TIMEOUT_SECONDS,
   ERROR_TAIL_CHARS,

@@ -6,6 +6,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { handler, LifecycleActionEvent, readDrainConfig } from '../../lambda/controller-drain/index';
 import { TERMINATE_ACTION_DETAIL_TYPE } from '../../lib/controller-replacement';
 

@@ -1,7 +1,8 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { LAMBDA_RUNTIME, lambdaCode } from '../../lib/constructs/lambda-defaults';
 
 /** The bundled index.js of `lambda/<name>` as the deploy ships it (esbuild, the AWS SDK left external). */

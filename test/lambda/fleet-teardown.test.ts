@@ -6,6 +6,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { isComplete, onEvent, ProviderEvent } from '../../lambda/fleet-teardown/index';
 
 const ec2 = mockClient(EC2Client);

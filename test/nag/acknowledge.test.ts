@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { acknowledgeFinding, acknowledgeFindings } from '../../lib/nag/acknowledge';
 import { wildcardResourceId } from '../../lib/nag/finding-id';
 

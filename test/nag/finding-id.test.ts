@@ -1,5 +1,6 @@
 import { App, Aws, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+
 import {
   awsManagedPolicyId,
   cfnRuleId,

@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { formatProblem } from '../../lib/jcasc/problem';
 import { UserInputError } from '../../lib/errors';
+import { formatProblem } from '../../lib/jcasc/problem';
 import { checkPluginFiles } from '../../lib/plugins/check';
 import { runLockCli } from '../../lib/plugins/lock-cli';
 import { parseLock } from '../../lib/plugins/lock-file';

@@ -9,6 +9,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
+
 import {
   ADMIN_PASSWORD,
   answer,

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+
 import {
   ADMIN_PASSWORD,
   bundleFiles,
@@ -23,8 +24,8 @@ import {
   reloadRejected,
   SSHD_BOOT_CAUSE,
   STARTING,
-  UNKNOWN_ROOT_ELEMENT_MESSAGE,
   uncaughtExceptionLog,
+  UNKNOWN_ROOT_ELEMENT_MESSAGE,
 } from './jenkins-replies';
 
 const RELOAD = 'POST /reload-configuration-as-code/';

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { bundleFiles, prepareControllerBoot, Sandbox, serveDownloads } from './harness';
 
 /**

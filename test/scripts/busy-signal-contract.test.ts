@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { BUSY_AT_TAG_KEY } from '../../lib/fleet-tags';
 import {
   BUSY_SIGNAL_FAILURES_METRIC,

@@ -3,6 +3,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+
 import { bundleDigest } from '../../lib/bundle/digest';
 import { CONTROLLER, writeTree } from './harness';
 

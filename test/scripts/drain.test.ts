@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
+
 import { checkedDetail, drainCommand } from '../../lambda/controller-drain/index';
 import { DRAIN_SCRIPT } from '../../lib/controller-replacement';
 import { ADMIN_PASSWORD, closedPortUrl, CONTROLLER, expectNoSecrets, Sandbox } from './harness';

@@ -4,12 +4,13 @@
  */
 import { spawn } from 'child_process';
 import { createHash } from 'crypto';
+import { strToU8, zipSync } from 'fflate';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { strToU8, zipSync } from 'fflate';
+
 import { bundleDigest } from '../../lib/bundle/digest';
 import { bootFailureLog, JenkinsReply, SSHD_BOOT_CAUSE, SSHD_BOOT_FAILED_PAGE } from './jenkins-replies';
 

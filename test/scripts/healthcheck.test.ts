@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { closedPortUrl, Sandbox } from './harness';
 import { LOGIN_PAGE, SSHD_BOOT_CAUSE, STARTING } from './jenkins-replies';
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { INIT_SCRIPTS_DIR, initScriptFiles } from '../../lib/bundle/init-scripts';
 import { bundleFiles, CONTROLLER, CORE_VERSION, Sandbox } from './harness';
 

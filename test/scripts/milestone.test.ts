@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { buildWorkerPayload } from '../../lib/bundle/worker-payload';
 import { PRICE_TABLE } from '../../lib/cost/prices';
 import { REPO } from './harness';

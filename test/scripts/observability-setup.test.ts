@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { CONTROLLER_LOGS, controllerLogGroupName } from '../../lib/constructs/controller-observability';
 import { CONTROLLER, RunResult, Sandbox } from './harness';
 

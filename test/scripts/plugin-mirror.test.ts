@@ -6,14 +6,15 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+
 import {
   bundleFiles,
   closedPortUrl,
   CORE_VERSION,
   DEFAULT_PLUGINS,
   FAKE_WAR,
-  fakePlugin,
   FakePlugin,
+  fakePlugin,
   MIRROR,
   mirrorObject,
   pluginFiles,

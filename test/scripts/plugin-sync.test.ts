@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { bundleFiles, DEFAULT_PLUGINS, pluginSetKey, Sandbox } from './harness';
 
 describe('jenkins-start.sh --prepare and the plugin lock', () => {

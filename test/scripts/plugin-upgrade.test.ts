@@ -4,11 +4,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+
 import {
   bundleFiles,
   DEFAULT_PLUGINS,
-  fakePlugin,
   FakePlugin,
+  fakePlugin,
   MIRROR,
   mirrorObject,
   pluginFiles,

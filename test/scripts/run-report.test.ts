@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { REPO } from './harness';
 import { WorkerSandbox } from './worker-metadata';
 

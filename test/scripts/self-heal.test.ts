@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { bundleFiles, CONTROLLER, prepareControllerBoot, Sandbox, serveDownloads } from './harness';
 import { STARTING } from './jenkins-replies';
 

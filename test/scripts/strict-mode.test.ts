@@ -1,6 +1,7 @@
 /** Every shell script that runs on an instance stops at its first failing command (strict mode). */
 import * as fs from 'fs';
 import * as path from 'path';
+
 import { CONTROLLER, REPO } from './harness';
 
 function shellScripts(dir: string): string[] {

@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { bundleOfRepo } from '../../lib/casc/load-casc';
-import { shippedTemplates, resolveLikeJcasc } from '../tools/jcasc';
+import { resolveLikeJcasc, shippedTemplates } from '../tools/jcasc';
 
 const REPO = path.resolve(__dirname, '../..');
 const FAKES = path.join(REPO, 'test/fakes/worker');

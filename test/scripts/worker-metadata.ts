@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { FakeHttp, REPO, runBash, RunResult } from './harness';
 
 export const WORKER_ASSETS = path.join(REPO, 'assets', 'worker');

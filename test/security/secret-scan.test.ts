@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+
 import { scanDirectory, scanText } from '../../lib/security/secret-scan';
 
 // Built at run time so this file itself holds no secret-looking literal.

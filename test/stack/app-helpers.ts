@@ -1,7 +1,8 @@
+import { Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Template } from 'aws-cdk-lib/assertions';
+
 import { createApp } from '../../lib/app';
 
 export const REPO = path.resolve(__dirname, '../..');

@@ -2,8 +2,8 @@
  * One stack build reads casc/ once: the validation's load (lib/casc/load-casc.ts) gives the Documents the
  * bundle renders and the Fleet the constructs take, so no YAML file of casc/ is opened or parsed twice.
  */
-import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import * as path from 'path';
 
 import * as load from '../../lib/jcasc/load';
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';

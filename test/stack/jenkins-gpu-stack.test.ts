@@ -1,9 +1,10 @@
-import * as path from 'path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
+import * as path from 'path';
+
 import { CascValidationError } from '../../lib/casc/synth-check';
+import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { resolveSettings } from '../../lib/settings/validate-settings';
 import { editFile, repoCopy, resourcesOfType, synthApp } from './app-helpers';
 

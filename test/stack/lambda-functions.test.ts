@@ -1,4 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
+
 import { synthApp } from './app-helpers';
 
 /**

@@ -1,8 +1,9 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { Annotations, App, CfnResource } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { synthApp } from './app-helpers';
 
 /**

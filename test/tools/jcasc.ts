@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+
 import type { BuiltBundle } from '../../lib/bundle/build-bundle';
 import { unescapeJcasc } from '../../lib/bundle/render-worker-script';
 

@@ -1,5 +1,6 @@
 /** `node -r ./bin/register-ts.cjs test/tools/render-user-data.ts TEMPLATE.json`: prints the controller user data (CI shellchecks it). */
 import * as fs from 'fs';
+
 import { renderedUserData } from './user-data';
 
 const file = process.argv[2];

@@ -1,5 +1,5 @@
 import { capacityOf } from '../fleet-arithmetic';
-import { finding, type CascRule } from './rule';
+import { type CascRule, finding } from './rule';
 
 const id = 'cloud-cap-reachable';
 

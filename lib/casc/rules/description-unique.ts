@@ -1,6 +1,6 @@
 import type { Loc } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
-import { templateFinding, templatesOf, type CascRule } from './rule';
+import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'description-unique';
 

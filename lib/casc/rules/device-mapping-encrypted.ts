@@ -1,6 +1,6 @@
-import type { TemplateView } from '../fleet';
 import type { Problem } from '../../jcasc/problem';
-import { templateFinding, templatesOf, type CascRule } from './rule';
+import type { TemplateView } from '../fleet';
+import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'device-mapping-encrypted';
 

@@ -1,5 +1,5 @@
 import { entry } from '../../jcasc/nodes';
-import { finding, type CascRule } from './rule';
+import { type CascRule, finding } from './rule';
 
 const id = 'ec2-cloud-required';
 

@@ -1,7 +1,7 @@
-import { capacityOf } from '../fleet-arithmetic';
-import type { CloudView, TemplateView } from '../fleet';
 import type { Problem } from '../../jcasc/problem';
-import { templateFinding, type CascRule } from './rule';
+import type { CloudView, TemplateView } from '../fleet';
+import { capacityOf } from '../fleet-arithmetic';
+import { type CascRule, templateFinding } from './rule';
 
 const id = 'fallback-reachable';
 

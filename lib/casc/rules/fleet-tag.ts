@@ -1,6 +1,6 @@
 import { FLEET_TAG_KEY } from '../../contracts';
 import { child, items, scalarText } from '../../jcasc/nodes';
-import { templateFinding, templatesOf, type CascRule } from './rule';
+import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'fleet-tag';
 /** Fleet tag value every worker must carry (IAM conditions and the reaper select on it). */

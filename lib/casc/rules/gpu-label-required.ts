@@ -1,4 +1,4 @@
-import { isPricedGpuTemplate, templateFinding, templatesOf, type CascRule } from './rule';
+import { type CascRule, isPricedGpuTemplate, templateFinding, templatesOf } from './rule';
 
 const id = 'gpu-label-required';
 

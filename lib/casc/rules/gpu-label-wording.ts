@@ -1,4 +1,4 @@
-import { gpuLabelOwners, isCpuTemplate, templateFinding, templatesOf, type CascRule } from './rule';
+import { type CascRule, gpuLabelOwners, isCpuTemplate, templateFinding, templatesOf } from './rule';
 
 const id = 'gpu-label-wording';
 /** Label names that promise a GPU to whoever asks for them. */

@@ -4,11 +4,11 @@
  * Within one template the order follows the YAML a reader checks: identity, type, numbers, tags, boot,
  * stack bindings, spot; fleet-wide checks and warnings come last.
  */
-import { DEFAULT_HOURLY_BURN_ALARM_USD } from '../fleet-arithmetic';
-import { ec2Clouds } from '../fleet';
-import type { PriceTable } from '../ec2-data';
 import type { CascTree } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
+import type { PriceTable } from '../ec2-data';
+import { ec2Clouds } from '../fleet';
+import { DEFAULT_HOURLY_BURN_ALARM_USD } from '../fleet-arithmetic';
 import { burnAlarm } from './burn-alarm';
 import { cloudCapReachable } from './cloud-cap-reachable';
 import { descriptionUnique } from './description-unique';
@@ -35,16 +35,16 @@ import { renderMarkerPlacement } from './render-marker-placement';
 import { renderScript } from './render-script';
 import { reservedTags } from './reserved-tags';
 import { rootVolumeEncrypted } from './root-volume-encrypted';
-import { sshPort } from './ssh-port';
+import type { CascRule, RuleContext } from './rule';
 import { spotNoBidPrice } from './spot-no-bid-price';
 import { spotTerminates } from './spot-terminates';
+import { sshPort } from './ssh-port';
 import { stackBindings } from './stack-bindings';
 import { stoppedReuse } from './stopped-reuse';
 import { templateTag } from './template-tag';
 import { templatesRequired } from './templates-required';
 import { workerBoot } from './worker-boot';
 import { zoneUnset } from './zone-unset';
-import type { CascRule, RuleContext } from './rule';
 
 export type { CascRule, RuleContext } from './rule';
 

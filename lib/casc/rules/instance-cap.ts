@@ -1,6 +1,6 @@
-import { scalarText, type CascNode, type Loc } from '../../jcasc/nodes';
+import { type CascNode, type Loc, scalarText } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
-import { finding, POSITIVE_INTEGER, type CascRule } from './rule';
+import { type CascRule, finding, POSITIVE_INTEGER } from './rule';
 
 const id = 'instance-cap';
 /** Integer.MAX_VALUE: the plugin parses caps as Java ints (EC2Cloud.java 279, SlaveTemplate.java 410-414). */

@@ -1,8 +1,8 @@
 import { didYouMean } from '../../jcasc/did-you-mean';
+import type { Problem } from '../../jcasc/problem';
 import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES } from '../ec2-data';
 import type { TemplateView } from '../fleet';
-import type { Problem } from '../../jcasc/problem';
-import { templateFinding, templatesOf, WHOLE_VARIABLE, type CascRule } from './rule';
+import { type CascRule, templateFinding, templatesOf, WHOLE_VARIABLE } from './rule';
 
 const id = 'instance-type';
 

@@ -1,4 +1,4 @@
-import { boundedNumberFindings, templatesOf, type CascRule } from './rule';
+import { boundedNumberFindings, type CascRule, templatesOf } from './rule';
 
 const id = 'launch-timeout';
 

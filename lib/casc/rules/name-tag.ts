@@ -1,5 +1,5 @@
 import { child, items, scalarText } from '../../jcasc/nodes';
-import { templateFinding, templatesOf, type CascRule } from './rule';
+import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'name-tag';
 

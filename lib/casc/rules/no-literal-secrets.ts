@@ -1,6 +1,6 @@
 import { walkScalars } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
-import { finding, WHOLE_VARIABLE, type CascRule } from './rule';
+import { type CascRule, finding, WHOLE_VARIABLE } from './rule';
 
 const id = 'no-literal-secrets';
 const SECRET_KEY = /(password|passwd|secret|token|passphrase|api[-_]?key|private[-_]?key)/i;

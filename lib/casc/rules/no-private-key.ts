@@ -1,4 +1,4 @@
-import { finding, type CascRule } from './rule';
+import { type CascRule, finding } from './rule';
 
 const id = 'no-private-key';
 

@@ -1,5 +1,5 @@
 import { scalarText } from '../../jcasc/nodes';
-import { finding, got, POSITIVE_INTEGER, templatesOf, type CascRule } from './rule';
+import { type CascRule, finding, got, POSITIVE_INTEGER, templatesOf } from './rule';
 
 const id = 'num-executors';
 

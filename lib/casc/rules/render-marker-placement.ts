@@ -1,7 +1,7 @@
 import { walkScalars } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
-import { finding, type CascRule } from './rule';
 import { RENDER_PREFIX } from './render-script';
+import { type CascRule, finding } from './rule';
 
 const id = 'render-marker-placement';
 const RENDERED_AT = /^jenkins\.clouds\[\d+\]\.amazonEC2\.templates\[\d+\]\.(userData|initScript)$/;

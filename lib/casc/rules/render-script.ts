@@ -1,8 +1,8 @@
 import { bundleTokens, renderTemplateScript } from '../../bundle/build-bundle';
 import { UserInputError } from '../../errors';
-import type { TemplateView } from '../fleet';
 import type { Problem } from '../../jcasc/problem';
-import { finding, POSITIVE_INTEGER, templatesOf, type CascRule } from './rule';
+import type { TemplateView } from '../fleet';
+import { type CascRule, finding, POSITIVE_INTEGER, templatesOf } from './rule';
 import { WORKER_BOOT_MARKER } from './worker-boot';
 
 const id = 'render-script';

@@ -1,8 +1,8 @@
 import { FLEET_TAG_KEY, TEMPLATE_TAG_KEY } from '../../contracts';
-import type { TemplateView } from '../fleet';
 import { child, items, scalarText } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
-import { finding, templatesOf, type CascRule } from './rule';
+import type { TemplateView } from '../fleet';
+import { type CascRule, finding, templatesOf } from './rule';
 
 const id = 'reserved-tags';
 

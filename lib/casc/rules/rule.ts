@@ -4,10 +4,10 @@
  * (`instance-cap`, `imds-v2`); every message a rule emits starts with its id in brackets, so
  * `npm run check:casc` prints `FILE:LINE: yaml.path: [instance-cap] instanceCapStr must ...`.
  */
-import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES, type PriceTable } from '../ec2-data';
-import type { CloudView, TemplateView } from '../fleet';
 import type { CascTree, Loc } from '../../jcasc/nodes';
-import { problemAt, type Problem } from '../../jcasc/problem';
+import { type Problem, problemAt } from '../../jcasc/problem';
+import { INSTANCE_TYPES, isGpuInstanceType, type PriceTable, UNPRICED_GPU_TYPES } from '../ec2-data';
+import type { CloudView, TemplateView } from '../fleet';
 
 /** What every rule may read; built once per validation by `checkRules`. */
 export interface RuleContext {

@@ -1,5 +1,5 @@
 import { child, scalarText } from '../../jcasc/nodes';
-import { templateFinding, templatesOf, type CascRule } from './rule';
+import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'spot-no-bid-price';
 

@@ -1,5 +1,5 @@
 import { child, scalarText } from '../../jcasc/nodes';
-import { finding, got, POSITIVE_INTEGER, templatesOf, type CascRule } from './rule';
+import { type CascRule, finding, got, POSITIVE_INTEGER, templatesOf } from './rule';
 
 const id = 'ssh-port';
 const MAX_PORT = 65_535;

@@ -1,8 +1,8 @@
 import { TEMPLATE_TAG_KEY } from '../../contracts';
-import type { TemplateView } from '../fleet';
 import { child, items, scalarText } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
-import { finding, got, templatesOf, type CascRule } from './rule';
+import type { TemplateView } from '../fleet';
+import { type CascRule, finding, got, templatesOf } from './rule';
 
 const id = 'template-tag';
 

@@ -1,4 +1,4 @@
-import { got, templateFinding, templatesOf, type CascRule } from './rule';
+import { type CascRule, got, templateFinding, templatesOf } from './rule';
 
 const id = 'worker-boot';
 

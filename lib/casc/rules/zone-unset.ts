@@ -1,4 +1,4 @@
-import { templateFinding, templatesOf, type CascRule } from './rule';
+import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'zone-unset';
 

@@ -5,10 +5,10 @@
  */
 import { didYouMean } from '../did-you-mean';
 import { describeKind } from '../load';
-import { child, joinPath, scalarText, type CascNode, type CascTree, type Loc, type MapNode } from '../nodes';
-import { problemAt, type Problem } from '../problem';
+import { type CascNode, type CascTree, child, joinPath, type Loc, type MapNode, scalarText } from '../nodes';
+import { type Problem, problemAt } from '../problem';
 import { CASC_DOCUMENT } from './root';
-import { CORE, type ClassSchema, type Field, type FieldType } from './types';
+import { type ClassSchema, CORE, type Field, type FieldType } from './types';
 
 /** The first place a plugin (never CORE) is needed: the section's key, the line users look for. */
 export interface PluginUse {

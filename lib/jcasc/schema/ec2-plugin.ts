@@ -4,7 +4,9 @@
  * Java types: String → str, boolean/Boolean → bool, int/Integer → int, enums with their constant names.
  */
 import {
+  anyValue,
   bool,
+  type ClassSchema,
   deprecated,
   describable,
   enumOf,
@@ -14,8 +16,6 @@ import {
   rejected,
   str,
   variant,
-  anyValue,
-  type ClassSchema,
 } from './types';
 
 const PLUGIN = 'ec2';

@@ -8,6 +8,7 @@ import { EC2_CLOUD } from './ec2-plugin';
 import {
   anyValue,
   bool,
+  type ClassSchema,
   CORE,
   deprecated,
   describable,
@@ -18,7 +19,6 @@ import {
   rejected,
   str,
   variant,
-  type ClassSchema,
 } from './types';
 
 const USER: ClassSchema = {

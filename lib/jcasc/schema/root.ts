@@ -3,12 +3,12 @@ import { JENKINS_ROOT } from './jenkins-root';
 import { CASC_ROOT, CREDENTIALS_ROOT, JOBS_ROOT, SECURITY_ROOT, UNCLASSIFIED_ROOT } from './sections';
 import {
   anyValue,
-  CORE,
-  obj,
-  ownedBy,
   type ClassSchema,
+  CORE,
   type Field,
   type FieldType,
+  obj,
+  ownedBy,
   type Variant,
 } from './types';
 

@@ -7,6 +7,7 @@
 import {
   anyValue,
   bool,
+  type ClassSchema,
   CORE,
   describable,
   enumOf,
@@ -18,7 +19,6 @@ import {
   str,
   stringMap,
   variant,
-  type ClassSchema,
 } from './types';
 
 /** io.jenkins.plugins.casc.ConfigurationContext: the document's own policy switches. */

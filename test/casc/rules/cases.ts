@@ -1,7 +1,7 @@
 import * as path from 'path';
 
 import { loadPrices } from '../../../lib/casc/ec2-data';
-import { ruleContext, type CascRule } from '../../../lib/casc/rules';
+import { type CascRule, ruleContext } from '../../../lib/casc/rules';
 import { loadCascTree } from '../../../lib/jcasc/load';
 import type { Problem } from '../../../lib/jcasc/problem';
 import { edit, REPO, SHIPPED_EC2_YAML, SHIPPED_FILE, tempTree } from '../helpers';

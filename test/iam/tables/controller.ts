@@ -1,4 +1,9 @@
-import { Call } from '../evaluate';
+import {
+  CONTROLLER_LOGS,
+  CONTROLLER_METRIC_NAMESPACE,
+  controllerLogGroupName,
+} from '../../../lib/constructs/controller-observability';
+import { WORKER_METRIC_NAMESPACE } from '../../../lib/worker-metrics';
 import {
   call,
   ec2,
@@ -10,13 +15,8 @@ import {
   runInstances,
   SPOT_REQUEST_ID,
 } from '../calls';
+import { Call } from '../evaluate';
 import { StackFacts } from '../stack-facts';
-import {
-  CONTROLLER_LOGS,
-  CONTROLLER_METRIC_NAMESPACE,
-  controllerLogGroupName,
-} from '../../../lib/constructs/controller-observability';
-import { WORKER_METRIC_NAMESPACE } from '../../../lib/worker-metrics';
 import { INSTANCES, RoleTable } from './table';
 
 /**

@@ -1,4 +1,3 @@
-import { Call } from '../evaluate';
 import {
   awsResourceTags,
   call,
@@ -9,6 +8,7 @@ import {
   resourceTags,
   serviceSession,
 } from '../calls';
+import { Call } from '../evaluate';
 import { StackFacts } from '../stack-facts';
 import { TemplateRole } from '../template-roles';
 import { INSTANCES, RoleTable } from './table';

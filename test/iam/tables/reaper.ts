@@ -1,9 +1,9 @@
-import { Call } from '../evaluate';
 import { call, ec2, lambdaSession, logWrites, otherLogGroupWrites, resourceTags } from '../calls';
+import { Call } from '../evaluate';
 import { StackFacts } from '../stack-facts';
+import { TemplateRole } from '../template-roles';
 import { workerTags } from './controller';
 import { INSTANCES, RoleTable } from './table';
-import { TemplateRole } from '../template-roles';
 
 /**
  * The reaper Lambda (lambda/reaper, lib/cost/fleet-instances.ts): DescribeInstances filtered by the fleet

@@ -1,9 +1,9 @@
-import { Call } from '../evaluate';
+import { WORKER_METRIC_NAMESPACE } from '../../../lib/worker-metrics';
 import { call, ec2, instanceSession, requestTags, resourceTags } from '../calls';
+import { Call } from '../evaluate';
 import { StackFacts } from '../stack-facts';
 import { workerTags } from './controller';
 import { INSTANCES, RoleTable } from './table';
-import { WORKER_METRIC_NAMESPACE } from '../../../lib/worker-metrics';
 
 /**
  * The GPU workers' instance role, used by the boot (assets/worker/fetch-payload.sh: the payload object),
