@@ -29,7 +29,7 @@ import { configParameterName, JENKINS_PORT, STACK_OUTPUTS, STACK_TAG_KEY } from 
 import { terminationHoldMinutes } from './controller-replacement';
 import { reaperMaxRunningHours } from './cost/job-timeout';
 import { UserInputError } from './errors';
-import { DeploymentSettings } from './settings/settings';
+import { AlbAccessSettings, DeploymentSettings } from './settings/settings';
 
 export interface JenkinsGpuStackProps extends StackProps {
   /** Validated deployment settings (lib/settings). */
@@ -228,7 +228,7 @@ export class JenkinsGpuStack extends Stack {
   }
 
   private createWebAccess(
-    settings: DeploymentSettings,
+    access: AlbAccessSettings,
     network: Network,
     controller: JenkinsController,
   ): WebAccess {
@@ -238,8 +238,8 @@ export class JenkinsGpuStack extends Stack {
       autoScalingGroup: controller.autoScalingGroup,
       controllerSecurityGroup: controller.securityGroup,
       controllerPort: controller.port,
-      allowedCidrs: settings.allowedCidrs,
-      certificateArn: settings.certificateArn!,
+      allowedCidrs: access.allowedCidrs,
+      certificateArn: access.certificateArn,
     });
   }
 

@@ -49,10 +49,10 @@ export interface GpuWorkerFleetProps {
   /**
    * AMI the templates use, when it is an explicit id. RunInstances is then limited to that image;
    * otherwise to images owned by Amazon (the Deep Learning AMIs).
-   * @default undefined (Amazon-owned images)
+   * @default - Amazon-owned images
    */
   readonly explicitAmiId?: string;
-  /** S3 bucket the workers may read and write (`s3://` results). @default undefined (no S3 access) */
+  /** S3 bucket the workers may read and write (`s3://` results). @default - no S3 access */
   readonly resultsBucketName?: string;
   /**
    * Topic told when workers cannot write their busy tag (the BusySignalFailures alarm).

@@ -137,9 +137,9 @@ export class JenkinsController extends Construct {
   /** IMDSv2, an encrypted root, the AMI resolved by EC2 at launch; the user data is added once the group exists. */
   private createLaunchTemplate(props: JenkinsControllerProps, rootSize: number): ec2.LaunchTemplate {
     return new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      instanceType: props.instanceType ?? new ec2.InstanceType('t3.large'),
+      instanceType: props.instanceType ?? new ec2.InstanceType(CONTROLLER_DEFAULTS.instanceType),
       machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(
-        props.amiParameterName ?? '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+        props.amiParameterName ?? CONTROLLER_DEFAULTS.amiParameterName,
         { os: ec2.OperatingSystemType.LINUX },
       ),
       role: this.role,
@@ -450,19 +450,29 @@ export class JenkinsController extends Construct {
   }
 }
 
+/**
+ * The controller's defaults, one table that the props and the deployment settings (lib/settings) both read,
+ * so a default never differs between `new JenkinsController(...)` and `cdk deploy`.
+ */
+export const CONTROLLER_DEFAULTS = {
+  instanceType: 't3.large',
+  /** Amazon Linux 2023, x86_64: the bootstrap scripts use dnf and its package names. */
+  amiParameterName: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+  rootVolumeSizeGiB: 30,
+} as const;
 /** JENKINS_HOME size in GiB: at least 20 for Jenkins and plugins, at most gp3's 16 TiB. Settings read it too. */
-export const HOME_VOLUME_SIZE_GIB = { min: 20, max: 16384 } as const;
+export const HOME_VOLUME_SIZE_GIB = { min: 20, max: 16384, default: 50 } as const;
 /**
  * Daily snapshots kept: DLM's RetainRule count is 1 to 1000 (DLM API reference, RetainRule: "up to a
  * maximum of 1000"), one snapshot a day. Settings read it too, so both always agree.
  */
-export const SNAPSHOT_RETENTION_DAYS = { min: 1, max: 1000 } as const;
+export const SNAPSHOT_RETENTION_DAYS = { min: 1, max: 1000, default: 14 } as const;
 
 /** The props' sizes and waits with their defaults, each checked against its bounds. */
 function controllerSizes(props: JenkinsControllerProps) {
-  const homeSize = props.homeVolumeSizeGiB ?? 50;
-  const retentionDays = props.snapshotRetentionDays ?? 14;
-  const rootSize = props.rootVolumeSizeGiB ?? 30;
+  const homeSize = props.homeVolumeSizeGiB ?? HOME_VOLUME_SIZE_GIB.default;
+  const retentionDays = props.snapshotRetentionDays ?? SNAPSHOT_RETENTION_DAYS.default;
+  const rootSize = props.rootVolumeSizeGiB ?? CONTROLLER_DEFAULTS.rootVolumeSizeGiB;
   const bootTimeout = props.bootTimeoutMinutes ?? DEFAULT_CONTROLLER_BOOT_MINUTES;
   const terminationHoldMinutes = props.terminationHoldMinutes ?? 0;
   const replacementWait = bootTimeout + terminationHoldMinutes;

@@ -47,7 +47,7 @@ export interface NetworkProps {
   readonly maxAzs?: number;
   /**
    * Use this existing VPC instead of creating one: ids only, no lookup, so synth stays offline.
-   * @default undefined (a new VPC with public subnets, no NAT gateway, an S3 gateway endpoint)
+   * @default - a new VPC with public subnets, no NAT gateway, an S3 gateway endpoint
    */
   readonly existingVpc?: {
     readonly vpcId: string;

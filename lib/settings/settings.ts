@@ -1,4 +1,9 @@
 import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../constructs/controller-config';
+import {
+  CONTROLLER_DEFAULTS,
+  HOME_VOLUME_SIZE_GIB,
+  SNAPSHOT_RETENTION_DAYS,
+} from '../constructs/jenkins-controller';
 import { DEFAULT_VPC_CIDR } from '../constructs/network';
 import { DEFAULT_STACK_NAME } from '../contracts';
 import { DEFAULT_DRAIN_MINUTES } from '../controller-replacement';
@@ -12,18 +17,39 @@ import { UserInputError } from '../errors';
  * overridden one at a time on the command line: `npx cdk deploy -c jenkinsGpu.controllerInstanceType=m7i.large`.
  */
 
-export type AccessMode = 'ssm' | 'alb';
+/** How users reach the UI: the settings each mode needs travel with it, so `alb` always has its certificate. */
+export type AccessSettings = SsmAccessSettings | AlbAccessSettings;
 
-export interface DeploymentSettings {
+/** Port forward through SSM Session Manager: no inbound port, nothing else to set. */
+export interface SsmAccessSettings {
+  readonly accessMode: 'ssm';
+}
+
+/** An internet-facing HTTPS load balancer (lib/constructs/web-access.ts). */
+export interface AlbAccessSettings {
+  readonly accessMode: 'alb';
+  /** IPv4 CIDRs allowed to reach HTTPS, at least one. */
+  readonly allowedCidrs: string[];
+  /** ACM certificate ARN for the HTTPS listener, in the stack's region. */
+  readonly certificateArn: string;
+}
+
+export type AccessMode = AccessSettings['accessMode'];
+
+/** Every setting, typed: the common ones and those of the access mode. */
+export type DeploymentSettings = CommonSettings & AccessSettings;
+
+/** The settings every deployment has, whatever its access mode. */
+export interface CommonSettings {
   /** CloudFormation stack name. @default 'JenkinsGpuTraining' */
   readonly stackName: string;
-  /** AWS account id; leave unset for an environment-agnostic stack (resolved by the CLI profile). @default undefined */
+  /** AWS account id; leave unset for an environment-agnostic stack. @default - environment-agnostic (the CLI profile's account) */
   readonly account?: string;
-  /** AWS region; leave unset for an environment-agnostic stack. @default undefined */
+  /** AWS region; leave unset for an environment-agnostic stack. @default - environment-agnostic (the CLI profile's region) */
   readonly region?: string;
   /** CIDR of the new VPC, /16 to /19 for its two public /20 subnets (ignored with `vpcId`). @default '10.40.0.0/16' */
   readonly vpcCidr: string;
-  /** Use an existing VPC instead of creating one. @default undefined (a new VPC) */
+  /** Use an existing VPC instead of creating one. @default - a new VPC */
   readonly vpcId?: string;
   /** Availability zones of the existing VPC's subnets, same order as `subnetIds`. @default [] */
   readonly availabilityZones: string[];
@@ -36,7 +62,7 @@ export interface DeploymentSettings {
   /**
    * The zone the JENKINS_HOME volume lives in: the stack output `JenkinsHomeAvailabilityZone` after the first
    * deploy. Recorded here, a settings change that would put the controller (and so a new, empty volume) in
-   * another zone fails synth instead of starting an empty Jenkins. @default undefined (not checked)
+   * another zone fails synth instead of starting an empty Jenkins. @default - not checked
    */
   readonly jenkinsHomeAvailabilityZone?: string;
   /** Days to keep daily JENKINS_HOME snapshots, 1 to 1000 (DLM's retain count limit). @default 14 */
@@ -54,25 +80,19 @@ export interface DeploymentSettings {
    * @default 60
    */
   readonly safeRestartMaxWaitMinutes: number;
-  /** How users reach the UI: `ssm` (port forward, no inbound port) or `alb` (HTTPS load balancer). @default 'ssm' */
-  readonly accessMode: AccessMode;
-  /** CIDRs allowed to reach the load balancer (`alb` only; required there). @default [] */
-  readonly allowedCidrs: string[];
-  /** ACM certificate ARN for the load balancer (`alb` only; required there). @default undefined */
-  readonly certificateArn?: string;
   /** Public URL of Jenkins when `alb` is used (e.g. https://jenkins.example.com/). @default the ALB DNS name */
   readonly jenkinsUrl?: string;
-  /** E-mail address for alarms and budget alerts. @default undefined (no e-mail subscription) */
+  /** E-mail address for alarms and budget alerts. @default - no e-mail subscription */
   readonly alertEmail?: string;
   /** SSM parameter holding the controller AMI id, resolved by EC2 at each launch. @default Amazon Linux 2023 */
   readonly controllerAmiParameter: string;
   /** Public SSM parameter of the GPU worker AMI (Deep Learning AMI). @default Ubuntu 22.04 OSS Nvidia driver DLAMI */
   readonly workerAmiParameter: string;
-  /** Explicit worker AMI id; overrides `workerAmiParameter`. @default undefined */
+  /** Explicit worker AMI id; overrides `workerAmiParameter`. @default - the AMI `workerAmiParameter` names */
   readonly workerAmiId?: string;
   /** Default data/results location offered by the training job. @default 'gs://my-training-bucket' */
   readonly resultsLocation: string;
-  /** Monthly AWS Budget in USD with e-mail alerts (needs `alertEmail`). @default undefined (no budget) */
+  /** Monthly AWS Budget in USD with e-mail alerts (needs `alertEmail`). @default - no budget */
   readonly monthlyBudgetUsd?: number;
   /** Alarm when the estimated GPU burn rate exceeds this many USD per hour. @default 10 */
   readonly hourlyBurnAlarmUsd: number;
@@ -83,14 +103,13 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   vpcCidr: DEFAULT_VPC_CIDR,
   availabilityZones: [],
   subnetIds: [],
-  controllerInstanceType: 't3.large',
-  jenkinsHomeSizeGiB: 50,
-  snapshotRetentionDays: 14,
+  controllerInstanceType: CONTROLLER_DEFAULTS.instanceType,
+  jenkinsHomeSizeGiB: HOME_VOLUME_SIZE_GIB.default,
+  snapshotRetentionDays: SNAPSHOT_RETENTION_DAYS.default,
   drainTimeoutMinutes: DEFAULT_DRAIN_MINUTES,
   safeRestartMaxWaitMinutes: SAFE_RESTART_MAX_WAIT_MINUTES.default,
   accessMode: 'ssm',
-  allowedCidrs: [],
-  controllerAmiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+  controllerAmiParameter: CONTROLLER_DEFAULTS.amiParameterName,
   workerAmiParameter:
     '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id',
   resultsLocation: 'gs://my-training-bucket',

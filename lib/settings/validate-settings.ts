@@ -6,10 +6,19 @@ import { HOME_VOLUME_SIZE_GIB, SNAPSHOT_RETENTION_DAYS } from '../constructs/jen
 import { vpcCidrProblem } from '../constructs/network';
 import { MAX_DRAIN_MINUTES } from '../controller-replacement';
 import { didYouMean } from '../jcasc/did-you-mean';
-import { AccessMode, DEFAULT_SETTINGS, DeploymentSettings, SettingsError } from './settings';
+import {
+  AccessSettings,
+  AlbAccessSettings,
+  CommonSettings,
+  DEFAULT_SETTINGS,
+  DeploymentSettings,
+  SettingsError,
+} from './settings';
 
 type Raw = Record<string, unknown>;
 type Check = (value: unknown) => boolean;
+/** A setting's name as written in cdk.json: any member of any access mode too. */
+type SettingName = keyof CommonSettings | keyof AlbAccessSettings;
 
 const SOURCE = 'setting jenkinsGpu';
 /** Context key of the settings object; `jenkinsGpu.<setting>` keys override one setting each. */
@@ -22,6 +31,7 @@ const KNOWN_KEYS = new Set<string>([
   'account',
   'region',
   'vpcId',
+  'allowedCidrs',
   'certificateArn',
   'jenkinsUrl',
   'alertEmail',
@@ -67,7 +77,7 @@ export function isValidCidr(value: string): boolean {
 
 function str(
   raw: Raw,
-  key: keyof DeploymentSettings,
+  key: SettingName,
   pattern: RegExp | ((value: string) => boolean),
   allowed: string,
 ): string | undefined {
@@ -78,7 +88,7 @@ function str(
   return value;
 }
 
-function int(raw: Raw, key: keyof DeploymentSettings, min: number, max: number): number | undefined {
+function int(raw: Raw, key: SettingName, min: number, max: number): number | undefined {
   const value = raw[key];
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
@@ -88,7 +98,7 @@ function int(raw: Raw, key: keyof DeploymentSettings, min: number, max: number):
   return n;
 }
 
-function list(raw: Raw, key: keyof DeploymentSettings, check: Check, allowed: string): string[] | undefined {
+function list(raw: Raw, key: SettingName, check: Check, allowed: string): string[] | undefined {
   const value = raw[key];
   if (value === undefined || value === null || value === '') return undefined;
   // `-c jenkinsGpu.allowedCidrs=a,b` arrives as a string: accept comma-separated lists too.
@@ -108,17 +118,15 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
   for (const key of Object.keys(raw)) {
     if (!KNOWN_KEYS.has(key)) unknownSetting(key);
   }
-  const cidrCheck: Check = (v) => typeof v === 'string' && isValidCidr(v);
-  const accessMode = raw.accessMode ?? DEFAULT_SETTINGS.accessMode;
-  if (accessMode !== 'ssm' && accessMode !== 'alb') fail('accessMode', accessMode, "'ssm' or 'alb'");
-
-  const s: DeploymentSettings = {
+  const common: CommonSettings = {
     ...stackAndNetworkSettings(raw),
     ...controllerSettings(raw),
-    ...accessSettings(raw, accessMode, cidrCheck),
+    jenkinsUrl: str(raw, 'jenkinsUrl', PATTERNS.url, 'an http(s) URL such as https://jenkins.example.com/'),
     ...imageAndCostSettings(raw),
   };
-  checkCombinations(s);
+  checkNetwork(common);
+  const s: DeploymentSettings = { ...common, ...accessSettings(raw, common) };
+  checkBudget(s);
   checkJenkinsHomeZone(s);
   return s;
 }
@@ -127,7 +135,7 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
 function stackAndNetworkSettings(
   raw: Raw,
 ): Pick<
-  DeploymentSettings,
+  CommonSettings,
   'stackName' | 'account' | 'region' | 'vpcCidr' | 'vpcId' | 'availabilityZones' | 'subnetIds'
 > {
   return {
@@ -163,7 +171,7 @@ function stackAndNetworkSettings(
 function controllerSettings(
   raw: Raw,
 ): Pick<
-  DeploymentSettings,
+  CommonSettings,
   | 'controllerInstanceType'
   | 'jenkinsHomeSizeGiB'
   | 'jenkinsHomeAvailabilityZone'
@@ -197,25 +205,58 @@ function controllerSettings(
   };
 }
 
-/** How users reach the UI. */
-function accessSettings(
-  raw: Raw,
-  accessMode: AccessMode,
-  cidrCheck: Check,
-): Pick<DeploymentSettings, 'accessMode' | 'allowedCidrs' | 'certificateArn' | 'jenkinsUrl'> {
-  return {
-    accessMode,
-    allowedCidrs: list(raw, 'allowedCidrs', cidrCheck, 'IPv4 CIDRs such as 203.0.113.0/24') ?? [],
-    certificateArn: str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN'),
-    jenkinsUrl: str(raw, 'jenkinsUrl', PATTERNS.url, 'an http(s) URL such as https://jenkins.example.com/'),
-  };
+/**
+ * How users reach the UI. `alb` needs its CIDRs, its certificate and a region to match it (and two zones with
+ * an existing VPC); `ssm` opens no port, so CIDRs or a certificate there are a mistake, not something to ignore.
+ */
+function accessSettings(raw: Raw, s: CommonSettings): AccessSettings {
+  const accessMode = raw.accessMode ?? DEFAULT_SETTINGS.accessMode;
+  const allowedCidrs =
+    list(
+      raw,
+      'allowedCidrs',
+      (v) => typeof v === 'string' && isValidCidr(v),
+      'IPv4 CIDRs such as 203.0.113.0/24',
+    ) ?? [];
+  const certificateArn = str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN');
+  if (accessMode === 'ssm') {
+    if (allowedCidrs.length > 0 || certificateArn) {
+      throw new SettingsError(
+        `${SOURCE}.accessMode: allowedCidrs and certificateArn need accessMode 'alb' (got 'ssm', which opens no inbound port)`,
+      );
+    }
+    return { accessMode };
+  }
+  if (accessMode !== 'alb') fail('accessMode', accessMode, "'ssm' or 'alb'");
+  if (s.vpcId && new Set(s.availabilityZones).size < 2) {
+    throw new SettingsError(
+      `${SOURCE}.subnetIds: accessMode 'alb' needs subnets in at least two availability zones (an application load balancer spans two; got ${s.availabilityZones.join(', ')})`,
+    );
+  }
+  if (allowedCidrs.length === 0) {
+    throw new SettingsError(
+      `${SOURCE}.allowedCidrs: required with accessMode 'alb' (allowed: IPv4 CIDRs such as 203.0.113.0/24; 0.0.0.0/0 only if you mean the whole internet)`,
+    );
+  }
+  if (!certificateArn) {
+    throw new SettingsError(
+      `${SOURCE}.certificateArn: required with accessMode 'alb' (allowed: an ACM certificate ARN in the stack's region)`,
+    );
+  }
+  const certRegion = certificateArn.split(':')[3];
+  if (s.region !== certRegion) {
+    throw new SettingsError(
+      `${SOURCE}.region: must be set to the certificate's region with accessMode 'alb' (got ${JSON.stringify(s.region ?? null)}, certificate is in ${certRegion}; load balancer access logs need a concrete region)`,
+    );
+  }
+  return { accessMode, allowedCidrs, certificateArn };
 }
 
 /** The alert address, the AMIs, the results location and the cost limits. */
 function imageAndCostSettings(
   raw: Raw,
 ): Pick<
-  DeploymentSettings,
+  CommonSettings,
   | 'alertEmail'
   | 'controllerAmiParameter'
   | 'workerAmiParameter'
@@ -289,7 +330,8 @@ function controllerInstanceType(raw: Raw): string {
   return value;
 }
 
-function checkCombinations(s: DeploymentSettings): void {
+/** The subnets and zones agree with each other, with the region and with `vpcId`. */
+function checkNetwork(s: CommonSettings): void {
   if (new Set(s.subnetIds).size !== s.subnetIds.length) {
     throw new SettingsError(`${SOURCE}.subnetIds: lists a subnet twice (got ${s.subnetIds.join(', ')})`);
   }
@@ -315,33 +357,9 @@ function checkCombinations(s: DeploymentSettings): void {
       `${SOURCE}.subnetIds: only allowed together with vpcId (a new VPC creates its own subnets)`,
     );
   }
-  if (s.accessMode === 'alb') {
-    if (s.vpcId && new Set(s.availabilityZones).size < 2) {
-      throw new SettingsError(
-        `${SOURCE}.subnetIds: accessMode 'alb' needs subnets in at least two availability zones (an application load balancer spans two; got ${s.availabilityZones.join(', ')})`,
-      );
-    }
-    if (s.allowedCidrs.length === 0) {
-      throw new SettingsError(
-        `${SOURCE}.allowedCidrs: required with accessMode 'alb' (allowed: IPv4 CIDRs such as 203.0.113.0/24; 0.0.0.0/0 only if you mean the whole internet)`,
-      );
-    }
-    if (!s.certificateArn) {
-      throw new SettingsError(
-        `${SOURCE}.certificateArn: required with accessMode 'alb' (allowed: an ACM certificate ARN in the stack's region)`,
-      );
-    }
-    const certRegion = s.certificateArn.split(':')[3];
-    if (s.region !== certRegion) {
-      throw new SettingsError(
-        `${SOURCE}.region: must be set to the certificate's region with accessMode 'alb' (got ${JSON.stringify(s.region ?? null)}, certificate is in ${certRegion}; load balancer access logs need a concrete region)`,
-      );
-    }
-  } else if (s.allowedCidrs.length > 0 || s.certificateArn) {
-    throw new SettingsError(
-      `${SOURCE}.accessMode: allowedCidrs and certificateArn need accessMode 'alb' (got 'ssm', which opens no inbound port)`,
-    );
-  }
+}
+
+function checkBudget(s: CommonSettings): void {
   if (s.monthlyBudgetUsd !== undefined && !s.alertEmail) {
     throw new SettingsError(
       `${SOURCE}.monthlyBudgetUsd: needs alertEmail to send budget alerts to (allowed: set alertEmail too)`,

@@ -1,10 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 
 import { createApp } from '../../lib/app';
 import { JenkinsController, SNAPSHOT_RETENTION_DAYS } from '../../lib/constructs/jenkins-controller';
 import { Network } from '../../lib/constructs/network';
-import { DEFAULT_SETTINGS, SettingsError } from '../../lib/settings/settings';
+import { AccessSettings, DEFAULT_SETTINGS, SettingsError } from '../../lib/settings/settings';
 import { resolveSettings, settingsFromContext } from '../../lib/settings/validate-settings';
 
 describe('resolveSettings', () => {
@@ -91,8 +92,28 @@ describe('resolveSettings', () => {
       allowedCidrs: '198.51.100.0/24, 203.0.113.7/32',
       certificateArn: arn,
     });
-    expect(s.allowedCidrs).toEqual(['198.51.100.0/24', '203.0.113.7/32']);
-    expect(s.certificateArn).toBe(arn);
+    expect(s).toMatchObject({
+      accessMode: 'alb',
+      allowedCidrs: ['198.51.100.0/24', '203.0.113.7/32'],
+      certificateArn: arn,
+    });
+  });
+
+  it('types the access mode so that alb always carries its CIDRs and certificate, and ssm neither', () => {
+    const arn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
+    // Checked by the compiler (ts-jest and tsc): each line below is an error the type must report.
+    // @ts-expect-error an alb access without its certificate is not an AccessSettings
+    const albWithoutCertificate: AccessSettings = { accessMode: 'alb', allowedCidrs: ['198.51.100.0/24'] };
+    // @ts-expect-error ssm opens no port, so it has no CIDRs
+    const ssmWithCidrs: AccessSettings = { accessMode: 'ssm', allowedCidrs: ['198.51.100.0/24'] };
+    const alb: AccessSettings = { accessMode: 'alb', allowedCidrs: ['198.51.100.0/24'], certificateArn: arn };
+    expect([albWithoutCertificate, ssmWithCidrs, alb].map((a) => a.accessMode)).toEqual([
+      'alb',
+      'ssm',
+      'alb',
+    ]);
+    expect(resolveSettings({})).not.toHaveProperty('certificateArn');
+    expect(resolveSettings({})).not.toHaveProperty('allowedCidrs');
   });
 
   it('needs subnets and one zone per subnet with an existing VPC', () => {
@@ -270,12 +291,44 @@ describe('settings and the constructs read one bound', () => {
   };
 
   it('snapshotRetentionDays: DLM keeps at most 1000, settings and JenkinsController both stop there', () => {
-    expect(SNAPSHOT_RETENTION_DAYS).toEqual({ min: 1, max: 1000 });
+    expect(SNAPSHOT_RETENTION_DAYS).toEqual({ min: 1, max: 1000, default: 14 });
     expect(resolveSettings({ snapshotRetentionDays: 1000 }).snapshotRetentionDays).toBe(1000);
     expect(controllerWith(1000)).not.toThrow();
     expect(controllerWith(1001)).toThrow(
       'JenkinsController: snapshotRetentionDays must be an integer from 1 to 1000 (got 1001)',
     );
+  });
+
+  it('defaults: a JenkinsController given no sizes gets what the settings default to', () => {
+    const stack = new Stack(new App(), 'S');
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 1,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PUBLIC }],
+    });
+    new JenkinsController(stack, 'Controller', {
+      vpc,
+      subnet: vpc.publicSubnets[0],
+      configParameterName: '/x',
+    });
+    const template = Template.fromStack(stack);
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      controllerInstanceType: 't3.large',
+      jenkinsHomeSizeGiB: 50,
+      snapshotRetentionDays: 14,
+    });
+    template.hasResourceProperties('AWS::EC2::Volume', { Size: DEFAULT_SETTINGS.jenkinsHomeSizeGiB });
+    template.hasResourceProperties('AWS::DLM::LifecyclePolicy', {
+      PolicyDetails: Match.objectLike({
+        Schedules: [Match.objectLike({ RetainRule: { Count: DEFAULT_SETTINGS.snapshotRetentionDays } })],
+      }),
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        InstanceType: DEFAULT_SETTINGS.controllerInstanceType,
+        ImageId: `resolve:ssm:${DEFAULT_SETTINGS.controllerAmiParameter}`,
+      }),
+    });
   });
 
   it('vpcCidr: the Network construct refuses what settings refuse, with the same reason', () => {
