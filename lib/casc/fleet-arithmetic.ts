@@ -4,18 +4,15 @@
  * and the stopped workers a cloud can leave behind. The rules that warn on them are in lib/casc/rules.
  */
 import { GPU_VCPUS, type PriceTable, vcpuQuota } from './ec2-data';
-import type { CloudView, TemplateView } from './fleet';
+import { type CloudView, readCap, type TemplateView } from './fleet';
 
 /** Default of the deployment setting `hourlyBurnAlarmUsd` (lib/settings/settings.ts). */
 export const DEFAULT_HOURLY_BURN_ALARM_USD = 10;
 
-const POSITIVE_INTEGER = /^[1-9]\d*$/;
-const JAVA_INT_MAX = 2_147_483_647;
+/** A cap the arithmetic can use: a positive Java int (rule `instance-cap` reports every other reading). */
 const capOf = (view: CloudView | TemplateView): number | undefined => {
-  const text = view.text('instanceCapStr');
-  return text !== undefined && POSITIVE_INTEGER.test(text) && Number(text) <= JAVA_INT_MAX
-    ? Number(text)
-    : undefined;
+  const reading = readCap(view.text('instanceCapStr'));
+  return reading.kind === 'cap' ? reading.value : undefined;
 };
 
 export interface Capacity {

@@ -161,11 +161,42 @@ function fleetTemplate(template: TemplateView): FleetTemplate {
   };
 }
 
-/** The EC2 plugin reads an empty `instanceCapStr` as no cap (rule instance-cap refuses it; the Fleet says so). */
+/** Integer.MAX_VALUE: the plugin parses caps as Java ints (EC2Cloud.java 279, SlaveTemplate.java 410-414). */
+export const JAVA_INT_MAX = 2_147_483_647;
+
+/**
+ * What the EC2 plugin makes of an `instanceCapStr` (ec2-plugin 2059): empty is no cap at all, "0" blocks every
+ * launch (SlaveTemplate.java 407-411), otherwise a Java int. The one reader of the field: the rule
+ * `instance-cap` turns each reading into its message, the fleet arithmetic and the Fleet into numbers.
+ */
+export type CapReading =
+  | { readonly kind: 'unlimited' }
+  | { readonly kind: 'blocks' }
+  | { readonly kind: 'cap'; readonly value: number }
+  | { readonly kind: 'not-a-number' }
+  | { readonly kind: 'too-large' };
+
+export function readCap(text: string | undefined): CapReading {
+  if (text === undefined || text.trim() === '') return { kind: 'unlimited' };
+  if (text.trim() === '0') return { kind: 'blocks' };
+  if (!/^[1-9]\d*$/.test(text)) return { kind: 'not-a-number' };
+  const value = Number(text);
+  return value > JAVA_INT_MAX ? { kind: 'too-large' } : { kind: 'cap', value };
+}
+
+/** The cap as a number: unlimited is `Infinity`; a value the rules refuse is refused here too, never `NaN`. */
 function capOf(view: CloudView | TemplateView): number {
-  return (view.text('instanceCapStr') ?? '').trim() === ''
-    ? Number.POSITIVE_INFINITY
-    : wholeNumber(view, 'instanceCapStr');
+  const reading = readCap(view.text('instanceCapStr'));
+  switch (reading.kind) {
+    case 'unlimited':
+      return Number.POSITIVE_INFINITY;
+    case 'blocks':
+      return 0;
+    case 'cap':
+      return reading.value;
+    default:
+      return wholeNumber(view, 'instanceCapStr');
+  }
 }
 
 function wholeNumber(view: CloudView | TemplateView, key: string): number {

@@ -1,3 +1,4 @@
+import { DEFAULT_HOURLY_BURN_ALARM_USD } from '../casc/fleet-arithmetic';
 import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../constructs/controller-config';
 import {
   CONTROLLER_DEFAULTS,
@@ -113,7 +114,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   workerAmiParameter:
     '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id',
   resultsLocation: 'gs://my-training-bucket',
-  hourlyBurnAlarmUsd: 10,
+  hourlyBurnAlarmUsd: DEFAULT_HOURLY_BURN_ALARM_USD,
 };
 
 /** A user mistake in the settings: shown as one line, no stack trace. */

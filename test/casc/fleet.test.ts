@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 
-import { buildFleet, ec2Clouds, type Fleet } from '../../lib/casc/fleet';
+import { buildFleet, ec2Clouds, type Fleet, JAVA_INT_MAX, readCap } from '../../lib/casc/fleet';
 import { loadCasc } from '../../lib/casc/load-casc';
 import { UserInputError } from '../../lib/errors';
 import { loadCascTree } from '../../lib/jcasc/load';
@@ -120,6 +120,26 @@ describe('buildFleet', () => {
         `a\\.yaml:${lineOf(yaml, 'idleTerminationMinutes')}: jenkins\\.clouds\\[0\\]\\.amazonEC2\\.templates\\[0\\]\\.idleTerminationMinutes: expected a whole number, got "ten" \\(npm run check:casc lists every problem\\)$`,
       ),
     );
+  });
+});
+
+describe('readCap: the one reader of instanceCapStr (the rule, the arithmetic and the Fleet all use it)', () => {
+  it.each([
+    [undefined, { kind: 'unlimited' }],
+    ['', { kind: 'unlimited' }],
+    ['  ', { kind: 'unlimited' }],
+    ['0', { kind: 'blocks' }],
+    ['1', { kind: 'cap', value: 1 }],
+    ['12', { kind: 'cap', value: 12 }],
+    [String(JAVA_INT_MAX), { kind: 'cap', value: 2_147_483_647 }],
+    [String(JAVA_INT_MAX + 1), { kind: 'too-large' }],
+    ['-1', { kind: 'not-a-number' }],
+    ['4.5', { kind: 'not-a-number' }],
+    ['07', { kind: 'not-a-number' }],
+    [' 3', { kind: 'not-a-number' }],
+    ['${CAP}', { kind: 'not-a-number' }],
+  ])('%j reads as %j', (text, reading) => {
+    expect(readCap(text)).toEqual(reading);
   });
 });
 

@@ -1,10 +1,9 @@
 import { type CascNode, type Loc, scalarText } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
-import { type CascRule, finding, POSITIVE_INTEGER } from './rule';
+import { JAVA_INT_MAX, readCap } from '../fleet';
+import { type CascRule, finding } from './rule';
 
 const id = 'instance-cap';
-/** Integer.MAX_VALUE: the plugin parses caps as Java ints (EC2Cloud.java 279, SlaveTemplate.java 410-414). */
-const JAVA_INT_MAX = 2_147_483_647;
 
 function checkCap(
   node: CascNode | undefined,
@@ -13,43 +12,31 @@ function checkCap(
   level: 'cloud' | 'template',
 ): Problem[] {
   const value = scalarText(node);
-  if (value === undefined || value.trim() === '')
-    return [
-      finding(
-        id,
-        node?.loc ?? parentLoc,
-        path,
-        `instanceCapStr must be set at ${level} level: empty means unlimited GPU machines`,
-      ),
-    ];
-  const loc = node!.loc;
-  if (value.trim() === '0') {
-    const why =
-      level === 'cloud'
-        ? 'cloud instanceCapStr "0" blocks every launch'
-        : // SlaveTemplate (ec2-plugin 2059, lines 407-411) reads a template cap of 0 as "launch none".
-          'template instanceCapStr "0" blocks every launch of this template in the EC2 plugin';
-    return [finding(id, loc, path, `${why} (expected a positive integer, got "0")`)];
-  }
-  if (!POSITIVE_INTEGER.test(value))
-    return [
-      finding(
-        id,
-        loc,
-        path,
+  const reading = readCap(value);
+  const problem = (message: string): Problem[] => [finding(id, node?.loc ?? parentLoc, path, message)];
+  switch (reading.kind) {
+    case 'cap':
+      return [];
+    case 'unlimited':
+      return problem(`instanceCapStr must be set at ${level} level: empty means unlimited GPU machines`);
+    case 'blocks':
+      return problem(
+        `${
+          level === 'cloud'
+            ? 'cloud instanceCapStr "0" blocks every launch'
+            : // SlaveTemplate (ec2-plugin 2059, lines 407-411) reads a template cap of 0 as "launch none".
+              'template instanceCapStr "0" blocks every launch of this template in the EC2 plugin'
+        } (expected a positive integer, got "0")`,
+      );
+    case 'not-a-number':
+      return problem(
         `instanceCapStr must be a positive integer (expected a positive integer, got "${value}")`,
-      ),
-    ];
-  if (Number(value) > JAVA_INT_MAX)
-    return [
-      finding(
-        id,
-        loc,
-        path,
+      );
+    case 'too-large':
+      return problem(
         `instanceCapStr must be at most ${JAVA_INT_MAX}: the EC2 plugin reads it as a Java int and fails to load the cloud (got "${value}")`,
-      ),
-    ];
-  return [];
+      );
+  }
 }
 
 /** Caps are the first cost guard: the plugin launches at most this many machines. */
