@@ -194,20 +194,25 @@ function capOf(view: CloudView | TemplateView): number {
       return 0;
     case 'cap':
       return reading.value;
-    default:
-      return wholeNumber(view, 'instanceCapStr');
+    case 'not-a-number':
+      return refuse(view, 'instanceCapStr', 'a whole number');
+    case 'too-large':
+      return refuse(view, 'instanceCapStr', `a whole number up to ${JAVA_INT_MAX}`);
   }
 }
 
 function wholeNumber(view: CloudView | TemplateView, key: string): number {
   const text = view.text(key)?.trim();
-  if (text === undefined || !/^\d+$/.test(text)) {
-    const loc = view.get(key)?.loc ?? view.node.loc;
-    throw new UserInputError(
-      `${path.relative(process.cwd(), loc.file)}:${loc.line}: ${view.path}.${key}: expected a whole number, got ${text === undefined ? 'none' : JSON.stringify(text)} (npm run check:casc lists every problem)`,
-    );
-  }
-  return Number(text);
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : refuse(view, key, 'a whole number');
+}
+
+/** The validator's kind of line for a value the rules should have refused (a tree built without them). */
+function refuse(view: CloudView | TemplateView, key: string, expected: string): never {
+  const text = view.text(key)?.trim();
+  const loc = view.get(key)?.loc ?? view.node.loc;
+  throw new UserInputError(
+    `${path.relative(process.cwd(), loc.file)}:${loc.line}: ${view.path}.${key}: expected ${expected}, got ${text === undefined ? 'none' : JSON.stringify(text)} (npm run check:casc lists every problem)`,
+  );
 }
 
 function listOf(text: string | undefined, separator: RegExp): string[] {

@@ -35,8 +35,6 @@ export interface AlbAccessSettings {
   readonly certificateArn: string;
 }
 
-export type AccessMode = AccessSettings['accessMode'];
-
 /** Every setting, typed: the common ones and those of the access mode. */
 export type DeploymentSettings = CommonSettings & AccessSettings;
 

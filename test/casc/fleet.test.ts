@@ -123,6 +123,20 @@ describe('buildFleet', () => {
   });
 });
 
+describe('buildFleet on caps the rules refuse (a tree built without them)', () => {
+  const refusal = (cap: string) => () => fleetOf({ 'casc/a.yaml': cloud('c', cap, [template('x')]) });
+  it('reads "0" as the plugin does: no launch', () => {
+    expect(fleetOf({ 'casc/a.yaml': cloud('c', '0', [template('x')]) }).clouds[0].cap).toBe(0);
+  });
+  it.each([
+    ['2.5', 'expected a whole number, got "2.5"'],
+    ['2147483648', 'expected a whole number up to 2147483647, got "2147483648"'],
+  ])('refuses %j with one line naming the file and key', (cap, message) => {
+    expect(refusal(cap)).toThrow(UserInputError);
+    expect(refusal(cap)).toThrow(`a.yaml:5: jenkins.clouds[0].amazonEC2.instanceCapStr: ${message}`);
+  });
+});
+
 describe('readCap: the one reader of instanceCapStr (the rule, the arithmetic and the Fleet all use it)', () => {
   it.each([
     [undefined, { kind: 'unlimited' }],

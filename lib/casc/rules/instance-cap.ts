@@ -5,6 +5,12 @@ import { type CascRule, finding } from './rule';
 
 const id = 'instance-cap';
 
+const blocksEveryLaunch = (level: 'cloud' | 'template'): string =>
+  level === 'cloud'
+    ? 'cloud instanceCapStr "0" blocks every launch'
+    : // SlaveTemplate (ec2-plugin 2059, lines 407-411) reads a template cap of 0 as "launch none".
+      'template instanceCapStr "0" blocks every launch of this template in the EC2 plugin';
+
 function checkCap(
   node: CascNode | undefined,
   parentLoc: Loc,
@@ -20,14 +26,7 @@ function checkCap(
     case 'unlimited':
       return problem(`instanceCapStr must be set at ${level} level: empty means unlimited GPU machines`);
     case 'blocks':
-      return problem(
-        `${
-          level === 'cloud'
-            ? 'cloud instanceCapStr "0" blocks every launch'
-            : // SlaveTemplate (ec2-plugin 2059, lines 407-411) reads a template cap of 0 as "launch none".
-              'template instanceCapStr "0" blocks every launch of this template in the EC2 plugin'
-        } (expected a positive integer, got "0")`,
-      );
+      return problem(`${blocksEveryLaunch(level)} (expected a positive integer, got "0")`);
     case 'not-a-number':
       return problem(
         `instanceCapStr must be a positive integer (expected a positive integer, got "${value}")`,
