@@ -148,7 +148,7 @@ function fleetTemplate(template: TemplateView): FleetTemplate {
     labels: template.labels,
     labelsLoc: template.get('labelString')?.loc ?? template.node.loc,
     cap: capOf(template),
-    idleMinutes: wholeNumber(template, 'idleTerminationMinutes'),
+    idleMinutes: positiveInteger(template, 'idleTerminationMinutes'),
     spot: template.get('spotConfig')?.kind === 'map',
     subnetIds: listOf(template.text('subnetId'), /[\s,;]+/),
     ami: template.text('ami'),
@@ -163,6 +163,10 @@ function fleetTemplate(template: TemplateView): FleetTemplate {
 
 /** Integer.MAX_VALUE: the plugin parses caps as Java ints (EC2Cloud.java 279, SlaveTemplate.java 410-414). */
 export const JAVA_INT_MAX = 2_147_483_647;
+/** Exactly what the EC2 plugin's `Integer.parseInt` takes as a positive number: no spaces, no sign. */
+export const POSITIVE_INTEGER = /^[1-9]\d*$/;
+/** What the Fleet and the rules say a positive integer is, in their messages. */
+const POSITIVE_INTEGER_TEXT = 'a positive integer (digits only: no sign, spaces or leading zeros)';
 
 /**
  * What the EC2 plugin makes of an `instanceCapStr` (ec2-plugin 2059): empty is no cap at all, "0" blocks every
@@ -173,18 +177,18 @@ export type CapReading =
   | { readonly kind: 'unlimited' }
   | { readonly kind: 'blocks' }
   | { readonly kind: 'cap'; readonly value: number }
-  | { readonly kind: 'not-a-number' }
+  | { readonly kind: 'malformed' }
   | { readonly kind: 'too-large' };
 
 export function readCap(text: string | undefined): CapReading {
   if (text === undefined || text.trim() === '') return { kind: 'unlimited' };
   if (text.trim() === '0') return { kind: 'blocks' };
-  if (!/^[1-9]\d*$/.test(text)) return { kind: 'not-a-number' };
+  if (!POSITIVE_INTEGER.test(text)) return { kind: 'malformed' };
   const value = Number(text);
   return value > JAVA_INT_MAX ? { kind: 'too-large' } : { kind: 'cap', value };
 }
 
-/** The cap as a number: unlimited is `Infinity`; a value the rules refuse is refused here too, never `NaN`. */
+/** The cap as a number: unlimited is `Infinity`, "0" is 0; what the rule refuses is refused here too, never `NaN`. */
 function capOf(view: CloudView | TemplateView): number {
   const reading = readCap(view.text('instanceCapStr'));
   switch (reading.kind) {
@@ -194,21 +198,24 @@ function capOf(view: CloudView | TemplateView): number {
       return 0;
     case 'cap':
       return reading.value;
-    case 'not-a-number':
-      return refuse(view, 'instanceCapStr', 'a whole number');
+    case 'malformed':
+      return refuse(view, 'instanceCapStr', POSITIVE_INTEGER_TEXT);
     case 'too-large':
-      return refuse(view, 'instanceCapStr', `a whole number up to ${JAVA_INT_MAX}`);
+      return refuse(view, 'instanceCapStr', `a positive integer up to ${JAVA_INT_MAX}`);
   }
 }
 
-function wholeNumber(view: CloudView | TemplateView, key: string): number {
-  const text = view.text(key)?.trim();
-  return text !== undefined && /^\d+$/.test(text) ? Number(text) : refuse(view, key, 'a whole number');
+/** `idleTerminationMinutes` as the rule `idle-termination` takes it. */
+function positiveInteger(view: CloudView | TemplateView, key: string): number {
+  const text = view.text(key);
+  return text !== undefined && POSITIVE_INTEGER.test(text)
+    ? Number(text)
+    : refuse(view, key, POSITIVE_INTEGER_TEXT);
 }
 
 /** The validator's kind of line for a value the rules should have refused (a tree built without them). */
 function refuse(view: CloudView | TemplateView, key: string, expected: string): never {
-  const text = view.text(key)?.trim();
+  const text = view.text(key);
   const loc = view.get(key)?.loc ?? view.node.loc;
   throw new UserInputError(
     `${path.relative(process.cwd(), loc.file)}:${loc.line}: ${view.path}.${key}: expected ${expected}, got ${text === undefined ? 'none' : JSON.stringify(text)} (npm run check:casc lists every problem)`,

@@ -44,13 +44,13 @@ export interface ControllerConfigProps {
   /**
    * Topic the controller publishes to when something happens after the deploy has finished (a core or
    * plugin upgrade rolled back at its safe restart).
-   * @default none (only the controller's journal tells)
+   * @default - no announcement (only the controller's journal tells)
    */
   readonly alertTopic?: sns.ITopic;
   /**
    * The stack's S3 prefix where the controller keeps the war and the plugin set it verified, and installs
    * them from first (docs/architecture.md, "Artifact mirror").
-   * @default none (every install downloads from get.jenkins.io and updates.jenkins.io)
+   * @default - no mirror (every install downloads from get.jenkins.io and updates.jenkins.io)
    */
   readonly artifactMirror?: ArtifactMirrorLocation;
   /** Minutes a deploy waits for the controller to apply a bundle. @default 30 */

@@ -19,7 +19,7 @@ export interface FleetTeardownProps {
   readonly usedByWorkers: IDependable[];
   /**
    * What must be gone before the teardown runs: the controller, which could launch new workers.
-   * @default none
+   * @default - no construct has to be deleted first
    */
   readonly deletedFirst?: IConstruct[];
   /** Minutes a stack delete waits for the workers to terminate. @default 30 */

@@ -25,7 +25,7 @@ export interface JenkinsControllerProps {
   readonly subnet: ec2.ISubnet;
   /** Name of the SSM parameter that points at the active config bundle (read at every boot). */
   readonly configParameterName: string;
-  /** EC2 instance type. @default t3.large */
+  /** EC2 instance type. @default - `t3.large` (`CONTROLLER_DEFAULTS`) */
   readonly instanceType?: ec2.InstanceType;
   /** JENKINS_HOME volume size in GiB (gp3, encrypted). @default 50 */
   readonly homeVolumeSizeGiB?: number;
@@ -41,7 +41,7 @@ export interface JenkinsControllerProps {
   readonly rootVolumeSizeGiB?: number;
   /** Give the instance a public IPv4 address for outbound access (public subnets without NAT). @default true */
   readonly associatePublicIp?: boolean;
-  /** SNS topic told about every launch, termination and failure of the controller instance. @default none */
+  /** SNS topic told about every launch, termination and failure of the controller instance. @default - no notifications */
   readonly notificationTopic?: sns.ITopic;
   /** Minutes CloudFormation waits for the controller to report healthy after a launch. @default 30 */
   readonly bootTimeoutMinutes?: number;
@@ -451,8 +451,9 @@ export class JenkinsController extends Construct {
 }
 
 /**
- * The controller's defaults, one table that the props and the deployment settings (lib/settings) both read,
- * so a default never differs between `new JenkinsController(...)` and `cdk deploy`.
+ * The controller's defaults (with those of the sizes below, kept next to their bounds): the props and the
+ * deployment settings (lib/settings) both read them, so a default never differs between
+ * `new JenkinsController(...)` and `cdk deploy`.
  */
 export const CONTROLLER_DEFAULTS = {
   instanceType: 't3.large',

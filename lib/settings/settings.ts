@@ -18,7 +18,10 @@ import { UserInputError } from '../errors';
  * overridden one at a time on the command line: `npx cdk deploy -c jenkinsGpu.controllerInstanceType=m7i.large`.
  */
 
-/** How users reach the UI: the settings each mode needs travel with it, so `alb` always has its certificate. */
+/**
+ * How users reach the UI (setting `accessMode`): the settings each mode needs travel with it, so `alb` always
+ * has its certificate. @default - `ssm`
+ */
 export type AccessSettings = SsmAccessSettings | AlbAccessSettings;
 
 /** Port forward through SSM Session Manager: no inbound port, nothing else to set. */
@@ -79,13 +82,16 @@ export interface CommonSettings {
    * @default 60
    */
   readonly safeRestartMaxWaitMinutes: number;
-  /** Public URL of Jenkins when `alb` is used (e.g. https://jenkins.example.com/). @default the ALB DNS name */
+  /**
+   * The URL Jenkins links to (its root URL) and the output `JenkinsUrl` show, with either access mode.
+   * @default - `https://<load balancer DNS name>/` with `alb`, `http://localhost:8080/` with `ssm`
+   */
   readonly jenkinsUrl?: string;
   /** E-mail address for alarms and budget alerts. @default - no e-mail subscription */
   readonly alertEmail?: string;
-  /** SSM parameter holding the controller AMI id, resolved by EC2 at each launch. @default Amazon Linux 2023 */
+  /** SSM parameter holding the controller AMI id, resolved by EC2 at each launch. @default - Amazon Linux 2023, x86_64 (`CONTROLLER_DEFAULTS`) */
   readonly controllerAmiParameter: string;
-  /** Public SSM parameter of the GPU worker AMI (Deep Learning AMI). @default Ubuntu 22.04 OSS Nvidia driver DLAMI */
+  /** Public SSM parameter of the GPU worker AMI (Deep Learning AMI). @default - the Ubuntu 22.04 OSS Nvidia driver DLAMI */
   readonly workerAmiParameter: string;
   /** Explicit worker AMI id; overrides `workerAmiParameter`. @default - the AMI `workerAmiParameter` names */
   readonly workerAmiId?: string;

@@ -26,19 +26,37 @@ const CONTEXT_KEY = 'jenkinsGpu';
 /** Region names aws-cdk-lib knows (offline, shipped with it). */
 const REGIONS: readonly string[] = RegionInfo.regions.map((r) => r.name);
 
-const KNOWN_KEYS = new Set<string>([
-  ...Object.keys(DEFAULT_SETTINGS),
-  'account',
-  'region',
-  'vpcId',
-  'allowedCidrs',
-  'certificateArn',
-  'jenkinsUrl',
-  'alertEmail',
-  'workerAmiId',
-  'monthlyBudgetUsd',
-  'jenkinsHomeAvailabilityZone',
-]);
+/**
+ * Every setting's name, once: the compiler checks this list against the types (a setting added to them and
+ * missing here, or listed here and not in them, does not build), so the unknown-setting check cannot drift.
+ */
+const SETTING_NAMES: Record<SettingName, true> = {
+  stackName: true,
+  account: true,
+  region: true,
+  vpcCidr: true,
+  vpcId: true,
+  availabilityZones: true,
+  subnetIds: true,
+  controllerInstanceType: true,
+  jenkinsHomeSizeGiB: true,
+  jenkinsHomeAvailabilityZone: true,
+  snapshotRetentionDays: true,
+  drainTimeoutMinutes: true,
+  safeRestartMaxWaitMinutes: true,
+  accessMode: true,
+  allowedCidrs: true,
+  certificateArn: true,
+  jenkinsUrl: true,
+  alertEmail: true,
+  controllerAmiParameter: true,
+  workerAmiParameter: true,
+  workerAmiId: true,
+  resultsLocation: true,
+  monthlyBudgetUsd: true,
+  hourlyBurnAlarmUsd: true,
+};
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(SETTING_NAMES));
 
 const PATTERNS = {
   stackName: /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
@@ -118,14 +136,20 @@ export function resolveSettings(raw: Raw): DeploymentSettings {
   for (const key of Object.keys(raw)) {
     if (!KNOWN_KEYS.has(key)) unknownSetting(key);
   }
+  // Read in this order, so the first of several mistakes is the one reported, as it always was.
+  const accessMode = raw.accessMode ?? DEFAULT_SETTINGS.accessMode;
+  if (accessMode !== 'ssm' && accessMode !== 'alb') fail('accessMode', accessMode, "'ssm' or 'alb'");
+  const stackAndNetwork = stackAndNetworkSettings(raw);
+  const controller = controllerSettings(raw);
+  const access = accessFields(raw);
   const common: CommonSettings = {
-    ...stackAndNetworkSettings(raw),
-    ...controllerSettings(raw),
-    jenkinsUrl: str(raw, 'jenkinsUrl', PATTERNS.url, 'an http(s) URL such as https://jenkins.example.com/'),
+    ...stackAndNetwork,
+    ...controller,
+    jenkinsUrl: access.jenkinsUrl,
     ...imageAndCostSettings(raw),
   };
   checkNetwork(common);
-  const s: DeploymentSettings = { ...common, ...accessSettings(raw, common) };
+  const s: DeploymentSettings = { ...common, ...accessSettings(accessMode, access, common) };
   checkBudget(s);
   checkJenkinsHomeZone(s);
   return s;
@@ -205,20 +229,30 @@ function controllerSettings(
   };
 }
 
+/** The fields of the UI's access, each checked on its own. */
+function accessFields(raw: Raw): { allowedCidrs: string[]; certificateArn?: string; jenkinsUrl?: string } {
+  return {
+    allowedCidrs:
+      list(
+        raw,
+        'allowedCidrs',
+        (v) => typeof v === 'string' && isValidCidr(v),
+        'IPv4 CIDRs such as 203.0.113.0/24',
+      ) ?? [],
+    certificateArn: str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN'),
+    jenkinsUrl: str(raw, 'jenkinsUrl', PATTERNS.url, 'an http(s) URL such as https://jenkins.example.com/'),
+  };
+}
+
 /**
  * How users reach the UI. `alb` needs its CIDRs, its certificate and a region to match it (and two zones with
  * an existing VPC); `ssm` opens no port, so CIDRs or a certificate there are a mistake, not something to ignore.
  */
-function accessSettings(raw: Raw, s: CommonSettings): AccessSettings {
-  const accessMode = raw.accessMode ?? DEFAULT_SETTINGS.accessMode;
-  const allowedCidrs =
-    list(
-      raw,
-      'allowedCidrs',
-      (v) => typeof v === 'string' && isValidCidr(v),
-      'IPv4 CIDRs such as 203.0.113.0/24',
-    ) ?? [];
-  const certificateArn = str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN');
+function accessSettings(
+  accessMode: AccessSettings['accessMode'],
+  { allowedCidrs, certificateArn }: ReturnType<typeof accessFields>,
+  s: CommonSettings,
+): AccessSettings {
   if (accessMode === 'ssm') {
     if (allowedCidrs.length > 0 || certificateArn) {
       throw new SettingsError(
@@ -227,7 +261,6 @@ function accessSettings(raw: Raw, s: CommonSettings): AccessSettings {
     }
     return { accessMode };
   }
-  if (accessMode !== 'alb') fail('accessMode', accessMode, "'ssm' or 'alb'");
   if (s.vpcId && new Set(s.availabilityZones).size < 2) {
     throw new SettingsError(
       `${SOURCE}.subnetIds: accessMode 'alb' needs subnets in at least two availability zones (an application load balancer spans two; got ${s.availabilityZones.join(', ')})`,

@@ -117,7 +117,7 @@ describe('buildFleet', () => {
     expect(() => buildFleet(ec2Clouds(tree!))).toThrow(UserInputError);
     expect(() => buildFleet(ec2Clouds(tree!))).toThrow(
       new RegExp(
-        `a\\.yaml:${lineOf(yaml, 'idleTerminationMinutes')}: jenkins\\.clouds\\[0\\]\\.amazonEC2\\.templates\\[0\\]\\.idleTerminationMinutes: expected a whole number, got "ten" \\(npm run check:casc lists every problem\\)$`,
+        `a\\.yaml:${lineOf(yaml, 'idleTerminationMinutes')}: jenkins\\.clouds\\[0\\]\\.amazonEC2\\.templates\\[0\\]\\.idleTerminationMinutes: expected a positive integer \\(digits only: no sign, spaces or leading zeros\\), got "ten" \\(npm run check:casc lists every problem\\)$`,
       ),
     );
   });
@@ -129,8 +129,9 @@ describe('buildFleet on caps the rules refuse (a tree built without them)', () =
     expect(fleetOf({ 'casc/a.yaml': cloud('c', '0', [template('x')]) }).clouds[0].cap).toBe(0);
   });
   it.each([
-    ['2.5', 'expected a whole number, got "2.5"'],
-    ['2147483648', 'expected a whole number up to 2147483647, got "2147483648"'],
+    ['2.5', 'expected a positive integer (digits only: no sign, spaces or leading zeros), got "2.5"'],
+    [' 3', 'expected a positive integer (digits only: no sign, spaces or leading zeros), got " 3"'],
+    ['2147483648', 'expected a positive integer up to 2147483647, got "2147483648"'],
   ])('refuses %j with one line naming the file and key', (cap, message) => {
     expect(refusal(cap)).toThrow(UserInputError);
     expect(refusal(cap)).toThrow(`a.yaml:5: jenkins.clouds[0].amazonEC2.instanceCapStr: ${message}`);
@@ -147,11 +148,11 @@ describe('readCap: the one reader of instanceCapStr (the rule, the arithmetic an
     ['12', { kind: 'cap', value: 12 }],
     [String(JAVA_INT_MAX), { kind: 'cap', value: 2_147_483_647 }],
     [String(JAVA_INT_MAX + 1), { kind: 'too-large' }],
-    ['-1', { kind: 'not-a-number' }],
-    ['4.5', { kind: 'not-a-number' }],
-    ['07', { kind: 'not-a-number' }],
-    [' 3', { kind: 'not-a-number' }],
-    ['${CAP}', { kind: 'not-a-number' }],
+    ['-1', { kind: 'malformed' }],
+    ['4.5', { kind: 'malformed' }],
+    ['07', { kind: 'malformed' }],
+    [' 3', { kind: 'malformed' }],
+    ['${CAP}', { kind: 'malformed' }],
   ])('%j reads as %j', (text, reading) => {
     expect(readCap(text)).toEqual(reading);
   });

@@ -101,7 +101,8 @@ describe('resolveSettings', () => {
 
   it('types the access mode so that alb always carries its CIDRs and certificate, and ssm neither', () => {
     const arn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
-    // Checked by the compiler (ts-jest and tsc): each line below is an error the type must report.
+    // Checked by tsc --noEmit (npm run build, in .ci/run; ts-jest runs without diagnostics): each line below
+    // is an error the type must report.
     // @ts-expect-error an alb access without its certificate is not an AccessSettings
     const albWithoutCertificate: AccessSettings = { accessMode: 'alb', allowedCidrs: ['198.51.100.0/24'] };
     // @ts-expect-error ssm opens no port, so it has no CIDRs
@@ -114,6 +115,22 @@ describe('resolveSettings', () => {
     ]);
     expect(resolveSettings({})).not.toHaveProperty('certificateArn');
     expect(resolveSettings({})).not.toHaveProperty('allowedCidrs');
+  });
+
+  it.each([
+    [{ accessMode: 'https', region: 'nope' }, 'setting jenkinsGpu.accessMode: invalid value "https"'],
+    [{ accessMode: 'x', allowedCidrs: ['bad'] }, 'setting jenkinsGpu.accessMode: invalid value "x"'],
+    [{ allowedCidrs: ['bad'], alertEmail: 'bad' }, 'setting jenkinsGpu.allowedCidrs: invalid value "bad"'],
+    [
+      { certificateArn: 'bad', jenkinsUrl: 'ftp://x' },
+      'setting jenkinsGpu.certificateArn: invalid value "bad"',
+    ],
+    [
+      { certificateArn: 'bad', vpcId: 'vpc-0123456789abcdef0' },
+      'setting jenkinsGpu.certificateArn: invalid value "bad"',
+    ],
+  ])('reports the first of several mistakes in the settings order: %j', (raw, message) => {
+    expect(() => resolveSettings(raw)).toThrow(message);
   });
 
   it('needs subnets and one zone per subnet with an existing VPC', () => {

@@ -27,7 +27,7 @@ function checkCap(
       return problem(`instanceCapStr must be set at ${level} level: empty means unlimited GPU machines`);
     case 'blocks':
       return problem(`${blocksEveryLaunch(level)} (expected a positive integer, got "0")`);
-    case 'not-a-number':
+    case 'malformed':
       return problem(
         `instanceCapStr must be a positive integer (expected a positive integer, got "${value}")`,
       );

@@ -2,7 +2,8 @@ import { bundleTokens, renderTemplateScript } from '../../bundle/build-bundle';
 import { UserInputError } from '../../errors';
 import type { Problem } from '../../jcasc/problem';
 import type { TemplateView } from '../fleet';
-import { type CascRule, finding, POSITIVE_INTEGER, templatesOf } from './rule';
+import { POSITIVE_INTEGER } from '../fleet';
+import { type CascRule, finding, templatesOf } from './rule';
 import { WORKER_BOOT_MARKER } from './worker-boot';
 
 const id = 'render-script';

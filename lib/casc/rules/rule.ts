@@ -7,7 +7,7 @@
 import type { CascTree, Loc } from '../../jcasc/nodes';
 import { type Problem, problemAt } from '../../jcasc/problem';
 import { INSTANCE_TYPES, isGpuInstanceType, type PriceTable, UNPRICED_GPU_TYPES } from '../ec2-data';
-import type { CloudView, TemplateView } from '../fleet';
+import { type CloudView, POSITIVE_INTEGER, type TemplateView } from '../fleet';
 
 /** What every rule may read; built once per validation by `checkRules`. */
 export interface RuleContext {
@@ -62,8 +62,6 @@ export function templatesOf(context: RuleContext): TemplateView[] {
   return context.clouds.flatMap((cloud) => cloud.templates);
 }
 
-/** Exactly what the EC2 plugin's `Integer.parseInt` takes as a positive number: no spaces, no sign. */
-export const POSITIVE_INTEGER = /^[1-9]\d*$/;
 /** A value that is one `${VAR}` and nothing else. */
 export const WHOLE_VARIABLE = /^\$\{[^}]+\}$/;
 

@@ -1,5 +1,6 @@
 import { child, scalarText } from '../../jcasc/nodes';
-import { type CascRule, finding, got, POSITIVE_INTEGER, templatesOf } from './rule';
+import { POSITIVE_INTEGER } from '../fleet';
+import { type CascRule, finding, got, templatesOf } from './rule';
 
 const id = 'ssh-port';
 const MAX_PORT = 65_535;
