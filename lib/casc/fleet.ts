@@ -165,7 +165,7 @@ function fleetTemplate(template: TemplateView): FleetTemplate {
 export const JAVA_INT_MAX = 2_147_483_647;
 /** Exactly what the EC2 plugin's `Integer.parseInt` takes as a positive number: no spaces, no sign. */
 export const POSITIVE_INTEGER = /^[1-9]\d*$/;
-/** What the Fleet and the rules say a positive integer is, in their messages. */
+/** How the Fleet's refusals say what a positive integer is. */
 const POSITIVE_INTEGER_TEXT = 'a positive integer (digits only: no sign, spaces or leading zeros)';
 
 /**

@@ -1,8 +1,7 @@
 import { bundleTokens, renderTemplateScript } from '../../bundle/build-bundle';
 import { UserInputError } from '../../errors';
 import type { Problem } from '../../jcasc/problem';
-import type { TemplateView } from '../fleet';
-import { POSITIVE_INTEGER } from '../fleet';
+import { POSITIVE_INTEGER, type TemplateView } from '../fleet';
 import { type CascRule, finding, templatesOf } from './rule';
 import { WORKER_BOOT_MARKER } from './worker-boot';
 
