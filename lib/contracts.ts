@@ -157,6 +157,39 @@ export function configParameterName(stackName: string): string {
   return `/${stackName}/controller/config`;
 }
 
+/**
+ * Where the controller's scripts live: assets/user-data/controller.sh unpacks them there, the systemd units
+ * start them from there and the Lambdas run them there by SSM Run Command.
+ */
+export const CONTROLLER_BIN_DIR = '/opt/jenkins-gpu/bin';
+
+/**
+ * The SSM parameter counting the controller's consecutive self-replacements after failed boots: created by
+ * JenkinsController, written by assets/controller/self-heal.sh.
+ */
+export function selfReplacementsParameterName(stackName: string): string {
+  return `/${stackName}/controller/self-replacements`;
+}
+
+/**
+ * The first segment of the controller's log groups, `/jenkins-gpu/<stack>/<log>`: ControllerObservability
+ * creates them, assets/controller/observability-setup.sh points the CloudWatch agent at them.
+ */
+export const CONTROLLER_LOG_GROUP_PREFIX = '/jenkins-gpu';
+
+/**
+ * Minutes a buildable item may wait with every executor idle before it counts as stuck: the alarm's text
+ * says it, assets/controller/controller-metrics.sh counts with it (`QUEUE_STUCK_MINUTES`).
+ */
+export const QUEUE_STUCK_MINUTES = 60;
+
+/**
+ * Minutes a core or plugin upgrade waits for running builds before it restarts Jenkins anyway: the setting
+ * `safeRestartMaxWaitMinutes` (its bounds and default) reaches assets/controller/apply-config.sh through the
+ * config parameter, and the script's own default (`DEFAULT_SAFE_RESTART_MAX_WAIT_MINUTES`) is this default.
+ */
+export const SAFE_RESTART_MAX_WAIT_MINUTES = { min: 5, max: 1440, default: 60 } as const;
+
 /** The CloudFormation stack name when the settings name none; the CLIs' `--stack` default. */
 export const DEFAULT_STACK_NAME = 'JenkinsGpuTraining';
 
@@ -168,3 +201,50 @@ export const MIN_JOB_TIMEOUT_HOURS = 1;
 export const DEFAULT_JOB_TIMEOUT_HOURS = 5;
 /** The longest TIMEOUT_HOURS the training job accepts. */
 export const MAX_JOB_TIMEOUT_HOURS = 72;
+
+// ---- Apply on deploy (lib/constructs/controller-config.ts sets it, lambda/apply-config reads it) --------
+
+/**
+ * Minutes a deploy waits for the controller to apply a bundle (ControllerConfig's `applyTimeoutMinutes`,
+ * the apply provider's totalTimeout), its bounds and default; the handler derives the bounds of the command
+ * budget it accepts from the same numbers.
+ */
+export const APPLY_TIMEOUT_MINUTES = { min: 5, max: 110, default: 30 } as const;
+
+/**
+ * The apply command's whole budget (the custom resource's `TimeoutSeconds`): a minute short of the
+ * provider's timeout, so the handler's own message, not the framework's timeout, reaches CloudFormation.
+ */
+export function applyCommandTimeoutSeconds(applyTimeoutMinutes: number): number {
+  return applyTimeoutMinutes * 60 - 60;
+}
+
+// ---- The controller drain (lib/constructs/controller-drain.ts sets it, lambda/controller-drain reads it) -
+
+export const DRAIN_ENV = {
+  /** Minutes the drain waits for running builds, 1 to MAX_DRAIN_MINUTES (lib/controller-replacement.ts). */
+  drainMinutes: 'DRAIN_MINUTES',
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+} as const;
+
+// ---- GPU workers ----------------------------------------------------------------------------------------
+
+/**
+ * The marker of a finished worker setup: assets/worker/setup.sh writes it, the templates' initScript waits
+ * for it before the agent starts (casc rule `init-waits-for-boot`), the milestone units check it.
+ */
+export const WORKER_BOOT_COMPLETE_FILE = '/var/lib/jenkins-gpu/boot-complete';
+/** Where a failed worker setup writes its reason: the shipped templates' initScript prints it. */
+export const WORKER_BOOT_FAILED_FILE = '/var/lib/jenkins-gpu/boot-failed';
+
+/**
+ * Minutes between two writes of the `busy-at` tag by assets/worker/idle-watchdog.sh
+ * (`BUSY_TAG_INTERVAL_MINUTES`). The reaper's busy grace must be at least twice this (lib/cost/decide.ts).
+ */
+export const BUSY_TAG_INTERVAL_MINUTES = 5;
+
+/**
+ * What a tag value may be (EC2 "Tag restrictions": up to 256 characters; letters, digits, spaces and
+ * `_ . : / = + - @`), without spaces: the fleet tag value, checked by GpuWorkerFleet and the teardown.
+ */
+export const TAG_VALUE_PATTERN = /^[A-Za-z0-9_.:/=+@-]{1,256}$/;

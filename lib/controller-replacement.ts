@@ -9,6 +9,7 @@
  * (PT1H)", aws-cdk-lib 2.276.0 core/lib/cfn-resource-policy.d.ts line 192). Drain, hand-over and boot share
  * that hour.
  */
+import { CONTROLLER_BIN_DIR } from './contracts';
 
 /** AutoScalingRollingUpdate.PauseTime's maximum. */
 export const MAX_ROLLING_UPDATE_PAUSE_MINUTES = 60;
@@ -35,8 +36,8 @@ export function terminationHoldMinutes(drainMinutes: number): number {
   return drainMinutes > 0 ? drainMinutes + DRAIN_HANDOVER_MINUTES : 0;
 }
 
-/** Where the user data unpacks the controller scripts (assets/user-data/controller.sh). */
-export const DRAIN_SCRIPT = '/opt/jenkins-gpu/bin/drain.sh';
+/** The drain script on the controller (assets/controller/drain.sh, unpacked by the user data). */
+export const DRAIN_SCRIPT = `${CONTROLLER_BIN_DIR}/drain.sh`;
 
 /**
  * The EventBridge event of a termination lifecycle action: its detail-type and transition (Amazon EC2 Auto

@@ -22,8 +22,10 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 
+import { APPLY_TIMEOUT_MINUTES, applyCommandTimeoutSeconds, CONTROLLER_BIN_DIR } from '../../lib/contracts';
+
 export const PHYSICAL_RESOURCE_ID = 'controller-config';
-export const APPLY_SCRIPT = '/opt/jenkins-gpu/bin/apply-config.sh';
+export const APPLY_SCRIPT = `${CONTROLLER_BIN_DIR}/apply-config.sh`;
 /** How much of the command output reaches the CloudFormation event (its reason field is limited). */
 export const ERROR_TAIL_CHARS = 1500;
 /**
@@ -33,7 +35,6 @@ export const ERROR_TAIL_CHARS = 1500;
 export const DELIVERY_TIMEOUT_SECONDS = 120;
 /** apply-config.sh's exit code (EX_TEMPFAIL) for "still booting: the boot applies the parameter". */
 export const EXIT_BOOTING = 75;
-const DEFAULT_TIMEOUT_SECONDS = 1800;
 /**
  * Stack states in which this resource's event belongs to a rollback (CloudFormation's own stack status
  * values, DescribeStacks StackStatus). A create rollback sends Delete, handled without any call.
@@ -88,11 +89,13 @@ function validateProps(props: ApplyConfigProps): { asg: string; digest: string; 
     throw new Error(`Digest must be a sha256 hex string, got '${props.Digest}'`);
   }
   const timeoutSeconds =
-    props.TimeoutSeconds === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(props.TimeoutSeconds);
-  const min = DELIVERY_TIMEOUT_SECONDS + 30;
-  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < min || timeoutSeconds > 172800) {
+    props.TimeoutSeconds === undefined
+      ? applyCommandTimeoutSeconds(APPLY_TIMEOUT_MINUTES.default)
+      : Number(props.TimeoutSeconds);
+  const [min, max] = [APPLY_TIMEOUT_MINUTES.min, APPLY_TIMEOUT_MINUTES.max].map(applyCommandTimeoutSeconds);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < min || timeoutSeconds > max) {
     throw new Error(
-      `TimeoutSeconds must be an integer between ${min} and 172800, got '${props.TimeoutSeconds}'`,
+      `TimeoutSeconds must be an integer between ${min} and ${max}, got '${props.TimeoutSeconds}'`,
     );
   }
   return { asg: props.AutoScalingGroupName, digest: props.Digest, timeoutSeconds };

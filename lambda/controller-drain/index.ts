@@ -13,8 +13,10 @@
 import { AutoScalingClient, CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstanceInformationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 
+import { DRAIN_ENV } from '../../lib/contracts';
 import {
   DRAIN_SCRIPT,
+  MAX_DRAIN_MINUTES,
   TERMINATE_ACTION_DETAIL_TYPE,
   TERMINATING_TRANSITION,
   terminationHoldMinutes,
@@ -69,13 +71,17 @@ function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<s
 /** The handler's configuration from its environment; throws one message naming every problem. */
 export function readDrainConfig(env: NodeJS.ProcessEnv): DrainConfig {
   const problems: string[] = [];
-  const minutes = Number((env.DRAIN_MINUTES ?? '').trim() || NaN);
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 999) {
-    problems.push(`DRAIN_MINUTES must be an integer from 1 to 999 (got '${env.DRAIN_MINUTES ?? ''}')`);
+  const rawMinutes = env[DRAIN_ENV.drainMinutes] ?? '';
+  const minutes = Number(rawMinutes.trim() || NaN);
+  // The bound ControllerDrain enforces: a longer drain would not fit the rolling update's hour.
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_DRAIN_MINUTES) {
+    problems.push(
+      `${DRAIN_ENV.drainMinutes} must be an integer from 1 to ${MAX_DRAIN_MINUTES} (got '${rawMinutes}')`,
+    );
   }
-  const alertTopicArn = (env.ALERT_TOPIC_ARN ?? '').trim();
+  const alertTopicArn = (env[DRAIN_ENV.alertTopicArn] ?? '').trim();
   if (!TOPIC_ARN.test(alertTopicArn))
-    problems.push(`ALERT_TOPIC_ARN must be an SNS topic ARN (got '${alertTopicArn}')`);
+    problems.push(`${DRAIN_ENV.alertTopicArn} must be an SNS topic ARN (got '${alertTopicArn}')`);
   const region = (env.AWS_REGION ?? '').trim();
   if (!REGION.test(region)) problems.push(`AWS_REGION must be a region name (got '${region}')`);
   if (problems.length > 0) throw new Error(`Controller drain configuration: ${problems.join('; ')}`);

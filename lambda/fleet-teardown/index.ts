@@ -13,7 +13,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 
-import { CONTROLLER_ROLE, ROLE_TAG_KEY } from '../../lib/contracts';
+import { CONTROLLER_ROLE, ROLE_TAG_KEY, TAG_VALUE_PATTERN } from '../../lib/contracts';
 import { InstanceFacts } from '../../lib/cost/decide';
 import { applyDecisions, describeFleetInstances, WATCHED_STATES } from '../../lib/cost/fleet-instances';
 
@@ -53,7 +53,7 @@ function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<s
 
 function fleetTagOf(event: ProviderEvent): string {
   const value = event.ResourceProperties?.FleetTagValue;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_.:/=+@-]{1,256}$/.test(value)) {
+  if (typeof value !== 'string' || !TAG_VALUE_PATTERN.test(value)) {
     throw new Error(`FleetTagValue must be a tag value (got ${JSON.stringify(value)})`);
   }
   return value;

@@ -13,7 +13,12 @@ import * as path from 'path';
 
 import { BuiltBundle, pruneBundles, writeBundle } from '../bundle/build-bundle';
 import { STACK_VARIABLES } from '../casc/stack-variables';
-import { configParameterName } from '../contracts';
+import {
+  APPLY_TIMEOUT_MINUTES,
+  applyCommandTimeoutSeconds,
+  configParameterName,
+  SAFE_RESTART_MAX_WAIT_MINUTES,
+} from '../contracts';
 import { UserInputError } from '../errors';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
 import { nagRuleId, wildcardActionId, wildcardResourceId } from '../nag/finding-id';
@@ -21,12 +26,6 @@ import type { ArtifactMirrorLocation } from './artifact-mirror';
 import { assemblyDir } from './assembly-dir';
 import { JenkinsController } from './jenkins-controller';
 import { projectFunction, scopedProvider } from './lambda-defaults';
-
-/**
- * Bounds of the wait for running builds before a core or plugin upgrade restarts Jenkins (the setting
- * safeRestartMaxWaitMinutes; apply-config.sh holds the same default for a parameter without it).
- */
-export const SAFE_RESTART_MAX_WAIT_MINUTES = { min: 5, max: 1440, default: 60 } as const;
 
 export interface ControllerConfigProps {
   /** The controller the bundle is applied to. */
@@ -194,7 +193,7 @@ export class ControllerConfig extends Construct {
         Digest: this.digest,
         // Any change of the parameter (new bundle, a new worker AMI, …) re-applies it.
         ParameterValue: this.parameter.stringValue,
-        TimeoutSeconds: String(timeoutMinutes * 60 - 60),
+        TimeoutSeconds: String(applyCommandTimeoutSeconds(timeoutMinutes)),
       },
     });
     apply.node.addDependency(asg, props.controller.role, this.parameter);
@@ -319,10 +318,14 @@ export class ControllerConfig extends Construct {
 
 /** The apply timeout and the safe restart's wait, with their defaults, each checked against its bounds. */
 function configTimings(props: ControllerConfigProps): { timeoutMinutes: number; maxWait: number } {
-  const timeoutMinutes = props.applyTimeoutMinutes ?? 30;
-  if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 110) {
+  const timeoutMinutes = props.applyTimeoutMinutes ?? APPLY_TIMEOUT_MINUTES.default;
+  if (
+    !Number.isInteger(timeoutMinutes) ||
+    timeoutMinutes < APPLY_TIMEOUT_MINUTES.min ||
+    timeoutMinutes > APPLY_TIMEOUT_MINUTES.max
+  ) {
     throw new UserInputError(
-      `ControllerConfig: applyTimeoutMinutes must be an integer from 5 to 110 (got ${timeoutMinutes})`,
+      `ControllerConfig: applyTimeoutMinutes must be an integer from ${APPLY_TIMEOUT_MINUTES.min} to ${APPLY_TIMEOUT_MINUTES.max} (got ${timeoutMinutes})`,
     );
   }
   const maxWait = props.safeRestartMaxWaitMinutes ?? SAFE_RESTART_MAX_WAIT_MINUTES.default;

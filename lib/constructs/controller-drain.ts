@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { createHash } from 'crypto';
 
+import { DRAIN_ENV } from '../contracts';
 import {
   MAX_DRAIN_MINUTES,
   TERMINATE_ACTION_DETAIL_TYPE,
@@ -75,7 +76,10 @@ export class ControllerDrain extends Construct {
       handler: 'index.handler',
       description: 'Drains the Jenkins controller before Auto Scaling terminates it (SSM Run Command)',
       roleDescription: 'Controller drain: runs drain.sh on the terminating controller, or lets a dead one go',
-      environment: { DRAIN_MINUTES: String(minutes), ALERT_TOPIC_ARN: props.alertTopic.topicArn },
+      environment: {
+        [DRAIN_ENV.drainMinutes]: String(minutes),
+        [DRAIN_ENV.alertTopicArn]: props.alertTopic.topicArn,
+      },
     });
     this.handler = handler;
 

@@ -7,7 +7,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
-import { CONTROLLER_METRIC_NAMESPACE, CONTROLLER_METRICS, CONTROLLER_STACK_DIMENSION } from '../contracts';
+import {
+  CONTROLLER_LOG_GROUP_PREFIX,
+  CONTROLLER_METRIC_NAMESPACE,
+  CONTROLLER_METRICS,
+  CONTROLLER_STACK_DIMENSION,
+  QUEUE_STUCK_MINUTES,
+} from '../contracts';
 import { UserInputError } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
@@ -23,12 +29,6 @@ export type ControllerLog = (typeof CONTROLLER_LOGS)[number];
 export function controllerLogGroupName(stackName: string, log: ControllerLog): string {
   return `${CONTROLLER_LOG_GROUP_PREFIX}/${stackName}/${log}`;
 }
-export const CONTROLLER_LOG_GROUP_PREFIX = '/jenkins-gpu';
-
-/** The controller's metric namespace, dimension and names: boundary values of lib/contracts.ts. */
-export { CONTROLLER_METRIC_NAMESPACE, CONTROLLER_METRICS, CONTROLLER_STACK_DIMENSION };
-/** Minutes a buildable item may wait with every executor idle before it counts as stuck (controller-metrics.sh). */
-export const QUEUE_STUCK_MINUTES = 60;
 
 export interface ControllerObservabilityProps {
   /** The controller's instance role: the CloudWatch agent and controller-metrics.sh run with it. */

@@ -12,6 +12,7 @@ import {
   FLEET_TAG_KEY,
   NEVER_FROM_JENKINS_TAG_KEYS,
   RESERVED_TAG_PREFIX,
+  TAG_VALUE_PATTERN,
   WORKER_METRIC_NAMESPACE,
   WORKER_PROFILE_DIMENSION,
 } from '../contracts';
@@ -85,10 +86,7 @@ export class GpuWorkerFleet extends Construct {
     if (props.subnets.length === 0) {
       throw new UserInputError('GpuWorkerFleet: subnets must contain at least one subnet (got none)');
     }
-    if (
-      !/^[A-Za-z0-9_.:/=+@-]{1,256}$/.test(props.fleetTagValue) &&
-      !props.fleetTagValue.includes('${Token')
-    ) {
+    if (!TAG_VALUE_PATTERN.test(props.fleetTagValue) && !props.fleetTagValue.includes('${Token')) {
       throw new UserInputError(
         `GpuWorkerFleet: fleetTagValue must be a valid tag value (got ${JSON.stringify(props.fleetTagValue)})`,
       );

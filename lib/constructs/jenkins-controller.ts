@@ -10,7 +10,13 @@ import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { CONTROLLER_ROLE, HOME_VOLUME_TAG_KEY, JENKINS_PORT, ROLE_TAG_KEY } from '../contracts';
+import {
+  CONTROLLER_ROLE,
+  HOME_VOLUME_TAG_KEY,
+  JENKINS_PORT,
+  ROLE_TAG_KEY,
+  selfReplacementsParameterName,
+} from '../contracts';
 import { DEFAULT_CONTROLLER_BOOT_MINUTES, MAX_ROLLING_UPDATE_PAUSE_MINUTES } from '../controller-replacement';
 import { UserInputError } from '../errors';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
@@ -213,7 +219,7 @@ export class JenkinsController extends Construct {
   private createSelfReplacementsParameter(): ssm.StringParameter {
     const parameter = new ssm.StringParameter(this, 'SelfReplacements', {
       // The name self-heal.sh derives from --stack-name.
-      parameterName: `/${Stack.of(this).stackName}/controller/self-replacements`,
+      parameterName: selfReplacementsParameterName(Stack.of(this).stackName),
       description:
         'Consecutive self-replacements of the Jenkins controller after failed boots (written by the instance; 0 after a healthy boot)',
       stringValue: '0',

@@ -12,6 +12,7 @@
  */
 import {
   BUSY_AT_TAG_KEY,
+  BUSY_TAG_INTERVAL_MINUTES,
   CONTROLLER_ROLE,
   FLEET_TAG_KEY,
   MAX_JOB_TIMEOUT_HOURS,
@@ -125,10 +126,10 @@ export function summarizeFleet(
 }
 
 /**
- * Least `ReaperPolicy.busyGraceMinutes`: twice the watchdog's 5-minute `busy-at` tag interval, so one
- * missed refresh does not stop a training run.
+ * Least `ReaperPolicy.busyGraceMinutes`: twice the watchdog's `busy-at` tag interval, so one missed refresh
+ * does not stop a training run.
  */
-export const MIN_BUSY_GRACE_MINUTES = 10;
+export const MIN_BUSY_GRACE_MINUTES = 2 * BUSY_TAG_INTERVAL_MINUTES;
 
 /** How a problem names a policy field and shows its value: the Lambda names its environment variables. */
 export interface PolicyLabels {
@@ -153,7 +154,7 @@ export function policyProblems(
   }
   if (!(Number.isFinite(policy.busyGraceMinutes) && policy.busyGraceMinutes >= MIN_BUSY_GRACE_MINUTES)) {
     problems.push(
-      `${name('busyGraceMinutes')} must be a number of at least ${MIN_BUSY_GRACE_MINUTES}, twice the watchdog's 5-minute tag interval (got ${shown('busyGraceMinutes')})`,
+      `${name('busyGraceMinutes')} must be a number of at least ${MIN_BUSY_GRACE_MINUTES}, twice the watchdog's ${BUSY_TAG_INTERVAL_MINUTES}-minute tag interval (got ${shown('busyGraceMinutes')})`,
     );
   }
   // Compared only with a valid maxRunningHours (NaN compares false), which is reported on its own.

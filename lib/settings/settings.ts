@@ -1,12 +1,11 @@
 import { DEFAULT_HOURLY_BURN_ALARM_USD } from '../casc/fleet-arithmetic';
-import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../constructs/controller-config';
 import {
   CONTROLLER_DEFAULTS,
   HOME_VOLUME_SIZE_GIB,
   SNAPSHOT_RETENTION_DAYS,
 } from '../constructs/jenkins-controller';
 import { DEFAULT_VPC_CIDR } from '../constructs/network';
-import { DEFAULT_STACK_NAME } from '../contracts';
+import { DEFAULT_STACK_NAME, SAFE_RESTART_MAX_WAIT_MINUTES } from '../contracts';
 import { DEFAULT_DRAIN_MINUTES } from '../controller-replacement';
 import { UserInputError } from '../errors';
 

@@ -1,9 +1,9 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 
 import { INSTANCE_TYPES } from '../casc/ec2-data';
-import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../constructs/controller-config';
 import { HOME_VOLUME_SIZE_GIB, SNAPSHOT_RETENTION_DAYS } from '../constructs/jenkins-controller';
 import { vpcCidrProblem } from '../constructs/network';
+import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../contracts';
 import { MAX_DRAIN_MINUTES } from '../controller-replacement';
 import { didYouMean } from '../jcasc/did-you-mean';
 import {

@@ -4,10 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 
 import {
-  CONTROLLER_METRIC_NAMESPACE,
   ControllerObservability,
   ControllerObservabilityProps,
 } from '../../lib/constructs/controller-observability';
+import { CONTROLLER_METRIC_NAMESPACE } from '../../lib/contracts';
 import { testStack } from '../helpers';
 
 function build(props: Partial<ControllerObservabilityProps> = {}) {

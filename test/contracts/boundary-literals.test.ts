@@ -9,19 +9,29 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import {
+  BUSY_TAG_INTERVAL_MINUTES,
   configParameterName,
+  CONTROLLER_BIN_DIR,
+  CONTROLLER_LOG_GROUP_PREFIX,
   CONTROLLER_METRIC_NAMESPACE,
   DEFAULT_JOB_TIMEOUT_HOURS,
   DEFAULT_STACK_NAME,
+  DRAIN_ENV,
   FLEET_TAG_KEY,
   JENKINS_PORT,
   LAUNCH_TAG_KEYS,
   MAX_JOB_TIMEOUT_HOURS,
   METRIC_CONTRACTS,
   MIN_JOB_TIMEOUT_HOURS,
+  QUEUE_STUCK_MINUTES,
   REAPER_ENV,
   RESERVED_TAG_KEYS,
+  SAFE_RESTART_MAX_WAIT_MINUTES,
+  selfReplacementsParameterName,
   STACK_OUTPUTS,
+  TAG_VALUE_PATTERN,
+  WORKER_BOOT_COMPLETE_FILE,
+  WORKER_BOOT_FAILED_FILE,
   WORKER_METRIC_NAMESPACE,
 } from '../../lib/contracts';
 
@@ -72,6 +82,10 @@ function stray(
   return problems;
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 /** Levenshtein distance, for metric names one or two typos away from a real one. */
 function distance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -84,6 +98,16 @@ function distance(a: string, b: string): number {
   }
   return row[b.length];
 }
+
+/** The shell variables whose value (or default) is a contract number: every number on their assignment. */
+const SHELL_NUMBERS: Readonly<Record<string, number>> = {
+  QUEUE_STUCK_MINUTES, // assets/controller/controller-metrics.sh
+  DEFAULT_SAFE_RESTART_MAX_WAIT_MINUTES: SAFE_RESTART_MAX_WAIT_MINUTES.default, // apply-config.sh
+  BUSY_TAG_INTERVAL_MINUTES, // assets/worker/idle-watchdog.sh
+};
+
+/** The segment after the stack in the self-replacements parameter name: `/controller/self-replacements`. */
+const SELF_REPLACEMENTS_SUFFIX = selfReplacementsParameterName('S').slice('/S'.length);
 
 const NAMESPACES = Object.keys(METRIC_CONTRACTS);
 const METRIC_NAMES = Object.values(METRIC_CONTRACTS).flatMap((c) => c.metrics);
@@ -138,6 +162,28 @@ const checks = {
       const stack = p.split('/')[1];
       return p === configParameterName(stack);
     }),
+  /** Contract numbers the scripts hold as a value or a default: `NAME=60`, `"${NAME:-60}"`, positive_int's. */
+  shellNumbers: (files: readonly SourceFile[]) =>
+    Object.entries(SHELL_NUMBERS).flatMap(([name, value]) =>
+      stray(files, new RegExp(`^\\s*(?:readonly\\s+)?${name}=(.*)$`), (assigned) =>
+        (assigned.match(/\d+/g) ?? []).every((n) => Number(n) === value),
+      ),
+    ),
+  /** Paths on the instances: the controller's scripts, the worker's boot markers, the log group prefix. */
+  instancePaths: (files: readonly SourceFile[]) => [
+    ...stray(files, /(\/opt\/jenkins[-_]?gpu\/b\w*)/gi, (p) => p === CONTROLLER_BIN_DIR),
+    ...stray(files, /(\/var\/lib\/jenkins[-_]?gpu\/boot[-_]?\w*)/gi, (p) =>
+      [WORKER_BOOT_COMPLETE_FILE, WORKER_BOOT_FAILED_FILE].includes(p),
+    ),
+    ...stray(
+      files,
+      /(?<![\w.$-])(\/[\w-]+)\/(?:%s|<stack>|\$STACK_NAME|\$\{STACK_NAME\})\//g,
+      (p) => p === CONTROLLER_LOG_GROUP_PREFIX,
+    ),
+  ],
+  /** `/<stack>/controller/self-replacements` and look-alikes such as `/controller/self-replacement`. */
+  selfReplacementsParameter: (files: readonly SourceFile[]) =>
+    stray(files, /(\/controller\/self[-_]?repl\w*)/gi, (p) => p === SELF_REPLACEMENTS_SUFFIX),
   /** TIMEOUT_HOURS' ranges (`1 to 72`, `(1-72)`) and its default in jobs/. */
   jobTimeout: (files: readonly SourceFile[]) => [
     ...stray(
@@ -190,6 +236,31 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
     for (const metric of METRIC_CONTRACTS[CONTROLLER_METRIC_NAMESPACE].metrics) {
       expect(file('assets/controller/controller-metrics.sh')).toMatch(new RegExp(`\\badd ${metric} `));
     }
+    expect(file('assets/controller/controller-metrics.sh')).toContain(
+      `QUEUE_STUCK_MINUTES="\${QUEUE_STUCK_MINUTES:-${QUEUE_STUCK_MINUTES}}"`,
+    );
+    expect(file('assets/controller/apply-config.sh')).toContain(
+      `DEFAULT_SAFE_RESTART_MAX_WAIT_MINUTES=${SAFE_RESTART_MAX_WAIT_MINUTES.default}\n`,
+    );
+    expect(file('assets/worker/idle-watchdog.sh')).toContain(
+      `"\${BUSY_TAG_INTERVAL_MINUTES:-${BUSY_TAG_INTERVAL_MINUTES}}" ${BUSY_TAG_INTERVAL_MINUTES})`,
+    );
+    expect(file('assets/user-data/controller.sh')).toContain(`install -d -m 0755 ${CONTROLLER_BIN_DIR}\n`);
+    expect(file('assets/controller/self-heal.sh')).toContain(
+      `COUNTER="${selfReplacementsParameterName('$STACK_NAME')}"`,
+    );
+    expect(file('assets/controller/observability-setup.sh')).toContain(
+      `"log_group_name": "${CONTROLLER_LOG_GROUP_PREFIX}/%s/%s"`,
+    );
+    expect(file('assets/worker/setup.sh')).toContain(
+      `readonly BOOT_COMPLETE="$ROOT${WORKER_BOOT_COMPLETE_FILE}"`,
+    );
+    expect(file('assets/worker/setup.sh')).toContain(
+      `readonly BOOT_FAILED="$ROOT${WORKER_BOOT_FAILED_FILE}"`,
+    );
+    expect(file('casc/ec2-cloud.yaml')).toContain(
+      `test -f ${WORKER_BOOT_COMPLETE_FILE} || { cat ${WORKER_BOOT_FAILED_FILE} 2>/dev/null; exit 1; }`,
+    );
     expect(file('assets/controller/jenkins-start.sh')).toContain(`--httpPort=${JENKINS_PORT}`);
     expect(file('assets/controller/lib.sh')).toContain(`http://127.0.0.1:${JENKINS_PORT}`);
     expect(file('jobs/seed.groovy')).toContain(
@@ -221,6 +292,17 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
     expect(
       checks.jobTimeout(planted("checkParameter(errors, p, 'TIMEOUT_HOURS', '[1-9]', 'hours, 1 to 48')")),
     ).toHaveLength(1);
+    expect(checks.shellNumbers(planted('QUEUE_STUCK_MINUTES="${QUEUE_STUCK_MINUTES:-30}"'))).toHaveLength(1);
+    expect(checks.shellNumbers(planted('readonly DEFAULT_SAFE_RESTART_MAX_WAIT_MINUTES=90'))).toHaveLength(1);
+    expect(
+      checks.shellNumbers(
+        planted('BUSY_TAG_INTERVAL_MINUTES="$(positive_int X "${BUSY_TAG_INTERVAL_MINUTES:-5}" 10)"'),
+      ),
+    ).toHaveLength(1);
+    expect(checks.instancePaths(planted('exec /opt/jenkins-gpu/bin2/bootstrap.sh'))).toHaveLength(1);
+    expect(checks.instancePaths(planted('test -f /var/lib/jenkins-gpu/boot-completed'))).toHaveLength(1);
+    expect(checks.instancePaths(planted('"log_group_name": "/jenkins_gpu/%s/%s"'))).toHaveLength(1);
+    expect(checks.selfReplacementsParameter(planted('C="/$S/controller/self-replacement"'))).toHaveLength(1);
   });
 
   it('accepts the spellings the module holds', () => {
@@ -232,6 +314,9 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
           `put_metric GpuSeconds "$s" Seconds "Fleet=$fleet" "Template=$template"`,
           `curl http://localhost:${JENKINS_PORT}/ ${configParameterName('S')}`,
           `stringParam('TIMEOUT_HOURS', '${DEFAULT_JOB_TIMEOUT_HOURS}', '(${MIN_JOB_TIMEOUT_HOURS}-${MAX_JOB_TIMEOUT_HOURS})')`,
+          `QUEUE_STUCK_MINUTES="\${QUEUE_STUCK_MINUTES:-${QUEUE_STUCK_MINUTES}}"`,
+          `exec ${CONTROLLER_BIN_DIR}/bootstrap.sh; test -f ${WORKER_BOOT_COMPLETE_FILE}`,
+          `log "${CONTROLLER_LOG_GROUP_PREFIX}/$STACK_NAME/*" ${selfReplacementsParameterName('$S')}`,
         ].join('\n'),
       },
     ];
@@ -261,17 +346,24 @@ describe('boundary literals in the TypeScript', () => {
     ...Object.values(STACK_OUTPUTS),
     // FLEET_TAG_VALUE is also a casc stack variable (lib/casc/stack-variables.ts), a boundary of its own.
     ...Object.values(REAPER_ENV).filter((name) => name !== REAPER_ENV.fleetTagValue),
+    ...Object.values(DRAIN_ENV),
     DEFAULT_STACK_NAME,
+    CONTROLLER_LOG_GROUP_PREFIX,
   ];
 
   it('spells no contract value as a second string literal: it imports lib/contracts.ts', () => {
-    const escaped = values.map((v) => v.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    const escaped = values.map(escapeRegExp);
     const quoted = new RegExp(`(['"])(${escaped.join('|')})\\1`, 'g');
     expect(stray(code, quoted, () => false)).toEqual([]);
   });
 
-  it('spells neither the port nor the config parameter name', () => {
+  it('spells neither the port, the parameter names, the instance paths nor the tag value pattern', () => {
     expect(stray(code, new RegExp(`\\b${JENKINS_PORT}\\b`, 'g'), () => false)).toEqual([]);
     expect(stray(code, /\/controller\/config\b/g, () => false)).toEqual([]);
+    expect(stray(code, /\/controller\/self-replacements/g, () => false)).toEqual([]);
+    expect(stray(code, /\/opt\/jenkins-gpu\/bin|\/var\/lib\/jenkins-gpu\/boot-/g, () => false)).toEqual([]);
+    expect(
+      stray(code, new RegExp(escapeRegExp(TAG_VALUE_PATTERN.source.slice(1, -1)), 'g'), () => false),
+    ).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { volumeBounds } from '../../lib/casc/iam';
-import * as tags from '../../lib/fleet-tags';
+import * as tags from '../../lib/contracts';
 
 describe('reserved tag keys', () => {
   const reserved = Object.values(tags as Record<string, unknown>).filter(

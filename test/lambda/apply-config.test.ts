@@ -16,6 +16,7 @@ import {
   onEvent,
   ProviderEvent,
 } from '../../lambda/apply-config/index';
+import { APPLY_TIMEOUT_MINUTES, applyCommandTimeoutSeconds } from '../../lib/contracts';
 
 const asg = mockClient(AutoScalingClient);
 const cfn = mockClient(CloudFormationClient);
@@ -137,6 +138,19 @@ describe('onEvent', () => {
 
     await expect(onEvent({ ...bad, ResourceProperties: props })).rejects.toThrow(
       'Digest must be a sha256 hex',
+    );
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    [applyCommandTimeoutSeconds(APPLY_TIMEOUT_MINUTES.min) - 1, 'one second under the shortest apply'],
+    [applyCommandTimeoutSeconds(APPLY_TIMEOUT_MINUTES.max) + 1, 'one second over the longest apply'],
+  ])('TimeoutSeconds %s (%s) is refused: the budget ControllerConfig can set', async (seconds) => {
+    const bad = event('Update');
+    const props = { ...bad.ResourceProperties, TimeoutSeconds: String(seconds) };
+
+    await expect(onEvent({ ...bad, ResourceProperties: props })).rejects.toThrow(
+      `TimeoutSeconds must be an integer between ${applyCommandTimeoutSeconds(APPLY_TIMEOUT_MINUTES.min)} and ${applyCommandTimeoutSeconds(APPLY_TIMEOUT_MINUTES.max)}, got '${seconds}'`,
     );
     expect(ssm.calls()).toHaveLength(0);
   });

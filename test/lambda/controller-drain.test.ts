@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { handler, LifecycleActionEvent, readDrainConfig } from '../../lambda/controller-drain/index';
-import { TERMINATE_ACTION_DETAIL_TYPE } from '../../lib/controller-replacement';
+import { MAX_DRAIN_MINUTES, TERMINATE_ACTION_DETAIL_TYPE } from '../../lib/controller-replacement';
 
 const autoScaling = mockClient(AutoScalingClient);
 const ssm = mockClient(SSMClient);
@@ -179,7 +179,16 @@ describe('the drain handler', () => {
 describe('readDrainConfig', () => {
   test('names every problem at once', () => {
     expect(() => readDrainConfig({ DRAIN_MINUTES: '0', ALERT_TOPIC_ARN: 'topic', AWS_REGION: '' })).toThrow(
-      "Controller drain configuration: DRAIN_MINUTES must be an integer from 1 to 999 (got '0'); ALERT_TOPIC_ARN must be an SNS topic ARN (got 'topic'); AWS_REGION must be a region name (got '')",
+      "Controller drain configuration: DRAIN_MINUTES must be an integer from 1 to 25 (got '0'); ALERT_TOPIC_ARN must be an SNS topic ARN (got 'topic'); AWS_REGION must be a region name (got '')",
+    );
+  });
+
+  test('accepts the drains ControllerDrain can set, and no longer one', () => {
+    expect(readDrainConfig({ ...ENV, DRAIN_MINUTES: String(MAX_DRAIN_MINUTES) }).drainMinutes).toBe(
+      MAX_DRAIN_MINUTES,
+    );
+    expect(() => readDrainConfig({ ...ENV, DRAIN_MINUTES: String(MAX_DRAIN_MINUTES + 1) })).toThrow(
+      `DRAIN_MINUTES must be an integer from 1 to ${MAX_DRAIN_MINUTES} (got '${MAX_DRAIN_MINUTES + 1}')`,
     );
   });
 });

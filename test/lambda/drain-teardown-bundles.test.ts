@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { LAMBDA_RUNTIME, lambdaCode } from '../../lib/constructs/lambda-defaults';
+import { CONTROLLER_BIN_DIR } from '../../lib/contracts';
 
 /** The bundled index.js of `lambda/<name>` as the deploy ships it (esbuild, the AWS SDK left external). */
 function bundled(name: string): string {
@@ -21,7 +22,9 @@ function bundled(name: string): string {
 describe('the drain and teardown Lambdas bundle on their own', () => {
   it('controller-drain: the replacement contract is inlined, the SDK clients stay external', () => {
     const code = bundled('controller-drain');
-    expect(code).toContain('/opt/jenkins-gpu/bin/drain.sh');
+    // lib/contracts.ts and lib/controller-replacement.ts inlined: the script's directory and its name.
+    expect(code).toContain(JSON.stringify(CONTROLLER_BIN_DIR));
+    expect(code).toContain('/drain.sh`');
     expect(code).toContain('require("@aws-sdk/client-ssm")');
     expect(code).toContain('require("@aws-sdk/client-auto-scaling")');
     expect(code).not.toContain('aws-cdk-lib');

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { BUSY_AT_TAG_KEY } from '../../lib/fleet-tags';
 import {
+  BUSY_AT_TAG_KEY,
   BUSY_SIGNAL_FAILURES_METRIC,
   WORKER_METRIC_NAMESPACE,
   WORKER_PROFILE_DIMENSION,
-} from '../../lib/worker-metrics';
+} from '../../lib/contracts';
 
 /** The watchdog (shell) and the stack (its IAM condition and alarm) name the same tag and metric. */
 describe('busy signal contract between the idle watchdog and the stack', () => {

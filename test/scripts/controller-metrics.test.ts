@@ -6,7 +6,7 @@ import {
   CONTROLLER_METRICS,
   CONTROLLER_STACK_DIMENSION,
   QUEUE_STUCK_MINUTES,
-} from '../../lib/constructs/controller-observability';
+} from '../../lib/contracts';
 import { ADMIN_PASSWORD, closedPortUrl, expectNoSecrets, RunResult, Sandbox } from './harness';
 import { LOGIN_PAGE, SSHD_BOOT_FAILED_PAGE } from './jenkins-replies';
 

@@ -1,9 +1,5 @@
-import {
-  CONTROLLER_LOGS,
-  CONTROLLER_METRIC_NAMESPACE,
-  controllerLogGroupName,
-} from '../../../lib/constructs/controller-observability';
-import { WORKER_METRIC_NAMESPACE } from '../../../lib/worker-metrics';
+import { CONTROLLER_LOGS, controllerLogGroupName } from '../../../lib/constructs/controller-observability';
+import { CONTROLLER_METRIC_NAMESPACE, WORKER_METRIC_NAMESPACE } from '../../../lib/contracts';
 import {
   call,
   ec2,

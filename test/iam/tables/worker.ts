@@ -1,4 +1,4 @@
-import { WORKER_METRIC_NAMESPACE } from '../../../lib/worker-metrics';
+import { WORKER_METRIC_NAMESPACE } from '../../../lib/contracts';
 import { call, ec2, instanceSession, requestTags, resourceTags } from '../calls';
 import { Call } from '../evaluate';
 import { StackFacts } from '../stack-facts';
