@@ -161,16 +161,20 @@ function fleetTemplate(template: TemplateView): FleetTemplate {
   };
 }
 
-/** Integer.MAX_VALUE: the plugin parses caps as Java ints (EC2Cloud.java 279, SlaveTemplate.java 410-414). */
+/** Integer.MAX_VALUE: the plugin parses caps as Java ints (EC2Cloud.java 279, SlaveTemplate.java 410). */
 export const JAVA_INT_MAX = 2_147_483_647;
-/** Exactly what the EC2 plugin's `Integer.parseInt` takes as a positive number: no spaces, no sign. */
+/**
+ * A positive number as this project accepts it: digits only. Stricter than the plugin's `Integer.parseInt`,
+ * which also takes `+4` and `04` (and throws on a space, failing the whole JCasC apply), so one spelling
+ * means one number everywhere.
+ */
 export const POSITIVE_INTEGER = /^[1-9]\d*$/;
 /** How the Fleet's refusals say what a positive integer is. */
 const POSITIVE_INTEGER_TEXT = 'a positive integer (digits only: no sign, spaces or leading zeros)';
 
 /**
- * What the EC2 plugin makes of an `instanceCapStr` (ec2-plugin 2059): empty is no cap at all, "0" blocks every
- * launch (SlaveTemplate.java 407-411), otherwise a Java int. The one reader of the field: the rule
+ * What the EC2 plugin makes of an `instanceCapStr` (ec2-plugin 2059): empty is no cap at all (EC2Cloud.java 276-280,
+ * SlaveTemplate.java 407-411), "0" blocks every launch, otherwise a Java int. The one reader of the field: the rule
  * `instance-cap` turns each reading into its message, the fleet arithmetic and the Fleet into numbers.
  */
 export type CapReading =

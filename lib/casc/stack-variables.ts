@@ -48,3 +48,14 @@ export const STACK_VARIABLES: readonly StackVariable[] = [
 export function stackVariableNames(): Set<string> {
   return new Set(STACK_VARIABLES.map((v) => v.name));
 }
+
+/**
+ * `${NAME}`, the JCasC reference to a stack variable, for the rules that require one. A name not in
+ * STACK_VARIABLES is this project's bug, so it throws when the rule module loads.
+ */
+export function stackVariableReference(name: string): string {
+  if (!STACK_VARIABLES.some((v) => v.name === name)) {
+    throw new Error(`${name} is not a stack variable (lib/casc/stack-variables.ts)`);
+  }
+  return `\${${name}}`;
+}

@@ -4,8 +4,6 @@ import { loadPrices, type PriceTable } from './ec2-data';
 import { type CloudView, ec2Clouds, type Fleet, type FleetTemplate } from './fleet';
 import { capacityOf, DEFAULT_HOURLY_BURN_ALARM_USD, maxHourlyCost, quotaNeeds } from './fleet-arithmetic';
 
-export { maxHourlyCost } from './fleet-arithmetic';
-
 function cloudText(cloud: CloudView): string {
   const capacity = capacityOf(cloud);
   if (!capacity) return `${cloud.name ?? '?'}: caps unknown`;

@@ -1,10 +1,11 @@
 import { FLEET_TAG_KEY } from '../../contracts';
 import { child, items, scalarText } from '../../jcasc/nodes';
+import { stackVariableReference } from '../stack-variables';
 import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'fleet-tag';
 /** Fleet tag value every worker must carry (IAM conditions and the reaper select on it). */
-const FLEET_TAG_VALUE = '${FLEET_TAG_VALUE}';
+const FLEET_TAG_VALUE = stackVariableReference('FLEET_TAG_VALUE');
 
 export const fleetTag: CascRule = {
   id,

@@ -4,8 +4,9 @@ const id = 'idle-termination';
 
 /**
  * Longest idle stop accepted: a day. A GPU idle for longer is never intended, and the reaper's hard
- * lifetime of a running worker (lib/jenkins-gpu-stack.ts: job timeout + idle + margin) must stay under
- * its absolute limit (CostGuard maxBusyHours, 96 h); test/casc/synth-agreement.test.ts synthesizes it.
+ * lifetime of a running worker (lib/cost/job-timeout.ts `reaperMaxRunningHours`: job timeout + idle +
+ * margin) must stay under its absolute limit (lib/cost/decide.ts `DEFAULT_MAX_BUSY_HOURS`);
+ * test/casc/synth-agreement.test.ts synthesizes it.
  */
 export const MAX_IDLE_TERMINATION_MINUTES = 24 * 60;
 

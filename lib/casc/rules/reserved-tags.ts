@@ -1,4 +1,4 @@
-import { FLEET_TAG_KEY, TEMPLATE_TAG_KEY } from '../../contracts';
+import { LAUNCH_TAG_KEYS, RESERVED_TAG_PREFIX } from '../../contracts';
 import { child, items, scalarText } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
 import type { TemplateView } from '../fleet';
@@ -6,18 +6,18 @@ import { type CascRule, finding, templatesOf } from './rule';
 
 const id = 'reserved-tags';
 
-/** Tag keys the EC2 plugin sets itself and counts caps by (EC2Tag, ec2-plugin 2059; REFERENCE.md "Caps count"). */
+/**
+ * Tag keys the EC2 plugin sets itself and counts caps by (ec2-plugin 2059.v05f9d511d7e5, EC2Tag.java 42-46;
+ * docs/capacity.md).
+ */
 const PLUGIN_TAG_KEYS: ReadonlySet<string> = new Set([
   'jenkins_slave_type',
   'jenkins_server_url',
   'jenkins_cloud_name',
 ]);
-/** `jenkins-gpu:*` keys belong to the project (lib/contracts.ts); a template writes only these two. */
-const PROJECT_TAG_PREFIX = 'jenkins-gpu:';
-const TEMPLATE_WRITABLE_PROJECT_TAGS: ReadonlySet<string> = new Set([FLEET_TAG_KEY, TEMPLATE_TAG_KEY]);
-
 function whyReserved(name: string): string | undefined {
-  if (name.startsWith(PROJECT_TAG_PREFIX) && !TEMPLATE_WRITABLE_PROJECT_TAGS.has(name))
+  // The project's keys: a template writes only the launch keys (the fleet and template tags).
+  if (name.startsWith(RESERVED_TAG_PREFIX) && !LAUNCH_TAG_KEYS.includes(name))
     return `tag '${name}' is reserved: the project's cost guard owns jenkins-gpu:* tags (lib/contracts.ts); use another key`;
   if (PLUGIN_TAG_KEYS.has(name))
     return `tag '${name}' is reserved: the EC2 plugin sets it and counts caps by it; use another key`;
