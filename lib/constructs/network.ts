@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 
 import { UserInputError } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
+import { parseIpv4Cidr } from '../settings/cidr';
 import { LAMBDA_ARCHITECTURE, LAMBDA_LOG_RETENTION } from './lambda-defaults';
 
 export const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -19,10 +20,9 @@ const LARGEST_VPC_PREFIX = 16;
  * undefined when it can. Settings use it too: one rule for both.
  */
 export function vpcCidrProblem(cidr: string, maxAzs: number = DEFAULT_MAX_AZS): string | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  const octets = m ? m.slice(1, 5).map(Number) : [];
-  const prefix = m ? Number(m[5]) : NaN;
-  if (!m || octets.some((o) => o > 255) || prefix > 32) return 'an IPv4 CIDR such as 10.40.0.0/16';
+  const block = parseIpv4Cidr(cidr);
+  if (!block) return 'an IPv4 CIDR such as 10.40.0.0/16';
+  const { octets, prefix } = block;
   const longest = PUBLIC_SUBNET_CIDR_MASK - Math.ceil(Math.log2(maxAzs));
   if (prefix < LARGEST_VPC_PREFIX || prefix > longest) {
     return (

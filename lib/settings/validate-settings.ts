@@ -6,6 +6,7 @@ import { vpcCidrProblem } from '../constructs/network';
 import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../contracts';
 import { MAX_DRAIN_MINUTES } from '../controller-replacement';
 import { didYouMean } from '../jcasc/did-you-mean';
+import { parseIpv4Cidr } from './cidr';
 import {
   AccessSettings,
   AlbAccessSettings,
@@ -61,7 +62,6 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(SETTING_NAMES));
 const PATTERNS = {
   stackName: /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
   account: /^\d{12}$/,
-  cidr: /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/,
   vpcId: /^vpc-[0-9a-f]{8,17}$/,
   subnetId: /^subnet-[0-9a-f]{8,17}$/,
   az: /^[a-z]{2,4}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$/,
@@ -83,14 +83,6 @@ function unknownSetting(key: string): never {
   throw new SettingsError(
     `${SOURCE}.${key}: unknown setting${didYouMean(key, known)} (allowed: ${known.join(', ')})`,
   );
-}
-
-export function isValidCidr(value: string): boolean {
-  const m = PATTERNS.cidr.exec(value);
-  if (!m) return false;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  return octets.every((o) => o >= 0 && o <= 255) && prefix >= 0 && prefix <= 32;
 }
 
 function str(
@@ -236,7 +228,7 @@ function accessFields(raw: Raw): { allowedCidrs: string[]; certificateArn?: stri
       list(
         raw,
         'allowedCidrs',
-        (v) => typeof v === 'string' && isValidCidr(v),
+        (v) => typeof v === 'string' && parseIpv4Cidr(v) !== undefined,
         'IPv4 CIDRs such as 203.0.113.0/24',
       ) ?? [],
     certificateArn: str(raw, 'certificateArn', PATTERNS.acmArn, 'an ACM certificate ARN'),
