@@ -196,7 +196,8 @@ export class JenkinsGpuStack extends Stack {
       launchScope: o.casc.launchScope,
       keyPairName: o.credentials.keyPairName,
       explicitAmiId: settings.workerAmiId,
-      resultsBucketName: s3BucketOf(settings.resultsLocation),
+      resultsBucketName:
+        settings.resultsLocation.scheme === 's3' ? settings.resultsLocation.bucket : undefined,
       alarmTopic: o.costGuard.alarmTopic,
     });
   }
@@ -276,7 +277,7 @@ export class JenkinsGpuStack extends Stack {
         WORKER_SECURITY_GROUP_ID: o.fleet.securityGroup.securityGroupId,
         WORKER_INSTANCE_PROFILE_ARN: o.fleet.instanceProfile.instanceProfileArn,
         FLEET_TAG_VALUE: o.fleetTagValue,
-        RESULTS_LOCATION: settings.resultsLocation,
+        RESULTS_LOCATION: settings.resultsLocation.uri,
         WORKER_PAYLOAD_S3_URI: o.workerBoot.s3Uri,
       },
       secretVariables: { ADMIN_PASSWORD: o.credentials.adminPasswordSecret },
@@ -365,10 +366,4 @@ function loadFleetConfig(
     );
   }
   return { casc, bundle, workerPayload: bundle.workerPayload };
-}
-
-/** The bucket of an `s3://` results location, for the workers' role; gs:// needs no AWS permission. */
-function s3BucketOf(location: string): string | undefined {
-  const m = /^s3:\/\/([^/]+)/.exec(location);
-  return m ? m[1] : undefined;
 }

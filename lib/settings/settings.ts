@@ -8,6 +8,7 @@ import { DEFAULT_VPC_CIDR } from '../constructs/network';
 import { DEFAULT_STACK_NAME, SAFE_RESTART_MAX_WAIT_MINUTES } from '../contracts';
 import { DEFAULT_DRAIN_MINUTES } from '../controller-replacement';
 import { UserInputError } from '../errors';
+import type { ResultsLocation } from './results-location';
 
 /**
  * Deployment settings: everything that differs between one user's deployment and another's, typed, with
@@ -94,8 +95,8 @@ export interface CommonSettings {
   readonly workerAmiParameter: string;
   /** Explicit worker AMI id; overrides `workerAmiParameter`. @default - the AMI `workerAmiParameter` names */
   readonly workerAmiId?: string;
-  /** Default data/results location offered by the training job. @default 'gs://my-training-bucket' */
-  readonly resultsLocation: string;
+  /** Default data/results location offered by the training job. @default - gs://my-training-bucket */
+  readonly resultsLocation: ResultsLocation;
   /** Monthly AWS Budget in USD with e-mail alerts (needs `alertEmail`). @default - no budget */
   readonly monthlyBudgetUsd?: number;
   /** Alarm when the estimated GPU burn rate exceeds this many USD per hour. @default 10 */
@@ -116,7 +117,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   controllerAmiParameter: CONTROLLER_DEFAULTS.amiParameterName,
   workerAmiParameter:
     '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id',
-  resultsLocation: 'gs://my-training-bucket',
+  resultsLocation: { uri: 'gs://my-training-bucket', scheme: 'gs', bucket: 'my-training-bucket' },
   hourlyBurnAlarmUsd: DEFAULT_HOURLY_BURN_ALARM_USD,
 };
 

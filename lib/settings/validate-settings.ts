@@ -7,6 +7,7 @@ import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../contracts';
 import { MAX_DRAIN_MINUTES } from '../controller-replacement';
 import { didYouMean } from '../jcasc/did-you-mean';
 import { parseIpv4Cidr } from './cidr';
+import { parseResultsLocation, ResultsLocation } from './results-location';
 import {
   AccessSettings,
   AlbAccessSettings,
@@ -71,7 +72,6 @@ const PATTERNS = {
   ssmParameter: /^\/[A-Za-z0-9_.\-/]+$/,
   amiId: /^ami-[0-9a-f]{8,17}$/,
   url: /^https?:\/\/[^\s/]+(\/\S*)?$/,
-  location: /^(gs|s3):\/\/[a-z0-9][a-z0-9._-]{1,62}(\/\S*)?$/,
 };
 
 function fail(key: string, value: unknown, allowed: string): never {
@@ -299,12 +299,16 @@ function imageAndCostSettings(
       str(raw, 'workerAmiParameter', PATTERNS.ssmParameter, 'an SSM parameter name starting with /') ??
       DEFAULT_SETTINGS.workerAmiParameter,
     workerAmiId: str(raw, 'workerAmiId', PATTERNS.amiId, 'an AMI id such as ami-0123456789abcdef0'),
-    resultsLocation:
-      str(raw, 'resultsLocation', PATTERNS.location, 'a gs:// or s3:// location') ??
-      DEFAULT_SETTINGS.resultsLocation,
+    resultsLocation: resultsLocation(raw) ?? DEFAULT_SETTINGS.resultsLocation,
     monthlyBudgetUsd: int(raw, 'monthlyBudgetUsd', 1, 10_000_000),
     hourlyBurnAlarmUsd: int(raw, 'hourlyBurnAlarmUsd', 1, 100_000) ?? DEFAULT_SETTINGS.hourlyBurnAlarmUsd,
   };
+}
+
+function resultsLocation(raw: Raw): ResultsLocation | undefined {
+  const allowed = 'a gs:// or s3:// location';
+  const uri = str(raw, 'resultsLocation', () => true, allowed);
+  return uri === undefined ? undefined : (parseResultsLocation(uri) ?? fail('resultsLocation', uri, allowed));
 }
 
 function region(raw: Raw): string | undefined {

@@ -1,0 +1,19 @@
+/**
+ * The `resultsLocation` setting, read once: the training job offers the URI, and an `s3://` bucket also
+ * goes into the workers' role (a `gs://` one needs no AWS permission).
+ */
+export interface ResultsLocation {
+  /** As the user wrote it, e.g. `s3://ml-results/runs`: the job's default RESULTS_DIR is below it. */
+  readonly uri: string;
+  readonly scheme: 'gs' | 's3';
+  readonly bucket: string;
+}
+
+/** gs:// or s3://, a bucket name (3 to 63 lowercase letters, digits, dots, hyphens, underscores), a path. */
+const LOCATION = /^(gs|s3):\/\/([a-z0-9][a-z0-9._-]{1,62})(\/\S*)?$/;
+
+/** The location `uri` names, or undefined when it is not a gs:// or s3:// location. */
+export function parseResultsLocation(uri: string): ResultsLocation | undefined {
+  const m = LOCATION.exec(uri);
+  return m ? { uri, scheme: m[1] as ResultsLocation['scheme'], bucket: m[2] } : undefined;
+}
