@@ -18,9 +18,9 @@ import { InstanceFacts } from '../../lib/cost/decide';
 import { applyDecisions, describeFleetInstances, WATCHED_STATES } from '../../lib/cost/fleet-instances';
 
 /** Stack states in which the whole stack, workers included, is going away. */
-export const TEARDOWN_STACK_STATUSES = ['DELETE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS'];
+const TEARDOWN_STACK_STATUSES = ['DELETE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS'];
 /** Not terminated yet: an instance `shutting-down` still holds its network interface. */
-export const NOT_TERMINATED_STATES = [...WATCHED_STATES, 'shutting-down'];
+const NOT_TERMINATED_STATES = [...WATCHED_STATES, 'shutting-down'];
 
 const ec2 = new EC2Client({});
 const cloudFormation = new CloudFormationClient({});

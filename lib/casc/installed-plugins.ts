@@ -46,7 +46,7 @@ export const PLUGIN_DEPENDENCIES: readonly PluginDependency[] = [
 ];
 
 /** `artifactId:version` lines, `#` comments; returns the artifactIds. */
-export function readPluginsFile(file: string): Set<string> {
+function readPluginsFile(file: string): Set<string> {
   const ids = new Set<string>();
   for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
     const line = raw.replace(/#.*/, '').trim();

@@ -54,7 +54,7 @@ export interface JobsScan {
 
 const JOB_FILE = /^(Jenkinsfile.*|.*\.groovy|.*\.jenkinsfile)$/i;
 
-export function listJobFiles(jobsPath: string): string[] {
+function listJobFiles(jobsPath: string): string[] {
   if (!fs.existsSync(jobsPath)) return [];
   if (!fs.statSync(jobsPath).isDirectory()) return [jobsPath];
   const found: string[] = [];
@@ -228,7 +228,7 @@ function findCredentials(file: string, text: string): CredentialUse[] {
 }
 
 /** Replaces Groovy comments with spaces (newlines kept), leaving strings untouched. */
-export function blankComments(text: string): string {
+function blankComments(text: string): string {
   const out = text.split('');
   let i = 0;
   const blank = (from: number, to: number): void => {

@@ -44,7 +44,7 @@ export type CommandLine<O extends OptionsConfig> = ReturnType<typeof parseArgs<C
  * The parsed command line, or `undefined` when it asks for help. Throws {@link UsageError} with Node's
  * own description of what is wrong, on one line, first letter in lower case like every other problem line.
  */
-export function parseCommandLine<O extends OptionsConfig>(
+function parseCommandLine<O extends OptionsConfig>(
   spec: CliSpec<O>,
   argv: readonly string[],
 ): CommandLine<O> | undefined {

@@ -312,7 +312,7 @@ export class CostGuard extends Construct {
 }
 
 /** Throws on the first invalid prop, with the message the tests pin. */
-export function validateCostGuardProps(props: CostGuardProps): void {
+function validateCostGuardProps(props: CostGuardProps): void {
   const fail = (message: string): never => {
     throw new UserInputError(`CostGuard: ${message}`);
   };

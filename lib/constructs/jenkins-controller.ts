@@ -513,7 +513,7 @@ function requireInteger(name: string, value: number, min: number, max: number): 
  * The user data: `NAME='value'` lines for the parameters, then `assets/user-data/controller.sh` (its
  * shebang dropped: UserData.forLinux() writes one). Values are tokens or fixed names, never secrets.
  */
-export function renderUserData(params: Record<string, string>): string[] {
+function renderUserData(params: Record<string, string>): string[] {
   const script = fs.readFileSync(path.join(ROOT, 'assets', 'user-data', 'controller.sh'), 'utf8');
   const body = script
     .replace(/^#!.*\n/, '')

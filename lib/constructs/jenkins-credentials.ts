@@ -69,7 +69,7 @@ const CREDENTIAL_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
 const KEY_PAIR_NAME_PATTERN = /^[A-Za-z0-9 ._-]{1,255}$/;
 
 /** Validates the props; throws with an exact message (tested). */
-export function validateJenkinsCredentialsProps(
+function validateJenkinsCredentialsProps(
   stackName: string,
   secretPrefix: string,
   keyPairName: string,

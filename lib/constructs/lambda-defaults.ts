@@ -22,7 +22,7 @@ export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
  * No active X-Ray tracing: each handler logs its every call, and tracing would need xray:Put* on `*`.
  */
 export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
-export const LAMBDA_MEMORY_MB = 256;
+const LAMBDA_MEMORY_MB = 256;
 export const LAMBDA_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
 /**
@@ -124,7 +124,7 @@ export function projectFunction(scope: Construct, id: string, props: ProjectFunc
 }
 
 /** CreateLogStream and PutLogEvents on the streams of `logGroup` only. */
-export function grantLogWrites(role: iam.IRole, logGroup: logs.ILogGroup, sid = 'WriteOwnLogs'): void {
+function grantLogWrites(role: iam.IRole, logGroup: logs.ILogGroup, sid = 'WriteOwnLogs'): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid,

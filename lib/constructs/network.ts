@@ -9,9 +9,9 @@ import { parseIpv4Cidr } from '../settings/cidr';
 import { LAMBDA_ARCHITECTURE, LAMBDA_LOG_RETENTION } from './lambda-defaults';
 
 export const DEFAULT_VPC_CIDR = '10.40.0.0/16';
-export const DEFAULT_MAX_AZS = 2;
+const DEFAULT_MAX_AZS = 2;
 /** One public subnet of this size (a /20: 4,096 addresses) per availability zone. */
-export const PUBLIC_SUBNET_CIDR_MASK = 20;
+const PUBLIC_SUBNET_CIDR_MASK = 20;
 /** The largest VPC AWS allows is a /16 (Amazon VPC User Guide, "VPC CIDR blocks": /16 to /28). */
 const LARGEST_VPC_PREFIX = 16;
 

@@ -129,7 +129,7 @@ export function summarizeFleet(
  * Least `ReaperPolicy.busyGraceMinutes`: twice the watchdog's `busy-at` tag interval, so one missed refresh
  * does not stop a training run.
  */
-export const MIN_BUSY_GRACE_MINUTES = 2 * BUSY_TAG_INTERVAL_MINUTES;
+const MIN_BUSY_GRACE_MINUTES = 2 * BUSY_TAG_INTERVAL_MINUTES;
 
 /** How a problem names a policy field and shows its value: the Lambda names its environment variables. */
 export interface PolicyLabels {

@@ -51,7 +51,7 @@ export async function describeFleetInstances(
   return facts;
 }
 
-export function toInstanceFacts(instance: Instance): InstanceFacts {
+function toInstanceFacts(instance: Instance): InstanceFacts {
   const tags: Record<string, string> = {};
   for (const tag of instance.Tags ?? []) {
     if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';

@@ -38,7 +38,7 @@ function tokenize(text: string): string[] {
 }
 
 /** Parses a label expression; throws with a short reason when it is not one. */
-export function parseLabelExpression(text: string): Expr {
+function parseLabelExpression(text: string): Expr {
   const tokens = tokenize(text);
   let pos = 0;
   const peek = (): string | undefined => tokens[pos];
@@ -80,7 +80,7 @@ export function parseLabelExpression(text: string): Expr {
   return expression;
 }
 
-export function evaluateLabelExpression(expression: Expr, labels: ReadonlySet<string>): boolean {
+function evaluateLabelExpression(expression: Expr, labels: ReadonlySet<string>): boolean {
   switch (expression.op) {
     case 'atom':
       return labels.has(expression.name);

@@ -3,7 +3,7 @@ import { boundedNumberFindings, type CascRule, templatesOf } from './rule';
 const id = 'launch-timeout';
 
 /** Longest launch timeout accepted: an hour, three times the shipped 1200 s; a launch that long is hung. */
-export const MAX_LAUNCH_TIMEOUT_SECONDS = 60 * 60;
+const MAX_LAUNCH_TIMEOUT_SECONDS = 60 * 60;
 
 export const launchTimeout: CascRule = {
   id,

@@ -21,17 +21,17 @@ import {
 const PLUGIN = 'ec2';
 
 /** hudson.plugins.ec2.EC2Tag(name, value) */
-export const EC2_TAG: ClassSchema = { name: 'EC2Tag', plugin: PLUGIN, fields: { name: str(), value: str() } };
+const EC2_TAG: ClassSchema = { name: 'EC2Tag', plugin: PLUGIN, fields: { name: str(), value: str() } };
 
 /** hudson.plugins.ec2.EC2Filter(name, values): `values` is one string (space separated), not a list. */
-export const EC2_FILTER: ClassSchema = {
+const EC2_FILTER: ClassSchema = {
   name: 'EC2Filter',
   plugin: PLUGIN,
   fields: { name: str(), values: str() },
 };
 
 /** hudson.plugins.ec2.SpotConfiguration(useBidPrice) + setters. */
-export const SPOT_CONFIGURATION: ClassSchema = {
+const SPOT_CONFIGURATION: ClassSchema = {
   name: 'SpotConfiguration',
   plugin: PLUGIN,
   fields: {
@@ -50,15 +50,15 @@ const sshDataFields = {
   sshPort: str(),
   bootDelay: str(),
 };
-export const UNIX_DATA: ClassSchema = { name: 'UnixData', plugin: PLUGIN, fields: sshDataFields };
-export const WINDOWS_SSH_DATA: ClassSchema = {
+const UNIX_DATA: ClassSchema = { name: 'UnixData', plugin: PLUGIN, fields: sshDataFields };
+const WINDOWS_SSH_DATA: ClassSchema = {
   name: 'WindowsSSHData',
   plugin: PLUGIN,
   fields: sshDataFields,
 };
-export const MAC_DATA: ClassSchema = { name: 'MacData', plugin: PLUGIN, fields: sshDataFields };
+const MAC_DATA: ClassSchema = { name: 'MacData', plugin: PLUGIN, fields: sshDataFields };
 /** WinRM: WindowsData(password, useHTTPS, bootDelay, specifyPassword, allowSelfSignedCertificate). */
-export const WINDOWS_DATA: ClassSchema = {
+const WINDOWS_DATA: ClassSchema = {
   name: 'WindowsData',
   plugin: PLUGIN,
   fields: {
@@ -71,7 +71,7 @@ export const WINDOWS_DATA: ClassSchema = {
 };
 
 /** hudson.plugins.ec2.util.MinimumNumberOfInstancesTimeRangeConfig() + setters (times "HH:mm" or "h:mm a"). */
-export const MINIMUM_INSTANCES_TIME_RANGE: ClassSchema = {
+const MINIMUM_INSTANCES_TIME_RANGE: ClassSchema = {
   name: 'MinimumNumberOfInstancesTimeRangeConfig',
   plugin: PLUGIN,
   fields: {
@@ -87,12 +87,12 @@ export const MINIMUM_INSTANCES_TIME_RANGE: ClassSchema = {
   },
 };
 
-export const ASSOCIATE_IP_STRATEGIES = ['SUBNET', 'PUBLIC_IP', 'PRIVATE_IP', 'DEFAULT'];
-export const CONNECTION_STRATEGIES = ['PUBLIC_DNS', 'PUBLIC_IP', 'PRIVATE_DNS', 'PRIVATE_IP'];
-export const HOST_KEY_VERIFICATION_STRATEGIES = ['CHECK_NEW_HARD', 'CHECK_NEW_SOFT', 'ACCEPT_NEW', 'OFF'];
+const ASSOCIATE_IP_STRATEGIES = ['SUBNET', 'PUBLIC_IP', 'PRIVATE_IP', 'DEFAULT'];
+const CONNECTION_STRATEGIES = ['PUBLIC_DNS', 'PUBLIC_IP', 'PRIVATE_DNS', 'PRIVATE_IP'];
+const HOST_KEY_VERIFICATION_STRATEGIES = ['CHECK_NEW_HARD', 'CHECK_NEW_SOFT', 'ACCEPT_NEW', 'OFF'];
 
 /** hudson.plugins.ec2.SlaveTemplate: 45 constructor parameters + setters. */
-export const SLAVE_TEMPLATE: ClassSchema = {
+const SLAVE_TEMPLATE: ClassSchema = {
   name: 'SlaveTemplate',
   plugin: PLUGIN,
   fields: {
