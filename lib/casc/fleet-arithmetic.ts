@@ -3,7 +3,8 @@
  * both bound it), the worst-case $/hour the burn alarm is compared with, the vCPU quotas the account needs,
  * and the stopped workers a cloud can leave behind. The rules that warn on them are in lib/casc/rules.
  */
-import { GPU_VCPUS, type PriceTable, vcpuQuota } from './ec2-data';
+import type { PriceTable } from '../cost/prices';
+import { GPU_VCPUS, vcpuQuota } from './ec2-data';
 import { type CloudView, readCap, type TemplateView } from './fleet';
 
 /** Default of the deployment setting `hourlyBurnAlarmUsd` (lib/settings/settings.ts). */

@@ -1,6 +1,6 @@
 /** The one-line summary of a valid tree: effective capacity, caps, idle stop, worst-case $/hour and the vCPU quotas. */
+import { PRICE_TABLE, type PriceTable } from '../cost/prices';
 import type { CascTree } from '../jcasc/nodes';
-import { loadPrices, type PriceTable } from './ec2-data';
 import { type CloudView, ec2Clouds, type Fleet, type FleetTemplate } from './fleet';
 import { capacityOf, DEFAULT_HOURLY_BURN_ALARM_USD, maxHourlyCost, quotaNeeds } from './fleet-arithmetic';
 
@@ -16,7 +16,7 @@ const capText = (t: FleetTemplate): string => (Number.isFinite(t.cap) ? String(t
 export function summarise(
   tree: CascTree,
   fleet: Fleet,
-  prices: PriceTable | undefined = loadPrices(),
+  prices: PriceTable | undefined = PRICE_TABLE,
   hourlyBurnAlarmUsd: number = DEFAULT_HOURLY_BURN_ALARM_USD,
 ): string {
   const clouds = ec2Clouds(tree);

@@ -7,13 +7,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { PRICE_TABLE } from '../cost/prices';
 import { isSyntaxProblem, loadCascTree, type LoadResult } from '../jcasc/load';
 import type { CascTree } from '../jcasc/nodes';
 import { isError, type Problem, sortProblems } from '../jcasc/problem';
 import { checkSchema, type PluginUse } from '../jcasc/schema/check';
 import { checkPluginFiles } from '../plugins/check';
 import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
-import { loadPrices } from './ec2-data';
 import { buildFleet, ec2Clouds, type Fleet } from './fleet';
 import { checkRules } from './rules';
 import { summarise } from './summary';
@@ -81,7 +81,7 @@ export function validateLoadedCasc(loaded: LoadResult, options: ValidateCascOpti
   }
   // The rules have passed: the one place the typed fleet is built.
   const fleet = buildFleet(ec2Clouds(tree));
-  const summary = summarise(tree, fleet, loadPrices(), options.hourlyBurnAlarmUsd) + warned;
+  const summary = summarise(tree, fleet, PRICE_TABLE, options.hourlyBurnAlarmUsd) + warned;
   return { problems: sorted, ok: true, summary, tree, fleet };
 }
 
@@ -95,7 +95,7 @@ function projectProblems(
   return [
     ...checkRules(tree, {
       repoRoot: options.repoRoot ?? path.dirname(path.resolve(cascDir(options.cascPath))),
-      prices: loadPrices(),
+      prices: PRICE_TABLE,
       hourlyBurnAlarmUsd: options.hourlyBurnAlarmUsd,
     }),
     ...checkVariables(tree),

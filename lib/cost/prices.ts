@@ -1,7 +1,7 @@
 /**
- * On-demand EC2 prices from `data/ec2-prices.json`, the one place prices live. Imported as JSON so that
- * esbuild bundles the table into the reaper Lambda and the CLI reads it through the same loader.
- * Pure: no AWS SDK, no aws-cdk-lib.
+ * On-demand EC2 prices from `data/ec2-prices.json`, the one place prices live and the one loader and type
+ * for them. Imported as JSON so that esbuild bundles the table into the reaper Lambda, and the CLI, the
+ * worker payload and the casc rules and summary read the same table. Pure: no AWS SDK, no aws-cdk-lib.
  */
 import priceData from '../../data/ec2-prices.json';
 

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 
 import {
@@ -6,12 +5,12 @@ import {
   GPU_VCPUS,
   INSTANCE_TYPES,
   instanceFamily,
-  loadPrices,
   UNPRICED_GPU_TYPES,
   vcpuQuota,
 } from '../../lib/casc/ec2-data';
 import { loadValidatedCasc } from '../../lib/casc/synth-check';
 import { validateCascTree } from '../../lib/casc/validate';
+import { PRICE_TABLE } from '../../lib/cost/prices';
 import { formatProblem } from '../../lib/jcasc/problem';
 import {
   BASE_CAPACITY_WARNING,
@@ -100,7 +99,7 @@ describe('fleet arithmetic', () => {
 });
 
 describe('data/ec2-instance-types.json and data/ec2-prices.json agree', () => {
-  const prices = loadPrices()!;
+  const prices = PRICE_TABLE;
   const gpuTypes = [...INSTANCE_TYPES].filter((t) => GPU_FAMILIES.has(instanceFamily(t)));
 
   it('every accepted GPU type has a price, vCPUs and a vCPU quota for both markets', () => {
@@ -118,12 +117,8 @@ describe('data/ec2-instance-types.json and data/ec2-prices.json agree', () => {
   });
 
   it('the price table says where and when its figures come from', () => {
-    const raw = JSON.parse(fs.readFileSync(path.join(REPO, 'data/ec2-prices.json'), 'utf8')) as {
-      source?: string;
-      asOf?: string;
-    };
-    expect(raw.source).toMatch(/\S/);
-    expect(raw.asOf).toMatch(/^\d{4}-\d{2}/);
+    expect(PRICE_TABLE.source).toMatch(/\S/);
+    expect(PRICE_TABLE.asOf).toMatch(/^\d{4}-\d{2}/);
   });
 
   it('an unpriced GPU type is never also an accepted one', () => {

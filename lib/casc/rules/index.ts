@@ -4,9 +4,9 @@
  * Within one template the order follows the YAML a reader checks: identity, type, numbers, tags, boot,
  * stack bindings, spot; fleet-wide checks and warnings come last.
  */
+import type { PriceTable } from '../../cost/prices';
 import type { CascTree } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
-import type { PriceTable } from '../ec2-data';
 import { ec2Clouds } from '../fleet';
 import { DEFAULT_HOURLY_BURN_ALARM_USD } from '../fleet-arithmetic';
 import { burnAlarm } from './burn-alarm';

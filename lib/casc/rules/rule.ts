@@ -4,9 +4,10 @@
  * (`instance-cap`, `imds-v2`); every message a rule emits starts with its id in brackets, so
  * `npm run check:casc` prints `FILE:LINE: yaml.path: [instance-cap] instanceCapStr must ...`.
  */
+import type { PriceTable } from '../../cost/prices';
 import type { CascTree, Loc } from '../../jcasc/nodes';
 import { type Problem, problemAt } from '../../jcasc/problem';
-import { INSTANCE_TYPES, isGpuInstanceType, type PriceTable, UNPRICED_GPU_TYPES } from '../ec2-data';
+import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES } from '../ec2-data';
 import { type CloudView, POSITIVE_INTEGER, type TemplateView } from '../fleet';
 
 /** What every rule may read; built once per validation by `checkRules`. */
@@ -15,7 +16,7 @@ export interface RuleContext {
   readonly clouds: readonly CloudView[];
   /** Where `@render:` paths start (the bundle renders from the repository root). */
   readonly repoRoot: string;
-  /** On-demand prices; undefined when data/ec2-prices.json is absent. */
+  /** On-demand prices (lib/cost/prices.ts); without them (a caller gives none) the cost checks are skipped. */
   readonly prices: PriceTable | undefined;
   /** The deployment setting the fleet's worst-case $/hour is compared with. */
   readonly hourlyBurnAlarmUsd: number;

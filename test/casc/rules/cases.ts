@@ -1,7 +1,7 @@
 import * as path from 'path';
 
-import { loadPrices } from '../../../lib/casc/ec2-data';
 import { type CascRule, ruleContext } from '../../../lib/casc/rules';
+import { PRICE_TABLE } from '../../../lib/cost/prices';
 import { loadCascTree } from '../../../lib/jcasc/load';
 import type { Problem } from '../../../lib/jcasc/problem';
 import { edit, REPO, SHIPPED_EC2_YAML, SHIPPED_FILE, tempTree } from '../helpers';
@@ -280,5 +280,5 @@ export function ruleProblems(rule: CascRule, ec2Yaml: string, hourlyBurnAlarmUsd
   const loaded = loadCascTree(path.join(dir, 'casc'));
   if (!loaded.tree || loaded.problems.length > 0)
     throw new Error(`the case YAML does not load: ${loaded.problems.map((p) => p.message).join('; ')}`);
-  return rule.check(ruleContext(loaded.tree, { repoRoot: REPO, prices: loadPrices(), hourlyBurnAlarmUsd }));
+  return rule.check(ruleContext(loaded.tree, { repoRoot: REPO, prices: PRICE_TABLE, hourlyBurnAlarmUsd }));
 }
