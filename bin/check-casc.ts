@@ -6,7 +6,6 @@
  * Exit 0 valid (one summary line), 1 problems, 2 usage error.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 
 import { defaultPluginsFile, validateCascTree } from '../lib/casc/validate';
 import { type CommandLine, exitWith, processOutput, runCli, UsageError } from '../lib/cli/run-cli';
@@ -28,7 +27,7 @@ const CLI = {
 /** `<casc dir>/plugins.txt`, else the repository's `casc/plugins.txt`. */
 function pluginsFileFor(cascPath: string): string {
   const beside = defaultPluginsFile(cascPath);
-  return fs.existsSync(beside) ? beside : path.join('casc', 'plugins.txt');
+  return fs.existsSync(beside) ? beside : defaultPluginsFile('casc');
 }
 
 function check({ values, positionals }: CommandLine<typeof CLI.options>): number {

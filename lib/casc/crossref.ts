@@ -11,6 +11,7 @@ import { isServed } from '../jcasc/label-expression';
 import { type CascTree, walkScalars } from '../jcasc/nodes';
 import { type Problem, problemAt } from '../jcasc/problem';
 import type { PluginUse } from '../jcasc/schema/check';
+import { INTENT_FILE_NAME } from '../plugins/lock-file';
 import { allTemplates } from './fleet';
 import { installedPlugins } from './installed-plugins';
 import { type Declaration, scanJobs } from './jobs-scan';
@@ -152,7 +153,7 @@ export function checkPlugins(
       'configuration-as-code',
       ...uses.map((u) => u.plugin).filter((p) => p !== 'configuration-as-code'),
     ];
-    const loc = { file: pluginsFile ?? 'casc/plugins.txt', line: 0, col: 0 };
+    const loc = { file: pluginsFile ?? `casc/${INTENT_FILE_NAME}`, line: 0, col: 0 };
     return [problemAt(loc, '', `plugins file not found: it must pin ${needed.join(', ')}`)];
   }
   const shown = path.relative(process.cwd(), pluginsFile) || pluginsFile;

@@ -13,6 +13,7 @@ import type { CascTree } from '../jcasc/nodes';
 import { isError, type Problem, sortProblems } from '../jcasc/problem';
 import { checkSchema, type PluginUse } from '../jcasc/schema/check';
 import { checkPluginFiles } from '../plugins/check';
+import { INTENT_FILE_NAME } from '../plugins/lock-file';
 import { checkCascCredentials, checkJobs, checkPlugins, checkVariables } from './crossref';
 import { buildFleet, ec2Clouds, type Fleet } from './fleet';
 import { checkRules } from './rules';
@@ -48,7 +49,7 @@ function cascDir(cascPath: string): string {
 }
 
 export function defaultPluginsFile(cascPath: string): string {
-  return path.join(cascDir(cascPath), 'plugins.txt');
+  return path.join(cascDir(cascPath), INTENT_FILE_NAME);
 }
 
 export function validateCascTree(options: ValidateCascOptions): CascValidation {

@@ -17,8 +17,10 @@ import * as path from 'path';
 import { type Problem, problemAt, sortProblems } from '../jcasc/problem';
 import { PLUGIN_FAMILIES } from './families';
 import {
+  CORE_FILE_NAME,
   type CorePin,
   type IntentEntry,
+  LOCK_FILE_NAME,
   type LockEntry,
   parseCorePin,
   parseIntent,
@@ -26,8 +28,6 @@ import {
 } from './lock-file';
 import { compareVersions, satisfies } from './version';
 
-export const LOCK_FILE_NAME = 'plugins.lock';
-export const CORE_FILE_NAME = 'jenkins-core.txt';
 const REGENERATE = 'regenerate it: npm run plugins:lock -- --update-center <file|url>';
 
 export interface PluginFiles {

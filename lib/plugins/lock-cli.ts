@@ -10,7 +10,7 @@ import { UserInputError } from '../errors';
 import { formatProblem, type Problem } from '../jcasc/problem';
 import { BomIndex, parseBom } from './bom';
 import { checkLock, pluginFilesBeside } from './check';
-import { parseCorePin, parseIntent, parseLock } from './lock-file';
+import { INTENT_FILE_NAME, parseCorePin, parseIntent, parseLock } from './lock-file';
 import { describeChanges, renderLock } from './render';
 import { resolveClosure } from './resolve';
 import { parseUpdateCenter, UpdateCenterIndex } from './update-center';
@@ -79,7 +79,7 @@ function printProblems(problems: readonly Problem[], deps: LockCliDeps): number 
 }
 
 async function lock(options: Options, deps: LockCliDeps): Promise<number> {
-  const files = pluginFilesBeside(path.join(options.cascDir, 'plugins.txt'));
+  const files = pluginFilesBeside(path.join(options.cascDir, INTENT_FILE_NAME));
   for (const file of [files.intent, files.core]) {
     if (!deps.exists(file))
       throw new UserInputError(`${file} not found (--casc names the directory that holds it)`);

@@ -12,6 +12,11 @@
  */
 import { type Problem, problemAt } from '../jcasc/problem';
 
+/** The three files' names, side by side in casc/ and a bundle's casc/: every reader takes them from here. */
+export const INTENT_FILE_NAME = 'plugins.txt';
+export const LOCK_FILE_NAME = 'plugins.lock';
+export const CORE_FILE_NAME = 'jenkins-core.txt';
+
 export type VersionSource = 'intent' | 'bom' | 'update-center';
 export const VERSION_SOURCES: readonly VersionSource[] = ['intent', 'bom', 'update-center'];
 
