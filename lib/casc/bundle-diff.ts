@@ -1,8 +1,8 @@
 /**
  * What applying one config bundle over another changes, per cloud, template and setting: the casc-level
  * diff behind `npm run casc:diff`. A bundle is a directory with `casc/` (the JCasC YAML as the controller
- * loads it, plus plugins.txt and jenkins-core.txt) and `jobs/` (lib/bundle/build-bundle.ts). The YAML is
- * read with the project's one JCasC loader, so the diff sees the merged tree the plugin applies.
+ * loads it, plus plugins.txt, plugins.lock and jenkins-core.txt) and `jobs/` (lib/bundle/build-bundle.ts).
+ * The YAML is read with the project's one JCasC loader, so the diff sees the merged tree the plugin applies.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,6 +12,7 @@ import { UserInputError } from '../errors';
 import { loadCascTree } from '../jcasc/load';
 import { type CascTree, toPlain } from '../jcasc/nodes';
 import { formatProblem, isError } from '../jcasc/problem';
+import { INTENT_FILE_NAME, LOCK_FILE_NAME, parseLock } from '../plugins/lock-file';
 import { type CloudView, ec2Clouds, type TemplateView } from './fleet';
 
 /** One change: where (`cloud X`, `template Y`, `jenkins`, a file) and what (`instanceCapStr 2 → 4`). */
@@ -27,6 +28,9 @@ export class BundleReadError extends UserInputError {}
 const SCRIPT_KEYS = new Set(['userData', 'initScript', 'script']);
 /** Keys that identify an element of a list, so a reordered list is not a change of every element. */
 const IDENTITY_KEYS = ['description', 'name', 'id'];
+/** The plugin files inside a bundle (casc/ as the repository has it). */
+const LOCK_PATH = `casc/${LOCK_FILE_NAME}`;
+const INTENT_PATH = `casc/${INTENT_FILE_NAME}`;
 
 /** Every change from the bundle in `beforeDir` to the one in `afterDir`, in a stable order. */
 export function diffBundleDirs(beforeDir: string, afterDir: string): BundleChange[] {
@@ -35,7 +39,7 @@ export function diffBundleDirs(beforeDir: string, afterDir: string): BundleChang
   return [
     ...diffFleets(before.tree, after.tree),
     ...diffSettings('jenkins', flatten(withoutClouds(before.tree)), flatten(withoutClouds(after.tree))),
-    ...diffPlugins(before.files.get('casc/plugins.lock'), after.files.get('casc/plugins.lock')),
+    ...diffPlugins(before.plugins, after.plugins),
     ...diffOtherFiles(before.files, after.files),
   ];
 }
@@ -48,6 +52,8 @@ export function formatChanges(changes: readonly BundleChange[]): string[] {
 interface ReadBundle {
   readonly tree: CascTree;
   readonly files: ReadonlyMap<string, string>;
+  /** artifactId → version of each plugin in its lock. */
+  readonly plugins: ReadonlyMap<string, string>;
 }
 
 function readBundle(dir: string): ReadBundle {
@@ -68,7 +74,7 @@ function readBundle(dir: string): ReadBundle {
     }
   };
   walk('');
-  return { tree: loaded.tree, files };
+  return { tree: loaded.tree, files, plugins: lockedVersions(dir, files.get(LOCK_PATH)) };
 }
 
 // ---- the EC2 fleet: clouds by name, templates by description ----
@@ -215,25 +221,21 @@ function lineCount(value: unknown): number {
 // ---- files: plugins by id, everything else by content ----
 
 /**
- * `id:version` of each plugin in plugins.lock, the list the controller installs (`id:version sha256=…
- * source=…`; indented lines are a plugin's requirements). plugins.txt is the intent the lock is generated
- * from (`npm run plugins:lock`), so it is not diffed on its own.
+ * artifactId → version of each plugin in plugins.lock, the list the controller installs, read by the lock's
+ * one parser (lib/plugins/lock-file.ts); no lock is no plugins. plugins.txt is the intent the lock is
+ * generated from (`npm run plugins:lock`), so it is not diffed on its own. A lock the parser refuses makes
+ * the bundle unreadable, as YAML the loader refuses does: the plugins of its bad lines would otherwise show
+ * as removed.
  */
-function pluginVersions(text: string | undefined): Map<string, string> {
-  const versions = new Map<string, string>();
-  for (const line of (text ?? '').split('\n')) {
-    if (/^\s/.test(line)) continue;
-    const entry = line.replace(/#.*/, '').trim().split(/\s+/)[0];
-    if (!entry || !entry.includes(':')) continue;
-    const [id, version] = entry.split(':');
-    versions.set(id, version);
+function lockedVersions(dir: string, text: string | undefined): Map<string, string> {
+  const parsed = parseLock(text ?? '', LOCK_PATH);
+  if (parsed.problems.length > 0) {
+    throw new BundleReadError(`${dir}: its plugin lock does not parse: ${formatProblem(parsed.problems[0])}`);
   }
-  return versions;
+  return new Map(parsed.value.map((entry) => [entry.id, entry.version]));
 }
 
-function diffPlugins(before: string | undefined, after: string | undefined): BundleChange[] {
-  const b = pluginVersions(before);
-  const a = pluginVersions(after);
+function diffPlugins(b: ReadonlyMap<string, string>, a: ReadonlyMap<string, string>): BundleChange[] {
   const changes: BundleChange[] = [];
   for (const id of union(b, a)) {
     const where = `plugin ${id}`;
@@ -263,8 +265,8 @@ function diffOtherFiles(
   after: ReadonlyMap<string, string>,
 ): BundleChange[] {
   const skip = (rel: string) =>
-    rel === 'casc/plugins.txt' ||
-    rel === 'casc/plugins.lock' ||
+    rel === INTENT_PATH ||
+    rel === LOCK_PATH ||
     rel === WORKER_LABELS_FILE ||
     (rel.startsWith('casc/') && /\.ya?ml$/i.test(rel));
   const changes: BundleChange[] = [];

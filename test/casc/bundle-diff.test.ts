@@ -102,6 +102,17 @@ describe('diffBundleDirs', () => {
     ]);
   });
 
+  it('a plugin lock the lock parser refuses: a one-line user error, not its plugins shown as removed', () => {
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'broken-lock-'));
+    fs.cpSync(SHIPPED, broken, { recursive: true });
+    const lock = path.join(broken, 'casc', 'plugins.lock');
+    fs.writeFileSync(lock, fs.readFileSync(lock, 'utf8').replace(/ sha256=[0-9a-f]+/, ''));
+    expect(() => diffBundleDirs(SHIPPED, broken)).toThrow(BundleReadError);
+    expect(() => diffBundleDirs(SHIPPED, broken)).toThrow(
+      new RegExp(`^${broken}: its plugin lock does not parse: casc/plugins\\.lock:\\d+: \\S+ needs sha256=`),
+    );
+  });
+
   it('a directory that is not a bundle: a one-line user error', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'not-a-bundle-'));
     expect(() => diffBundleDirs(empty, SHIPPED)).toThrow(BundleReadError);
