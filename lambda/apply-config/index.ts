@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-ssm';
 
 import { APPLY_TIMEOUT_MINUTES, applyCommandTimeoutSeconds, CONTROLLER_BIN_DIR } from '../../lib/contracts';
+import { SHA256_HEX } from '../../lib/patterns';
 
 export const PHYSICAL_RESOURCE_ID = 'controller-config';
 export const APPLY_SCRIPT = `${CONTROLLER_BIN_DIR}/apply-config.sh`;
@@ -85,7 +86,7 @@ function validateProps(props: ApplyConfigProps): { asg: string; digest: string; 
     throw new Error('AutoScalingGroupName is required');
   }
   // The digest ends up in a shell command line: accept nothing but a sha256 hex.
-  if (!/^[0-9a-f]{64}$/.test(props.Digest ?? '')) {
+  if (!SHA256_HEX.test(props.Digest ?? '')) {
     throw new Error(`Digest must be a sha256 hex string, got '${props.Digest}'`);
   }
   const timeoutSeconds =

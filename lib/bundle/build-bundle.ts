@@ -5,6 +5,7 @@ import { Document, isMap, isScalar, Scalar, visit } from 'yaml';
 import type { Fleet } from '../casc/fleet';
 import { STACK_VARIABLES, stackVariableNames } from '../casc/stack-variables';
 import type { CascDocument } from '../jcasc/load';
+import { SHA256_HEX } from '../patterns';
 import { digestOfFiles } from './file-digest';
 import { INIT_SCRIPTS_DIR, initScriptFiles } from './init-scripts';
 import { RenderError, renderWorkerScript, toJcascValue, unescapeJcasc } from './render-worker-script';
@@ -127,7 +128,7 @@ export function writeBundle(bundle: BuiltBundle, parentDir: string): string {
 export function pruneBundles(parentDir: string, keepDigest: string): string[] {
   const removed: string[] = [];
   for (const name of fs.readdirSync(parentDir)) {
-    if (name === keepDigest || !/^[0-9a-f]{64}$/.test(name)) continue;
+    if (name === keepDigest || !SHA256_HEX.test(name)) continue;
     fs.rmSync(path.join(parentDir, name), { recursive: true, force: true });
     removed.push(name);
   }

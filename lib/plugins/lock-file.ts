@@ -11,6 +11,7 @@
  * Format reference: docs/architecture.md, "Plugin lock".
  */
 import { type Problem, problemAt } from '../jcasc/problem';
+import { SHA256_HEX } from '../patterns';
 
 /** The three files' names, side by side in casc/ and a bundle's casc/: every reader takes them from here. */
 export const INTENT_FILE_NAME = 'plugins.txt';
@@ -59,7 +60,6 @@ export interface Parsed<T> {
 const ARTIFACT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** A release as the update center names it: starts with a digit; letters, digits, `.`, `_`, `-`. */
 const RELEASE = /^[0-9][0-9A-Za-z._-]*$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** LTS cores are `major.minor.patch`; weekly releases have two parts (`2.578`). */
 const LTS_VERSION = /^\d+\.\d+\.\d+$/;
 

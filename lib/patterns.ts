@@ -1,0 +1,11 @@
+/**
+ * Text patterns more than one module checks input against, defined once. No imports at all, so the Lambda
+ * bundles (which must not pull in aws-cdk-lib) can share them with the CLIs and the stack.
+ */
+
+/**
+ * A whole sha256 digest in lower-case hex, as `sha256sum` and Node's `digest('hex')` write it: a bundle
+ * digest, a plugin's or the war's pin. Anchored, so nothing can ride along (a digest reaches a shell command
+ * line); no `g` flag, so `.test` keeps no state between calls.
+ */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
