@@ -2,9 +2,10 @@
  * `npm run workers -- <command>`: see and stop this stack's GPU workers. All logic is here, with the AWS
  * clients, output and confirmation injected; `bin/workers.ts` only wires real ones.
  */
-import { CloudFormationClient, DescribeStacksCommand, Output } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
 import { describeSetupError } from '../aws/describe-setup-error';
+import { stackOutputs } from '../aws/stack-outputs';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import {
   COST_USD_METRIC,
@@ -172,21 +173,11 @@ async function resolveStack(
   const fleetFlag = args.flags['--fleet'];
   if (typeof fleetFlag === 'string' && !needOutputs) return { fleetTagValue: fleetFlag, outputs: new Map() };
   const stackName = typeof args.flags['--stack'] === 'string' ? args.flags['--stack'] : DEFAULT_STACK_NAME;
-  const response = await deps.cloudFormation
-    .send(new DescribeStacksCommand({ StackName: stackName }))
-    .catch((error: unknown) => {
-      // CloudFormation's answer for a stack it does not know: ValidationError "Stack with id X does not exist".
-      if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) {
-        throw new UserInputError(
-          `stack ${stackName} does not exist: check --stack, AWS_REGION and AWS_PROFILE, or pass --fleet <tag value>`,
-        );
-      }
-      throw error;
-    });
-  const outputs = new Map(
-    (response.Stacks?.[0]?.Outputs ?? [])
-      .filter((o: Output): o is Output & { OutputKey: string } => o.OutputKey !== undefined)
-      .map((o) => [o.OutputKey, o.OutputValue ?? '']),
+  const outputs = await stackOutputs(
+    deps.cloudFormation,
+    stackName,
+    () =>
+      `stack ${stackName} does not exist: check --stack, AWS_REGION and AWS_PROFILE, or pass --fleet <tag value>`,
   );
   const fleetTagValue = typeof fleetFlag === 'string' ? fleetFlag : outputs.get(STACK_OUTPUTS.fleetTagValue);
   if (!fleetTagValue) {

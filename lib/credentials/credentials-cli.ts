@@ -8,7 +8,7 @@
  * a file as SecretBinary with its exact bytes, a password or token as SecretString.
  * Clients and I/O are injected so the whole CLI is unit-tested; `bin/credentials.ts` only wires.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 
 import { describeSetupError } from '../aws/describe-setup-error';
+import { stackOutputs } from '../aws/stack-outputs';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../contracts';
 import { UserInputError } from '../errors';
@@ -317,20 +318,13 @@ async function storedState(
 
 /** The secret name prefix from the stack's `CredentialsSecretPrefix` output. */
 export async function secretPrefix(client: CloudFormationClient, stackName: string): Promise<string> {
-  let outputs;
-  try {
-    const described = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-    outputs = described.Stacks?.[0]?.Outputs ?? [];
-  } catch (error) {
-    if (errorName(error) === 'ValidationError' && /does not exist/.test(errorMessage(error))) {
-      const region = await regionOf(client);
-      throw new CliError(
-        `stack ${stackName} is not deployed in ${region}: deploy it first, or pass --stack <name> / set AWS_REGION`,
-      );
-    }
-    throw error;
-  }
-  const prefix = outputs.find((o) => o.OutputKey === SECRET_PREFIX_OUTPUT)?.OutputValue;
+  const outputs = await stackOutputs(
+    client,
+    stackName,
+    async () =>
+      `stack ${stackName} is not deployed in ${await regionOf(client)}: deploy it first, or pass --stack <name> / set AWS_REGION`,
+  );
+  const prefix = outputs.get(SECRET_PREFIX_OUTPUT);
   if (!prefix) {
     throw new CliError(
       `stack ${stackName} has no ${SECRET_PREFIX_OUTPUT} output: deploy the current version of the stack`,
