@@ -182,7 +182,7 @@ async function resolveStack(
   const fleetTagValue = typeof fleetFlag === 'string' ? fleetFlag : outputs.get(STACK_OUTPUTS.fleetTagValue);
   if (!fleetTagValue) {
     throw new UserInputError(
-      `stack ${stackName} has no output FleetTagValue: deploy the current version or pass --fleet <tag value>`,
+      `stack ${stackName} has no output ${STACK_OUTPUTS.fleetTagValue}: deploy the current version or pass --fleet <tag value>`,
     );
   }
   return { fleetTagValue, outputs };

@@ -31,8 +31,6 @@ import {
 import { classifyStoredValue, startsWith, StoredValueState } from './stored-value';
 
 export { DEFAULT_STACK_NAME };
-/** The stack output holding the secret name prefix (added by the stack). */
-export const SECRET_PREFIX_OUTPUT = STACK_OUTPUTS.credentialsSecretPrefix;
 
 export interface CliClients {
   readonly secretsManager: SecretsManagerClient;
@@ -324,10 +322,10 @@ export async function secretPrefix(client: CloudFormationClient, stackName: stri
     async () =>
       `stack ${stackName} is not deployed in ${await regionOf(client)}: deploy it first, or pass --stack <name> / set AWS_REGION`,
   );
-  const prefix = outputs.get(SECRET_PREFIX_OUTPUT);
+  const prefix = outputs.get(STACK_OUTPUTS.credentialsSecretPrefix);
   if (!prefix) {
     throw new CliError(
-      `stack ${stackName} has no ${SECRET_PREFIX_OUTPUT} output: deploy the current version of the stack`,
+      `stack ${stackName} has no ${STACK_OUTPUTS.credentialsSecretPrefix} output: deploy the current version of the stack`,
     );
   }
   return prefix;

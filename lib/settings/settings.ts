@@ -62,9 +62,10 @@ export interface CommonSettings {
   /** Size of the JENKINS_HOME EBS volume in GiB. @default 50 */
   readonly jenkinsHomeSizeGiB: number;
   /**
-   * The zone the JENKINS_HOME volume lives in: the stack output `JenkinsHomeAvailabilityZone` after the first
-   * deploy. Recorded here, a settings change that would put the controller (and so a new, empty volume) in
-   * another zone fails synth instead of starting an empty Jenkins. @default - not checked
+   * The zone the JENKINS_HOME volume lives in: the stack output `STACK_OUTPUTS.jenkinsHomeAvailabilityZone`
+   * (lib/contracts.ts) after the first deploy. Recorded here, a settings change that would put the controller
+   * (and so a new, empty volume) in another zone fails synth instead of starting an empty Jenkins.
+   * @default - not checked
    */
   readonly jenkinsHomeAvailabilityZone?: string;
   /** Days to keep daily JENKINS_HOME snapshots, 1 to 1000 (DLM's retain count limit). @default 14 */

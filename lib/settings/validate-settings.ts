@@ -3,7 +3,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { INSTANCE_TYPES } from '../casc/ec2-data';
 import { HOME_VOLUME_SIZE_GIB, SNAPSHOT_RETENTION_DAYS } from '../constructs/jenkins-controller';
 import { vpcCidrProblem } from '../constructs/network';
-import { SAFE_RESTART_MAX_WAIT_MINUTES } from '../contracts';
+import { SAFE_RESTART_MAX_WAIT_MINUTES, STACK_OUTPUTS } from '../contracts';
 import { MAX_DRAIN_MINUTES } from '../controller-replacement';
 import { didYouMean } from '../jcasc/did-you-mean';
 import { parseIpv4Cidr } from './cidr';
@@ -204,7 +204,7 @@ function controllerSettings(
       raw,
       'jenkinsHomeAvailabilityZone',
       PATTERNS.az,
-      'an availability zone name such as us-east-1a (the stack output JenkinsHomeAvailabilityZone)',
+      `an availability zone name such as us-east-1a (the stack output ${STACK_OUTPUTS.jenkinsHomeAvailabilityZone})`,
     ),
     snapshotRetentionDays:
       int(raw, 'snapshotRetentionDays', SNAPSHOT_RETENTION_DAYS.min, SNAPSHOT_RETENTION_DAYS.max) ??
