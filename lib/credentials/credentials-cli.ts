@@ -48,9 +48,6 @@ export interface CliIo {
 
 export type CredentialStatus = 'placeholder' | 'set' | 'missing' | 'unreadable';
 
-/** An expected failure: printed as one line, exit 1, no stack trace. */
-export class CliError extends UserInputError {}
-
 const USAGE = [
   'usage: npm run credentials -- set <id> [--file <path> | --stdin] [--stack <name>]',
   '       npm run credentials -- status [--stack <name>]',
@@ -150,10 +147,10 @@ async function setCredential(
 export function findSettableCredential(id: string): CredentialSpec {
   const spec = CREDENTIALS.find((c) => c.id === id);
   if (!spec) {
-    throw new CliError(`unknown credential id "${id}"; valid ids: ${userSettableIds().join(', ')}`);
+    throw new UserInputError(`unknown credential id "${id}"; valid ids: ${userSettableIds().join(', ')}`);
   }
   if (spec.managedByStack) {
-    throw new CliError(`${id} is managed by the stack (${spec.description}) and cannot be set`);
+    throw new UserInputError(`${id} is managed by the stack (${spec.description}) and cannot be set`);
   }
   return spec;
 }
@@ -169,17 +166,17 @@ async function readSecretValue(
 ): Promise<SecretValueInput> {
   const { raw, source } = await readInput(spec, parsed, io);
   if (/^\s*$/.test(raw.toString('utf8'))) {
-    throw new CliError(`${source} is empty: nothing to set for ${spec.id}`);
+    throw new UserInputError(`${source} is empty: nothing to set for ${spec.id}`);
   }
   if (startsWith(raw, PLACEHOLDER_PREFIX)) {
-    throw new CliError(`${source} holds the placeholder text, not a value for ${spec.id}`);
+    throw new UserInputError(`${source} holds the placeholder text, not a value for ${spec.id}`);
   }
   const bytes = secretFieldOf(spec.type) === 'SecretBinary' ? raw : singleTextValue(raw);
   try {
     return secretValueInput(spec.type, new Uint8Array(bytes));
   } catch (error) {
     if (error instanceof NotUtf8Error) {
-      throw new CliError(`${source} is ${error.message}: nothing set for ${spec.id}`);
+      throw new UserInputError(`${source} is ${error.message}: nothing set for ${spec.id}`);
     }
     throw error;
   }
@@ -198,7 +195,7 @@ async function readInput(
   }
   if (secretFieldOf(spec.type) === 'SecretBinary') {
     // A prompt reads one line of text: it cannot hold a file's bytes.
-    throw new CliError(`${spec.id} is a file credential: use --file <path> (or --stdin)`);
+    throw new UserInputError(`${spec.id} is a file credential: use --file <path> (or --stdin)`);
   }
   const answer = await io.promptSecret(`value for ${spec.id} (${spec.description}): `);
   return { raw: Buffer.from(answer, 'utf8'), source: 'the prompt' };
@@ -218,9 +215,9 @@ async function readFileOrFail(path: string, io: CliIo): Promise<Buffer> {
     return await io.readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CliError(`file not found: ${path}`);
-    if (code === 'EISDIR') throw new CliError(`${path} is a directory, not a file`);
-    if (code === 'EACCES') throw new CliError(`cannot read ${path}: permission denied`);
+    if (code === 'ENOENT') throw new UserInputError(`file not found: ${path}`);
+    if (code === 'EISDIR') throw new UserInputError(`${path} is a directory, not a file`);
+    if (code === 'EACCES') throw new UserInputError(`cannot read ${path}: permission denied`);
     throw error;
   }
 }
@@ -324,30 +321,32 @@ export async function secretPrefix(client: CloudFormationClient, stackName: stri
   );
   const prefix = outputs.get(STACK_OUTPUTS.credentialsSecretPrefix);
   if (!prefix) {
-    throw new CliError(
+    throw new UserInputError(
       `stack ${stackName} has no ${STACK_OUTPUTS.credentialsSecretPrefix} output: deploy the current version of the stack`,
     );
   }
   return prefix;
 }
 
-function secretNotFound(error: unknown, secretName: string): CliError | undefined {
+function secretNotFound(error: unknown, secretName: string): UserInputError | undefined {
   if (errorName(error) === 'ResourceNotFoundException') {
-    return new CliError(`secret ${secretName} does not exist (deleted?): run cdk deploy to recreate it`);
+    return new UserInputError(
+      `secret ${secretName} does not exist (deleted?): run cdk deploy to recreate it`,
+    );
   }
   if (errorName(error) === 'InvalidRequestException' && /marked for deletion/.test(errorMessage(error))) {
-    return new CliError(
+    return new UserInputError(
       `secret ${secretName} is scheduled for deletion: restore it (aws secretsmanager restore-secret)`,
     );
   }
   return undefined;
 }
 
-/** One line for any failure; AWS error messages name no secret values (we never send values in names). */
+/**
+ * One line for a failure that is not a user mistake (runCli prints a UserInputError's message itself); AWS
+ * error messages name no secret values (we never send values in names).
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof CliError) {
-    return error.message;
-  }
   const name = errorName(error);
   const message = errorMessage(error);
   const setup = describeSetupError(error);
