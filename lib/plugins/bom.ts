@@ -19,8 +19,6 @@ export interface BomData {
   readonly imports: readonly string[];
 }
 
-export class BomError extends UserInputError {}
-
 /** A jenkinsci/bom release: `<commit count>.v<12 hex>`. */
 const BOM_RELEASE = /\b(\d+\.v[0-9a-f]{12})\b/;
 
@@ -37,7 +35,7 @@ export function parseBom(text: string, source: string, display: string = source)
   const xml = text.replace(/<!--[\s\S]*?-->/g, '');
   const management = blocks(xml, 'dependencyManagement')[0];
   if (!/<project[\s>]/.test(xml) || management === undefined) {
-    throw new BomError(`${display}: not a BOM pom.xml (no <project> with <dependencyManagement>)`);
+    throw new UserInputError(`${display}: not a BOM pom.xml (no <project> with <dependencyManagement>)`);
   }
   const head = xml.slice(0, xml.indexOf('<dependencyManagement>')).replace(/<parent>[\s\S]*?<\/parent>/, '');
   const artifactId = tag(head, 'artifactId') ?? 'bom';
@@ -72,7 +70,7 @@ export class BomIndex {
     for (const bom of boms) {
       const missing = bom.imports.filter((i) => !given.has(i));
       if (missing.length > 0) {
-        throw new BomError(
+        throw new UserInputError(
           `${bom.label} imports ${missing.join(', ')}: pass that pom.xml too, with another --bom after this one (its own versions win, as in Maven)`,
         );
       }
@@ -85,7 +83,7 @@ export class BomIndex {
       const version = bom.versions.get(id);
       if (version === undefined) continue;
       if (version.includes('${')) {
-        throw new BomError(
+        throw new UserInputError(
           `${bom.label}: the version of ${id} is ${version}, a property the file does not define`,
         );
       }

@@ -38,12 +38,6 @@ export interface Resolution {
   readonly overrides: readonly string[];
 }
 
-export class ResolutionError extends UserInputError {
-  constructor(readonly problems: readonly string[]) {
-    super(`the plugin closure cannot be locked:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  }
-}
-
 function newestCompatible(
   index: UpdateCenterIndex,
   id: string,
@@ -121,7 +115,11 @@ export function resolveClosure(input: ResolveInput): Resolution {
     }
   }
   problems.push(...conflicts(resolved, input.coreVersion));
-  if (problems.length > 0) throw new ResolutionError(problems);
+  if (problems.length > 0) {
+    throw new UserInputError(
+      `the plugin closure cannot be locked:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
+  }
   const plugins = [...resolved.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { plugins, overrides };
 }

@@ -39,8 +39,6 @@ export interface UpdateCenterData {
   readonly releases: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
 }
 
-export class UpdateCenterError extends UserInputError {}
-
 const WRAPPER = /^\s*updateCenter\.post\(\s*([\s\S]*?)\s*\);?\s*$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -54,10 +52,10 @@ export function parseUpdateCenter(text: string, label: string): UpdateCenterData
   try {
     root = JSON.parse(json);
   } catch (error) {
-    throw new UpdateCenterError(`${label}: not update-center JSON (${(error as Error).message})`);
+    throw new UserInputError(`${label}: not update-center JSON (${(error as Error).message})`);
   }
   if (!isObject(root) || !isObject(root.plugins)) {
-    throw new UpdateCenterError(
+    throw new UserInputError(
       `${label}: not update-center JSON: no "plugins" object (expected update-center.json or plugin-versions.json)`,
     );
   }
@@ -81,7 +79,7 @@ export function sha256Hex(base64: string): string | undefined {
 
 function toRelease(raw: unknown, where: string, id: string, version: string): PluginRelease {
   const fail = (what: string): never => {
-    throw new UpdateCenterError(`${where}: plugins.${id} ${version}: ${what}`);
+    throw new UserInputError(`${where}: plugins.${id} ${version}: ${what}`);
   };
   if (!isObject(raw)) return fail('not an object');
   if (raw.version !== version) fail(`version is ${JSON.stringify(raw.version)}`);
