@@ -17,7 +17,7 @@ import { writeBundle } from '../bundle/build-bundle';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { configParameterName, DEFAULT_STACK_NAME } from '../contracts';
 import { UserInputError } from '../errors';
-import { settingsFromContext } from '../settings/validate-settings';
+import { settingsFromContext, STACK_NAME_PATTERN } from '../settings/validate-settings';
 import { diffBundleDirs, formatChanges } from './bundle-diff';
 import { bundleOfRepo } from './load-casc';
 
@@ -79,7 +79,7 @@ export function runCascDiffCli(argv: readonly string[], deps: CascDiffDeps): Pro
 
 function optionsOf({ values }: CommandLine<typeof CLI.options>, deps: CascDiffDeps): Options {
   const stack = values.stack ?? configuredStackName(deps.repoRoot);
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stack)) {
+  if (!STACK_NAME_PATTERN.test(stack)) {
     throw new UsageError(`--stack must be a CloudFormation stack name (got '${stack}')`);
   }
   return {

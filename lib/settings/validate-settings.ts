@@ -60,8 +60,11 @@ const SETTING_NAMES: Record<SettingName, true> = {
 };
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(SETTING_NAMES));
 
+/** CloudFormation's rule for a stack name: the stackName setting, and casc:diff's --stack. */
+export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
 const PATTERNS = {
-  stackName: /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+  stackName: STACK_NAME_PATTERN,
   account: /^\d{12}$/,
   vpcId: /^vpc-[0-9a-f]{8,17}$/,
   subnetId: /^subnet-[0-9a-f]{8,17}$/,
