@@ -38,8 +38,6 @@ import {
   runMetricTemplates,
 } from './run-metrics';
 
-export { DEFAULT_STACK_NAME };
-
 export const USAGE = `usage: npm run workers -- <command> [options]
   list                         GPU workers: id, template, type, state, uptime and $ since the last start
   reap --dry-run               what the scheduled reaper would do, one line per worker

@@ -30,8 +30,6 @@ import {
 } from './provider-contract';
 import { classifyStoredValue, startsWith, StoredValueState } from './stored-value';
 
-export { DEFAULT_STACK_NAME };
-
 export interface CliClients {
   readonly secretsManager: SecretsManagerClient;
   readonly cloudFormation: CloudFormationClient;
