@@ -9,3 +9,12 @@
  * line); no `g` flag, so `.test` keeps no state between calls.
  */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** An EC2 AMI id (`ami-` and 8 or 17 hex digits): the workerAmiId setting and CostGuard's currentAmiIds. */
+export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
+
+/**
+ * An e-mail address as far as this project checks one (something@domain.tld, no spaces): the alertEmail
+ * setting and CostGuard's alertEmail. SNS confirms the address itself.
+ */
+export const EMAIL_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;

@@ -28,6 +28,7 @@ import {
 import { UserInputError } from '../errors';
 import { acknowledgeFindings } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
+import { AMI_ID, EMAIL_ADDRESS } from '../patterns';
 import { projectFunction } from './lambda-defaults';
 
 export interface CostGuardProps {
@@ -329,14 +330,14 @@ function validateCostGuardProps(props: CostGuardProps): void {
   });
   if (problems.length > 0) fail(problems[0]);
   for (const amiId of props.currentAmiIds ?? []) {
-    if (!Token.isUnresolved(amiId) && !/^ami-[0-9a-f]{8,17}$/.test(amiId)) {
+    if (!Token.isUnresolved(amiId) && !AMI_ID.test(amiId)) {
       fail(`currentAmiIds must hold AMI ids like ami-0123456789abcdef0 (got '${amiId}')`);
     }
   }
   if (
     props.alertEmail !== undefined &&
     !Token.isUnresolved(props.alertEmail) &&
-    !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alertEmail)
+    !EMAIL_ADDRESS.test(props.alertEmail)
   ) {
     fail(`alertEmail must be an e-mail address (got '${props.alertEmail}')`);
   }

@@ -6,6 +6,7 @@ import { vpcCidrProblem } from '../constructs/network';
 import { SAFE_RESTART_MAX_WAIT_MINUTES, STACK_OUTPUTS } from '../contracts';
 import { MAX_DRAIN_MINUTES } from '../controller-replacement';
 import { didYouMean } from '../jcasc/did-you-mean';
+import { AMI_ID, EMAIL_ADDRESS } from '../patterns';
 import { parseIpv4Cidr } from './cidr';
 import { parseResultsLocation, ResultsLocation } from './results-location';
 import {
@@ -71,9 +72,9 @@ const PATTERNS = {
   az: /^[a-z]{2,4}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$/,
   instanceType: /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/,
   acmArn: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
-  email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
+  email: EMAIL_ADDRESS,
   ssmParameter: /^\/[A-Za-z0-9_.\-/]+$/,
-  amiId: /^ami-[0-9a-f]{8,17}$/,
+  amiId: AMI_ID,
   url: /^https?:\/\/[^\s/]+(\/\S*)?$/,
 };
 

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { LAMBDA_RUNTIME, lambdaCode } from '../../lib/constructs/lambda-defaults';
-import { SHA256_HEX } from '../../lib/patterns';
+import { AMI_ID, EMAIL_ADDRESS, SHA256_HEX } from '../../lib/patterns';
 
 const REPO = path.resolve(__dirname, '../..');
 const HEX = 'a'.repeat(32) + '0123456789abcdef'.repeat(2);
@@ -26,6 +26,26 @@ describe('lib/patterns.ts', () => {
     expect(SHA256_HEX.test(HEX)).toBe(true);
     for (const bad of [HEX.toUpperCase(), HEX.slice(1), `${HEX}0`, `${HEX}\n`, ` ${HEX}`, `${HEX};x`, ''])
       expect([bad, SHA256_HEX.test(bad)]).toEqual([bad, false]);
+  });
+
+  it('AMI_ID: ami- and 8 or 17 lower-case hex digits', () => {
+    for (const good of ['ami-0123abcd', 'ami-0123456789abcdef0'])
+      expect([good, AMI_ID.test(good)]).toEqual([good, true]);
+    for (const bad of [
+      'ami-0123abc',
+      'ami-0123456789ABCDEF0',
+      'ami-0123456789abcdef01',
+      ' ami-0123abcd',
+      'i-0123abcd',
+    ])
+      expect([bad, AMI_ID.test(bad)]).toEqual([bad, false]);
+  });
+
+  it('EMAIL_ADDRESS: something@domain.tld without spaces', () => {
+    for (const good of ['ml-team@example.com', 'a.b+alerts@sub.example.org'])
+      expect([good, EMAIL_ADDRESS.test(good)]).toEqual([good, true]);
+    for (const bad of ['nobody', 'a@b', 'a b@example.com', '@example.com', 'a@@example.com'])
+      expect([bad, EMAIL_ADDRESS.test(bad)]).toEqual([bad, false]);
   });
 
   it('the apply-config Lambda bundles it inline, without aws-cdk-lib', () => {
