@@ -25,8 +25,8 @@ import {
 import { APPLY_TIMEOUT_MINUTES, applyCommandTimeoutSeconds, CONTROLLER_BIN_DIR } from '../../lib/contracts';
 import { SHA256_HEX } from '../../lib/patterns';
 
-export const PHYSICAL_RESOURCE_ID = 'controller-config';
-export const APPLY_SCRIPT = `${CONTROLLER_BIN_DIR}/apply-config.sh`;
+const PHYSICAL_RESOURCE_ID = 'controller-config';
+const APPLY_SCRIPT = `${CONTROLLER_BIN_DIR}/apply-config.sh`;
 /** How much of the command output reaches the CloudFormation event (its reason field is limited). */
 export const ERROR_TAIL_CHARS = 1500;
 /**
@@ -35,7 +35,7 @@ export const ERROR_TAIL_CHARS = 1500;
  */
 export const DELIVERY_TIMEOUT_SECONDS = 120;
 /** apply-config.sh's exit code (EX_TEMPFAIL) for "still booting: the boot applies the parameter". */
-export const EXIT_BOOTING = 75;
+const EXIT_BOOTING = 75;
 /**
  * Stack states in which this resource's event belongs to a rollback (CloudFormation's own stack status
  * values, DescribeStacks StackStatus). A create rollback sends Delete, handled without any call.
@@ -212,7 +212,7 @@ function errorText(err: unknown): string {
 }
 
 /** The end of the command's output: Jenkins' message is printed last, just before the exit. */
-export function failureMessage(
+function failureMessage(
   status: string,
   stderr: string | undefined,
   stdout: string | undefined,

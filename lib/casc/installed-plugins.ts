@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 
 import { lockedPluginIds } from '../plugins/check';
+import { parseIntent } from '../plugins/lock-file';
 
 export interface PluginDependency {
   /** The plugin that declares the dependency. */
@@ -45,14 +46,12 @@ export const PLUGIN_DEPENDENCIES: readonly PluginDependency[] = [
   { from: 'git', to: 'script-security', source: 'jenkinsci/git-plugin pom.xml at git-5.10.1, line 85' },
 ];
 
-/** `artifactId:version` lines, `#` comments; returns the artifactIds. */
+/**
+ * The artifactIds plugins.txt lists, read by the intent's one parser; a line it refuses is reported by the
+ * plugin check (lib/plugins/check.ts), not here.
+ */
 function readPluginsFile(file: string): Set<string> {
-  const ids = new Set<string>();
-  for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (line) ids.add(line.split(':')[0].trim());
-  }
-  return ids;
+  return new Set(parseIntent(fs.readFileSync(file, 'utf8'), file).value.map((entry) => entry.id));
 }
 
 /**

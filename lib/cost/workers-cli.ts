@@ -211,14 +211,14 @@ function listRow(worker: InstanceFacts, now: Date): string[] {
   return [...base, formatDuration(hours), price === undefined ? '?' : `$${(hours * price).toFixed(2)}`];
 }
 
-export function formatDuration(hours: number): string {
+function formatDuration(hours: number): string {
   const totalMinutes = Math.floor(hours * 60);
   const h = Math.floor(totalMinutes / 60);
   const m = totalMinutes % 60;
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m`;
 }
 
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [header, ...rows];
   const widths = header.map((_, column) => Math.max(...all.map((row) => row[column].length)));
   return all

@@ -142,7 +142,7 @@ async function setCredential(
   );
 }
 
-export function findSettableCredential(id: string): CredentialSpec {
+function findSettableCredential(id: string): CredentialSpec {
   const spec = CREDENTIALS.find((c) => c.id === id);
   if (!spec) {
     throw new UserInputError(`unknown credential id "${id}"; valid ids: ${userSettableIds().join(', ')}`);

@@ -57,7 +57,7 @@ export interface ParsedPluginFiles {
 }
 
 /** Reads and parses the three files; a missing file is one problem. */
-export function readPluginFiles(files: PluginFiles): ParsedPluginFiles {
+function readPluginFiles(files: PluginFiles): ParsedPluginFiles {
   const problems: Problem[] = [];
   const read = (file: string, what: string): string | undefined => {
     if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
@@ -243,7 +243,7 @@ function checkLeftovers(
 }
 
 /** The ids reachable from `roots` through required (non-optional) dependencies. */
-export function closureOf(roots: readonly string[], locked: ReadonlyMap<string, LockEntry>): Set<string> {
+function closureOf(roots: readonly string[], locked: ReadonlyMap<string, LockEntry>): Set<string> {
   const seen = new Set<string>();
   const queue = [...roots];
   while (queue.length > 0) {

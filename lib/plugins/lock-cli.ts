@@ -65,7 +65,7 @@ function optionsOf({ values }: CommandLine<typeof CLI.options>): Options {
 }
 
 /** A URL as given, a file by its name: what the lock header records (no local paths in the repo). */
-export function sourceLabel(pathOrUrl: string): string {
+function sourceLabel(pathOrUrl: string): string {
   return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : path.basename(pathOrUrl);
 }
 

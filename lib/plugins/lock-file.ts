@@ -19,7 +19,7 @@ export const LOCK_FILE_NAME = 'plugins.lock';
 export const CORE_FILE_NAME = 'jenkins-core.txt';
 
 export type VersionSource = 'intent' | 'bom' | 'update-center';
-export const VERSION_SOURCES: readonly VersionSource[] = ['intent', 'bom', 'update-center'];
+const VERSION_SOURCES: readonly VersionSource[] = ['intent', 'bom', 'update-center'];
 
 export interface IntentEntry {
   readonly id: string;
@@ -68,7 +68,7 @@ function at(file: string, line: number, message: string): Problem {
 }
 
 /** Why `version` is not an exact release, or undefined when it is one. */
-export function inexactVersion(id: string, version: string): string | undefined {
+function inexactVersion(id: string, version: string): string | undefined {
   if (version === '') return `'${id}' has no version: pin an exact release (${id}:<version>)`;
   if (version === 'latest' || version === 'experimental') {
     return `${id}:${version} is resolved at install time, so two installs can differ: pin an exact release`;

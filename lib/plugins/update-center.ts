@@ -71,7 +71,7 @@ export function parseUpdateCenter(text: string, label: string): UpdateCenterData
 }
 
 /** Base64 sha256 (update-center form) → lower-case hex, or undefined when it is not 32 bytes. */
-export function sha256Hex(base64: string): string | undefined {
+function sha256Hex(base64: string): string | undefined {
   if (!/^[A-Za-z0-9+/]{43}=$/.test(base64)) return undefined;
   const bytes = Buffer.from(base64, 'base64');
   return bytes.length === 32 ? bytes.toString('hex') : undefined;
