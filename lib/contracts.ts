@@ -164,6 +164,12 @@ export function configParameterName(stackName: string): string {
 export const CONTROLLER_BIN_DIR = '/opt/jenkins-gpu/bin';
 
 /**
+ * The active config release on the controller (a symlink assets/controller/lib.sh moves): jenkins.service
+ * points JCasC at its casc/, and casc/jobs.yaml and jobs/seed.groovy read the job files under its jobs/.
+ */
+export const CONTROLLER_RELEASE_DIR = '/opt/jenkins-gpu/config/current';
+
+/**
  * The SSM parameter counting the controller's consecutive self-replacements after failed boots: created by
  * JenkinsController, written by assets/controller/self-heal.sh.
  */
@@ -219,6 +225,12 @@ export function applyCommandTimeoutSeconds(applyTimeoutMinutes: number): number 
   return applyTimeoutMinutes * 60 - 60;
 }
 
+/**
+ * assets/controller/apply-config.sh's exit code (EX_TEMPFAIL) for "the controller is still booting: the boot
+ * applies the parameter": the apply Lambda counts it as applied, not as a failed deploy.
+ */
+export const APPLY_EXIT_BOOTING = 75;
+
 // ---- The controller drain (lib/constructs/controller-drain.ts sets it, lambda/controller-drain reads it) -
 
 export const DRAIN_ENV = {
@@ -236,6 +248,19 @@ export const DRAIN_ENV = {
 export const WORKER_BOOT_COMPLETE_FILE = '/var/lib/jenkins-gpu/boot-complete';
 /** Where a failed worker setup writes its reason: the shipped templates' initScript prints it. */
 export const WORKER_BOOT_FAILED_FILE = '/var/lib/jenkins-gpu/boot-failed';
+
+/**
+ * The worker's login user, the Deep Learning AMI's (Ubuntu): the templates' `remoteAdmin`, the user the
+ * EC2 plugin connects as. assets/worker/setup.sh gives it the agent's directory and builds run as it.
+ */
+export const WORKER_LOGIN_USER = 'ubuntu';
+
+/**
+ * The agent's directory on a worker, the templates' `remoteFS`: assets/worker/setup.sh creates it for
+ * WORKER_LOGIN_USER, and the idle watchdog reads the builds' durable-task logs under it (payload.sh writes
+ * it into the watchdog's environment), so a build in another directory would look idle.
+ */
+export const WORKER_REMOTE_FS = '/home/ubuntu/jenkins';
 
 /**
  * Minutes between two writes of the `busy-at` tag by assets/worker/idle-watchdog.sh

@@ -22,7 +22,12 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 
-import { APPLY_TIMEOUT_MINUTES, applyCommandTimeoutSeconds, CONTROLLER_BIN_DIR } from '../../lib/contracts';
+import {
+  APPLY_EXIT_BOOTING,
+  APPLY_TIMEOUT_MINUTES,
+  applyCommandTimeoutSeconds,
+  CONTROLLER_BIN_DIR,
+} from '../../lib/contracts';
 import { SHA256_HEX } from '../../lib/patterns';
 
 const PHYSICAL_RESOURCE_ID = 'controller-config';
@@ -34,8 +39,6 @@ export const ERROR_TAIL_CHARS = 1500;
  * DeliveryTimedOut). An Online agent takes a command within seconds; the minimum SSM accepts is 30.
  */
 export const DELIVERY_TIMEOUT_SECONDS = 120;
-/** apply-config.sh's exit code (EX_TEMPFAIL) for "still booting: the boot applies the parameter". */
-const EXIT_BOOTING = 75;
 /**
  * Stack states in which this resource's event belongs to a rollback (CloudFormation's own stack status
  * values, DescribeStacks StackStatus). A create rollback sends Delete, handled without any call.
@@ -212,11 +215,7 @@ function errorText(err: unknown): string {
 }
 
 /** The end of the command's output: Jenkins' message is printed last, just before the exit. */
-function failureMessage(
-  status: string,
-  stderr: string | undefined,
-  stdout: string | undefined,
-): string {
+function failureMessage(status: string, stderr: string | undefined, stdout: string | undefined): string {
   const output = [stderr ?? '', stdout ?? '']
     .filter((s) => s.trim() !== '')
     .join('\n')
@@ -276,7 +275,7 @@ async function commandOutcome(event: ProviderEvent): Promise<IsCompleteResponse>
     case 'Cancelling':
       return pastDeadline();
     default: {
-      if (status === 'Failed' && out.ResponseCode === EXIT_BOOTING) {
+      if (status === 'Failed' && out.ResponseCode === APPLY_EXIT_BOOTING) {
         const reason = `the controller ${instanceId} is still booting: its boot applies the parameter`;
         log('info', 'applied at boot', { commandId, instanceId });
         return { IsComplete: true, Data: { Applied: 'at-boot', Reason: reason } };

@@ -229,15 +229,26 @@ describe('policy', () => {
       ]);
     });
 
-    it('requires a non-root remoteAdmin (blank means root, which the Deep Learning AMI refuses)', () => {
+    it('requires remoteAdmin ubuntu, the user the worker setup prepares (blank means root, which the Deep Learning AMI refuses)', () => {
       const message = (shown: string): string =>
-        `[remote-admin] remoteAdmin must name the AMI's login user (ubuntu on the Deep Learning AMI): blank means SSH as root, which the AMI refuses (got ${shown})`;
+        `[remote-admin] remoteAdmin must be ubuntu, the Deep Learning AMI's login user: the worker setup (assets/worker/setup.sh) gives it the agent's directory and builds run as it; blank means SSH as root, which the AMI refuses (got ${shown})`;
       expect(problemsAfter('            remoteAdmin: ubuntu\n', '').lines).toEqual([
         `casc/ec2-cloud.yaml:${templateLine}: ${T0}.remoteAdmin: ${message('nothing')}`,
       ]);
       const root = problemsAfter('remoteAdmin: ubuntu', 'remoteAdmin: root');
       expect(root.lines).toEqual([
         `casc/ec2-cloud.yaml:${lineOf(root.yaml, 'remoteAdmin')}: ${T0}.remoteAdmin: ${message('"root"')}`,
+      ]);
+      const other = problemsAfter('remoteAdmin: ubuntu', 'remoteAdmin: ec2-user');
+      expect(other.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(other.yaml, 'remoteAdmin')}: ${T0}.remoteAdmin: ${message('"ec2-user"')}`,
+      ]);
+    });
+
+    it('requires remoteFS /home/ubuntu/jenkins, where the idle watchdog looks for running builds', () => {
+      const moved = problemsAfter('remoteFS: /home/ubuntu/jenkins', 'remoteFS: /data/jenkins');
+      expect(moved.lines).toEqual([
+        `casc/ec2-cloud.yaml:${lineOf(moved.yaml, 'remoteFS')}: ${T0}.remoteFS: [remote-fs] remoteFS must be /home/ubuntu/jenkins: the worker setup creates it for the agent, and the idle watchdog finds running builds by their logs under it (elsewhere, a training run looks idle and its worker is stopped) (got "/data/jenkins")`,
       ]);
     });
 

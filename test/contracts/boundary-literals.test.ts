@@ -9,11 +9,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import {
+  APPLY_EXIT_BOOTING,
   BUSY_TAG_INTERVAL_MINUTES,
   configParameterName,
   CONTROLLER_BIN_DIR,
   CONTROLLER_LOG_GROUP_PREFIX,
   CONTROLLER_METRIC_NAMESPACE,
+  CONTROLLER_RELEASE_DIR,
   DEFAULT_JOB_TIMEOUT_HOURS,
   DEFAULT_STACK_NAME,
   DRAIN_ENV,
@@ -32,8 +34,11 @@ import {
   TAG_VALUE_PATTERN,
   WORKER_BOOT_COMPLETE_FILE,
   WORKER_BOOT_FAILED_FILE,
+  WORKER_LOGIN_USER,
   WORKER_METRIC_NAMESPACE,
+  WORKER_REMOTE_FS,
 } from '../../lib/contracts';
+import { BUSY_WITHOUT_AGENT_MAX_MINUTES } from '../../lib/cost/job-timeout';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -103,8 +108,18 @@ function distance(a: string, b: string): number {
 const SHELL_NUMBERS: Readonly<Record<string, number>> = {
   QUEUE_STUCK_MINUTES, // assets/controller/controller-metrics.sh
   DEFAULT_SAFE_RESTART_MAX_WAIT_MINUTES: SAFE_RESTART_MAX_WAIT_MINUTES.default, // apply-config.sh
-  BUSY_TAG_INTERVAL_MINUTES, // assets/worker/idle-watchdog.sh
+  BUSY_TAG_INTERVAL_MINUTES, // assets/worker/idle-watchdog.sh and payload.sh
+  MAX_BUSY_NO_AGENT_MINUTES: BUSY_WITHOUT_AGENT_MAX_MINUTES, // idle-watchdog.sh's default (payload.sh renders it)
+  EXIT_BOOTING: APPLY_EXIT_BOOTING, // assets/controller/apply-config.sh
 };
+
+/** A path under /opt/jenkins-gpu the contract holds: the directory itself, the scripts', the active release's. */
+function isControllerPath(p: string): boolean {
+  return (
+    p === '/opt/jenkins-gpu' ||
+    [CONTROLLER_BIN_DIR, CONTROLLER_RELEASE_DIR].some((dir) => p === dir || p.startsWith(`${dir}/`))
+  );
+}
 
 /** The segment after the stack in the self-replacements parameter name: `/controller/self-replacements`. */
 const SELF_REPLACEMENTS_SUFFIX = selfReplacementsParameterName('S').slice('/S'.length);
@@ -171,7 +186,8 @@ const checks = {
     ),
   /** Paths on the instances: the controller's scripts, the worker's boot markers, the log group prefix. */
   instancePaths: (files: readonly SourceFile[]) => [
-    ...stray(files, /(\/opt\/jenkins[-_]?gpu\/b\w*)/gi, (p) => p === CONTROLLER_BIN_DIR),
+    ...stray(files, /(\/opt\/jenkins[-_]?gpu(?:\/[\w-]+){0,2})/gi, isControllerPath),
+    ...stray(files, /(\/home\/[\w-]+\/jenkins[\w-]*)/g, (p) => p === WORKER_REMOTE_FS),
     ...stray(files, /(\/var\/lib\/jenkins[-_]?gpu\/boot[-_]?\w*)/gi, (p) =>
       [WORKER_BOOT_COMPLETE_FILE, WORKER_BOOT_FAILED_FILE].includes(p),
     ),
@@ -180,6 +196,15 @@ const checks = {
       /(?<![\w.$-])(\/[\w-]+)\/(?:%s|<stack>|\$STACK_NAME|\$\{STACK_NAME\})\//g,
       (p) => p === CONTROLLER_LOG_GROUP_PREFIX,
     ),
+  ],
+  /** The worker's login user: the templates' remoteAdmin, setup.sh's chown and build user. */
+  workerUser: (files: readonly SourceFile[]) => [
+    ...stray(
+      files,
+      /(?:remoteAdmin: *"?([\w-]+)|chown ([\w-]+):|BUILD_USER=([\w-]+))/g,
+      (user) => user === WORKER_LOGIN_USER,
+    ),
+    ...stray(files, /remoteFS: *"?([^\s"]*)/g, (dir) => dir === WORKER_REMOTE_FS),
   ],
   /** `/<stack>/controller/self-replacements` and look-alikes such as `/controller/self-replacement`. */
   selfReplacementsParameter: (files: readonly SourceFile[]) =>
@@ -261,6 +286,25 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
     expect(file('casc/ec2-cloud.yaml')).toContain(
       `test -f ${WORKER_BOOT_COMPLETE_FILE} || { cat ${WORKER_BOOT_FAILED_FILE} 2>/dev/null; exit 1; }`,
     );
+    expect(file('assets/controller/apply-config.sh')).toContain(`EXIT_BOOTING=${APPLY_EXIT_BOOTING}\n`);
+    expect(file('assets/worker/idle-watchdog.sh')).toContain(
+      `"\${MAX_BUSY_NO_AGENT_MINUTES:-${BUSY_WITHOUT_AGENT_MAX_MINUTES}}" ${BUSY_WITHOUT_AGENT_MAX_MINUTES})`,
+    );
+    expect(file('assets/controller/systemd/jenkins.service')).toContain(
+      `CASC_JENKINS_CONFIG=${CONTROLLER_RELEASE_DIR}/casc\n`,
+    );
+    expect(file('casc/jobs.yaml')).toContain(`- file: ${CONTROLLER_RELEASE_DIR}/jobs/seed.groovy\n`);
+    for (const yaml of ['casc/ec2-cloud.yaml']) {
+      expect(file(yaml)).toContain(`remoteAdmin: ${WORKER_LOGIN_USER}\n`);
+      expect(file(yaml)).toContain(`remoteFS: ${WORKER_REMOTE_FS}\n`);
+    }
+    expect(file('assets/worker/setup.sh')).toContain(
+      `chown ${WORKER_LOGIN_USER}:${WORKER_LOGIN_USER} "$ROOT${WORKER_REMOTE_FS}"`,
+    );
+    expect(file('assets/worker/payload.sh')).toContain(`REMOTE_FS=${WORKER_REMOTE_FS}\n`);
+    expect(file('assets/worker/idle-watchdog.sh')).toContain(
+      `REMOTE_FS="\${REMOTE_FS:-${WORKER_REMOTE_FS}}"`,
+    );
     expect(file('assets/controller/jenkins-start.sh')).toContain(`--httpPort=${JENKINS_PORT}`);
     expect(file('assets/controller/lib.sh')).toContain(`http://127.0.0.1:${JENKINS_PORT}`);
     expect(file('jobs/seed.groovy')).toContain(
@@ -303,6 +347,18 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
     expect(checks.instancePaths(planted('test -f /var/lib/jenkins-gpu/boot-completed'))).toHaveLength(1);
     expect(checks.instancePaths(planted('"log_group_name": "/jenkins_gpu/%s/%s"'))).toHaveLength(1);
     expect(checks.selfReplacementsParameter(planted('C="/$S/controller/self-replacement"'))).toHaveLength(1);
+    expect(checks.shellNumbers(planted('EXIT_BOOTING=74'))).toHaveLength(1);
+    expect(checks.shellNumbers(planted('X="${MAX_BUSY_NO_AGENT_MINUTES:-4440}"'))).toEqual([]);
+    expect(
+      checks.shellNumbers(planted('MAX_BUSY_NO_AGENT_MINUTES="${MAX_BUSY_NO_AGENT_MINUTES:-4380}"')),
+    ).toHaveLength(1);
+    expect(
+      checks.instancePaths(planted('  - file: /opt/jenkins-gpu/config/curent/jobs/seed.groovy')),
+    ).toHaveLength(1);
+    expect(checks.instancePaths(planted('REMOTE_FS=/home/ubuntu/jenkins-agent'))).toHaveLength(1);
+    expect(checks.workerUser(planted('            remoteAdmin: ec2-user'))).toHaveLength(1);
+    expect(checks.workerUser(planted('            remoteFS: /data/jenkins'))).toHaveLength(1);
+    expect(checks.workerUser(planted('chown jenkins:jenkins "$d"'))).toHaveLength(1);
   });
 
   it('accepts the spellings the module holds', () => {

@@ -31,6 +31,7 @@ import { noLiteralSecrets } from './no-literal-secrets';
 import { noPrivateKey } from './no-private-key';
 import { numExecutors } from './num-executors';
 import { remoteAdmin } from './remote-admin';
+import { remoteFs } from './remote-fs';
 import { renderMarkerPlacement } from './render-marker-placement';
 import { renderScript } from './render-script';
 import { reservedTags } from './reserved-tags';
@@ -64,6 +65,7 @@ export const CASC_RULES: readonly CascRule[] = [
   workerBoot,
   initWaitsForBoot,
   remoteAdmin,
+  remoteFs,
   imdsV2,
   rootVolumeEncrypted,
   numExecutors,

@@ -1,20 +1,21 @@
+import { WORKER_LOGIN_USER } from '../../contracts';
 import { type CascRule, got, templateFinding, templatesOf } from './rule';
 
 const id = 'remote-admin';
 
 export const remoteAdmin: CascRule = {
   id,
-  summary: 'refuses a template whose remoteAdmin is blank or root: the Deep Learning AMI refuses SSH as root',
+  summary: `refuses a template whose remoteAdmin is not ${WORKER_LOGIN_USER}: the worker setup gives that user the agent's directory, and the Deep Learning AMI refuses SSH as root`,
   check: (context) =>
     templatesOf(context).flatMap((t) => {
       const admin = t.text('remoteAdmin')?.trim();
-      if (admin && admin !== 'root') return [];
+      if (admin === WORKER_LOGIN_USER) return [];
       return [
         templateFinding(
           id,
           t,
           'remoteAdmin',
-          `remoteAdmin must name the AMI's login user (ubuntu on the Deep Learning AMI): blank means SSH as root, which the AMI refuses (got ${got(admin)})`,
+          `remoteAdmin must be ${WORKER_LOGIN_USER}, the Deep Learning AMI's login user: the worker setup (assets/worker/setup.sh) gives it the agent's directory and builds run as it; blank means SSH as root, which the AMI refuses (got ${got(admin)})`,
         ),
       ];
     }),

@@ -118,9 +118,15 @@ export const RULE_CASES: readonly RuleCase[] = [
   },
   {
     id: 'remote-admin',
-    compliant: oneTemplate('remoteAdmin: ubuntu', 'remoteAdmin: ec2-user'),
-    nonCompliant: oneTemplate('remoteAdmin: ubuntu', 'remoteAdmin: root'),
-    says: 'remoteAdmin must name the AMI\'s login user (ubuntu on the Deep Learning AMI): blank means SSH as root, which the AMI refuses (got "root")',
+    compliant: oneTemplate('remoteAdmin: ubuntu', 'remoteAdmin: "ubuntu"'),
+    nonCompliant: oneTemplate('remoteAdmin: ubuntu', 'remoteAdmin: ec2-user'),
+    says: 'remoteAdmin must be ubuntu, the Deep Learning AMI\'s login user: the worker setup (assets/worker/setup.sh) gives it the agent\'s directory and builds run as it; blank means SSH as root, which the AMI refuses (got "ec2-user")',
+  },
+  {
+    id: 'remote-fs',
+    compliant: oneTemplate('remoteFS: /home/ubuntu/jenkins', 'remoteFS: "/home/ubuntu/jenkins"'),
+    nonCompliant: oneTemplate('remoteFS: /home/ubuntu/jenkins', 'remoteFS: /data/jenkins'),
+    says: 'remoteFS must be /home/ubuntu/jenkins: the worker setup creates it for the agent, and the idle watchdog finds running builds by their logs under it (elsewhere, a training run looks idle and its worker is stopped) (got "/data/jenkins")',
   },
   {
     id: 'imds-v2',
