@@ -129,7 +129,7 @@ String workerLabelsMethod(List<Map<String, String>> rows) {
 }
 
 String jenkinsfilePath = setting('TRAIN_JENKINSFILE', '/opt/jenkins-gpu/config/current/jobs/train.Jenkinsfile')
-String resultsLocation = setting('RESULTS_LOCATION', 'gs://YOUR_BUCKET').replaceAll('/+$', '')
+String resultsLocation = setting('RESULTS_LOCATION', 'gs://my-training-bucket').replaceAll('/+$', '')
 File jobsDir = new File(jenkinsfilePath).absoluteFile.parentFile
 List<Map<String, String>> workerRows = readWorkerLabels(new File(jobsDir, 'worker-labels.tsv'))
 // jobs-scan (lib/casc/jobs-scan.ts) knows this name: a choice list read from worker-labels.tsv.

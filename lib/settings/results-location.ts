@@ -9,8 +9,13 @@ export interface ResultsLocation {
   readonly bucket: string;
 }
 
-/** gs:// or s3://, a bucket name (3 to 63 lowercase letters, digits, dots, hyphens, underscores), a path. */
-const LOCATION = /^(gs|s3):\/\/([a-z0-9][a-z0-9._-]{1,62})(\/\S*)?$/;
+/**
+ * gs:// or s3://, a bucket name (3 to 63 lowercase letters, digits, dots, hyphens, underscores), then path
+ * segments of the characters the training job accepts in DATA_DIR and RESULTS_DIR (jobs/train.Jenkinsfile
+ * `parameterErrors`), which default to this location + /data and /results: a location the job would refuse
+ * fails synth instead of every build. test/settings/results-location.test.ts holds the two together.
+ */
+const LOCATION = /^(gs|s3):\/\/([a-z0-9][a-z0-9._-]{1,62})((?:\/[A-Za-z0-9._=+-]+)*)\/?$/;
 
 /** The location `uri` names, or undefined when it is not a gs:// or s3:// location. */
 export function parseResultsLocation(uri: string): ResultsLocation | undefined {
