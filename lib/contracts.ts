@@ -226,6 +226,12 @@ export function applyCommandTimeoutSeconds(applyTimeoutMinutes: number): number 
 }
 
 /**
+ * The SSM document the apply and drain Lambdas run their command on the controller with; the IAM grants of
+ * both allow only this document.
+ */
+export const SSM_SHELL_DOCUMENT = 'AWS-RunShellScript';
+
+/**
  * assets/controller/apply-config.sh's exit code (EX_TEMPFAIL) for "the controller is still booting: the boot
  * applies the parameter": the apply Lambda counts it as applied, not as a failed deploy.
  */

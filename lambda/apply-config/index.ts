@@ -27,6 +27,7 @@ import {
   APPLY_TIMEOUT_MINUTES,
   applyCommandTimeoutSeconds,
   CONTROLLER_BIN_DIR,
+  SSM_SHELL_DOCUMENT,
 } from '../../lib/contracts';
 import { SHA256_HEX } from '../../lib/patterns';
 
@@ -190,7 +191,7 @@ async function sendApply(props: ApplyConfigProps): Promise<Record<string, string
   }
   const sent = await ssm.send(
     new SendCommandCommand({
-      DocumentName: 'AWS-RunShellScript',
+      DocumentName: SSM_SHELL_DOCUMENT,
       InstanceIds: [instanceId],
       Comment: `jenkins-gpu apply config ${digest.slice(0, 12)}`,
       TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,

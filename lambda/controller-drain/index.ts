@@ -13,7 +13,7 @@
 import { AutoScalingClient, CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstanceInformationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 
-import { DRAIN_ENV } from '../../lib/contracts';
+import { DRAIN_ENV, SSM_SHELL_DOCUMENT } from '../../lib/contracts';
 import {
   DRAIN_SCRIPT,
   MAX_DRAIN_MINUTES,
@@ -159,7 +159,7 @@ export async function handler(event: LifecycleActionEvent): Promise<DrainOutcome
   try {
     const sent = await ssm.send(
       new SendCommandCommand({
-        DocumentName: 'AWS-RunShellScript',
+        DocumentName: SSM_SHELL_DOCUMENT,
         InstanceIds: [detail.EC2InstanceId],
         Comment: `jenkins-gpu drain before termination (${config.drainMinutes} min)`,
         // The drain may take its minutes plus the hand-over; then the hook continues on its own anyway.

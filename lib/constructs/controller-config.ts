@@ -18,6 +18,7 @@ import {
   applyCommandTimeoutSeconds,
   configParameterName,
   SAFE_RESTART_MAX_WAIT_MINUTES,
+  SSM_SHELL_DOCUMENT,
 } from '../contracts';
 import { UserInputError } from '../errors';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
@@ -234,7 +235,7 @@ export class ControllerConfig extends Construct {
             service: 'ssm',
             account: '',
             resource: 'document',
-            resourceName: 'AWS-RunShellScript',
+            resourceName: SSM_SHELL_DOCUMENT,
           }),
         ],
       }),

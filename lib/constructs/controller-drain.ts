@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { createHash } from 'crypto';
 
-import { DRAIN_ENV } from '../contracts';
+import { DRAIN_ENV, SSM_SHELL_DOCUMENT } from '../contracts';
 import {
   MAX_DRAIN_MINUTES,
   TERMINATE_ACTION_DETAIL_TYPE,
@@ -141,7 +141,7 @@ export class ControllerDrain extends Construct {
       new iam.PolicyStatement({
         sid: 'RunDrainOnTheController',
         actions: ['ssm:SendCommand'],
-        resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}::document/AWS-RunShellScript`],
+        resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}::document/${SSM_SHELL_DOCUMENT}`],
       }),
     );
     role.addToPolicy(

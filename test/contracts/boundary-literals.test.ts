@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { WORKER_LABELS_FILE } from '../../lib/bundle/worker-labels';
 import {
   APPLY_EXIT_BOOTING,
   BUSY_TAG_INTERVAL_MINUTES,
@@ -30,6 +31,7 @@ import {
   RESERVED_TAG_KEYS,
   SAFE_RESTART_MAX_WAIT_MINUTES,
   selfReplacementsParameterName,
+  SSM_SHELL_DOCUMENT,
   STACK_OUTPUTS,
   TAG_VALUE_PATTERN,
   WORKER_BOOT_COMPLETE_FILE,
@@ -39,6 +41,7 @@ import {
   WORKER_REMOTE_FS,
 } from '../../lib/contracts';
 import { BUSY_WITHOUT_AGENT_MAX_MINUTES } from '../../lib/cost/job-timeout';
+import { CORE_FILE_NAME, INTENT_FILE_NAME, LOCK_FILE_NAME } from '../../lib/plugins/lock-file';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -197,6 +200,11 @@ const checks = {
       (p) => p === CONTROLLER_LOG_GROUP_PREFIX,
     ),
   ],
+  /** The plugin files a config bundle carries, as the controller scripts name them. */
+  pluginFiles: (files: readonly SourceFile[]) =>
+    stray(files, /\b((?:plugins?|jenkins[-_]core)[-_.]?\w*\.(?:txt|lock))\b/g, (name) =>
+      [INTENT_FILE_NAME, LOCK_FILE_NAME, CORE_FILE_NAME].includes(name),
+    ),
   /** The worker's login user: the templates' remoteAdmin, setup.sh's chown and build user. */
   workerUser: (files: readonly SourceFile[]) => [
     ...stray(
@@ -305,6 +313,13 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
     expect(file('assets/worker/idle-watchdog.sh')).toContain(
       `REMOTE_FS="\${REMOTE_FS:-${WORKER_REMOTE_FS}}"`,
     );
+    // The seed reads it beside itself (the bundle's jobs/ folder).
+    expect(file('jobs/seed.groovy')).toContain(
+      `new File(jobsDir, '${path.posix.basename(WORKER_LABELS_FILE)}')`,
+    );
+    for (const name of [INTENT_FILE_NAME, LOCK_FILE_NAME, CORE_FILE_NAME]) {
+      expect(file('assets/controller/apply-config.sh')).toContain(name);
+    }
     expect(file('assets/controller/jenkins-start.sh')).toContain(`--httpPort=${JENKINS_PORT}`);
     expect(file('assets/controller/lib.sh')).toContain(`http://127.0.0.1:${JENKINS_PORT}`);
     expect(file('jobs/seed.groovy')).toContain(
@@ -348,6 +363,8 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
     expect(checks.instancePaths(planted('"log_group_name": "/jenkins_gpu/%s/%s"'))).toHaveLength(1);
     expect(checks.selfReplacementsParameter(planted('C="/$S/controller/self-replacement"'))).toHaveLength(1);
     expect(checks.shellNumbers(planted('EXIT_BOOTING=74'))).toHaveLength(1);
+    expect(checks.pluginFiles(planted('cp "$dir/plugin.lock" "$dest"'))).toHaveLength(1);
+    expect(checks.pluginFiles(planted('read "$dir/jenkins_core.txt"'))).toHaveLength(1);
     expect(checks.shellNumbers(planted('X="${MAX_BUSY_NO_AGENT_MINUTES:-4440}"'))).toEqual([]);
     expect(
       checks.shellNumbers(planted('MAX_BUSY_NO_AGENT_MINUTES="${MAX_BUSY_NO_AGENT_MINUTES:-4380}"')),
@@ -405,6 +422,7 @@ describe('boundary literals in the TypeScript', () => {
     ...Object.values(DRAIN_ENV),
     DEFAULT_STACK_NAME,
     CONTROLLER_LOG_GROUP_PREFIX,
+    SSM_SHELL_DOCUMENT,
   ];
 
   it('spells no contract value as a second string literal: it imports lib/contracts.ts', () => {
