@@ -6,7 +6,7 @@
 import * as path from 'path';
 
 import { buildBundle, type BuiltBundle, type LoadedCascSources } from '../bundle/build-bundle';
-import { RenderError } from '../bundle/render-worker-script';
+import { UserInputError } from '../errors';
 import { type CascDocument, loadCascTree } from '../jcasc/load';
 import { formatProblem } from '../jcasc/problem';
 import { buildFleet, ec2Clouds, type Fleet } from './fleet';
@@ -36,13 +36,13 @@ export function loadCasc(options: ValidateCascOptions): LoadedCasc {
 
 /**
  * casc/ loaded for a bundle alone, without the project's rules (`casc:diff` bundles what is on disk; tests
- * bundle small trees). A casc the loader refuses is a RenderError with its first problem.
+ * bundle small trees). A casc the loader refuses is a UserInputError with its first problem.
  */
 export function loadCascForBundle(cascDir: string): LoadedCascSources {
   const loaded = loadCascTree(cascDir);
   if (loaded.problems.length > 0 || !loaded.tree) {
     const first = loaded.problems[0];
-    throw new RenderError(
+    throw new UserInputError(
       first
         ? `${formatProblem(first, path.dirname(path.resolve(cascDir)))} (npm run check:casc lists every problem)`
         : `${cascDir}: no casc files`,
