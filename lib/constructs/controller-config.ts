@@ -20,7 +20,7 @@ import {
   SAFE_RESTART_MAX_WAIT_MINUTES,
   SSM_SHELL_DOCUMENT,
 } from '../contracts';
-import { UserInputError } from '../errors';
+import { requireIntegerProp, UserInputError } from '../errors';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
 import { nagRuleId, wildcardActionId, wildcardResourceId } from '../nag/finding-id';
 import type { ArtifactMirrorLocation } from './artifact-mirror';
@@ -319,27 +319,20 @@ export class ControllerConfig extends Construct {
 
 /** The apply timeout and the safe restart's wait, with their defaults, each checked against its bounds. */
 function configTimings(props: ControllerConfigProps): { timeoutMinutes: number; maxWait: number } {
-  const timeoutMinutes = props.applyTimeoutMinutes ?? APPLY_TIMEOUT_MINUTES.default;
-  if (
-    !Number.isInteger(timeoutMinutes) ||
-    timeoutMinutes < APPLY_TIMEOUT_MINUTES.min ||
-    timeoutMinutes > APPLY_TIMEOUT_MINUTES.max
-  ) {
-    throw new UserInputError(
-      `ControllerConfig: applyTimeoutMinutes must be an integer from ${APPLY_TIMEOUT_MINUTES.min} to ${APPLY_TIMEOUT_MINUTES.max} (got ${timeoutMinutes})`,
-    );
-  }
-  const maxWait = props.safeRestartMaxWaitMinutes ?? SAFE_RESTART_MAX_WAIT_MINUTES.default;
-  if (
-    !Number.isInteger(maxWait) ||
-    maxWait < SAFE_RESTART_MAX_WAIT_MINUTES.min ||
-    maxWait > SAFE_RESTART_MAX_WAIT_MINUTES.max
-  ) {
-    throw new UserInputError(
-      `ControllerConfig: safeRestartMaxWaitMinutes must be an integer from ${SAFE_RESTART_MAX_WAIT_MINUTES.min} to ${SAFE_RESTART_MAX_WAIT_MINUTES.max} (got ${maxWait})`,
-    );
-  }
-  return { timeoutMinutes, maxWait };
+  const check = (prop: string, value: number, range: { min: number; max: number }) =>
+    requireIntegerProp('ControllerConfig', prop, value, range);
+  return {
+    timeoutMinutes: check(
+      'applyTimeoutMinutes',
+      props.applyTimeoutMinutes ?? APPLY_TIMEOUT_MINUTES.default,
+      APPLY_TIMEOUT_MINUTES,
+    ),
+    maxWait: check(
+      'safeRestartMaxWaitMinutes',
+      props.safeRestartMaxWaitMinutes ?? SAFE_RESTART_MAX_WAIT_MINUTES.default,
+      SAFE_RESTART_MAX_WAIT_MINUTES,
+    ),
+  };
 }
 
 function checkVariables(plain: Record<string, string>, secret: Record<string, unknown>): void {

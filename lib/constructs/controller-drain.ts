@@ -15,7 +15,7 @@ import {
   TERMINATE_ACTION_DETAIL_TYPE,
   terminationHoldMinutes,
 } from '../controller-replacement';
-import { UserInputError } from '../errors';
+import { requireIntegerProp, UserInputError } from '../errors';
 import { JenkinsController } from './jenkins-controller';
 import { projectFunction } from './lambda-defaults';
 
@@ -49,12 +49,10 @@ export class ControllerDrain extends Construct {
 
   constructor(scope: Construct, id: string, props: ControllerDrainProps) {
     super(scope, id);
-    const minutes = props.drainMinutes;
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_DRAIN_MINUTES) {
-      throw new UserInputError(
-        `ControllerDrain: drainMinutes must be an integer from 1 to ${MAX_DRAIN_MINUTES} (got ${minutes})`,
-      );
-    }
+    const minutes = requireIntegerProp('ControllerDrain', 'drainMinutes', props.drainMinutes, {
+      min: 1,
+      max: MAX_DRAIN_MINUTES,
+    });
     const asg = props.controller.autoScalingGroup;
     const holdMinutes = terminationHoldMinutes(minutes);
     if (props.controller.terminationHoldMinutes < holdMinutes) {

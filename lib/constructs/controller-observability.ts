@@ -14,7 +14,7 @@ import {
   CONTROLLER_STACK_DIMENSION,
   QUEUE_STUCK_MINUTES,
 } from '../contracts';
-import { UserInputError } from '../errors';
+import { requireIntegerProp } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 
@@ -257,10 +257,6 @@ function pascal(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
 }
 
-function requireInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UserInputError(
-      `ControllerObservability: ${name} must be an integer from ${min} to ${max} (got ${value})`,
-    );
-  }
+function requireInteger(prop: string, value: number, min: number, max: number): void {
+  requireIntegerProp('ControllerObservability', prop, value, { min, max });
 }

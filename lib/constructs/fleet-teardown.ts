@@ -6,7 +6,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct, IDependable } from 'constructs';
 
 import { FLEET_TAG_KEY } from '../contracts';
-import { UserInputError } from '../errors';
+import { requireIntegerProp } from '../errors';
 import { projectFunction, scopedProvider } from './lambda-defaults';
 
 export interface FleetTeardownProps {
@@ -38,12 +38,10 @@ export class FleetTeardown extends Construct {
 
   constructor(scope: Construct, id: string, props: FleetTeardownProps) {
     super(scope, id);
-    const timeoutMinutes = props.timeoutMinutes ?? 30;
-    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 120) {
-      throw new UserInputError(
-        `FleetTeardown: timeoutMinutes must be an integer from 5 to 120 (got ${timeoutMinutes})`,
-      );
-    }
+    const timeoutMinutes = requireIntegerProp('FleetTeardown', 'timeoutMinutes', props.timeoutMinutes ?? 30, {
+      min: 5,
+      max: 120,
+    });
 
     const role = this.createRole(props.fleetTagValue);
     const handler = (name: string, entry: string) =>

@@ -18,7 +18,7 @@ import {
   selfReplacementsParameterName,
 } from '../contracts';
 import { DEFAULT_CONTROLLER_BOOT_MINUTES, MAX_ROLLING_UPDATE_PAUSE_MINUTES } from '../controller-replacement';
-import { UserInputError } from '../errors';
+import { requireIntegerProp } from '../errors';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
 import { awsManagedPolicyId, cfnRuleId, nagRuleId, wildcardResourceId } from '../nag/finding-id';
 
@@ -501,12 +501,8 @@ function controllerSizes(props: JenkinsControllerProps) {
   return { homeSize, retentionDays, rootSize, bootTimeout, terminationHoldMinutes, replacementWait };
 }
 
-function requireInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UserInputError(
-      `JenkinsController: ${name} must be an integer from ${min} to ${max} (got ${value})`,
-    );
-  }
+function requireInteger(prop: string, value: number, min: number, max: number): void {
+  requireIntegerProp('JenkinsController', prop, value, { min, max });
 }
 
 /**

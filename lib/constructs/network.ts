@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-import { UserInputError } from '../errors';
+import { requireIntegerProp, UserInputError } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { parseIpv4Cidr } from '../settings/cidr';
 import { LAMBDA_ARCHITECTURE, LAMBDA_LOG_RETENTION } from './lambda-defaults';
@@ -73,10 +73,10 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
-    const maxAzs = props.maxAzs ?? DEFAULT_MAX_AZS;
-    if (!Number.isInteger(maxAzs) || maxAzs < 1 || maxAzs > 6) {
-      throw new UserInputError(`Network: maxAzs must be an integer from 1 to 6 (got ${maxAzs})`);
-    }
+    const maxAzs = requireIntegerProp('Network', 'maxAzs', props.maxAzs ?? DEFAULT_MAX_AZS, {
+      min: 1,
+      max: 6,
+    });
     const cidrProblem = props.existingVpc
       ? undefined
       : vpcCidrProblem(props.vpcCidr ?? DEFAULT_VPC_CIDR, maxAzs);

@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
-import { UserInputError } from '../errors';
+import { requireIntegerProp } from '../errors';
 import { acknowledgeFinding } from '../nag/acknowledge';
 import { wildcardResourceId } from '../nag/finding-id';
 
@@ -37,12 +37,12 @@ export class ShellSessionLogging extends Construct {
 
   constructor(scope: Construct, id: string, props: ShellSessionLoggingProps) {
     super(scope, id);
-    const idle = props.idleSessionTimeoutMinutes ?? 20;
-    if (!Number.isInteger(idle) || idle < 1 || idle > 60) {
-      throw new UserInputError(
-        `ShellSessionLogging: idleSessionTimeoutMinutes must be an integer from 1 to 60 (got ${idle})`,
-      );
-    }
+    const idle = requireIntegerProp(
+      'ShellSessionLogging',
+      'idleSessionTimeoutMinutes',
+      props.idleSessionTimeoutMinutes ?? 20,
+      { min: 1, max: 60 },
+    );
     this.documentName = props.documentName ?? `${Stack.of(this).stackName}-ShellSession`;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.retention ?? logs.RetentionDays.ONE_YEAR,
