@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Document, isMap, isScalar, Scalar, visit } from 'yaml';
 
-import type { Fleet } from '../casc/fleet';
+import type { Fleet, FleetTemplate } from '../casc/fleet';
 import { STACK_VARIABLES, stackVariableNames } from '../casc/stack-variables';
 import type { CascDocument } from '../jcasc/load';
 import { SHA256_HEX } from '../patterns';
@@ -41,8 +41,10 @@ export interface BuiltBundle {
   readonly workerPayload?: WorkerPayload;
 }
 
-const RENDER_PREFIX = '@render:';
-const RENDERED_KEYS = new Set(['userData', 'initScript']);
+/** A `userData`/`initScript` value `@render:<script>`: the bundle replaces it with the rendered worker script. */
+export const RENDER_PREFIX = '@render:';
+/** The EC2 template keys whose `@render:` value the bundle renders (rule `render-marker-placement` refuses it elsewhere). */
+export const RENDERED_KEYS: readonly string[] = ['userData', 'initScript'];
 
 /**
  * EC2 RunInstances accepts at most 16,384 bytes of user data before base64 encoding (EC2 API reference,
@@ -85,7 +87,7 @@ export function buildBundle(sources: BundleSources): BuiltBundle {
     files.set(
       `casc/${rel}`,
       yaml
-        ? renderCascYaml(yaml, sources.repoRoot, `casc/${rel}`, tokens)
+        ? renderCascYaml(yaml, sources.repoRoot, `casc/${rel}`, casc.fleet, tokens)
         : fs.readFileSync(path.join(casc.dir, rel), 'utf8'),
     );
   }
@@ -139,45 +141,60 @@ export function pruneBundles(parentDir: string, keepDigest: string): string[] {
  * One loaded casc file for the bundle: its text when it has no `@render:` marker, else its Document (a
  * copy: the loader's stays as loaded) with every `userData`/`initScript` value `@render:<script>` replaced
  * by the rendered script for the template that holds it, as a YAML block scalar, escaped for JCasC.
- * `tokens` are bundle-wide values (the worker payload digest) next to the template's own (its idle
- * minutes). A userData that would exceed EC2's limit is an error here, at synth, not a failed launch.
+ * The template's own tokens (its idle minutes) come from the Fleet template built from that node (matched
+ * by its file, line and column, as the loader recorded them), so the YAML is not read again; `tokens` are
+ * bundle-wide values (the worker payload digest). A marker outside a Fleet template is an error, and so is
+ * a userData that would exceed EC2's limit: here, at synth, not a failed launch.
  */
 export function renderCascYaml(
-  source: Pick<CascDocument, 'text' | 'document'>,
+  source: Pick<CascDocument, 'file' | 'text' | 'document'>,
   repoRoot: string,
   fileLabel: string,
+  fleet: Pick<Fleet, 'templates'>,
   tokens: Readonly<Record<string, string>> = {},
 ): string {
   if (!source.text.includes(RENDER_PREFIX)) return source.text;
   const doc: Document = source.document.clone();
+  const templateAt = fleetTemplatesByLoc(fleet, source.file);
   visit(doc, {
     Pair(_key, pair, ancestors) {
-      if (!isScalar(pair.key) || !RENDERED_KEYS.has(String(pair.key.value))) return;
+      if (!isScalar(pair.key) || !RENDERED_KEYS.includes(String(pair.key.value))) return;
       if (!isScalar(pair.value) || typeof pair.value.value !== 'string') return;
       const marker = pair.value.value;
       if (!marker.startsWith(RENDER_PREFIX)) return;
-      const template = ancestors[ancestors.length - 1];
-      const idle = isMap(template) ? template.get('idleTerminationMinutes') : undefined;
-      if (idle === undefined || idle === null || !/^\d+$/.test(String(idle))) {
+      const key = String(pair.key.value);
+      const where = `${fileLabel}: ${key} ${marker}`;
+      const holder = ancestors[ancestors.length - 1];
+      const template =
+        isMap(holder) && holder.range ? templateAt.get(locKey(source.text, holder.range[0])) : undefined;
+      if (!template) {
         throw new RenderError(
-          `${fileLabel}: ${String(pair.key.value)} ${marker}: the template needs idleTerminationMinutes (a whole number of minutes) to render the worker script`,
+          `${where}: ${RENDER_PREFIX} is rendered only in an EC2 template's ${RENDERED_KEYS.join(' and ')}`,
         );
       }
-      const key = String(pair.key.value);
-      const value = renderTemplateScript(
-        repoRoot,
-        key,
-        marker,
-        String(idle),
-        tokens,
-        `${fileLabel}: ${key} ${marker}`,
-      );
+      const value = renderTemplateScript(repoRoot, key, marker, String(template.idleMinutes), tokens, where);
       const block = new Scalar(value);
       block.type = Scalar.BLOCK_LITERAL;
       pair.value = block;
     },
   });
   return doc.toString({ lineWidth: 0 });
+}
+
+/** The Fleet templates of one file by `line:col` (a template reached through an alias has its anchor's place). */
+function fleetTemplatesByLoc(fleet: Pick<Fleet, 'templates'>, file: string): Map<string, FleetTemplate> {
+  const resolved = path.resolve(file);
+  return new Map(
+    fleet.templates
+      .filter((t) => path.resolve(t.loc.file) === resolved)
+      .map((t) => [`${t.loc.line}:${t.loc.col}`, t]),
+  );
+}
+
+/** `line:col` (1-based, as the loader's LineCounter gives them) of a character offset in `text`. */
+function locKey(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  return `${before.split('\n').length}:${offset - before.lastIndexOf('\n')}`;
 }
 
 /** The bundle-wide render tokens of a repository: the worker payload's sha256 (none without a payload). */

@@ -16,8 +16,9 @@ import {
   toJcascValue,
   unescapeJcasc,
 } from '../../lib/bundle/render-worker-script';
-import { bundleOfRepo } from '../../lib/casc/load-casc';
-import { type CascDocument, loadCascTree } from '../../lib/jcasc/load';
+import type { Fleet } from '../../lib/casc/fleet';
+import { bundleOfRepo, loadCascForBundle } from '../../lib/casc/load-casc';
+import type { CascDocument } from '../../lib/jcasc/load';
 
 function repo(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
@@ -121,10 +122,17 @@ describe('JCasC escaping', () => {
   });
 });
 
-/** One casc file as the loader reads it (text and Document): what the bundle renders. */
-function loaded(text: string): CascDocument {
+/** One casc file as the bundle gets it: its text and Document, and the Fleet built from them. */
+function loaded(text: string): { file: CascDocument; fleet: Fleet } {
   const root = repo({ 'casc/x.yaml': text });
-  return loadCascTree(path.join(root, 'casc')).documents[0];
+  const casc = loadCascForBundle(path.join(root, 'casc'));
+  return { file: casc.documents[0], fleet: casc.fleet };
+}
+
+/** renderCascYaml of one casc file's text, with its Fleet. */
+function render(text: string, root: string, tokens?: Record<string, string>): string {
+  const { file, fleet } = loaded(text);
+  return renderCascYaml(file, root, 'casc/x.yaml', fleet, tokens);
 }
 
 describe('renderCascYaml', () => {
@@ -138,7 +146,7 @@ describe('renderCascYaml', () => {
     const text = cloud(
       '          - description: a\n            idleTerminationMinutes: "12"\n            userData: "@render:assets/worker/user-data.sh"',
     );
-    const rendered = renderCascYaml(loaded(text), root, 'casc/x.yaml');
+    const rendered = render(text, root);
     const userData: string = parse(rendered).jenkins.clouds[0].amazonEC2.templates[0].userData;
     expect(userData).toContain('idle="12"');
     expect(userData).toContain('echo "^${idle}"');
@@ -147,13 +155,48 @@ describe('renderCascYaml', () => {
     );
   });
 
-  it('needs the template idle minutes to render', () => {
-    const root = repo({ 'assets/worker/user-data.sh': BOOT, 'assets/worker/helper.sh': '' });
+  it('needs the template idle minutes to render: the Fleet refuses a template without them', () => {
     const text = cloud(
       '          - description: a\n            userData: "@render:assets/worker/user-data.sh"',
     );
-    expect(() => renderCascYaml(loaded(text), root, 'casc/x.yaml')).toThrow(
-      'casc/x.yaml: userData @render:assets/worker/user-data.sh: the template needs idleTerminationMinutes',
+    expect(() => loaded(text)).toThrow(
+      'jenkins.clouds[0].amazonEC2.templates[0].idleTerminationMinutes: expected a positive integer',
+    );
+  });
+
+  it("renders with the Fleet template's idle minutes, found by the template's place in the file", () => {
+    const root = repo({ 'assets/worker/user-data.sh': 'idle=@@IDLE_TERMINATION_MINUTES@@\n' });
+    const template = (d: string, idle: string) =>
+      `          - description: ${d}\n            idleTerminationMinutes: ${idle}\n            userData: "@render:assets/worker/user-data.sh"`;
+    const text = cloud(`${template('a', '5')}\n${template('b', '"9"')}`);
+    const { file, fleet } = loaded(text);
+    expect(fleet.templates.map((t) => t.idleMinutes)).toEqual([5, 9]);
+    const templates = parse(renderCascYaml(file, root, 'casc/x.yaml', fleet)).jenkins.clouds[0].amazonEC2
+      .templates as { userData: string }[];
+    expect(templates.map((t) => t.userData)).toEqual(['idle=5\n', 'idle=9\n']);
+  });
+
+  it('renders each file with its own Fleet templates when clouds come from several files', () => {
+    const root = repo({
+      'assets/worker/user-data.sh': 'idle=@@IDLE_TERMINATION_MINUTES@@\n',
+      'casc/a.yaml': cloud(
+        '          - description: a\n            idleTerminationMinutes: 3\n            userData: "@render:assets/worker/user-data.sh"',
+      ),
+      'casc/b.yaml': cloud(
+        '          - description: b\n            idleTerminationMinutes: 4\n            userData: "@render:assets/worker/user-data.sh"',
+      ),
+    });
+    const idle = (rel: string) =>
+      parse(bundleOfRepo(root).files.get(rel)!).jenkins.clouds[0].amazonEC2.templates[0].userData;
+    expect([idle('casc/a.yaml'), idle('casc/b.yaml')]).toEqual(['idle=3\n', 'idle=4\n']);
+  });
+
+  it('refuses a marker outside an EC2 template of the Fleet', () => {
+    const root = repo({ 'assets/worker/user-data.sh': 'idle=@@IDLE_TERMINATION_MINUTES@@\n' });
+    const text =
+      'unclassified:\n  other:\n    idleTerminationMinutes: 5\n    userData: "@render:assets/worker/user-data.sh"\n';
+    expect(() => render(text, root)).toThrow(
+      "casc/x.yaml: userData @render:assets/worker/user-data.sh: @render: is rendered only in an EC2 template's userData and initScript",
     );
   });
 
@@ -164,7 +207,7 @@ describe('renderCascYaml', () => {
       '          - description: a\n            idleTerminationMinutes: "1"\n            userData: "@render:assets/worker/user-data.sh"',
     );
     expect(EC2_USER_DATA_MAX_BYTES).toBe(16384);
-    expect(() => renderCascYaml(loaded(text), root, 'casc/x.yaml')).toThrow(
+    expect(() => render(text, root)).toThrow(
       `casc/x.yaml: userData @render:assets/worker/user-data.sh: the rendered user data is ${big.length} bytes once JCasC fills its variables; EC2 RunInstances accepts at most 16384 (keep boot code in assets/worker/payload.sh, which workers fetch from S3)`,
     );
   });
@@ -176,13 +219,13 @@ describe('renderCascYaml', () => {
     const text = cloud(
       '          - description: a\n            idleTerminationMinutes: "7"\n            userData: "@render:assets/worker/user-data.sh"',
     );
-    const rendered = renderCascYaml(loaded(text), root, 'casc/x.yaml', { WORKER_PAYLOAD_SHA256: 'abc' });
+    const rendered = render(text, root, { WORKER_PAYLOAD_SHA256: 'abc' });
     expect(parse(rendered).jenkins.clouds[0].amazonEC2.templates[0].userData).toBe("sha='abc' idle=7\n");
   });
 
   it('leaves YAML without markers byte-identical', () => {
     const text = 'jenkins:\n  numExecutors: 0   # keep\n';
-    expect(renderCascYaml(loaded(text), '/nonexistent', 'casc/x.yaml')).toBe(text);
+    expect(render(text, '/nonexistent')).toBe(text);
   });
 });
 

@@ -1,4 +1,4 @@
-import { bundleTokens, renderTemplateScript } from '../../bundle/build-bundle';
+import { bundleTokens, RENDER_PREFIX, RENDERED_KEYS, renderTemplateScript } from '../../bundle/build-bundle';
 import { UserInputError } from '../../errors';
 import type { Problem } from '../../jcasc/problem';
 import { POSITIVE_INTEGER, type TemplateView } from '../fleet';
@@ -6,10 +6,6 @@ import { type CascRule, finding, templatesOf } from './rule';
 import { WORKER_BOOT_MARKER } from './worker-boot';
 
 const id = 'render-script';
-
-/** Keys whose `@render:<script>` value the bundle replaces with the rendered worker script. */
-export const RENDERED_KEYS = ['userData', 'initScript'];
-export const RENDER_PREFIX = '@render:';
 
 /** The bundle tokens (the worker payload digest); a payload that cannot be rendered shows at the templates. */
 function renderTokens(repoRoot: string): Record<string, string> {
