@@ -12,7 +12,7 @@ export interface WorkerLabel {
   /** The template's `description` (its name in the EC2 plugin and in the `jenkins-gpu:template` tag). */
   readonly template: string;
   readonly instanceType: string;
-  /** `spot` for a template with `spotConfig`, else `on-demand`. */
+  /** `spot` for a spot template (its `spotConfig` is a mapping: lib/casc/fleet.ts `isSpotTemplate`), else `on-demand`. */
   readonly market: 'spot' | 'on-demand';
   /** `casc/FILE:LINE` of the template's `labelString`: the place to change the label. */
   readonly source: string;

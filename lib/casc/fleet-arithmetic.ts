@@ -5,7 +5,7 @@
  */
 import type { PriceTable } from '../cost/prices';
 import { GPU_VCPUS, vcpuQuota } from './ec2-data';
-import { type CloudView, readCap, type TemplateView } from './fleet';
+import { type CloudView, isSpotTemplate, readCap, stopsOnTerminate, type TemplateView } from './fleet';
 
 /** Default of the deployment setting `hourlyBurnAlarmUsd` (lib/settings/settings.ts). */
 export const DEFAULT_HOURLY_BURN_ALARM_USD = 10;
@@ -67,20 +67,20 @@ export function maxHourlyCost(cloud: CloudView, prices: PriceTable): number | un
   return worstCase(cloud, (t) => prices.onDemandHourly[t.type ?? '']);
 }
 
-const isSpot = (t: TemplateView): boolean => t.get('spotConfig') !== undefined;
-
 /** vCPUs each quota must allow with the fleet full: `8 of L-DB2E81BA (Running On-Demand G and VT instances)`. */
 export function quotaNeeds(clouds: readonly CloudView[]): string[] {
   const needs = new Map<string, { name: string; vcpus: number }>();
   for (const cloud of clouds) {
     const codes = new Set(
-      cloud.templates.map((t) => vcpuQuota(t.type ?? '', isSpot(t))?.code).filter((c): c is string => !!c),
+      cloud.templates
+        .map((t) => vcpuQuota(t.type ?? '', isSpotTemplate(t))?.code)
+        .filter((c): c is string => !!c),
     );
     for (const code of codes) {
-      const inQuota = (t: TemplateView): boolean => vcpuQuota(t.type ?? '', isSpot(t))?.code === code;
+      const inQuota = (t: TemplateView): boolean => vcpuQuota(t.type ?? '', isSpotTemplate(t))?.code === code;
       const vcpus = worstCase(cloud, (t) => GPU_VCPUS[t.type ?? ''], inQuota);
       const name = cloud.templates
-        .map((t) => vcpuQuota(t.type ?? '', isSpot(t)))
+        .map((t) => vcpuQuota(t.type ?? '', isSpotTemplate(t)))
         .find((q) => q?.code === code)!.name;
       if (vcpus !== undefined) needs.set(code, { name, vcpus: (needs.get(code)?.vcpus ?? 0) + vcpus });
     }
@@ -100,10 +100,7 @@ export function stoppedWorkersBound(cloud: CloudView, subnetsPerTemplate: number
   const capacity = capacityOf(cloud);
   if (!capacity) return undefined;
   return cloud.templates.reduce(
-    (total, t, i) =>
-      t.text('stopOnTerminate')?.trim() === 'true'
-        ? total + capacity.templateCaps[i] * subnetsPerTemplate
-        : total,
+    (total, t, i) => (stopsOnTerminate(t) ? total + capacity.templateCaps[i] * subnetsPerTemplate : total),
     0,
   );
 }

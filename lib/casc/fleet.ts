@@ -71,6 +71,21 @@ function accessors(node: MapNode): Pick<TemplateView, 'get' | 'text'> {
 }
 
 /**
+ * A spot template: its `spotConfig` is a mapping. The plugin builds a SpotConfiguration only from an object;
+ * an empty `spotConfig:` / `spotConfig: ~` leaves the attribute unset, as JCasC does (and the schema check,
+ * lib/jcasc/schema/check.ts, accepts it as such), so that template is on demand. The one definition: the
+ * Fleet, the quota arithmetic and the rules all use it.
+ */
+export function isSpotTemplate(view: Pick<TemplateView, 'get'>): boolean {
+  return view.get('spotConfig')?.kind === 'map';
+}
+
+/** `stopOnTerminate: true`: the plugin stops an idle worker instead of terminating it. The one reader of the key. */
+export function stopsOnTerminate(view: Pick<TemplateView, 'text'>): boolean {
+  return view.text('stopOnTerminate')?.trim() === 'true';
+}
+
+/**
  * The fleet as typed data, built once from a validated tree (lib/casc/load-casc.ts): what synth, the
  * bundle, IAM and the cost guard read, so none of them parses YAML text again.
  */
@@ -104,7 +119,7 @@ export interface FleetTemplate {
   readonly cap: number;
   /** `idleTerminationMinutes`. */
   readonly idleMinutes: number;
-  /** True when the template has a `spotConfig`. */
+  /** True for a spot template ({@link isSpotTemplate}: its `spotConfig` is a mapping). */
   readonly spot: boolean;
   /** `subnetId` split on spaces, commas and semicolons, as the plugin does (`${WORKER_SUBNET_IDS}` as written). */
   readonly subnetIds: readonly string[];
@@ -149,7 +164,7 @@ function fleetTemplate(template: TemplateView): FleetTemplate {
     labelsLoc: template.get('labelString')?.loc ?? template.node.loc,
     cap: capOf(template),
     idleMinutes: positiveInteger(template, 'idleTerminationMinutes'),
-    spot: template.get('spotConfig')?.kind === 'map',
+    spot: isSpotTemplate(template),
     subnetIds: listOf(template.text('subnetId'), /[\s,;]+/),
     ami: template.text('ami'),
     tags: Object.fromEntries(tags),

@@ -8,7 +8,7 @@ import type { Fleet } from './fleet';
 export interface WorkerLaunchScope {
   /** Sorted, unique `type` values of every template. */
   readonly instanceTypes: string[];
-  /** Whether any template has a `spotConfig` (needs the spot market options / spot request actions). */
+  /** Whether any template is a spot template (`isSpotTemplate`: needs the spot market options / spot request actions). */
   readonly usesSpot: boolean;
   /** Sorted, unique template descriptions. */
   readonly templateDescriptions: string[];

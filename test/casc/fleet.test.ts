@@ -4,11 +4,19 @@
  */
 import * as path from 'path';
 
-import { buildFleet, ec2Clouds, type Fleet, JAVA_INT_MAX, readCap } from '../../lib/casc/fleet';
+import {
+  buildFleet,
+  ec2Clouds,
+  type Fleet,
+  isSpotTemplate,
+  JAVA_INT_MAX,
+  readCap,
+} from '../../lib/casc/fleet';
+import { quotaNeeds } from '../../lib/casc/fleet-arithmetic';
 import { loadCasc } from '../../lib/casc/load-casc';
 import { UserInputError } from '../../lib/errors';
 import { loadCascTree } from '../../lib/jcasc/load';
-import { edit, lineOf, REPO, SHIPPED_FILE, tempTree } from './helpers';
+import { edit, lineOf, REPO, SHIPPED_EC2_YAML, SHIPPED_FILE, tempTree, validateEc2 } from './helpers';
 
 function fleetOf(files: Record<string, string>): Fleet {
   const { tree, problems } = loadCascTree(path.join(tempTree(files), 'casc'));
@@ -155,6 +163,49 @@ describe('readCap: the one reader of instanceCapStr (the rule, the arithmetic an
     ['${CAP}', { kind: 'malformed' }],
   ])('%j reads as %j', (text, reading) => {
     expect(readCap(text)).toEqual(reading);
+  });
+});
+
+describe('isSpotTemplate: the one definition of a spot template (the Fleet, the quotas and the rules all use it)', () => {
+  const views = (yaml: string) =>
+    ec2Clouds(loadCascTree(path.join(tempTree({ 'casc/a.yaml': yaml }), 'casc')).tree!);
+
+  it.each([
+    ['spotConfig: ~', false],
+    ['spotConfig:', false],
+    ['spotConfig: {}', true],
+    ['spotConfig:\n              useBidPrice: false', true],
+  ])('%j is spot: %j', (line, spot) => {
+    const [cloudView] = views(cloud('c', '3', [template('a', [line])]));
+    expect(isSpotTemplate(cloudView.templates[0])).toBe(spot);
+    expect(buildFleet([cloudView]).templates[0].spot).toBe(spot);
+  });
+
+  it('an empty spotConfig (JCasC leaves it unset) is on demand for the Fleet, the quota summary and spot-terminates alike', () => {
+    // The shipped on-demand template stops on idle (stopOnTerminate: true): fine on demand, refused on spot.
+    const result = validateEc2(
+      edit(SHIPPED_EC2_YAML, 'numExecutors: 1', 'numExecutors: 1\n            spotConfig: ~'),
+    );
+    expect(result.lines).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.fleet!.templates.map((t) => t.spot)).toEqual([false]);
+    expect(result.summary).toContain(
+      'vCPU quota needed: 8 of L-DB2E81BA (Running On-Demand G and VT instances);',
+    );
+    expect(result.summary).not.toContain('Spot');
+    const [cloudView] = views(
+      edit(SHIPPED_EC2_YAML, 'numExecutors: 1', 'numExecutors: 1\n            spotConfig: ~'),
+    );
+    expect(quotaNeeds([cloudView])).toEqual(['8 of L-DB2E81BA (Running On-Demand G and VT instances)']);
+    // With a spotConfig mapping the same template is spot everywhere: the rule refuses its stopOnTerminate.
+    const spot = validateEc2(
+      edit(
+        SHIPPED_EC2_YAML,
+        'numExecutors: 1',
+        'numExecutors: 1\n            spotConfig:\n              useBidPrice: false',
+      ),
+    );
+    expect(spot.lines.join('\n')).toContain('[spot-terminates]');
   });
 });
 

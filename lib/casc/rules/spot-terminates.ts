@@ -1,3 +1,4 @@
+import { isSpotTemplate, stopsOnTerminate } from '../fleet';
 import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'spot-terminates';
@@ -8,7 +9,7 @@ export const spotTerminates: CascRule = {
     'refuses stopOnTerminate: true on a spot template: AWS cannot stop one-time spot instances, so idle ones would keep running',
   check: (context) =>
     templatesOf(context)
-      .filter((t) => t.get('spotConfig') && t.text('stopOnTerminate')?.trim() === 'true')
+      .filter((t) => isSpotTemplate(t) && stopsOnTerminate(t))
       .map((t) =>
         templateFinding(
           id,

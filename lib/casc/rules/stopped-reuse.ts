@@ -1,3 +1,4 @@
+import { stopsOnTerminate } from '../fleet';
 import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'stopped-reuse';
@@ -14,11 +15,7 @@ export const stoppedReuse: CascRule = {
     'refuses avoidUsingOrphanedNodes: true with stopOnTerminate: true: stopped workers are never restarted but keep billing',
   check: (context) =>
     templatesOf(context)
-      .filter(
-        (t) =>
-          t.text('avoidUsingOrphanedNodes')?.trim() === 'true' &&
-          t.text('stopOnTerminate')?.trim() === 'true',
-      )
+      .filter((t) => t.text('avoidUsingOrphanedNodes')?.trim() === 'true' && stopsOnTerminate(t))
       .map((t) =>
         templateFinding(
           id,
