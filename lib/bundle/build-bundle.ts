@@ -5,6 +5,7 @@ import { Document, isMap, isScalar, Scalar, visit } from 'yaml';
 import type { Fleet, FleetTemplate } from '../casc/fleet';
 import { STACK_VARIABLES, stackVariableNames } from '../casc/stack-variables';
 import type { CascDocument } from '../jcasc/load';
+import { replaceVariableReferences } from '../jcasc/variables';
 import { SHA256_HEX } from '../patterns';
 import { digestOfFiles } from './file-digest';
 import { INIT_SCRIPTS_DIR, initScriptFiles } from './init-scripts';
@@ -61,7 +62,7 @@ const UNKNOWN_VARIABLE_LENGTH = 256;
  */
 export function userDataBytes(value: string): number {
   const lengths = new Map(STACK_VARIABLES.map((v) => [v.name, v.maxLength ?? UNKNOWN_VARIABLE_LENGTH]));
-  const filled = value.replace(/(?<!\^)\$\{([^}]*)\}/g, (_all, name: string) =>
+  const filled = replaceVariableReferences(value, (name) =>
     'x'.repeat(lengths.get(name) ?? UNKNOWN_VARIABLE_LENGTH),
   );
   return Buffer.byteLength(unescapeJcasc(filled), 'utf8');

@@ -11,14 +11,12 @@ import { isServed } from '../jcasc/label-expression';
 import { type CascTree, walkScalars } from '../jcasc/nodes';
 import { type Problem, problemAt } from '../jcasc/problem';
 import type { PluginUse } from '../jcasc/schema/check';
+import { variableReferences } from '../jcasc/variables';
 import { INTENT_FILE_NAME } from '../plugins/lock-file';
 import { allTemplates } from './fleet';
 import { installedPlugins } from './installed-plugins';
 import { type Declaration, scanJobs } from './jobs-scan';
 import { STACK_VARIABLES, stackVariableNames } from './stack-variables';
-
-/** `${NAME}` or `${NAME:-default}`, not the escaped `^${…}`. */
-const VARIABLE = /(?<!\^)\$\{([^}]*)\}/g;
 
 export function checkVariables(tree: CascTree): Problem[] {
   const allowed = stackVariableNames();
@@ -26,11 +24,11 @@ export function checkVariables(tree: CascTree): Problem[] {
   const problems: Problem[] = [];
   walkScalars(tree.root, '', (scalar, path) => {
     if (typeof scalar.value !== 'string') return;
-    for (const m of scalar.value.matchAll(VARIABLE)) {
-      const name = m[1].split(':-')[0].trim();
+    for (const reference of variableReferences(scalar.value)) {
+      const name = reference.split(':-')[0].trim();
       if (allowed.has(name)) continue;
       const message = name.includes(':')
-        ? `\${${m[1]}} uses a JCasC lookup the stack does not provide (allowed variables: ${allowedList})`
+        ? `\${${reference}} uses a JCasC lookup the stack does not provide (allowed variables: ${allowedList})`
         : `unknown variable \${${name}}${didYouMean(name, allowed)}: the stack provides only ${allowedList}`;
       problems.push(problemAt(scalar.loc, path, message));
     }

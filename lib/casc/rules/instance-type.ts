@@ -1,8 +1,9 @@
 import { didYouMean } from '../../jcasc/did-you-mean';
 import type { Problem } from '../../jcasc/problem';
+import { WHOLE_VARIABLE } from '../../jcasc/variables';
 import { INSTANCE_TYPES, isGpuInstanceType, UNPRICED_GPU_TYPES } from '../ec2-data';
 import type { TemplateView } from '../fleet';
-import { type CascRule, templateFinding, templatesOf, WHOLE_VARIABLE } from './rule';
+import { type CascRule, templateFinding, templatesOf } from './rule';
 
 const id = 'instance-type';
 

@@ -1,6 +1,7 @@
 import { walkScalars } from '../../jcasc/nodes';
 import type { Problem } from '../../jcasc/problem';
-import { type CascRule, finding, WHOLE_VARIABLE } from './rule';
+import { WHOLE_VARIABLE } from '../../jcasc/variables';
+import { type CascRule, finding } from './rule';
 
 const id = 'no-literal-secrets';
 const SECRET_KEY = /(password|passwd|secret|token|passphrase|api[-_]?key|private[-_]?key)/i;

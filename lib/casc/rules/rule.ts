@@ -63,9 +63,6 @@ export function templatesOf(context: RuleContext): TemplateView[] {
   return context.clouds.flatMap((cloud) => cloud.templates);
 }
 
-/** A value that is one `${VAR}` and nothing else. */
-export const WHOLE_VARIABLE = /^\$\{[^}]+\}$/;
-
 /** How a found value is shown in a message: `nothing` when absent or blank, else JSON. */
 export const got = (value: string | undefined): string =>
   value === undefined || value.trim() === '' ? 'nothing' : JSON.stringify(value);

@@ -7,6 +7,7 @@ import { didYouMean } from '../did-you-mean';
 import { describeKind } from '../load';
 import { type CascNode, type CascTree, child, joinPath, type Loc, type MapNode, scalarText } from '../nodes';
 import { type Problem, problemAt } from '../problem';
+import { WHOLE_VARIABLE } from '../variables';
 import { CASC_DOCUMENT } from './root';
 import { type ClassSchema, CORE, type Field, type FieldType } from './types';
 
@@ -30,8 +31,6 @@ interface Context {
   readonly pluginUses: Map<string, PluginUse>;
 }
 
-/** JCasC resolves `${VAR}` before converting a value, so a whole-variable scalar fits any scalar type. */
-const WHOLE_VARIABLE = /^\$\{[^}]+\}$/;
 const INTEGER = /^[+-]?\d+$/;
 
 export function checkSchema(tree: CascTree, schema: ClassSchema = CASC_DOCUMENT): SchemaCheckResult {
@@ -102,6 +101,7 @@ function mismatch(node: CascNode, path: string, expected: string, ctx: Context):
 function checkValue(node: CascNode, type: FieldType, path: string, ctx: Context): void {
   // An empty value (`description:`) leaves the attribute unset, as JCasC does.
   if (node.kind === 'scalar' && node.value === null) return;
+  // JCasC resolves `${VAR}` before converting a value, so a whole-variable scalar fits any scalar type.
   const isVariable =
     node.kind === 'scalar' && typeof node.value === 'string' && WHOLE_VARIABLE.test(node.value);
   switch (type.kind) {
