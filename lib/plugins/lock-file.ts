@@ -60,6 +60,11 @@ export interface Parsed<T> {
 const ARTIFACT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** A release as the update center names it: starts with a digit; letters, digits, `.`, `_`, `-`. */
 const RELEASE = /^[0-9][0-9A-Za-z._-]*$/;
+/**
+ * A Jenkins core version: dot-separated numbers, at least two (`2.578`, `2.479.1`). What a lock's `core` line
+ * and an update-center release's `requiredCore` must be.
+ */
+export const CORE_VERSION = /^\d+(\.\d+)+$/;
 /** LTS cores are `major.minor.patch`; weekly releases have two parts (`2.578`). */
 const LTS_VERSION = /^\d+\.\d+\.\d+$/;
 
@@ -165,7 +170,7 @@ function parseDetail(entry: MutableEntry, content: string, line: number): string
   const words = content.trim().split(/\s+/);
   if (words[0] === 'core' && words.length === 2) {
     if (entry.requiredCore !== undefined) return `${entry.id}: a second core line`;
-    if (!/^\d+(\.\d+)+$/.test(words[1])) return `${entry.id}: core ${words[1]} is not a core version`;
+    if (!CORE_VERSION.test(words[1])) return `${entry.id}: core ${words[1]} is not a core version`;
     entry.requiredCore = words[1];
     return undefined;
   }

@@ -14,6 +14,7 @@
  * unrelated plugins does not stop a lock.
  */
 import { UserInputError } from '../errors';
+import { CORE_VERSION } from './lock-file';
 
 export interface ReleaseDependency {
   readonly id: string;
@@ -85,7 +86,7 @@ function toRelease(raw: unknown, where: string, id: string, version: string): Pl
   if (raw.version !== version) fail(`version is ${JSON.stringify(raw.version)}`);
   const sha256 = typeof raw.sha256 === 'string' ? sha256Hex(raw.sha256) : undefined;
   if (!sha256) fail(`sha256 ${JSON.stringify(raw.sha256)} is not the base64 of a 32-byte digest`);
-  if (typeof raw.requiredCore !== 'string' || !/^\d+(\.\d+)+$/.test(raw.requiredCore)) {
+  if (typeof raw.requiredCore !== 'string' || !CORE_VERSION.test(raw.requiredCore)) {
     fail(`requiredCore ${JSON.stringify(raw.requiredCore)} is not a core version`);
   }
   const deps = raw.dependencies ?? [];
