@@ -9,7 +9,7 @@ import * as path from 'path';
 
 import { WORKER_LABELS_FILE } from '../bundle/worker-labels';
 import { UserInputError } from '../errors';
-import { loadCascTree } from '../jcasc/load';
+import { loadCascTree, YAML_FILE } from '../jcasc/load';
 import { type CascTree, toPlain } from '../jcasc/nodes';
 import { formatProblem, isError } from '../jcasc/problem';
 import { INTENT_FILE_NAME, LOCK_FILE_NAME, parseLock } from '../plugins/lock-file';
@@ -268,7 +268,7 @@ function diffOtherFiles(
     rel === INTENT_PATH ||
     rel === LOCK_PATH ||
     rel === WORKER_LABELS_FILE ||
-    (rel.startsWith('casc/') && /\.ya?ml$/i.test(rel));
+    (rel.startsWith('casc/') && YAML_FILE.test(rel));
   const changes: BundleChange[] = [];
   const [oldChoices, newChoices] = [
     workerChoices(before.get(WORKER_LABELS_FILE)),

@@ -38,7 +38,8 @@ export interface CascDocument {
   readonly document: Document;
 }
 
-const YAML_FILE = /\.ya?ml$/i;
+/** A file name JCasC loads from a directory: `*.yml` or `*.yaml`, any case. */
+export const YAML_FILE = /\.ya?ml$/i;
 
 export function listCascFiles(cascPath: string): string[] {
   const stat = fs.statSync(cascPath);
