@@ -14,10 +14,11 @@ import * as path from 'path';
 
 import { describeSetupError } from '../aws/describe-setup-error';
 import { writeBundle } from '../bundle/build-bundle';
-import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
+import { stackNameOption } from '../cli/options';
+import { type CommandLine, runCli } from '../cli/run-cli';
 import { configParameterName, DEFAULT_STACK_NAME } from '../contracts';
 import { UserInputError } from '../errors';
-import { settingsFromContext, STACK_NAME_PATTERN } from '../settings/validate-settings';
+import { settingsFromContext } from '../settings/validate-settings';
 import { diffBundleDirs, formatChanges } from './bundle-diff';
 import { bundleOfRepo } from './load-casc';
 
@@ -78,10 +79,9 @@ export function runCascDiffCli(argv: readonly string[], deps: CascDiffDeps): Pro
 }
 
 function optionsOf({ values }: CommandLine<typeof CLI.options>, deps: CascDiffDeps): Options {
-  const stack = values.stack ?? configuredStackName(deps.repoRoot);
-  if (!STACK_NAME_PATTERN.test(stack)) {
-    throw new UsageError(`--stack must be a CloudFormation stack name (got '${stack}')`);
-  }
+  // cdk.json's stackName went through the settings' own check.
+  const stack =
+    values.stack === undefined ? configuredStackName(deps.repoRoot) : stackNameOption(values.stack);
   return {
     offline: values.offline ?? false,
     stack,

@@ -6,6 +6,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
 import { describeSetupError } from '../aws/describe-setup-error';
 import { stackOutputs } from '../aws/stack-outputs';
+import { fleetTagOption, stackNameOption } from '../cli/options';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import {
   COST_USD_METRIC,
@@ -126,6 +127,8 @@ function commandOf({
     }
     flags[`--${name}`] = value as string | true;
   }
+  if (typeof values.stack === 'string') stackNameOption(values.stack);
+  if (typeof values.fleet === 'string') fleetTagOption(values.fleet);
   if (command !== 'stop' && positionals.length > 0) {
     throw new UsageError(`'${command}' takes no arguments (got '${positionals.join(' ')}')`);
   }

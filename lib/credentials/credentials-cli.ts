@@ -17,6 +17,7 @@ import {
 
 import { describeSetupError } from '../aws/describe-setup-error';
 import { stackOutputs } from '../aws/stack-outputs';
+import { stackNameOption } from '../cli/options';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../contracts';
 import { UserInputError } from '../errors';
@@ -94,7 +95,7 @@ interface ParsedCommandLine {
 
 /** The command and its arguments; a command line that cannot be one is a {@link UsageError}. */
 function commandOf({ values, positionals }: CommandLine<typeof CLI.options>): ParsedCommandLine {
-  const stack = values.stack ?? DEFAULT_STACK_NAME;
+  const stack = values.stack === undefined ? DEFAULT_STACK_NAME : stackNameOption(values.stack);
   const [command, ...rest] = positionals;
   if (command === 'status') {
     if (rest.length > 0 || values.file !== undefined || values.stdin) {

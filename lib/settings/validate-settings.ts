@@ -61,7 +61,7 @@ const SETTING_NAMES: Record<SettingName, true> = {
 };
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(SETTING_NAMES));
 
-/** CloudFormation's rule for a stack name: the stackName setting, and casc:diff's --stack. */
+/** CloudFormation's rule for a stack name: the stackName setting, and the CLIs' --stack (lib/cli/options.ts). */
 export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 const PATTERNS = {

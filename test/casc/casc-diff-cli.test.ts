@@ -173,7 +173,9 @@ describe('casc:diff arguments', () => {
     const r = await run(['--stack', 'my_stack'], REPO);
 
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`casc-diff: --stack must be a CloudFormation stack name (got 'my_stack')\n${USAGE}\n`);
+    expect(r.err).toBe(
+      `casc-diff: --stack: "my_stack" is not a CloudFormation stack name: letters, digits and hyphens, starting with a letter, at most 128\n${USAGE}\n`,
+    );
     expect(ssm.calls()).toHaveLength(0);
   });
 });

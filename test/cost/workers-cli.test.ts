@@ -355,6 +355,15 @@ describe('errors are one line', () => {
       /^workers: invalid reaper policy: busyGraceMinutes must be a number of at least 10, twice the watchdog's 5-minute tag interval \(got NaN\)\n/,
     ],
     [['list', '--busy-grace-minutes', '5'], /^workers: unknown option '--busy-grace-minutes' for 'list'\n/],
+    [
+      ['list', '--stack', 'my_stack'],
+      /^workers: --stack: "my_stack" is not a CloudFormation stack name: letters, digits and hyphens, starting with a letter, at most 128\n/,
+    ],
+    [
+      ['cost', '--fleet', 'fleet a'],
+      /^workers: --fleet: "fleet a" is not a tag value: letters, digits and _ \. : \/ = \+ - @, no spaces, at most 256\n/,
+    ],
+    [['stop', '--all', '--stack', 'Ok', '--fleet', ''], /^workers: --fleet: "" is not a tag value: /],
   ])('usage error %p: the problem, then the usage, exit 2', async (argv, message) => {
     const { code, out, err } = await cli(argv);
     expect(code).toBe(2);
@@ -362,6 +371,17 @@ describe('errors are one line', () => {
     expect(err).toMatch(message);
     expect(err).toContain(`\n${USAGE}\n`);
     expect(err.split('\n')).toHaveLength(USAGE.split('\n').length + 2);
+  });
+
+  it('checks --stack and --fleet before any AWS call', async () => {
+    for (const argv of [
+      ['list', '--stack', 'my_stack'],
+      ['reap', '--dry-run', '--fleet', 'a b'],
+    ]) {
+      expect((await cli(argv)).code).toBe(2);
+    }
+    expect(cfnMock.calls()).toHaveLength(0);
+    expect(ec2Mock.calls()).toHaveLength(0);
   });
 
   it.each([['-h'], ['--help'], ['list', '--help']])(

@@ -427,6 +427,22 @@ describe('credentials status', () => {
     expect(cloudFormation.calls()).toHaveLength(0);
   });
 
+  test('a --stack that is no stack name is a usage error, before any AWS call', async () => {
+    for (const argv of [
+      ['status', '--stack', 'my_stack'],
+      ['set', 'pypi-pip-conf', '--stdin', '--stack', '1stack'],
+    ]) {
+      const result = await run(argv, { stdin: 'x' });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        /^credentials: --stack: "\w+" is not a CloudFormation stack name: letters, digits and hyphens, starting with a letter, at most 128\nusage: /,
+      );
+    }
+    expect(cloudFormation.calls()).toHaveLength(0);
+    expect(secretsManager.calls()).toHaveLength(0);
+  });
+
   test('no command is a usage error too', async () => {
     const result = await run([]);
     expect(result.code).toBe(2);
