@@ -5,8 +5,6 @@
  */
 import { DEFAULT_JOB_TIMEOUT_HOURS, MAX_JOB_TIMEOUT_HOURS } from '../contracts';
 
-export { DEFAULT_JOB_TIMEOUT_HOURS, MAX_JOB_TIMEOUT_HOURS, MIN_JOB_TIMEOUT_HOURS } from '../contracts';
-
 /**
  * Margin for what runs before the pipeline's `timeout` starts (checkout, pip installs) and a build that
  * ends right at its timeout.

@@ -6,8 +6,6 @@
  */
 import type { CredentialType } from './provider-contract';
 
-export type { CredentialType } from './provider-contract';
-
 export interface CredentialSpec {
   /** Jenkins credential id, used as-is in `casc/` and `jobs/`. */
   readonly id: string;

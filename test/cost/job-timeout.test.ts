@@ -1,5 +1,5 @@
 /**
- * The job-timeout bounds of lib/cost/job-timeout.ts are the ones the training job really enforces: the
+ * The job-timeout bounds of lib/contracts.ts are the ones the training job really enforces: the
  * validation pattern of TIMEOUT_HOURS in jobs/train.Jenkinsfile (Groovy `String.matches`, a whole-string
  * match) and the default in jobs/seed.groovy. The reaper's and the watchdog's limits are derived from them.
  */
@@ -7,14 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { MAX_IDLE_TERMINATION_MINUTES } from '../../lib/casc/rules/idle-termination';
+import { DEFAULT_JOB_TIMEOUT_HOURS, MAX_JOB_TIMEOUT_HOURS, MIN_JOB_TIMEOUT_HOURS } from '../../lib/contracts';
 import { DEFAULT_MAX_BUSY_HOURS } from '../../lib/cost/decide';
-import {
-  BUSY_WITHOUT_AGENT_MAX_MINUTES,
-  DEFAULT_JOB_TIMEOUT_HOURS,
-  MAX_JOB_TIMEOUT_HOURS,
-  MIN_JOB_TIMEOUT_HOURS,
-  reaperMaxRunningHours,
-} from '../../lib/cost/job-timeout';
+import { BUSY_WITHOUT_AGENT_MAX_MINUTES, reaperMaxRunningHours } from '../../lib/cost/job-timeout';
 
 const REPO = path.resolve(__dirname, '../..');
 const jenkinsfile = fs.readFileSync(path.join(REPO, 'jobs/train.Jenkinsfile'), 'utf8');
