@@ -26,3 +26,20 @@ export function requireIntegerProp(
   }
   return value;
 }
+
+/*
+ * What a caught value says, read by property and not `instanceof Error`, which fails for errors of another
+ * realm (Node's own, under jest) and for the plain objects some libraries throw.
+ */
+
+/** The error's name (`AccessDenied`, `TypeError`), or `undefined` when it has none. */
+export function errorName(error: unknown): string | undefined {
+  const name = (error as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** The error's message, or the thrown value as text when it has none. */
+export function errorMessage(error: unknown): string {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(error);
+}

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { describeSetupError } from '../aws/describe-setup-error';
+import { describeAwsError, describeSetupError, isAwsServiceError } from '../aws/describe-setup-error';
 import { writeBundle } from '../bundle/build-bundle';
 import { stackNameOption } from '../cli/options';
 import { type CommandLine, runCli } from '../cli/run-cli';
@@ -48,7 +48,9 @@ const CLI = {
     stack: { type: 'string' },
     'cdk-out': { type: 'string' },
   },
-  describe: (error: unknown) => describeSetupError(error) ?? awsErrorLine(error),
+  // AWS service errors (access denied, no such bucket) in the service's words; anything else is a bug.
+  describe: (error: unknown) =>
+    describeSetupError(error) ?? (isAwsServiceError(error) ? describeAwsError(error) : undefined),
 } as const;
 
 interface Options {
@@ -193,11 +195,4 @@ function parseParameter(name: string, value: string | undefined): { bucket: stri
     throw new UserInputError(`SSM parameter ${name}: has no bundle.bucket and bundle.key`);
   }
   return { bucket, key };
-}
-
-/** AWS service errors (access denied, no such bucket): one line with the service's own message. */
-function awsErrorLine(error: unknown): string | undefined {
-  const e = error as { name?: string; message?: string; $metadata?: unknown };
-  if (e && typeof e === 'object' && e.$metadata !== undefined) return `${e.name}: ${e.message}`;
-  return undefined;
 }

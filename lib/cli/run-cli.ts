@@ -10,7 +10,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import { UserInputError } from '../errors';
+import { errorMessage, UserInputError } from '../errors';
 
 /** A command line the tool cannot run: printed with the usage, exit 2. */
 export class UsageError extends UserInputError {}
@@ -58,7 +58,7 @@ function parseCommandLine<O extends OptionsConfig>(
     }) as CommandLine<O>;
   } catch (error) {
     // Node's text, on one line (its "argument is ambiguous" message has three).
-    const message = messageOf(error).replace(/\s*\n\s*/g, ' ');
+    const message = errorMessage(error).replace(/\s*\n\s*/g, ' ');
     throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
   }
   return (parsed.values as { help?: boolean }).help ? undefined : parsed;
@@ -112,13 +112,7 @@ function describeFailure<O extends OptionsConfig>(
     known = undefined;
   }
   if (known !== undefined) return { line: known, code: 1 };
-  return { line: `internal error: ${messageOf(error).split('\n')[0]}`, code: 1 };
-}
-
-/** An error's message; not `instanceof Error`, which fails for errors of another realm (Node's, under jest). */
-function messageOf(error: unknown): string {
-  const message = (error as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message : String(error);
+  return { line: `internal error: ${errorMessage(error).split('\n')[0]}`, code: 1 };
 }
 
 /** For bin/: the process's own output, and its exit code set from `run` (which never rejects). */

@@ -11,6 +11,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 
+import { describeAwsError } from '../aws/describe-setup-error';
 import { FLEET_TAG_KEY } from '../contracts';
 import { InstanceFacts, ReaperDecision } from './decide';
 
@@ -94,14 +95,8 @@ export async function applyDecisions(
       else await ec2.send(new TerminateInstancesCommand(input));
       outcomes.push({ instanceId: decision.instanceId, action });
     } catch (error) {
-      outcomes.push({ instanceId: decision.instanceId, action, error: errorText(error) });
+      outcomes.push({ instanceId: decision.instanceId, action, error: describeAwsError(error) });
     }
   }
   return outcomes;
-}
-
-export function errorText(error: unknown): string {
-  if (error instanceof Error)
-    return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
-  return String(error);
 }

@@ -4,7 +4,7 @@
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
-import { describeSetupError } from '../aws/describe-setup-error';
+import { describeAwsError, describeSetupError } from '../aws/describe-setup-error';
 import { stackOutputs } from '../aws/stack-outputs';
 import { fleetTagOption, stackNameOption } from '../cli/options';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
@@ -28,7 +28,7 @@ import {
   ReaperPolicy,
   summarizeFleet,
 } from './decide';
-import { applyDecisions, describeFleetInstances, Ec2Sender, errorText } from './fleet-instances';
+import { applyDecisions, describeFleetInstances, Ec2Sender } from './fleet-instances';
 import { hourlyPrice } from './prices';
 import {
   CloudWatchSender,
@@ -156,9 +156,9 @@ export function runWorkersCli(argv: readonly string[], deps: WorkersCliDeps): Pr
   });
 }
 
-/** One line for the AWS local-setup errors; other errors keep their name and message (still no trace). */
+/** One line for the AWS local-setup errors; other errors keep their name and the first line of their message (no trace). */
 export function describeError(error: unknown): string {
-  return describeSetupError(error) ?? errorText(error);
+  return describeSetupError(error) ?? describeAwsError(error);
 }
 
 interface StackInfo {

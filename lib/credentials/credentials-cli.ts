@@ -15,12 +15,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 
-import { describeSetupError } from '../aws/describe-setup-error';
+import { describeAwsError, describeSetupError, firstLine } from '../aws/describe-setup-error';
 import { stackOutputs } from '../aws/stack-outputs';
 import { stackNameOption } from '../cli/options';
 import { type CommandLine, runCli, UsageError } from '../cli/run-cli';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../contracts';
-import { UserInputError } from '../errors';
+import { errorMessage, errorName, UserInputError } from '../errors';
 import { CREDENTIALS, CredentialSpec, initialValuePrefix, PLACEHOLDER_PREFIX } from './catalog';
 import {
   NotUtf8Error,
@@ -346,14 +346,13 @@ function secretNotFound(error: unknown, secretName: string): UserInputError | un
  * error messages name no secret values (we never send values in names).
  */
 export function describeError(error: unknown): string {
-  const name = errorName(error);
-  const message = errorMessage(error);
   const setup = describeSetupError(error);
   if (setup) return setup;
+  const name = errorName(error);
   if (name === 'AccessDeniedException' || name === 'AccessDenied') {
-    return `access denied by AWS: ${firstLine(message)}`;
+    return `access denied by AWS: ${firstLine(errorMessage(error))}`;
   }
-  return `${name}: ${firstLine(message)}`;
+  return describeAwsError(error);
 }
 
 function userSettableIds(): string[] {
@@ -366,16 +365,4 @@ async function regionOf(client: CloudFormationClient): Promise<string> {
   } catch {
     return 'the configured region';
   }
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'Error';
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0];
 }

@@ -1,4 +1,6 @@
-import { describeSetupError } from '../../lib/aws/describe-setup-error';
+import * as vm from 'vm';
+
+import { describeAwsError, describeSetupError, isAwsServiceError } from '../../lib/aws/describe-setup-error';
 
 const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -35,5 +37,41 @@ describe('describeSetupError', () => {
     expect(
       describeSetupError(sdkError('ValidationError', 'Stack with id X does not exist'), {}),
     ).toBeUndefined();
+  });
+});
+
+describe('describeAwsError', () => {
+  it("gives the error's name and the first line of its message", () => {
+    const denied = Object.assign(new Error('User: arn:aws:iam::1:user/dev is not authorized\n  details'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect(describeAwsError(denied)).toBe('AccessDenied: User: arn:aws:iam::1:user/dev is not authorized');
+  });
+
+  it('leaves out a name that says nothing', () => {
+    expect(describeAwsError(new Error('boom'))).toBe('boom');
+    expect(describeAwsError({ message: 'no name' })).toBe('no name');
+    expect(describeAwsError('a string')).toBe('a string');
+    expect(describeAwsError(undefined)).toBe('undefined');
+  });
+
+  it('reads an error of another realm (instanceof Error is false there)', () => {
+    const foreign = vm.runInNewContext("Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })");
+    expect(foreign instanceof Error).toBe(false);
+    expect(describeAwsError(foreign)).toBe('Throttling: Rate exceeded');
+    const expired = vm.runInNewContext("Object.assign(new Error('expired'), { name: 'ExpiredToken' })");
+    expect(describeSetupError(expired, {})).toBe(
+      'your AWS session has expired: log in again (e.g. aws sso login)',
+    );
+  });
+});
+
+describe('isAwsServiceError', () => {
+  it('is an error the SDK got from a service (it has $metadata)', () => {
+    expect(isAwsServiceError(Object.assign(new Error('x'), { $metadata: {} }))).toBe(true);
+    expect(isAwsServiceError(new Error('x'))).toBe(false);
+    expect(isAwsServiceError(null)).toBe(false);
+    expect(isAwsServiceError('x')).toBe(false);
   });
 });

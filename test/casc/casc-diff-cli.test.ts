@@ -144,6 +144,20 @@ describe('casc:diff (the deployed stack)', () => {
     });
   });
 
+  it('an AWS service error is one line in the service words; another error is an internal error', async () => {
+    ssm.on(GetParameterCommand).rejects(
+      Object.assign(new Error('User: dev is not authorized to perform: ssm:GetParameter\nmore'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    expect((await run([], repoWithCap('4'))).err).toBe(
+      'casc-diff: AccessDeniedException: User: dev is not authorized to perform: ssm:GetParameter\n',
+    );
+    ssm.on(GetParameterCommand).rejects(new TypeError('x is not a function'));
+    expect((await run([], repoWithCap('4'))).err).toBe('casc-diff: internal error: x is not a function\n');
+  });
+
   it('an object that is not a zip: one line naming it', async () => {
     ssm
       .on(GetParameterCommand)

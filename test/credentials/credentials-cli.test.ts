@@ -276,6 +276,33 @@ describe('credentials set', () => {
   });
 });
 
+describe('AWS errors are one line', () => {
+  test('access denied: says so, with the first line of what AWS said', async () => {
+    secretsManager.on(PutSecretValueCommand).rejects(
+      Object.assign(
+        new Error('User: arn:aws:iam::1:user/dev is not authorized to perform: PutSecretValue\nmore'),
+        {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 400 },
+        },
+      ),
+    );
+    const result = await run(['set', 'scm-credentials', '--stdin'], { stdin: SECRET_VALUE });
+    expectOneLineError(
+      result,
+      /^credentials: access denied by AWS: User: arn:aws:iam::1:user\/dev is not authorized to perform: PutSecretValue\n$/,
+    );
+  });
+
+  test('another service error: its name and the first line of its message', async () => {
+    secretsManager
+      .on(PutSecretValueCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+    const result = await run(['set', 'scm-credentials', '--stdin'], { stdin: SECRET_VALUE });
+    expectOneLineError(result, /^credentials: ThrottlingException: Rate exceeded\n$/);
+  });
+});
+
 /** GetSecretValue answers as Secrets Manager gives them: exactly one of SecretString and SecretBinary. */
 function valueOf(id: string, value: { text: string } | { binary: Uint8Array }): void {
   const output: Partial<GetSecretValueCommandOutput> =
