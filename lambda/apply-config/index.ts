@@ -30,6 +30,8 @@ import {
   SSM_SHELL_DOCUMENT,
 } from '../../lib/contracts';
 import { SHA256_HEX } from '../../lib/patterns';
+import { log } from '../shared/log';
+import type { IsCompleteResponse, OnEventResponse, ProviderEvent } from '../shared/provider';
 
 const PHYSICAL_RESOURCE_ID = 'controller-config';
 const APPLY_SCRIPT = `${CONTROLLER_BIN_DIR}/apply-config.sh`;
@@ -62,28 +64,7 @@ export interface ApplyConfigProps {
   readonly TimeoutSeconds?: string | number;
 }
 
-/** The subset of the Provider framework's event this handler reads. */
-export interface ProviderEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly StackId?: string;
-  readonly ResourceProperties: ApplyConfigProps & { ServiceToken?: string };
-  readonly PhysicalResourceId?: string;
-  readonly Data?: Record<string, string>;
-}
-
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: Record<string, string>;
-}
-
-export interface IsCompleteResponse {
-  readonly IsComplete: boolean;
-  readonly Data?: Record<string, string>;
-}
-
-function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ level, message, ...fields }));
-}
+export type ApplyConfigEvent = ProviderEvent<ApplyConfigProps>;
 
 function validateProps(props: ApplyConfigProps): { asg: string; digest: string; timeoutSeconds: number } {
   if (!props.AutoScalingGroupName) {
@@ -133,7 +114,7 @@ async function agentStatus(instanceId: string): Promise<string> {
  * Whether this event belongs to a rollback of the stack. An error here counts as "no": a normal update must
  * still fail on a rejected bundle.
  */
-async function rollingBack(event: ProviderEvent): Promise<boolean> {
+async function rollingBack(event: ApplyConfigEvent): Promise<boolean> {
   if (event.RequestType === 'Delete') return true;
   if (event.RequestType !== 'Update' || !event.StackId) return false;
   try {
@@ -153,7 +134,7 @@ function rollbackSuccess(reason: string): Record<string, string> {
   return { Applied: 'not-during-rollback', Reason: reason.slice(0, ERROR_TAIL_CHARS) };
 }
 
-export async function onEvent(event: ProviderEvent): Promise<OnEventResponse> {
+export async function onEvent(event: ApplyConfigEvent): Promise<OnEventResponse> {
   log('info', 'onEvent', { requestType: event.RequestType, props: event.ResourceProperties });
   if (event.RequestType === 'Delete') {
     return { PhysicalResourceId: event.PhysicalResourceId ?? PHYSICAL_RESOURCE_ID };
@@ -225,7 +206,7 @@ function failureMessage(status: string, stderr: string | undefined, stdout: stri
   return `apply-config on the controller ended ${status}: ${tail || '(no output)'}`;
 }
 
-export async function isComplete(event: ProviderEvent): Promise<IsCompleteResponse> {
+export async function isComplete(event: ApplyConfigEvent): Promise<IsCompleteResponse> {
   if (event.RequestType === 'Delete') {
     return { IsComplete: true };
   }
@@ -238,7 +219,7 @@ export async function isComplete(event: ProviderEvent): Promise<IsCompleteRespon
   }
 }
 
-async function commandOutcome(event: ProviderEvent): Promise<IsCompleteResponse> {
+async function commandOutcome(event: ApplyConfigEvent): Promise<IsCompleteResponse> {
   const commandId = event.Data?.CommandId;
   const instanceId = event.Data?.InstanceId;
   if (!commandId || !instanceId) {

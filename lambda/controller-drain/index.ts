@@ -21,6 +21,7 @@ import {
   TERMINATING_TRANSITION,
   terminationHoldMinutes,
 } from '../../lib/controller-replacement';
+import { log } from '../shared/log';
 
 const autoScaling = new AutoScalingClient({});
 const ssm = new SSMClient({});
@@ -63,10 +64,6 @@ const DETAIL_PATTERNS: Record<keyof Omit<LifecycleActionDetail, 'LifecycleTransi
 };
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
-
-function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ level, message, ...fields }));
-}
 
 /** The handler's configuration from its environment; throws one message naming every problem. */
 export function readDrainConfig(env: NodeJS.ProcessEnv): DrainConfig {

@@ -16,6 +16,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { CONTROLLER_ROLE, ROLE_TAG_KEY, TAG_VALUE_PATTERN } from '../../lib/contracts';
 import { InstanceFacts } from '../../lib/cost/decide';
 import { applyDecisions, describeFleetInstances, WATCHED_STATES } from '../../lib/cost/fleet-instances';
+import { log } from '../shared/log';
+import type { IsCompleteResponse, OnEventResponse, ProviderEvent } from '../shared/provider';
 
 /** Stack states in which the whole stack, workers included, is going away. */
 const TEARDOWN_STACK_STATUSES = ['DELETE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS'];
@@ -29,29 +31,9 @@ export interface FleetTeardownProps {
   readonly FleetTagValue: string;
 }
 
-/** The subset of the Provider framework's event this handler reads. */
-export interface ProviderEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly StackId: string;
-  readonly ResourceProperties: FleetTeardownProps & { ServiceToken?: string };
-  readonly PhysicalResourceId?: string;
-  readonly Data?: Record<string, string>;
-}
+export type FleetTeardownEvent = ProviderEvent<FleetTeardownProps>;
 
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data?: Record<string, string>;
-}
-
-export interface IsCompleteResponse {
-  readonly IsComplete: boolean;
-}
-
-function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ level, message, ...fields }));
-}
-
-function fleetTagOf(event: ProviderEvent): string {
+function fleetTagOf(event: FleetTeardownEvent): string {
   const value = event.ResourceProperties?.FleetTagValue;
   if (typeof value !== 'string' || !TAG_VALUE_PATTERN.test(value)) {
     throw new Error(`FleetTagValue must be a tag value (got ${JSON.stringify(value)})`);
@@ -90,7 +72,7 @@ async function terminate(workers: readonly InstanceFacts[]): Promise<string[]> {
   return targets.map((w) => w.instanceId);
 }
 
-export async function onEvent(event: ProviderEvent): Promise<OnEventResponse> {
+export async function onEvent(event: FleetTeardownEvent): Promise<OnEventResponse> {
   const fleet = fleetTagOf(event);
   const physicalId = event.PhysicalResourceId ?? `fleet-teardown:${fleet}`;
   if (event.RequestType !== 'Delete') return { PhysicalResourceId: physicalId };
@@ -108,7 +90,7 @@ export async function onEvent(event: ProviderEvent): Promise<OnEventResponse> {
 }
 
 /** Done when no worker of the fleet is left; one launched meanwhile is terminated too. */
-export async function isComplete(event: ProviderEvent): Promise<IsCompleteResponse> {
+export async function isComplete(event: FleetTeardownEvent): Promise<IsCompleteResponse> {
   if (event.RequestType !== 'Delete' || event.Data?.Teardown !== 'started') return { IsComplete: true };
   const fleet = fleetTagOf(event);
   const remaining = await remainingWorkers(fleet);

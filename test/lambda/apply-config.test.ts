@@ -10,11 +10,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 
 import {
+  ApplyConfigEvent,
   DELIVERY_TIMEOUT_SECONDS,
   ERROR_TAIL_CHARS,
   isComplete,
   onEvent,
-  ProviderEvent,
 } from '../../lambda/apply-config/index';
 import { APPLY_TIMEOUT_MINUTES, applyCommandTimeoutSeconds } from '../../lib/contracts';
 
@@ -25,7 +25,10 @@ const DIGEST = 'ab'.repeat(32);
 const STACK_ID =
   'arn:aws:cloudformation:us-east-1:111122223333:stack/jg/0a1b2c3d-0000-4000-8000-000000000000';
 
-function event(requestType: ProviderEvent['RequestType'], data?: Record<string, string>): ProviderEvent {
+function event(
+  requestType: ApplyConfigEvent['RequestType'],
+  data?: Record<string, string>,
+): ApplyConfigEvent {
   return {
     RequestType: requestType,
     StackId: STACK_ID,

@@ -20,6 +20,15 @@ function bundled(name: string): string {
 }
 
 describe('the drain and teardown Lambdas bundle on their own', () => {
+  it.each(['apply-config', 'controller-drain', 'fleet-teardown'])(
+    '%s: lambda/shared (the log line, the provider types) is inlined, no relative require is left',
+    (name) => {
+      const code = bundled(name);
+      expect(code).toMatch(/console\.log\(JSON\.stringify\(\{level:/);
+      expect(code).not.toMatch(/require\("\.{1,2}\//);
+    },
+  );
+
   it('controller-drain: the replacement contract is inlined, the SDK clients stay external', () => {
     const code = bundled('controller-drain');
     // lib/contracts.ts and lib/controller-replacement.ts inlined: the script's directory and its name.

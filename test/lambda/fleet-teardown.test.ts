@@ -7,13 +7,16 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { isComplete, onEvent, ProviderEvent } from '../../lambda/fleet-teardown/index';
+import { FleetTeardownEvent, isComplete, onEvent } from '../../lambda/fleet-teardown/index';
 
 const ec2 = mockClient(EC2Client);
 const cfn = mockClient(CloudFormationClient);
 const STACK_ID = 'arn:aws:cloudformation:us-east-1:111122223333:stack/JenkinsGpuTraining/0f1e2d3c';
 
-function event(requestType: ProviderEvent['RequestType'], data?: Record<string, string>): ProviderEvent {
+function event(
+  requestType: FleetTeardownEvent['RequestType'],
+  data?: Record<string, string>,
+): FleetTeardownEvent {
   return {
     RequestType: requestType,
     StackId: STACK_ID,
