@@ -10,7 +10,7 @@
  */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-/** An EC2 AMI id (`ami-` and 8 or 17 hex digits): the workerAmiId setting and CostGuard's currentAmiIds. */
+/** An EC2 AMI id (`ami-` and 8 to 17 hex digits): the workerAmiId setting and CostGuard's currentAmiIds. */
 export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 
 /**
@@ -18,3 +18,9 @@ export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
  * setting and CostGuard's alertEmail. SNS confirms the address itself.
  */
 export const EMAIL_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/**
+ * CloudFormation's rule for a stack name: the stackName setting and the CLIs' --stack (lib/cli/options.ts).
+ * Here, not in the settings module, so the CLIs that check it do not load aws-cdk-lib.
+ */
+export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;

@@ -4,7 +4,7 @@
  * the value and what is allowed, raised before any AWS call.
  */
 import { TAG_VALUE_PATTERN } from '../contracts';
-import { STACK_NAME_PATTERN } from '../settings/validate-settings';
+import { STACK_NAME_PATTERN } from '../patterns';
 import { UsageError } from './run-cli';
 
 /** `--stack`: a CloudFormation stack name, the rule of the stackName setting. */

@@ -6,9 +6,9 @@ import { vpcCidrProblem } from '../constructs/network';
 import { SAFE_RESTART_MAX_WAIT_MINUTES, STACK_OUTPUTS } from '../contracts';
 import { MAX_DRAIN_MINUTES } from '../controller-replacement';
 import { didYouMean } from '../jcasc/did-you-mean';
-import { AMI_ID, EMAIL_ADDRESS } from '../patterns';
+import { AMI_ID, EMAIL_ADDRESS, STACK_NAME_PATTERN } from '../patterns';
 import { parseIpv4Cidr } from './cidr';
-import { parseResultsLocation, ResultsLocation } from './results-location';
+import { parseResultsLocation, RESULTS_LOCATION_ALLOWED, ResultsLocation } from './results-location';
 import {
   AccessSettings,
   AlbAccessSettings,
@@ -60,9 +60,6 @@ const SETTING_NAMES: Record<SettingName, true> = {
   hourlyBurnAlarmUsd: true,
 };
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(SETTING_NAMES));
-
-/** CloudFormation's rule for a stack name: the stackName setting, and the CLIs' --stack (lib/cli/options.ts). */
-export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 const PATTERNS = {
   stackName: STACK_NAME_PATTERN,
@@ -310,7 +307,7 @@ function imageAndCostSettings(
 }
 
 function resultsLocation(raw: Raw): ResultsLocation | undefined {
-  const allowed = 'a gs:// or s3:// location';
+  const allowed = RESULTS_LOCATION_ALLOWED;
   const uri = str(raw, 'resultsLocation', () => true, allowed);
   return uri === undefined ? undefined : (parseResultsLocation(uri) ?? fail('resultsLocation', uri, allowed));
 }

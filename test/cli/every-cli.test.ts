@@ -85,3 +85,26 @@ describe.each(TOOLS)('$file', ({ file, script, name }) => {
     TIMEOUT,
   );
 });
+
+// The AWS-facing tools start fast: none loads aws-cdk-lib (a settings or construct import would load ~40
+// of its modules before the first AWS call).
+describe.each(['bin/workers.ts', 'bin/credentials.ts'])('%s', (file) => {
+  it(
+    'loads no aws-cdk-lib module',
+    async () => {
+      const probe = `require(${JSON.stringify(path.join(REPO, file))}); process.on('exit', () => { process.stdout.write(String(Object.keys(require.cache).filter((k) => k.includes('aws-cdk-lib')).length)); });`;
+      const r = await new Promise<Run>((resolve, reject) => {
+        const child = spawn(process.execPath, ['-r', REGISTER_TS, '-e', probe, '--', '--help'], {
+          cwd: REPO,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr: '' }));
+      });
+      expect(r.stdout.trim().split('\n').pop()).toBe('0');
+    },
+    TIMEOUT,
+  );
+});

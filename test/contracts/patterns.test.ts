@@ -28,7 +28,7 @@ describe('lib/patterns.ts', () => {
       expect([bad, SHA256_HEX.test(bad)]).toEqual([bad, false]);
   });
 
-  it('AMI_ID: ami- and 8 or 17 lower-case hex digits', () => {
+  it('AMI_ID: ami- and 8 to 17 lower-case hex digits', () => {
     for (const good of ['ami-0123abcd', 'ami-0123456789abcdef0'])
       expect([good, AMI_ID.test(good)]).toEqual([good, true]);
     for (const bad of [

@@ -23,6 +23,7 @@ describe('parseResultsLocation', () => {
     's3://ok-bucket/with space',
     's3://ok-bucket/run@v2',
     's3://ok-bucket//x',
+    's3://ab',
   ])('refuses %j', (uri) => {
     expect(parseResultsLocation(uri)).toBeUndefined();
   });
@@ -65,6 +66,7 @@ describe('resultsLocation and the training job agree', () => {
   it.each([
     's3://ml-results',
     's3://ml-results/',
+    's3://ml-results/runs//',
     's3://ml-results/team_a/run=3/v1.2+x',
     'gs://my-training-bucket/a-b/c',
   ])('every location the settings accept gives job defaults the job accepts: %s', (uri) => {

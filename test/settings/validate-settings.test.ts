@@ -45,7 +45,7 @@ describe('resolveSettings', () => {
     ],
     [
       { resultsLocation: 'ftp://x' },
-      'setting jenkinsGpu.resultsLocation: invalid value "ftp://x" (allowed: a gs:// or s3:// location)',
+      'setting jenkinsGpu.resultsLocation: invalid value "ftp://x" (allowed: a gs:// or s3:// location: a bucket of 3 to 63 lower-case letters, digits and . _ -, then path segments of letters, digits and . _ = + -)',
     ],
     [
       { instanceType: 't3.large' },
