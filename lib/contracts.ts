@@ -196,6 +196,45 @@ export const QUEUE_STUCK_MINUTES = 60;
  */
 export const SAFE_RESTART_MAX_WAIT_MINUTES = { min: 5, max: 1440, default: 60 } as const;
 
+/**
+ * The JSON of the config parameter: ControllerConfig writes it, assets/controller/lib.sh, apply-config.sh
+ * and self-heal.sh read it with jq (`config_get`). No secret values: secrets are ARNs.
+ */
+export interface ControllerConfigDocument {
+  /** Where the config bundle is, and its digest. */
+  readonly bundle: { readonly bucket: string; readonly key: string; readonly digest: string };
+  /** The plain JCasC `${VARS}`. */
+  readonly vars: Readonly<Record<string, string>>;
+  /** Secret JCasC `${VARS}`: name → Secrets Manager ARN. */
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly reloadTokenSecret: string;
+  readonly safeRestartMaxWaitMinutes: number;
+  readonly alertTopicArn?: string;
+  readonly artifactMirror?: { readonly bucket: string; readonly prefix: string };
+}
+
+/**
+ * Each field of {@link ControllerConfigDocument} with the fields of its object value (maps have none), for
+ * the boundary test, which holds the scripts' jq paths to them.
+ */
+export const CONTROLLER_CONFIG_FIELDS = {
+  bundle: ['bucket', 'key', 'digest'],
+  vars: [],
+  secrets: [],
+  reloadTokenSecret: [],
+  safeRestartMaxWaitMinutes: [],
+  alertTopicArn: [],
+  artifactMirror: ['bucket', 'prefix'],
+} as const satisfies {
+  readonly [
+    K in keyof Required<ControllerConfigDocument>
+  ]: readonly (Required<ControllerConfigDocument>[K] extends {
+    readonly bucket: string;
+  }
+    ? keyof Required<ControllerConfigDocument>[K]
+    : never)[];
+};
+
 /** The CloudFormation stack name when the settings name none; the CLIs' `--stack` default. */
 export const DEFAULT_STACK_NAME = 'JenkinsGpuTraining';
 

@@ -17,6 +17,7 @@ import {
   APPLY_TIMEOUT_MINUTES,
   applyCommandTimeoutSeconds,
   configParameterName,
+  type ControllerConfigDocument,
   SAFE_RESTART_MAX_WAIT_MINUTES,
   SSM_SHELL_DOCUMENT,
 } from '../contracts';
@@ -138,7 +139,7 @@ export class ControllerConfig extends Construct {
         safeRestartMaxWaitMinutes: maxWait,
         ...(props.alertTopic ? { alertTopicArn: props.alertTopic.topicArn } : {}),
         ...(props.artifactMirror ? { artifactMirror: props.artifactMirror } : {}),
-      }),
+      } satisfies ControllerConfigDocument),
     });
   }
 

@@ -14,6 +14,7 @@ import {
   BUSY_TAG_INTERVAL_MINUTES,
   configParameterName,
   CONTROLLER_BIN_DIR,
+  CONTROLLER_CONFIG_FIELDS,
   CONTROLLER_LOG_GROUP_PREFIX,
   CONTROLLER_METRIC_NAMESPACE,
   CONTROLLER_RELEASE_DIR,
@@ -124,6 +125,42 @@ function isControllerPath(p: string): boolean {
   );
 }
 
+/**
+ * The config parameter's fields the scripts read: `config_get CONFIG '.field…'` (its first path, and for an
+ * object field the fields after it, as `.bundle.digest` or `.bundle | .digest, .bucket`), and `.bundle.x`
+ * anywhere (apply-config.sh matches versions by it). `field` or `field.sub` each.
+ */
+function configPaths(files: readonly SourceFile[]): { where: string; path: string }[] {
+  const out: { where: string; path: string }[] = [];
+  for (const { file, text } of files) {
+    text.split('\n').forEach((line, i) => {
+      const where = `${file}:${i + 1}`;
+      const call = /\bconfig_get\s+\S+\s+'?\.(\w+)(.*)$/.exec(line);
+      if (call && !line.trim().startsWith('#')) {
+        const [, field, rest] = call;
+        out.push({ where, path: field });
+        const subfields = CONTROLLER_CONFIG_FIELDS[field as keyof typeof CONTROLLER_CONFIG_FIELDS];
+        if (subfields?.length) {
+          const direct = /^\.(\w+)/.exec(rest);
+          const piped = /^\s*\|\s*([^']*)/.exec(rest);
+          const names = direct ? [direct[1]] : [...(piped?.[1] ?? '').matchAll(/\.(\w+)/g)].map((m) => m[1]);
+          for (const name of names) out.push({ where, path: `${field}.${name}` });
+        }
+      }
+      if (call) return;
+      for (const m of line.matchAll(/\.bundle\.(\w+)/g)) out.push({ where, path: `bundle.${m[1]}` });
+    });
+  }
+  return out;
+}
+
+const CONFIG_PATHS = new Set(
+  Object.entries(CONTROLLER_CONFIG_FIELDS).flatMap(([field, subs]) => [
+    field,
+    ...subs.map((s: string) => `${field}.${s}`),
+  ]),
+);
+
 /** The segment after the stack in the self-replacements parameter name: `/controller/self-replacements`. */
 const SELF_REPLACEMENTS_SUFFIX = selfReplacementsParameterName('S').slice('/S'.length);
 
@@ -214,6 +251,11 @@ const checks = {
     ),
     ...stray(files, /remoteFS: *"?([^\s"]*)/g, (dir) => dir === WORKER_REMOTE_FS),
   ],
+  /** The config parameter's fields, as the controller scripts read them with jq. */
+  configFields: (files: readonly SourceFile[]) =>
+    configPaths(files)
+      .filter(({ path: p }) => !CONFIG_PATHS.has(p))
+      .map(({ where, path: p }) => `${where}: .${p}`),
   /** `/<stack>/controller/self-replacements` and look-alikes such as `/controller/self-replacement`. */
   selfReplacementsParameter: (files: readonly SourceFile[]) =>
     stray(files, /(\/controller\/self[-_]?repl\w*)/gi, (p) => p === SELF_REPLACEMENTS_SUFFIX),
@@ -314,6 +356,9 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
       `REMOTE_FS="\${REMOTE_FS:-${WORKER_REMOTE_FS}}"`,
     );
     // The seed reads it beside itself (the bundle's jobs/ folder).
+    // Every field ControllerConfig writes is read by a script, and every object field's fields too.
+    const read = new Set(configPaths(SHIPPED).map((p) => p.path));
+    expect([...CONFIG_PATHS].filter((p) => !read.has(p))).toEqual([]);
     expect(file('jobs/seed.groovy')).toContain(
       `new File(jobsDir, '${path.posix.basename(WORKER_LABELS_FILE)}')`,
     );
@@ -363,6 +408,18 @@ describe('boundary literals in assets/, casc/ and jobs/', () => {
     expect(checks.instancePaths(planted('"log_group_name": "/jenkins_gpu/%s/%s"'))).toHaveLength(1);
     expect(checks.selfReplacementsParameter(planted('C="/$S/controller/self-replacement"'))).toHaveLength(1);
     expect(checks.shellNumbers(planted('EXIT_BOOTING=74'))).toHaveLength(1);
+    expect(checks.configFields(planted(`  digest="$(config_get "$config" .bundle.sha256)"`))).toEqual([
+      'jobs/planted.sh:1: .bundle.sha256',
+    ]);
+    expect(checks.configFields(planted(`  t="$(config_get "$c" '.alertTopic // empty')"`))).toHaveLength(1);
+    expect(
+      checks.configFields(
+        planted(`mapfile -t m < <(config_get "$c" '.artifactMirror | (.bucket // ""), (.path // "")')`),
+      ),
+    ).toEqual(['jobs/planted.sh:1: .artifactMirror.path']);
+    expect(checks.configFields(planted(`config_get "$c" '.vars // {} | to_entries[] | "\\(.key)"'`))).toEqual(
+      [],
+    );
     expect(checks.pluginFiles(planted('cp "$dir/plugin.lock" "$dest"'))).toHaveLength(1);
     expect(checks.pluginFiles(planted('read "$dir/jenkins_core.txt"'))).toHaveLength(1);
     expect(checks.shellNumbers(planted('X="${MAX_BUSY_NO_AGENT_MINUTES:-4440}"'))).toEqual([]);
