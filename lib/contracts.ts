@@ -318,3 +318,41 @@ export const BUSY_TAG_INTERVAL_MINUTES = 5;
  * `_ . : / = + - @`), without spaces: the fleet tag value, checked by GpuWorkerFleet and the teardown.
  */
 export const TAG_VALUE_PATTERN = /^[A-Za-z0-9_.:/=+@-]{1,256}$/;
+
+// ---- Custom resource properties (a construct sets them, its Lambda reads them) -------------------------
+
+/** Custom::JenkinsConfigApply (ControllerConfig → lambda/apply-config). */
+export interface ApplyConfigResourceProperties {
+  readonly AutoScalingGroupName: string;
+  readonly Digest: string;
+  /**
+   * The config parameter's name and value. The handler reads neither (the controller reads the parameter
+   * itself); they are here so that a change of either is an Update that re-applies the bundle.
+   */
+  readonly ParameterName: string;
+  readonly ParameterValue: string;
+  /** The whole budget of the command: delivery plus execution (applyCommandTimeoutSeconds). */
+  readonly TimeoutSeconds?: string | number;
+}
+
+/** The fleet teardown's resource (FleetTeardown → lambda/fleet-teardown). */
+export interface FleetTeardownResourceProperties {
+  readonly FleetTagValue: string;
+}
+
+/** The worker key pair (JenkinsCredentials → lambda/worker-key-pair). */
+export interface WorkerKeyPairResourceProperties {
+  readonly KeyName: string;
+  readonly SecretArn: string;
+  /** Value of STACK_TAG_KEY on the key pair. */
+  readonly StackTag?: string;
+}
+
+/** A binary credential's placeholder (JenkinsCredentials → lambda/file-credential-placeholder). */
+export interface CredentialPlaceholderResourceProperties {
+  readonly SecretArn: string;
+  /** `jenkins:credentials:type` of the secret; must be one read from SecretBinary. */
+  readonly CredentialType: string;
+  /** The placeholder text (not secret); stored as its UTF-8 bytes. */
+  readonly Placeholder: string;
+}

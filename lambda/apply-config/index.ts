@@ -26,6 +26,7 @@ import {
   APPLY_EXIT_BOOTING,
   APPLY_TIMEOUT_MINUTES,
   applyCommandTimeoutSeconds,
+  type ApplyConfigResourceProperties,
   CONTROLLER_BIN_DIR,
   SSM_SHELL_DOCUMENT,
 } from '../../lib/contracts';
@@ -56,17 +57,13 @@ const autoScaling = new AutoScalingClient({});
 const cloudFormation = new CloudFormationClient({});
 const ssm = new SSMClient({});
 
-export interface ApplyConfigProps {
-  readonly AutoScalingGroupName: string;
-  readonly Digest: string;
-  readonly ParameterName: string;
-  /** The whole budget of the command: delivery plus execution. */
-  readonly TimeoutSeconds?: string | number;
-}
+export type ApplyConfigEvent = ProviderEvent<ApplyConfigResourceProperties>;
 
-export type ApplyConfigEvent = ProviderEvent<ApplyConfigProps>;
-
-function validateProps(props: ApplyConfigProps): { asg: string; digest: string; timeoutSeconds: number } {
+function validateProps(props: ApplyConfigResourceProperties): {
+  asg: string;
+  digest: string;
+  timeoutSeconds: number;
+} {
   if (!props.AutoScalingGroupName) {
     throw new Error('AutoScalingGroupName is required');
   }
@@ -152,7 +149,7 @@ export async function onEvent(event: ApplyConfigEvent): Promise<OnEventResponse>
   }
 }
 
-async function sendApply(props: ApplyConfigProps): Promise<Record<string, string>> {
+async function sendApply(props: ApplyConfigResourceProperties): Promise<Record<string, string>> {
   const { asg, digest, timeoutSeconds } = validateProps(props);
   const instances = await inServiceInstances(asg);
   if (instances.length === 0) {

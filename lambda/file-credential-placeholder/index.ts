@@ -26,6 +26,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 
+import { type CredentialPlaceholderResourceProperties } from '../../lib/contracts';
 import { PLACEHOLDER_PREFIX } from '../../lib/credentials/catalog';
 import {
   CredentialType,
@@ -36,19 +37,11 @@ import {
 } from '../../lib/credentials/provider-contract';
 import { classifyStoredValue } from '../../lib/credentials/stored-value';
 
-export interface PlaceholderProperties {
-  readonly SecretArn: string;
-  /** `jenkins:credentials:type` of the secret; must be one read from SecretBinary. */
-  readonly CredentialType: string;
-  /** The placeholder text (not secret); stored as its UTF-8 bytes. */
-  readonly Placeholder: string;
-}
-
 /** The subset of the Provider framework event this handler reads. */
 export interface PlaceholderEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: PlaceholderProperties & { readonly ServiceToken?: string };
+  readonly ResourceProperties: CredentialPlaceholderResourceProperties & { readonly ServiceToken?: string };
 }
 
 export interface PlaceholderResponse {
@@ -97,7 +90,7 @@ export function decideAction(type: CredentialType, current: StoredSecretValue): 
   return state.kind === 'placeholder' ? 'write-placeholder' : 'convert-text';
 }
 
-function binaryCredentialType(props: PlaceholderProperties): CredentialType {
+function binaryCredentialType(props: CredentialPlaceholderResourceProperties): CredentialType {
   const type = props.CredentialType as CredentialType;
   if (!(type in SECRET_FIELD_BY_TYPE) || secretFieldOf(type) !== 'SecretBinary') {
     throw new Error(`CredentialType "${props.CredentialType}" is not stored as SecretBinary`);

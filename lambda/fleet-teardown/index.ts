@@ -13,7 +13,12 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 
-import { CONTROLLER_ROLE, ROLE_TAG_KEY, TAG_VALUE_PATTERN } from '../../lib/contracts';
+import {
+  CONTROLLER_ROLE,
+  type FleetTeardownResourceProperties,
+  ROLE_TAG_KEY,
+  TAG_VALUE_PATTERN,
+} from '../../lib/contracts';
 import { InstanceFacts } from '../../lib/cost/decide';
 import { applyDecisions, describeFleetInstances, WATCHED_STATES } from '../../lib/cost/fleet-instances';
 import { log } from '../shared/log';
@@ -27,11 +32,7 @@ const NOT_TERMINATED_STATES = [...WATCHED_STATES, 'shutting-down'];
 const ec2 = new EC2Client({});
 const cloudFormation = new CloudFormationClient({});
 
-export interface FleetTeardownProps {
-  readonly FleetTagValue: string;
-}
-
-export type FleetTeardownEvent = ProviderEvent<FleetTeardownProps>;
+export type FleetTeardownEvent = ProviderEvent<FleetTeardownResourceProperties>;
 
 function fleetTagOf(event: FleetTeardownEvent): string {
   const value = event.ResourceProperties?.FleetTagValue;

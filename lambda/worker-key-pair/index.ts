@@ -11,19 +11,13 @@
 import { CreateKeyPairCommand, DeleteKeyPairCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
-import { STACK_TAG_KEY } from '../../lib/contracts';
-
-export interface KeyPairProperties {
-  readonly KeyName: string;
-  readonly SecretArn: string;
-  readonly StackTag?: string;
-}
+import { STACK_TAG_KEY, type WorkerKeyPairResourceProperties } from '../../lib/contracts';
 
 /** The subset of the Provider framework event this handler reads. */
 export interface KeyPairEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: KeyPairProperties & { readonly ServiceToken?: string };
+  readonly ResourceProperties: WorkerKeyPairResourceProperties & { readonly ServiceToken?: string };
 }
 
 export interface KeyPairResponse {
@@ -62,7 +56,10 @@ export async function handleKeyPairEvent(
   }
 }
 
-async function createKeyPair(props: KeyPairProperties, clients: KeyPairClients): Promise<KeyPairResponse> {
+async function createKeyPair(
+  props: WorkerKeyPairResourceProperties,
+  clients: KeyPairClients,
+): Promise<KeyPairResponse> {
   const tags = props.StackTag ? [{ Key: STACK_TAG_KEY, Value: props.StackTag }] : [];
   const created = await clients.ec2.send(
     new CreateKeyPairCommand({

@@ -16,6 +16,7 @@ import { STACK_VARIABLES } from '../casc/stack-variables';
 import {
   APPLY_TIMEOUT_MINUTES,
   applyCommandTimeoutSeconds,
+  type ApplyConfigResourceProperties,
   configParameterName,
   type ControllerConfigDocument,
   SAFE_RESTART_MAX_WAIT_MINUTES,
@@ -196,7 +197,7 @@ export class ControllerConfig extends Construct {
         // Any change of the parameter (new bundle, a new worker AMI, …) re-applies it.
         ParameterValue: this.parameter.stringValue,
         TimeoutSeconds: String(applyCommandTimeoutSeconds(timeoutMinutes)),
-      },
+      } satisfies ApplyConfigResourceProperties,
     });
     apply.node.addDependency(asg, props.controller.role, this.parameter);
 

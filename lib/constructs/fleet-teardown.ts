@@ -5,7 +5,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct, IDependable } from 'constructs';
 
-import { FLEET_TAG_KEY } from '../contracts';
+import { FLEET_TAG_KEY, type FleetTeardownResourceProperties } from '../contracts';
 import { requireIntegerProp } from '../errors';
 import { projectFunction, scopedProvider } from './lambda-defaults';
 
@@ -64,7 +64,7 @@ export class FleetTeardown extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::JenkinsGpuFleetTeardown',
-      properties: { FleetTagValue: props.fleetTagValue },
+      properties: { FleetTagValue: props.fleetTagValue } satisfies FleetTeardownResourceProperties,
     });
     // Created after, so deleted before, what the workers use; the role too, or the handler loses it.
     this.resource.node.addDependency(...props.usedByWorkers, role);

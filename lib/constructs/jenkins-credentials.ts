@@ -5,7 +5,11 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 
-import { STACK_TAG_KEY } from '../contracts';
+import {
+  type CredentialPlaceholderResourceProperties,
+  STACK_TAG_KEY,
+  type WorkerKeyPairResourceProperties,
+} from '../contracts';
 import {
   CREDENTIALS,
   CredentialSpec,
@@ -269,7 +273,11 @@ export class JenkinsCredentials extends Construct {
     const keyPair = new CustomResource(this, 'WorkerKeyPair', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::JenkinsWorkerKeyPair',
-      properties: { KeyName: keyPairName, SecretArn: secret.secretArn, StackTag: stackName },
+      properties: {
+        KeyName: keyPairName,
+        SecretArn: secret.secretArn,
+        StackTag: stackName,
+      } satisfies WorkerKeyPairResourceProperties,
     });
     acknowledgeProvider(this, onEvent, provider);
     return keyPair.getAttString('KeyName');
@@ -307,7 +315,7 @@ export class JenkinsCredentials extends Construct {
           SecretArn: secret.secretArn,
           CredentialType: spec.type,
           Placeholder: placeholderValue(spec.id),
-        },
+        } satisfies CredentialPlaceholderResourceProperties,
       });
     }
     acknowledgeProvider(this, onEvent, provider);

@@ -37,6 +37,7 @@ function event(
       AutoScalingGroupName: 'jg-controller',
       Digest: DIGEST,
       ParameterName: '/jg/controller/config',
+      ParameterValue: '{"bundle":{}}',
       TimeoutSeconds: '900',
     },
     Data: data,
