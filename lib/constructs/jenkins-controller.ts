@@ -511,6 +511,15 @@ function requireInteger(prop: string, value: number, min: number, max: number): 
  */
 function renderUserData(params: Record<string, string>): string[] {
   const script = fs.readFileSync(path.join(ROOT, 'assets', 'user-data', 'controller.sh'), 'utf8');
+  // The script names what it needs (`: "${NAME:?}" …`); a parameter it does not read, or one it reads and
+  // is not given, is this project's bug, caught at synth rather than at the first boot.
+  const required = [...script.matchAll(/"\$\{([A-Z0-9_]+):\?\}"/g)].map((m) => m[1]).sort();
+  const given = Object.keys(params).sort();
+  if (required.join() !== given.join()) {
+    throw new Error(
+      `assets/user-data/controller.sh requires ${required.join(', ')}, but the controller gives ${given.join(', ')}`,
+    );
+  }
   const body = script
     .replace(/^#!.*\n/, '')
     .trimEnd()
