@@ -73,6 +73,23 @@ export function isPricedGpuTemplate(template: TemplateView): boolean {
   return INSTANCE_TYPES.has(type) && !UNPRICED_GPU_TYPES.has(type) && isGpuInstanceType(type);
 }
 
+/**
+ * A key every template must hold at exactly one value (the worker boot marker, the login user, the agent
+ * directory): one finding per template whose trimmed value differs, `message` given what it found.
+ */
+export function requiredValueFindings(
+  id: string,
+  context: RuleContext,
+  key: string,
+  expected: string,
+  message: (found: string | undefined) => string,
+): Problem[] {
+  return templatesOf(context).flatMap((t) => {
+    const found = t.text(key)?.trim();
+    return found === expected ? [] : [templateFinding(id, t, key, message(found))];
+  });
+}
+
 /** A required positive whole number with an upper bound (idle minutes, launch timeout). */
 export function boundedNumberFindings(
   id: string,

@@ -1,4 +1,4 @@
-import { type CascRule, got, templateFinding, templatesOf } from './rule';
+import { type CascRule, got, requiredValueFindings } from './rule';
 
 const id = 'worker-boot';
 
@@ -9,14 +9,12 @@ export const workerBoot: CascRule = {
   id,
   summary: `refuses a template whose userData is not "${WORKER_BOOT_MARKER}": the project's boot starts the on-worker idle watchdog`,
   check: (context) =>
-    templatesOf(context)
-      .filter((t) => t.text('userData')?.trim() !== WORKER_BOOT_MARKER)
-      .map((t) =>
-        templateFinding(
-          id,
-          t,
-          'userData',
-          `userData must be "${WORKER_BOOT_MARKER}": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got ${got(t.text('userData')?.trim())})`,
-        ),
-      ),
+    requiredValueFindings(
+      id,
+      context,
+      'userData',
+      WORKER_BOOT_MARKER,
+      (found) =>
+        `userData must be "${WORKER_BOOT_MARKER}": the project's worker boot starts the on-worker idle watchdog, the cost guard's second layer (got ${got(found)})`,
+    ),
 };
