@@ -18,7 +18,7 @@ import {
   selfReplacementsParameterName,
 } from '../contracts';
 import { DEFAULT_CONTROLLER_BOOT_MINUTES, MAX_ROLLING_UPDATE_PAUSE_MINUTES } from '../controller-replacement';
-import { requireIntegerProp, UserInputError } from '../errors';
+import { requireIntegerProp } from '../errors';
 import { acknowledgeFinding, acknowledgeFindings } from '../nag/acknowledge';
 import { awsManagedPolicyId, cfnRuleId, nagRuleId, wildcardResourceId } from '../nag/finding-id';
 
@@ -511,15 +511,6 @@ function requireInteger(prop: string, value: number, min: number, max: number): 
  */
 function renderUserData(params: Record<string, string>): string[] {
   const script = fs.readFileSync(path.join(ROOT, 'assets', 'user-data', 'controller.sh'), 'utf8');
-  // The script names what it needs (`: "${NAME:?}" …`); a parameter it does not read, or one it reads and
-  // is not given (an edit of the script or of this construct), fails synth rather than the first boot.
-  const required = [...script.matchAll(/"\$\{([A-Z0-9_]+):\?\}"/g)].map((m) => m[1]).sort();
-  const given = Object.keys(params).sort();
-  if (required.join() !== given.join()) {
-    throw new UserInputError(
-      `assets/user-data/controller.sh requires ${required.join(', ')}, but the controller gives ${given.join(', ')}`,
-    );
-  }
   const body = script
     .replace(/^#!.*\n/, '')
     .trimEnd()

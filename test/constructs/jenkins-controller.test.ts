@@ -1,5 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as fs from 'fs';
+import * as path from 'path';
 
 import { JenkinsController } from '../../lib/constructs/jenkins-controller';
 import { controllerIn, testStack } from '../helpers';
@@ -214,6 +216,16 @@ describe('JenkinsController', () => {
     expect(userData).toMatch(/exec \/opt\/jenkins-gpu\/bin\/bootstrap\.sh/);
     const code = userData.split('\n').filter((line) => !line.trimStart().startsWith('#'));
     expect(code.join('\n')).not.toMatch(/casc|jobs\//);
+  });
+
+  // The script names what it needs on one line (`: "${NAME:?}" …`); the construct's preamble must give
+  // exactly those, or the first boot fails where synth could not see it.
+  it('user data gives exactly the parameters assets/user-data/controller.sh requires', () => {
+    const script = fs.readFileSync(path.join(__dirname, '../../assets/user-data/controller.sh'), 'utf8');
+    const required = [...script.matchAll(/"\$\{([A-Z0-9_]+):\?\}"/g)].map((m) => m[1]).sort();
+    const given = [...renderedUserData(t).matchAll(/^([A-Z0-9_]+)='/gm)].map((m) => m[1]).sort();
+    expect(required).toContain('SCRIPTS_S3_URL');
+    expect(given).toEqual(required);
   });
 
   it.each([
