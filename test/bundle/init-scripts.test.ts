@@ -21,11 +21,11 @@ function initDir(files: Record<string, string>, dirs: string[] = []): string {
 }
 
 describe('init.groovy.d in the bundle', () => {
-  it('ships the stopped-worker hook of the repository under init.groovy.d/', () => {
+  it('ships the worker-provisioning hook of the repository under init.groovy.d/', () => {
     const files = buildBundle({ repoRoot: REPO, casc: CASC }).files;
-    const hook = files.get('init.groovy.d/reuse_stopped_workers.groovy');
-    expect(hook).toBe(fs.readFileSync(path.join(REPO, 'init.groovy.d/reuse_stopped_workers.groovy'), 'utf8'));
-    expect(hook).toContain('class StoppedWorkerFirstStrategy extends NodeProvisioner.Strategy');
+    const hook = files.get('init.groovy.d/worker_provisioning.groovy');
+    expect(hook).toBe(fs.readFileSync(path.join(REPO, 'init.groovy.d/worker_provisioning.groovy'), 'utf8'));
+    expect(hook).toContain('class WorkerProvisioningStrategy extends NodeProvisioner.Strategy');
   });
 
   it('changes the bundle digest when a hook changes, so the controller stages a new release', () => {

@@ -104,14 +104,14 @@ describe('capacity rules', () => {
       expect(result.summary).toContain('at most 4 running = min(cloud cap 4, templates 2 + 2)');
     });
 
-    it('warns when the first template alone fills the cloud cap: the fallback never gets a worker', () => {
+    it('warns when the first template alone fills the cloud cap: the fallback takes builds only as failover', () => {
       const yaml = withSecondTemplate(
         { description: 'gpu-tensorflow-g5', type: 'g5.xlarge', cap: '2' },
         edit(SHIPPED_EC2_YAML, '            instanceCapStr: "2"', '            instanceCapStr: "4"'),
       );
       const result = validateEc2(yaml);
       expect(result.lines).toEqual([
-        `casc/ec2-cloud.yaml:${secondLineOf(yaml, 'labelString: tensorflow')}: ${T1}.labelString: warning: [fallback-reachable] template 'gpu-tensorflow-g5' never gets a worker: every job that matches it also matches 'gpu-tensorflow-ondemand' above it, and the EC2 plugin moves to the next template only when those are at their caps (EC2Cloud.java 1102-1116 at ec2-plugin 2059; a launch that fails for capacity does not move on), which together (4 = 4) already fill the cloud cap 4; lower their instanceCapStr below the cloud cap or raise the cloud cap`,
+        `casc/ec2-cloud.yaml:${secondLineOf(yaml, 'labelString: tensorflow')}: ${T1}.labelString: warning: [fallback-reachable] template 'gpu-tensorflow-g5' takes builds only as failover (when 'gpu-tensorflow-ondemand' above it fail for capacity in every zone), never as overflow: every job that matches it also matches 'gpu-tensorflow-ondemand', and the EC2 plugin moves to the next template only past those at their caps (EC2Cloud.java 1102-1116 at ec2-plugin 2059), which together (4 = 4) already fill the cloud cap 4; for overflow too, lower their instanceCapStr below the cloud cap or raise the cloud cap`,
       ]);
       expect(result.ok).toBe(true);
     });

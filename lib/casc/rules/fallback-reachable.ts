@@ -36,7 +36,7 @@ function check(cloud: CloudView): Problem[] {
         id,
         later,
         'labelString',
-        `template '${nameOf(later)}' never gets a worker: every job that matches it also matches ${names} above it, and the EC2 plugin moves to the next template only when those are at their caps (EC2Cloud.java 1102-1116 at ec2-plugin 2059; a launch that fails for capacity does not move on), which together (${caps} = ${sum}) already fill the cloud cap ${capacity.cloudCap}; lower their instanceCapStr below the cloud cap or raise the cloud cap`,
+        `template '${nameOf(later)}' takes builds only as failover (when ${names} above it fail for capacity in every zone), never as overflow: every job that matches it also matches ${names}, and the EC2 plugin moves to the next template only past those at their caps (EC2Cloud.java 1102-1116 at ec2-plugin 2059), which together (${caps} = ${sum}) already fill the cloud cap ${capacity.cloudCap}; for overflow too, lower their instanceCapStr below the cloud cap or raise the cloud cap`,
         'warning',
       ),
     ];
@@ -46,12 +46,13 @@ function check(cloud: CloudView): Problem[] {
 /**
  * The plugin walks the matching templates in YAML order and moves on only past a template at its cap
  * (EC2Cloud.java 1102-1116; a failed launch is only logged, 1157-1174). A later template that every job
- * matching it also reaches through templates above it whose caps together fill the cloud cap never gets a
- * worker: when those are full, so is the cloud. docs/capacity.md has the fallback design.
+ * matching it also reaches through templates above it whose caps together fill the cloud cap never takes
+ * overflow: when those are full, so is the cloud. It still takes over when they are short of capacity, by the
+ * controller hook's failover (init.groovy.d/worker_provisioning.groovy; docs/capacity.md "Instance types").
  */
 export const fallbackReachable: CascRule = {
   id,
   summary:
-    'warns about a fallback template no job can reach: the templates above it that every matching job also matches fill the cloud cap',
+    'warns about a fallback template that can take builds only as failover, never as overflow: the templates above it that every matching job also matches fill the cloud cap',
   check: ({ clouds }) => clouds.flatMap(check),
 };

@@ -276,7 +276,7 @@ export const RULE_CASES: readonly RuleCase[] = [
       '            instanceCapStr: "2"\n            # Seconds',
       '            instanceCapStr: "4"\n            # Seconds',
     ),
-    says: "template 'gpu-tensorflow-spot' never gets a worker: every job that matches it also matches 'gpu-tensorflow-ondemand' above it",
+    says: "template 'gpu-tensorflow-spot' takes builds only as failover (when 'gpu-tensorflow-ondemand' above it fail for capacity in every zone), never as overflow",
   },
 ];
 

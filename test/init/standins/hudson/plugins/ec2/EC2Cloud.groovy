@@ -1,48 +1,132 @@
 package hudson.plugins.ec2
 
 import hudson.model.Label
+import hudson.model.Node
 import hudson.slaves.NodeProvisioner
 import java.util.concurrent.CompletableFuture
+import java.util.logging.Level
+import java.util.logging.Logger
 import software.amazon.awssdk.services.ec2.Ec2Client
+import software.amazon.awssdk.services.ec2.model.Ec2Exception
+import software.amazon.awssdk.services.ec2.model.Instance
 
 /**
- * Stand-in of EC2Cloud: connect() (EC2Cloud.java 1464), getTemplate(description) (626), canProvision(label)
- * (true when a template serves it, 1375-1377) and provision(label, n), which here only records the launch
- * it was asked for and plans that many nodes (the real one launches in the background, 1089-1201).
- * getPossibleNewSlavesCount(template) (1014-1044, private) is min(cloud cap, template cap) minus the instances
- * counted in running, pending or stopping state (756-808; every instance of the map is the fleet's here),
- * from a count cached until invalidateInstanceCountCache() (1045-1049; the 30 s TTL of 173 is not modelled).
+ * Stand-in of EC2Cloud (EC2Cloud.java at ec2 2059.v05f9d511d7e5):
+ * - connect() (1464), getTemplate(description) (626), getTemplates(label) (657-671: the templates whose labels
+ *   carry it, in YAML order; every template here is EXCLUSIVE), canProvision(label) (true when the test lists
+ *   the label, 1375-1377);
+ * - getPossibleNewSlavesCount(template) (1014-1044, private): min(cloud cap, template cap) minus the instances
+ *   in running, pending or stopping state (756-808): all of them for the cloud, those of the template's type
+ *   for the template (the real count filters on the template's tags); cached until
+ *   invalidateInstanceCountCache() (1045-1049; the 30 s TTL of 173 is not modelled);
+ * - provision(label, n) (1089-1210): records the request, takes the first matching template with room, chooses
+ *   its next subnet and plans the nodes. The real launch runs in the background; here it is decided at once:
+ *   a type and subnet listed in `noCapacity` fail as EC2 fails, logged as the plugin logs it (1157-1158), and
+ *   the planned nodes end empty; otherwise the planned nodes stay pending;
+ * - getNewOrExistingAvailableSlave(template, n, force) (1055-1087, private): the caps again, then the launch in
+ *   the template's next subnet: a listed type and subnet throws the Ec2Exception (nothing logged, as there),
+ *   otherwise `n` new pending instances of the template's type;
+ * - waitForRunningAndConnectAsync(template, slave) (1216-1293, private): here the instance is running at once
+ *   and the future is done with the node.
  */
 class EC2Cloud {
+    static final Logger LOGGER = Logger.getLogger('hudson.plugins.ec2.EC2Cloud')
+
     final Ec2Client ec2 = new Ec2Client()
+    String name = 'gpu-workers'
     List<SlaveTemplate> templates = []
     Set<String> labels = [] as Set
     boolean noDelayProvisioning = true
     final List<Integer> launches = []
+    /** Every launch call as `description@subnet`, in order. */
+    final List<String> attempts = []
+    /** `type@subnet` → the EC2 error code a launch there gets. */
+    Map<String, String> noCapacity = [:]
+    /** The nodes handed to waitForRunningAndConnectAsync. */
+    final List<String> awaited = []
     int instanceCap = Integer.MAX_VALUE
     private Integer cachedCount = null
+    private final Map<String, Integer> cachedTemplateCounts = [:]
+    private int launched = 0
 
     Ec2Client connect() { ec2 }
 
     SlaveTemplate getTemplate(String description) { templates.find { it.description == description } }
 
+    Collection<SlaveTemplate> getTemplates(Label label) {
+        templates.findAll { it.labels.split(/\s+/).contains(label.name) }
+    }
+
     boolean canProvision(Label label) { labels.contains(label.name) }
 
     boolean isNoDelayProvisioning() { noDelayProvisioning }
 
+    private static boolean counted(Instance instance) { instance.stateName in ['running', 'pending', 'stopping'] }
+
     private int getPossibleNewSlavesCount(SlaveTemplate template) {
         if (cachedCount == null) {
-            cachedCount = ec2.instances.values().count { it.stateName in ['running', 'pending', 'stopping'] }
+            cachedCount = ec2.instances.values().count { counted(it) }
         }
-        return Math.min(instanceCap - cachedCount, template.instanceCap - cachedCount)
+        int templateCount = cachedTemplateCounts.computeIfAbsent(template.description) {
+            ec2.instances.values().count { counted(it) && it.instanceType == template.type }
+        }
+        return Math.min(instanceCap - cachedCount, template.instanceCap - templateCount)
     }
 
     private void invalidateInstanceCountCache() {
         cachedCount = null
+        cachedTemplateCounts.clear()
     }
 
     Collection<NodeProvisioner.PlannedNode> provision(Label label, int excessWorkload) {
         launches << excessWorkload
-        (1..excessWorkload).collect { new NodeProvisioner.PlannedNode("new-${it}", new CompletableFuture(), 1) }
+        SlaveTemplate t = getTemplates(label).find { getPossibleNewSlavesCount(it) > 0 }
+        if (t == null) {
+            return []
+        }
+        String code = attempt(t)
+        if (code != null) {
+            LOGGER.log(Level.WARNING, t.toString() + '. Exception during provisioning', failure(t, code))
+        }
+        (1..excessWorkload).collect {
+            new NodeProvisioner.PlannedNode("new-${it}", code == null ? new CompletableFuture() :
+                CompletableFuture.completedFuture(null), 1)
+        }
+    }
+
+    private List<EC2AbstractSlave> getNewOrExistingAvailableSlave(SlaveTemplate t, int number, boolean force) {
+        int possible = getPossibleNewSlavesCount(t)
+        if (possible <= 0) {
+            return null
+        }
+        String code = attempt(t)
+        if (code != null) {
+            throw failure(t, code)
+        }
+        (1..Math.min(number, possible)).collect {
+            String id = "i-new${++launched}"
+            ec2.instances[id] = new Instance(instanceId: id, imageId: t.ami, instanceType: t.type,
+                availabilityZone: t.currentSubnetId, stateName: 'pending')
+            new EC2AbstractSlave(nodeName: "${t.displayName} (${id})", instanceId: id, cloud: this,
+                templateDescription: t.description, labelString: t.labels, stopOnTerminate: t.stopOnTerminate)
+        }
+    }
+
+    private CompletableFuture<Node> waitForRunningAndConnectAsync(SlaveTemplate t, EC2AbstractSlave slave) {
+        ec2.instances[slave.instanceId].stateName = 'running'
+        awaited << slave.nodeName
+        CompletableFuture.completedFuture((Node) slave)
+    }
+
+    /** One launch call: the template's next subnet; the error code EC2 answers there, or null. */
+    private String attempt(SlaveTemplate t) {
+        String subnet = t.chooseSubnetId()
+        attempts << "${t.description}@${subnet}".toString()
+        return noCapacity["${t.type}@${subnet}".toString()]
+    }
+
+    private static Ec2Exception failure(SlaveTemplate t, String code) {
+        new Ec2Exception(code, "We currently do not have sufficient ${t.type} capacity in the Availability Zone " +
+            'you requested')
     }
 }
