@@ -1,13 +1,18 @@
 /**
- * A tiny EC2 + CloudFormation endpoint on 127.0.0.1 for end-to-end tests of the `workers` CLI: the real
- * AWS SDK serializes the requests (Query protocol, SigV4) and parses these XML answers, so the test covers
- * what a mock client cannot. Only what the CLI uses: EC2 DescribeInstances (filters and pagination as EC2
- * applies them), StopInstances/TerminateInstances (recorded, state not changed) and CloudFormation
- * DescribeStacks. Wire shapes follow the SDK's schemas in `@aws-sdk/client-ec2` and
- * `@aws-sdk/client-cloudformation` (e.g. EC2 sends `StateTransitionReason` as `<reason>`).
+ * A tiny EC2 + CloudFormation + CloudWatch endpoint on 127.0.0.1 for end-to-end tests of the `workers` CLI:
+ * the real AWS SDK serializes the requests (Query protocol for EC2 and CloudFormation, AWS JSON 1.0 for
+ * CloudWatch, SigV4) and parses these answers, so the test covers what a mock client cannot. Only what the
+ * CLI uses: EC2 DescribeInstances (filters and pagination as EC2 applies them), StopInstances/
+ * TerminateInstances (recorded, state not changed), CloudFormation DescribeStacks, and CloudWatch ListMetrics
+ * and GetMetricData over stored data points. Wire shapes follow the SDK's schemas in `@aws-sdk/client-ec2`,
+ * `@aws-sdk/client-cloudformation` and `@aws-sdk/client-cloudwatch` (e.g. EC2 sends `StateTransitionReason`
+ * as `<reason>`; CloudWatch is AWS JSON 1.0 with target prefix `GraniteServiceVersion20100801` and epoch-second
+ * timestamps).
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+
+import { WORKER_METRIC_NAMESPACE } from '../../lib/contracts';
 
 export interface FakeInstance {
   readonly instanceId: string;
@@ -24,6 +29,15 @@ export interface FakeInstance {
   readonly instanceLifecycle?: 'spot';
 }
 
+/** One data point CloudWatch stored (PutMetricData), in namespace JenkinsGpu/Workers unless given. */
+export interface FakeDatum {
+  readonly namespace?: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly timestamp: Date;
+  readonly value: number;
+}
+
 export interface FakeStack {
   readonly name: string;
   readonly outputs: Readonly<Record<string, string>>;
@@ -36,6 +50,8 @@ export interface RecordedRequest {
   readonly action: string;
   /** The form parameters, without Action and Version. */
   readonly params: Readonly<Record<string, string>>;
+  /** The parsed JSON body of a JSON-protocol request (CloudWatch). */
+  readonly json?: unknown;
 }
 
 export interface FakeAwsOptions {
@@ -43,9 +59,14 @@ export interface FakeAwsOptions {
   readonly stacks: readonly FakeStack[];
   /** Instances on a DescribeInstances page without NextToken; later pages hold the rest (up to MaxResults). */
   readonly firstPageSize: number;
+  /** CloudWatch's stored data points. */
+  readonly metrics?: readonly FakeDatum[];
+  /** Metrics per ListMetrics page (CloudWatch: up to 500). */
+  readonly listMetricsPageSize?: number;
 }
 
 const EC2_VERSION = '2016-11-15';
+const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801';
 const CFN_VERSION = '2010-05-15';
 const EC2_XMLNS = `http://ec2.amazonaws.com/doc/${EC2_VERSION}/`;
 const CFN_XMLNS = `http://cloudformation.amazonaws.com/doc/${CFN_VERSION}/`;
@@ -110,14 +131,18 @@ export class FakeAwsEndpoint {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') {
+      this.handleJson(req, res, target, Buffer.concat(chunks).toString('utf8'));
+      return;
+    }
     const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
     const action = form.get('Action') ?? '';
     const version = form.get('Version') ?? '';
     const params: Record<string, string> = {};
     for (const [k, v] of form) if (k !== 'Action' && k !== 'Version') params[k] = v;
     const authorization = req.headers.authorization ?? '';
-    const signingService =
-      /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization)?.[1] ?? '';
+    const signingService = signingServiceOf(authorization);
     this.requests.push({ signingService, authorization, action, params });
     const requestId = `00000000-0000-4000-8000-${String(++this.requestCounter).padStart(12, '0')}`;
 
@@ -139,6 +164,116 @@ export class FakeAwsEndpoint {
           : new ApiError(500, 'InternalError', String((error as Error).message));
       send(res, e.status, isEc2 ? ec2Error(e, requestId) : queryError(e, requestId), requestId);
     }
+  }
+
+  /** CloudWatch over AWS JSON 1.0: the operation is the X-Amz-Target header, the input the JSON body. */
+  private handleJson(req: IncomingMessage, res: ServerResponse, target: string, body: string): void {
+    const authorization = req.headers.authorization ?? '';
+    const signingService = signingServiceOf(authorization);
+    const [prefix, action] = target.split('.');
+    const requestId = `00000000-0000-4000-8000-${String(++this.requestCounter).padStart(12, '0')}`;
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      // recorded as sent; answered below as a serialization error
+    }
+    this.requests.push({ signingService, authorization, action, params: {}, json });
+    try {
+      if (req.headers['content-type'] !== 'application/x-amz-json-1.0' || prefix !== CLOUDWATCH_TARGET)
+        throw new ApiError(400, 'SerializationException', `not a CloudWatch JSON 1.0 request: ${target}`);
+      let answer: unknown;
+      if (action === 'ListMetrics') answer = this.listMetrics(json);
+      else if (action === 'GetMetricData') answer = this.getMetricData(json);
+      else throw new ApiError(400, 'UnknownOperationException', `The action ${action} is not valid`);
+      sendJson(res, 200, answer, requestId);
+    } catch (error) {
+      const e = error instanceof ApiError ? error : new ApiError(500, 'InternalFailure', String(error));
+      sendJson(
+        res,
+        e.status,
+        { __type: `com.amazonaws.cloudwatch#${e.code}`, message: e.message },
+        requestId,
+      );
+    }
+  }
+
+  /** Distinct metrics (namespace, name, full dimension set) matching the request; NextToken paging. */
+  private listMetrics(input: Record<string, unknown>): unknown {
+    const wanted = (input.Dimensions as { Name: string; Value?: string }[] | undefined) ?? [];
+    const seen = new Map<string, { Namespace: string; MetricName: string; Dimensions: object[] }>();
+    for (const d of this.options.metrics ?? []) {
+      const namespace = d.namespace ?? WORKER_METRIC_NAMESPACE;
+      if (input.Namespace !== undefined && input.Namespace !== namespace) continue;
+      if (input.MetricName !== undefined && input.MetricName !== d.metricName) continue;
+      if (
+        !wanted.every(
+          (w) => w.Name in d.dimensions && (w.Value === undefined || d.dimensions[w.Name] === w.Value),
+        )
+      )
+        continue;
+      const dimensions = Object.entries(d.dimensions).map(([Name, Value]) => ({ Name, Value }));
+      seen.set(JSON.stringify([namespace, d.metricName, dimensions]), {
+        Namespace: namespace,
+        MetricName: d.metricName,
+        Dimensions: dimensions,
+      });
+    }
+    const all = [...seen.values()];
+    const offset = typeof input.NextToken === 'string' ? Number(input.NextToken.replace(/^metrics-/, '')) : 0;
+    const size = this.options.listMetricsPageSize ?? 500;
+    const page = all.slice(offset, offset + size);
+    const next = offset + page.length < all.length ? `metrics-${offset + page.length}` : undefined;
+    return { Metrics: page, ...(next ? { NextToken: next } : {}) };
+  }
+
+  /**
+   * Per query: the data points of exactly that metric (all its dimensions named) in [StartTime, EndTime),
+   * grouped in periods counted from StartTime, with the query's statistic; one result per query Id,
+   * StatusCode Complete (GetMetricData API reference).
+   */
+  private getMetricData(input: Record<string, unknown>): unknown {
+    const start = Number(input.StartTime) * 1000;
+    const end = Number(input.EndTime) * 1000;
+    const ascending = input.ScanBy === 'TimestampAscending';
+    const queries = input.MetricDataQueries as {
+      Id: string;
+      MetricStat: {
+        Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] };
+        Period: number;
+        Stat: string;
+      };
+    }[];
+    const results = queries.map((q) => {
+      const metric = q.MetricStat.Metric;
+      const dims = Object.fromEntries((metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+      const periodMs = q.MetricStat.Period * 1000;
+      const buckets = new Map<number, number[]>();
+      for (const d of this.options.metrics ?? []) {
+        const t = d.timestamp.getTime();
+        if (
+          (d.namespace ?? WORKER_METRIC_NAMESPACE) !== metric.Namespace ||
+          d.metricName !== metric.MetricName
+        )
+          continue;
+        if (
+          JSON.stringify(Object.entries(d.dimensions).sort()) !== JSON.stringify(Object.entries(dims).sort())
+        )
+          continue;
+        if (t < start || t >= end) continue;
+        const bucket = start + Math.floor((t - start) / periodMs) * periodMs;
+        buckets.set(bucket, [...(buckets.get(bucket) ?? []), d.value]);
+      }
+      const times = [...buckets.keys()].sort((a, b) => (ascending ? a - b : b - a));
+      return {
+        Id: q.Id,
+        Label: metric.MetricName,
+        Timestamps: times.map((t) => t / 1000),
+        Values: times.map((t) => statistic(q.MetricStat.Stat, buckets.get(t)!)),
+        StatusCode: 'Complete',
+      };
+    });
+    return { MetricDataResults: results, Messages: [] };
   }
 
   private describeInstances(params: Record<string, string>, requestId: string): string {
@@ -346,6 +481,38 @@ function send(res: ServerResponse, status: number, body: string, requestId: stri
     'x-amzn-requestid': requestId,
   });
   res.end(body);
+}
+
+/** The SigV4 signing service from the Authorization header (`ec2`, `monitoring`), or '' if unsigned. */
+function signingServiceOf(authorization: string): string {
+  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization)?.[1] ?? '';
+}
+
+function statistic(stat: string, values: number[]): number {
+  switch (stat) {
+    case 'Sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'SampleCount':
+      return values.length;
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'Minimum':
+      return Math.min(...values);
+    case 'Maximum':
+      return Math.max(...values);
+    default:
+      throw new ApiError(400, 'InvalidParameterValue', `The statistic ${stat} is not valid`);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': requestId,
+  });
+  res.end(text);
 }
 
 function esc(text: string): string {

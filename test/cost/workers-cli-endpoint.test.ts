@@ -1,5 +1,5 @@
 /**
- * End to end: `npm run workers -- …` (node with the TypeScript loader, as the npm script runs it) against a fake EC2/CloudFormation
+ * End to end: `npm run workers -- …` (node with the TypeScript loader, as the npm script runs it) against a fake EC2/CloudFormation/CloudWatch
  * endpoint on 127.0.0.1 (`./fake-aws-endpoint`), so the real SDK signs and serializes the requests and
  * parses the XML answers. The CLI reads the real clock, so fixtures are relative to it with margins of
  * minutes to days, and each duration in the output is checked against the time window of the run.
@@ -9,7 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { FakeAwsEndpoint, FakeInstance } from './fake-aws-endpoint';
+import {
+  COST_USD_METRIC,
+  FLEET_DIMENSION,
+  GPU_SECONDS_METRIC,
+  TEMPLATE_DIMENSION,
+} from '../../lib/contracts';
+import { FakeAwsEndpoint, FakeDatum, FakeInstance } from './fake-aws-endpoint';
 
 jest.setTimeout(30_000);
 
@@ -165,9 +171,47 @@ const INSTANCES = [
   SPOT_OVERDUE,
 ];
 
+/** Noon UTC, `days` days before the test's day: a data point whose day does not depend on the run's speed. */
+const noonDaysAgo = (days: number) => {
+  const t = new Date(T0);
+  return new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()) - days * DAY + 12 * HOUR);
+};
+const runDatum = (
+  metricName: string,
+  template: string,
+  timestamp: Date,
+  value: number,
+  fleet = FLEET,
+): FakeDatum => ({
+  metricName,
+  dimensions: { [FLEET_DIMENSION]: fleet, [TEMPLATE_DIMENSION]: template },
+  timestamp,
+  value,
+});
+/** What run-report.sh sends per training build: GpuSeconds always, CostUsd for on-demand runs. */
+const METRICS: FakeDatum[] = [
+  runDatum(GPU_SECONDS_METRIC, 'gpu-small', noonDaysAgo(2), 3600),
+  runDatum(COST_USD_METRIC, 'gpu-small', noonDaysAgo(2), 0.526),
+  runDatum(GPU_SECONDS_METRIC, 'gpu-small', new Date(+noonDaysAgo(2) + 30 * MINUTE), 1800),
+  runDatum(COST_USD_METRIC, 'gpu-small', new Date(+noonDaysAgo(2) + 30 * MINUTE), 0.263),
+  runDatum(GPU_SECONDS_METRIC, 'gpu-small-spot', noonDaysAgo(3), 600),
+  // Listed (within CloudWatch's two weeks) but before the 7-day report: no row.
+  runDatum(GPU_SECONDS_METRIC, 'gpu-large', noonDaysAgo(10), 7200),
+  // Another stack's fleet, and another dimension set: neither is counted.
+  runDatum(GPU_SECONDS_METRIC, 'gpu-small', noonDaysAgo(2), 99_999, 'OtherStack-fleet'),
+  {
+    metricName: GPU_SECONDS_METRIC,
+    dimensions: { [FLEET_DIMENSION]: FLEET, [TEMPLATE_DIMENSION]: 'gpu-small', InstanceType: 'g4dn.xlarge' },
+    timestamp: noonDaysAgo(2),
+    value: 77_777,
+  },
+];
+
 const fake = new FakeAwsEndpoint({
   instances: INSTANCES,
   firstPageSize: 2,
+  metrics: METRICS,
+  listMetricsPageSize: 2,
   stacks: [
     {
       name: STACK,
@@ -212,6 +256,7 @@ function awsEnv(withCredentials = true): NodeJS.ProcessEnv {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_EC2: endpoint,
     AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH: endpoint,
     ...(withCredentials
       ? {
           AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
@@ -296,7 +341,7 @@ const hours = (ms: number) => (ms / HOUR).toFixed(2);
 const days = (ms: number) => (ms / DAY).toFixed(2);
 const lines = (text: string) => text.replace(/\n$/, '').split('\n');
 
-describe('workers CLI against an EC2/CloudFormation endpoint', () => {
+describe('workers CLI against an EC2/CloudFormation/CloudWatch endpoint', () => {
   it('reap --dry-run: one exact line per fleet instance, filters sent, pages followed, nothing changed', async () => {
     const run = await runCli(['reap', '--dry-run', '--stack', STACK], awsEnv());
 
@@ -402,6 +447,49 @@ describe('workers CLI against an EC2/CloudFormation endpoint', () => {
     expect(fake.calls('DescribeStacks').map((r) => r.params)).toEqual([{ StackName: STACK }]);
     expectFleetQueryFollowedPages();
     expect(fake.calls('StopInstances')).toEqual([]);
+  });
+
+  it('cost: spend by UTC day and template from the run metrics, through the real SDK and CloudWatch JSON', async () => {
+    const run = await runCli(['cost'], awsEnv());
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const [header, ...rest] = lines(run.stdout);
+    const note = rest.pop();
+    const cells = (row: string) => row.split(/ {2,}/);
+    expect(cells(header)).toEqual(['DAY', 'TEMPLATE', 'RUNS', 'GPU TIME', 'COST']);
+    expect(rest.map(cells)).toEqual([
+      [day(noonDaysAgo(3)), 'gpu-small-spot', '1', '10m', '-'],
+      [day(noonDaysAgo(2)), 'gpu-small', '2', '1h30m', '$0.79'],
+      ['TOTAL', '3', '1h40m', '$0.79'],
+    ]);
+    expect(note).toBe(
+      `fleet ${FLEET}, the last 7 UTC day(s). Cost: on-demand prices from data/ec2-prices.json as shipped to each ` +
+        'worker, as its run report computed them; GPU time includes the boot of workers started for the run; - : ' +
+        'no priced run (spot runs, or a region or type the table lacks). Templates silent for 14 days are not ' +
+        'listed (CloudWatch ListMetrics).',
+    );
+
+    // Signed for CloudWatch; ListMetrics per metric on the fleet dimension, every page followed.
+    const listed = fake.calls('ListMetrics');
+    expect(new Set(listed.map((r) => r.signingService))).toEqual(new Set(['monitoring']));
+    const fleetFilter = { Namespace: 'JenkinsGpu/Workers', Dimensions: [{ Name: 'Fleet', Value: FLEET }] };
+    expect(listed.map((r) => r.json)).toEqual([
+      { ...fleetFilter, MetricName: 'GpuSeconds' },
+      { ...fleetFilter, MetricName: 'GpuSeconds', NextToken: 'metrics-2' },
+      { ...fleetFilter, MetricName: 'CostUsd' },
+    ]);
+    // One GetMetricData: three statistics for each listed template, one-day periods from a UTC midnight.
+    const [data, ...more] = fake.calls('GetMetricData');
+    expect(more).toEqual([]);
+    const input = data.json as { StartTime: number; EndTime: number; MetricDataQueries: { Id: string }[] };
+    expect(input.MetricDataQueries.map((q) => q.Id)).toEqual(
+      ['0', '1', '2'].flatMap((i) => [`runs${i}`, `gpu${i}`, `cost${i}`]),
+    );
+    expect(input.EndTime - input.StartTime).toBe(7 * 86_400);
+    expect(input.EndTime % 86_400).toBe(0);
+    expect(fake.calls('DescribeInstances')).toEqual([]);
   });
 
   it('a stack that does not exist: exit 1, one line naming it, no EC2 call', async () => {
