@@ -35,6 +35,7 @@ import hudson.plugins.ec2.SlaveTemplate
 import hudson.slaves.NodeProvisioner
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.locks.Lock
 import java.util.function.Function
 import java.util.function.Supplier
 import java.util.logging.Handler
@@ -54,7 +55,8 @@ import software.amazon.awssdk.services.ec2.model.StartInstancesRequest
  * (EC2Cloud.java 1158 and 1171 in provision(label, n); 1345 in provision(template, n)), and a template prints
  * as SlaveTemplate{description='…', labels='…'} (SlaveTemplate.java 2042-2044). The subnet that failed is the
  * template's currentSubnetId, which the launch's chooseSubnetId has just set (SlaveTemplate.java 1717-1729,
- * 2240). Templates are told apart by description alone; the rule description-unique keeps those unique.
+ * 2240). Records are kept per template description and type (the rule description-unique keeps descriptions
+ * unique), so a template whose type an operator changes starts afresh.
  */
 class CapacityFailures extends Handler {
     /**
@@ -79,9 +81,9 @@ class CapacityFailures extends Handler {
     /** The plugin's subnet delimiters (SlaveTemplate.java 151). */
     private static final String DELIMITERS = /[\s,;]+/
 
-    /** Template description → subnet ('' when the template names none) → when it last failed for capacity. */
+    /** Template (description and type) → subnet ('' when it names none) → when it last failed for capacity. */
     private final Map<String, Map<String, Long>> failedAt = new ConcurrentHashMap<>()
-    /** Template description → the error code of its last capacity failure, for the log. */
+    /** Template (description and type) → the error code of its last failure, for the log. */
     private final Map<String, String> lastCode = new ConcurrentHashMap<>()
 
     /** Milliseconds now; a test sets its own clock. */
@@ -93,8 +95,10 @@ class CapacityFailures extends Handler {
             String code = capacityCode(record?.thrown)
             Matcher failed = FAILED.matcher(record?.message ?: '')
             if (code != null && record.level == Level.WARNING && failed.matches()) {
-                String description = failed.group(1)
-                recordFailure(description, templateNamed(description)?.currentSubnetId, code)
+                SlaveTemplate template = templateNamed(failed.group(1))
+                if (template != null) {
+                    recordFailure(template, template.currentSubnetId, code)
+                }
             }
         } catch (Exception ignored) { // groovylint-disable-line CatchException
             // A handler must never throw into the plugin's logging.
@@ -110,22 +114,35 @@ class CapacityFailures extends Handler {
 
     /** The error's code when it is a capacity or quota failure, else null. */
     static String capacityCode(Throwable e) {
-        // groovylint-disable-next-line Instanceof
-        if (!(e instanceof AwsServiceException)) {
-            return null
-        }
-        String code = ((AwsServiceException) e).awsErrorDetails()?.errorCode()
+        String code = errorCode(e)
         return code in CODES ? code : null
     }
 
-    void recordFailure(String description, String subnet, String code) {
-        failedAt.computeIfAbsent(description) { new ConcurrentHashMap<String, Long>() }.put(subnet ?: '', clock())
-        lastCode.put(description, code)
+    /** EC2's error code of an SDK service error, else the exception's class name. */
+    static String errorCode(Throwable e) {
+        // groovylint-disable-next-line Instanceof
+        return e instanceof AwsServiceException ? ((AwsServiceException) e).awsErrorDetails()?.errorCode() :
+            e?.class?.simpleName
     }
 
-    /** True when every subnet of the template failed for capacity within HOLD_MILLIS. */
+    /**
+     * A failure in one subnet. The subnet is the template's currentSubnetId when the failure is seen: the plugin
+     * logs after releasing its count lock, so a launch of the same template on another thread may have moved
+     * it on in between (it first fetches the image and key pair, so the window is narrow).
+     */
+    void recordFailure(SlaveTemplate template, String subnet, String code) {
+        failedAt.computeIfAbsent(keyOf(template)) { new ConcurrentHashMap<String, Long>() }.put(subnet ?: '', clock())
+        lastCode.put(keyOf(template), code)
+    }
+
+    /** A failure that another zone would not fix (a refused parameter, say): the template is short everywhere. */
+    void recordUnusable(SlaveTemplate template, String why) {
+        subnetsOf(template).each { String subnet -> recordFailure(template, subnet, why) }
+    }
+
+    /** True when every subnet of the template failed within HOLD_MILLIS. */
     boolean isShort(SlaveTemplate template) {
-        Map<String, Long> bySubnet = failedAt[template.description]
+        Map<String, Long> bySubnet = failedAt[keyOf(template)]
         if (!bySubnet) {
             return false
         }
@@ -137,7 +154,11 @@ class CapacityFailures extends Handler {
     }
 
     String lastCodeOf(SlaveTemplate template) {
-        return lastCode[template.description]
+        return lastCode[keyOf(template)]
+    }
+
+    private static String keyOf(SlaveTemplate template) {
+        return "${template.description} ${template.type}"
     }
 
     static List<String> subnetsOf(SlaveTemplate template) {
@@ -167,11 +188,14 @@ class WorkerProvisioningStrategy extends NodeProvisioner.Strategy {
     /** What the plugin's log said about launches that failed for capacity. */
     final CapacityFailures failures
 
-    /** Per label, the shortfall last logged as "none reusable": a build waiting at the cap logs it once. */
-    private final Map<String, Integer> loggedNone = [:]
+    /**
+     * Per label, the shortfall last logged as "none reusable": a build waiting at the cap logs it once.
+     * Concurrent: each label's provisioner may run its round on its own thread.
+     */
+    private final Map<String, Integer> loggedNone = new ConcurrentHashMap<>()
 
     /** Labels last logged as "every template short": logged once while it lasts. */
-    private final Set<String> loggedShort = [] as Set
+    private final Set<String> loggedShort = ConcurrentHashMap.newKeySet()
 
     WorkerProvisioningStrategy(NodeProvisioner.Strategy next, CapacityFailures failures) {
         this.next = next
@@ -213,18 +237,27 @@ class WorkerProvisioningStrategy extends NodeProvisioner.Strategy {
             loggedShort.remove(label.toString())
             return
         }
-        SlaveTemplate fallback = templates.find { it != first && !failures.isShort(it) && capHeadroom(cloud, it) > 0 }
+        SlaveTemplate fallback = null
+        int room = 0
+        for (SlaveTemplate t : templates) {
+            room = t == first || failures.isShort(t) ? 0 : capHeadroom(cloud, t)
+            if (room > 0) {
+                fallback = t
+                break
+            }
+        }
         if (fallback == null) {
             if (loggedShort.add(label.toString())) {
                 LOGGER.info("capacity-failover: label ${label}: '${first.description}' is short of capacity in " +
-                    "every zone (${failures.lastCodeOf(first)}) and no other template of the label has room: " +
-                    'the plugin keeps trying it, one zone per tick')
+                    "every zone (${failures.lastCodeOf(first)}) and no other template of the label has both room " +
+                    'and capacity: the plugin keeps trying it, one zone per tick')
             }
             return
         }
         loggedShort.remove(label.toString())
-        state.recordPendingLaunches(launch(cloud, fallback, missing, "label ${label}: '${first.description}' " +
-            "(${first.type}) is short of capacity in every zone (${failures.lastCodeOf(first)})"))
+        state.recordPendingLaunches(launch(cloud, fallback, Math.min(Math.max(missing.intdiv(fallback.numExecutors), 1),
+            room), "label ${label}: '${first.description}' (${first.type}) is short of capacity in every zone " +
+            "(${failures.lastCodeOf(first)})"))
     }
 
     /** The cloud the plugin's strategy asks: the first EC2 cloud that serves the label without delay. */
@@ -235,14 +268,12 @@ class WorkerProvisioningStrategy extends NodeProvisioner.Strategy {
     }
 
     /**
-     * Launches `template` in the background as the plugin does (EC2Cloud.java 1108-1198): as many nodes as the
-     * plugin would ask for (excess workload / executors, at least 1, at most what the caps allow), each a
-     * planned node at once, each done when its instance runs and its agent connects.
+     * Launches `number` nodes of `template` in the background as the plugin does (EC2Cloud.java 1108-1198): as
+     * many as the plugin would ask for (excess workload / executors, at least 1, at most what the caps allow),
+     * each a planned node at once, each done when its instance runs and its agent connects.
      */
-    private List<NodeProvisioner.PlannedNode> launch(EC2Cloud cloud, SlaveTemplate template, int missing,
-                                                     String why) {
+    private List<NodeProvisioner.PlannedNode> launch(EC2Cloud cloud, SlaveTemplate template, int number, String why) {
         int perNode = template.numExecutors
-        int number = Math.min(Math.max(missing.intdiv(perNode), 1), capHeadroom(cloud, template))
         LOGGER.info("capacity-failover: ${why}: launching ${number} of '${template.description}' " +
             "(${template.type}) instead")
         CompletableFuture<List<EC2AbstractSlave>> launched = CompletableFuture.supplyAsync(
@@ -259,25 +290,39 @@ class WorkerProvisioningStrategy extends NodeProvisioner.Strategy {
     }
 
     /**
-     * The plugin's own launch call: under its count lock it checks the caps again, restarts a stopped worker of
-     * the chosen subnet or launches (EC2Cloud.java 1055-1087); then the count cache is dropped, as the plugin
-     * does after its launches (1179). It and waitForRunningAndConnectAsync (1216-1293) are private; Groovy
-     * calls them through the meta-class, and a plugin release without them fails here with a logged line.
+     * The plugin's own launch call: under its count lock it checks the caps, restarts a stopped worker of the
+     * chosen subnet or launches (EC2Cloud.java 1055-1087). This holds that lock (slaveCountingLock, 170, a
+     * ReentrantLock) across a fresh count, the launch and dropping the count again, so a launch of the plugin's
+     * own, which counts under the same lock from the same cache (1132-1136, 1014-1027), sees this one and
+     * neither passes a cap on a stale count. The lock, the launch call and waitForRunningAndConnectAsync
+     * (1216-1293) are private; Groovy reaches them through the meta-class of EC2Cloud itself (not of a subclass),
+     * and a plugin release without them fails here with a logged line.
      */
     private List<EC2AbstractSlave> launchQuietly(EC2Cloud cloud, SlaveTemplate template, int number, String why) {
+        Lock lock = null
         try {
+            lock = cloud.@slaveCountingLock
+            lock.lock()
+            cloud.invalidateInstanceCountCache()
+            // null: the caps left no room after all (EC2Cloud.java 1060-1063); empty: EC2 launched nothing.
             List<EC2AbstractSlave> slaves = cloud.getNewOrExistingAvailableSlave(template, number, false)
-            if (slaves) {
-                cloud.invalidateInstanceCountCache()
+            cloud.invalidateInstanceCountCache()
+            if (slaves != null && slaves.isEmpty()) {
+                failures.recordUnusable(template, 'no instance launched')
             }
             return slaves ?: []
         } catch (Exception e) { // groovylint-disable-line CatchException
             String code = CapacityFailures.capacityCode(e)
-            if (code != null) {
-                failures.recordFailure(template.description, template.currentSubnetId, code)
+            if (code == null) {
+                // Another zone would not fix it: the template sits out the hold, and the first is tried meanwhile.
+                failures.recordUnusable(template, CapacityFailures.errorCode(e))
+            } else {
+                failures.recordFailure(template, template.currentSubnetId, code)
             }
             LOGGER.warning("capacity-failover: ${why}: the launch of '${template.description}' failed: ${e}")
             return []
+        } finally {
+            lock?.unlock()
         }
     }
 

@@ -306,8 +306,8 @@ check('a fallback at its cap leaves the build waiting for the first template, lo
     assert c.cloud.launches == [1, 1, 1, 1, 1]
     assert lines.findAll { it.startsWith('capacity-failover:') } == [
         "capacity-failover: label tensorflow: 'gpu-tensorflow-ondemand' is short of capacity in every zone " +
-            '(InsufficientInstanceCapacity) and no other template of the label has room: the plugin keeps trying ' +
-            'it, one zone per tick',
+            '(InsufficientInstanceCapacity) and no other template of the label has both room and capacity: the ' +
+            'plugin keeps trying it, one zone per tick',
     ]
 }
 
@@ -353,6 +353,44 @@ check('fails over for what the demand lacks, within the fallback cap; the plugin
     assert state.pendingLaunches.size() == 3 // 2 g5 nodes, then the plugin's 1
     assert c.cloud.ec2.instances.values().count { it.instanceType == 'g5.xlarge' } == 2
     assert c.cloud.launches == [1, 1, 1]
+}
+
+check('the fallback launch counts afresh under the plugin lock: an instance launched since is seen') {
+    Map c = withFallback()
+    c.cloud.instanceCap = 2
+    c.cloud.noCapacity = ['g4dn.xlarge@subnet-a': 'InsufficientInstanceCapacity',
+                          'g4dn.xlarge@subnet-b': 'InsufficientInstanceCapacity']
+    2.times { round(c, 'tensorflow', 1) }
+    // A worker the count cache has not seen yet (launched on another thread since the last count).
+    c.cloud.ec2.instances['i-other'] = new Instance(instanceId: 'i-other', imageId: 'ami-1',
+        instanceType: 'g5.xlarge', availabilityZone: 'subnet-b', stateName: 'pending')
+    round(c, 'tensorflow', 3)
+    assert c.cloud.ec2.instances.values().count { it.instanceType == 'g5.xlarge' } == 2 // i-other and one more
+    assert c.cloud.launchedUnderCallersLock == [true]
+}
+
+check('a fallback refused for another reason sits out the hold, and the first type is tried meanwhile') {
+    Map c = withFallback()
+    c.cloud.noCapacity = ['g4dn.xlarge@subnet-a': 'InsufficientInstanceCapacity',
+                          'g4dn.xlarge@subnet-b': 'InsufficientInstanceCapacity',
+                          'g5.xlarge@subnet-a': 'InvalidParameterValue']
+    List<String> lines = logged { 4.times { round(c, 'tensorflow', 1) } }
+    assert c.cloud.attempts.drop(2) == ['gpu-tensorflow-g5@subnet-a', 'gpu-tensorflow-ondemand@subnet-a',
+                                        'gpu-tensorflow-ondemand@subnet-b']
+    assert lines.any { it.contains("short of capacity in every zone (InsufficientInstanceCapacity) and no other") }
+}
+
+check('a template reloaded with another type starts afresh: no failover on the record of the old type') {
+    Map c = withFallback()
+    c.cloud.noCapacity = ['g4dn.xlarge@subnet-a': 'InsufficientInstanceCapacity',
+                          'g4dn.xlarge@subnet-b': 'InsufficientInstanceCapacity']
+    2.times { round(c, 'tensorflow', 1) }
+    // A JCasC reload builds new template objects (SlaveTemplate.java 399): same description, the type edited.
+    c.cloud.templates[0] = new SlaveTemplate(description: 'gpu-tensorflow-ondemand', ami: 'ami-1',
+        type: 'g6.xlarge', labels: 'tensorflow', stopOnTerminate: true, subnetId: SUBNETS, parent: c.cloud)
+    round(c, 'tensorflow', 1)
+    assert c.cloud.attempts.last() == 'gpu-tensorflow-ondemand@subnet-a'
+    assert !c.cloud.attempts.any { it.startsWith('gpu-tensorflow-g5') }
 }
 
 check('restarts a stopped worker first, then fails over for the rest') {

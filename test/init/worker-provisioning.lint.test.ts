@@ -62,7 +62,7 @@ test('the hook registers first, restarts stopped workers and fails over from a t
   const { status, output } = runHook(HOOK);
 
   expect(output).not.toContain('FAILED');
-  expect(output.match(/^ok /gm)).toHaveLength(22);
+  expect(output.match(/^ok /gm)).toHaveLength(25);
   expect(status).toBe(0);
   // One log line per decision, naming the label and the worker.
   expect(output).toContain('label tensorflow: started stopped worker i-b (us-east-1b) instead of a launch');

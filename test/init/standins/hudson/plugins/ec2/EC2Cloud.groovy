@@ -4,6 +4,7 @@ import hudson.model.Label
 import hudson.model.Node
 import hudson.slaves.NodeProvisioner
 import java.util.concurrent.CompletableFuture
+import java.util.concurrent.locks.ReentrantLock
 import java.util.logging.Level
 import java.util.logging.Logger
 import software.amazon.awssdk.services.ec2.Ec2Client
@@ -19,13 +20,15 @@ import software.amazon.awssdk.services.ec2.model.Instance
  *   in running, pending or stopping state (756-808): all of them for the cloud, those of the template's type
  *   for the template (the real count filters on the template's tags); cached until
  *   invalidateInstanceCountCache() (1045-1049; the 30 s TTL of 173 is not modelled);
- * - provision(label, n) (1089-1210): records the request, takes the first matching template with room, chooses
- *   its next subnet and plans the nodes. The real launch runs in the background; here it is decided at once:
- *   a type and subnet listed in `noCapacity` fail as EC2 fails, logged as the plugin logs it (1157-1158), and
- *   the planned nodes end empty; otherwise the planned nodes stay pending;
- * - getNewOrExistingAvailableSlave(template, n, force) (1055-1087, private): the caps again, then the launch in
- *   the template's next subnet: a listed type and subnet throws the Ec2Exception (nothing logged, as there),
- *   otherwise `n` new pending instances of the template's type;
+ * - provision(label, n) (1089-1210): records the request, then walks the matching templates: one without room
+ *   is skipped, one with room gets min(workload / executors (at least 1), room) nodes in its next subnet and
+ *   the rest of the workload goes on to the next template (1102-1116, 1195-1202). The real launch runs in
+ *   the background; here it is decided at once: a type and subnet listed in `noCapacity` fail as EC2 fails,
+ *   logged as the plugin logs it (1157-1158), and those planned nodes end empty; otherwise they stay pending;
+ * - getNewOrExistingAvailableSlave(template, n, force) (1055-1087, private): under slaveCountingLock (170, a
+ *   ReentrantLock), the caps again, then the launch in the template's next subnet: a listed type and subnet
+ *   throws the Ec2Exception (nothing logged, as there), otherwise `n` new pending instances of the template's
+ *   type. `launchedUnderCallersLock` records, per call, whether the caller already held the lock;
  * - waitForRunningAndConnectAsync(template, slave) (1216-1293, private): here the instance is running at once
  *   and the future is done with the node.
  */
@@ -44,7 +47,10 @@ class EC2Cloud {
     Map<String, String> noCapacity = [:]
     /** The nodes handed to waitForRunningAndConnectAsync. */
     final List<String> awaited = []
+    /** Per call of getNewOrExistingAvailableSlave: whether its caller held slaveCountingLock already. */
+    final List<Boolean> launchedUnderCallersLock = []
     int instanceCap = Integer.MAX_VALUE
+    private final ReentrantLock slaveCountingLock = new ReentrantLock()
     private Integer cachedCount = null
     private final Map<String, Integer> cachedTemplateCounts = [:]
     private int launched = 0
@@ -80,21 +86,41 @@ class EC2Cloud {
 
     Collection<NodeProvisioner.PlannedNode> provision(Label label, int excessWorkload) {
         launches << excessWorkload
-        SlaveTemplate t = getTemplates(label).find { getPossibleNewSlavesCount(it) > 0 }
-        if (t == null) {
-            return []
+        List<NodeProvisioner.PlannedNode> planned = []
+        int excess = excessWorkload
+        for (SlaveTemplate t : getTemplates(label)) {
+            int room = getPossibleNewSlavesCount(t)
+            if (room <= 0) {
+                continue
+            }
+            int number = Math.min(Math.max(excess.intdiv(t.numExecutors), 1), room)
+            String code = attempt(t)
+            if (code != null) {
+                LOGGER.log(Level.WARNING, t.toString() + '. Exception during provisioning', failure(t, code))
+            }
+            number.times {
+                planned << new NodeProvisioner.PlannedNode("new-${planned.size() + 1}", code == null ?
+                    new CompletableFuture() : CompletableFuture.completedFuture(null), t.numExecutors)
+            }
+            excess -= number * t.numExecutors
+            if (excess <= 0) {
+                break
+            }
         }
-        String code = attempt(t)
-        if (code != null) {
-            LOGGER.log(Level.WARNING, t.toString() + '. Exception during provisioning', failure(t, code))
-        }
-        (1..excessWorkload).collect {
-            new NodeProvisioner.PlannedNode("new-${it}", code == null ? new CompletableFuture() :
-                CompletableFuture.completedFuture(null), 1)
-        }
+        planned
     }
 
     private List<EC2AbstractSlave> getNewOrExistingAvailableSlave(SlaveTemplate t, int number, boolean force) {
+        launchedUnderCallersLock << slaveCountingLock.heldByCurrentThread
+        slaveCountingLock.lock()
+        try {
+            return launchLocked(t, number)
+        } finally {
+            slaveCountingLock.unlock()
+        }
+    }
+
+    private List<EC2AbstractSlave> launchLocked(SlaveTemplate t, int number) {
         int possible = getPossibleNewSlavesCount(t)
         if (possible <= 0) {
             return null
