@@ -170,10 +170,25 @@ function compareSnapshots(a: string | undefined, b: string | undefined): number 
   return stamp !== 0 ? stamp : sign(Number(a.slice(17)) - Number(b.slice(17)));
 }
 
+/**
+ * `parse` of each version seen, as it is a pure function of the text and its result is only read: a check of
+ * the lock compares the same few hundred versions every time casc/ is validated, and parsing is most of that.
+ */
+const PARSED = new Map<string, Parsed>();
+
+function parsed(version: string): Parsed {
+  let result = PARSED.get(version);
+  if (!result) {
+    result = parse(version);
+    PARSED.set(version, result);
+  }
+  return result;
+}
+
 /** Negative, zero or positive as `a` is older than, the same as or newer than `b`, in Jenkins' order. */
 export function compareVersions(a: string, b: string): number {
-  const pa = parse(a);
-  const pb = parse(b);
+  const pa = parsed(a);
+  const pb = parsed(b);
   return compareLists(pa.items, pb.items) || compareSnapshots(pa.snapshot, pb.snapshot);
 }
 
