@@ -28,15 +28,32 @@ const SHIPPED_CASC = Object.fromEntries(
     .map((name) => [name, fs.readFileSync(path.join(REPO, 'casc', name), 'utf8')]),
 );
 
-/** Writes casc/ (the shipped files with `files` over them; `null` deletes a file) into the repository copy. */
+/** casc/ of the repository copy as writeCasc last left it, by file name (repoCopy copied the shipped files). */
+const onDisk = new Map(Object.entries(SHIPPED_CASC));
+
+/**
+ * Writes casc/ (the shipped files with `files` over them; `null` deletes a file) into the repository copy.
+ * Only the files that differ from what is there are written or deleted: a case edits one file of seven,
+ * and casc/ ends up the same as when it was rewritten whole.
+ */
 function writeCasc(files: Record<string, string | null>): void {
-  fs.rmSync(path.join(REPO, 'casc'), { recursive: true, force: true });
-  fs.mkdirSync(path.join(REPO, 'casc'));
+  const wanted = new Map<string, string>();
   for (const [name, text] of Object.entries({ ...SHIPPED_CASC, ...files })) {
-    if (text === null) continue;
+    if (text !== null) wanted.set(name, text);
+  }
+  for (const name of [...onDisk.keys()]) {
+    if (!wanted.has(name)) {
+      fs.rmSync(path.join(REPO, 'casc', name));
+      onDisk.delete(name);
+    }
+  }
+  for (const [name, text] of wanted) {
+    if (onDisk.get(name) === text) continue;
     fs.mkdirSync(path.dirname(path.join(REPO, 'casc', name)), { recursive: true });
     fs.writeFileSync(path.join(REPO, 'casc', name), text);
+    onDisk.set(name, text);
   }
+  expect(fs.readdirSync(path.join(REPO, 'casc')).sort()).toEqual([...wanted.keys()].sort());
 }
 
 function buildStack(context: Record<string, unknown> = {}): JenkinsGpuStack {
