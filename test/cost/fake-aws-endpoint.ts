@@ -144,7 +144,7 @@ export class FakeAwsEndpoint {
     const authorization = req.headers.authorization ?? '';
     const signingService = signingServiceOf(authorization);
     this.requests.push({ signingService, authorization, action, params });
-    const requestId = `00000000-0000-4000-8000-${String(++this.requestCounter).padStart(12, '0')}`;
+    const requestId = this.nextRequestId();
 
     const isEc2 = version === EC2_VERSION;
     try {
@@ -166,12 +166,17 @@ export class FakeAwsEndpoint {
     }
   }
 
+  /** A fresh request id, in the UUID form AWS returns. */
+  private nextRequestId(): string {
+    return `00000000-0000-4000-8000-${String(++this.requestCounter).padStart(12, '0')}`;
+  }
+
   /** CloudWatch over AWS JSON 1.0: the operation is the X-Amz-Target header, the input the JSON body. */
   private handleJson(req: IncomingMessage, res: ServerResponse, target: string, body: string): void {
     const authorization = req.headers.authorization ?? '';
     const signingService = signingServiceOf(authorization);
     const [prefix, action] = target.split('.');
-    const requestId = `00000000-0000-4000-8000-${String(++this.requestCounter).padStart(12, '0')}`;
+    const requestId = this.nextRequestId();
     let json: Record<string, unknown> = {};
     try {
       json = JSON.parse(body || '{}') as Record<string, unknown>;

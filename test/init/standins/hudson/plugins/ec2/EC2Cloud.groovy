@@ -151,6 +151,10 @@ class EC2Cloud {
         return noCapacity["${t.type}@${subnet}".toString()]
     }
 
+    /**
+     * EC2's error for `code`. The message is how EC2's InsufficientInstanceCapacity message begins (its full text
+     * names the zone and the zones to try instead); other codes get the same text here, as the hook only prints it.
+     */
     private static Ec2Exception failure(SlaveTemplate t, String code) {
         new Ec2Exception(code, "We currently do not have sufficient ${t.type} capacity in the Availability Zone " +
             'you requested')
