@@ -97,10 +97,25 @@ const CREDENTIAL_PATTERNS = [
   new RegExp(String.raw`\bcredentialsId\s*\(\s*${QUOTED}\s*\)`, 'g'),
 ];
 
+/** The text lineAt last indexed and where each of its lines starts: a scan asks many lines of one file in a row. */
+let indexed: { text: string; starts: number[] } | undefined;
+
+/** The 1-based line of `index` in `text` (a binary search over the line starts). */
 function lineAt(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  if (indexed?.text !== text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    indexed = { text, starts };
+  }
+  const { starts } = indexed;
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid] <= index) low = mid;
+    else high = mid - 1;
+  }
+  return low + 1;
 }
 
 function quotedStrings(text: string): string[] {
@@ -229,13 +244,15 @@ function findCredentials(file: string, text: string): CredentialUse[] {
 
 /** Replaces Groovy comments with spaces (newlines kept), leaving strings untouched. */
 function blankComments(text: string): string {
-  const out = text.split('');
+  const out: string[] = [];
+  let copied = 0;
   let i = 0;
   const blank = (from: number, to: number): void => {
-    for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
+    out.push(text.slice(copied, from), text.slice(from, to).replace(/[^\n]/g, ' '));
+    copied = to;
   };
+  const rest = text.startsWith.bind(text);
   while (i < text.length) {
-    const rest = text.startsWith.bind(text);
     if (rest("'''", i) || rest('"""', i)) {
       const end = text.indexOf(text.slice(i, i + 3), i + 3);
       i = end < 0 ? text.length : end + 3;
@@ -256,5 +273,6 @@ function blankComments(text: string): string {
       i = stop;
     } else i++;
   }
+  out.push(text.slice(copied));
   return out.join('');
 }

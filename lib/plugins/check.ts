@@ -26,6 +26,7 @@ import {
   parseIntent,
   parseLock,
 } from './lock-file';
+import { rememberLast } from './remember-last';
 import { compareVersions, satisfies } from './version';
 
 const REGENERATE = 'regenerate it: npm run plugins:lock -- --update-center <file|url>';
@@ -56,30 +57,53 @@ export interface ParsedPluginFiles {
   readonly problems: Problem[];
 }
 
-/** Reads and parses the three files; a missing file is one problem. */
-function readPluginFiles(files: PluginFiles): ParsedPluginFiles {
+/** The three files' texts; undefined for a file that does not exist. */
+interface PluginTexts {
+  readonly intent?: string;
+  readonly lock?: string;
+  readonly core?: string;
+}
+
+function readPluginTexts(files: PluginFiles): PluginTexts {
+  const read = (file: string): string | undefined =>
+    fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  return { intent: read(files.intent), lock: read(files.lock), core: read(files.core) };
+}
+
+/** Parses the three files; a missing file is one problem. */
+function parsePluginFiles(files: PluginFiles, texts: PluginTexts): ParsedPluginFiles {
   const problems: Problem[] = [];
-  const read = (file: string, what: string): string | undefined => {
-    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+  const missing = (file: string, what: string): undefined => {
     problems.push(at(file, 0, `not found: ${what}`));
     return undefined;
   };
-  const intentText = read(files.intent, 'the plugins we chose, artifactId:version per line');
-  const lockText = read(files.lock, `the locked plugin closure; ${REGENERATE}`);
-  const coreText = read(files.core, 'the core version and sha256= of its war');
-  const intent = intentText === undefined ? undefined : parseIntent(intentText, files.intent);
-  const lock = lockText === undefined ? undefined : parseLock(lockText, files.lock);
-  const core = coreText === undefined ? undefined : parseCorePin(coreText, files.core);
+  if (texts.intent === undefined) missing(files.intent, 'the plugins we chose, artifactId:version per line');
+  if (texts.lock === undefined) missing(files.lock, `the locked plugin closure; ${REGENERATE}`);
+  if (texts.core === undefined) missing(files.core, 'the core version and sha256= of its war');
+  const intent = texts.intent === undefined ? undefined : parseIntent(texts.intent, files.intent);
+  const lock = texts.lock === undefined ? undefined : parseLock(texts.lock, files.lock);
+  const core = texts.core === undefined ? undefined : parseCorePin(texts.core, files.core);
   for (const parsed of [intent, lock, core]) if (parsed) problems.push(...parsed.problems);
   return { intent: intent?.value ?? [], lock: lock?.value ?? [], core: core?.value, problems };
 }
 
+/**
+ * The problems of the plugin files with these texts: a validation of an unchanged casc/ (synth checks it
+ * more than once) does not check the closure again.
+ */
+const pluginFileProblems = rememberLast(
+  (files: PluginFiles, texts: PluginTexts) => JSON.stringify([files, texts]),
+  (files: PluginFiles, texts: PluginTexts) => {
+    const parsed = parsePluginFiles(files, texts);
+    if (texts.lock === undefined || texts.intent === undefined) return { problems: parsed.problems };
+    return { problems: sortProblems([...parsed.problems, ...checkLock(parsed, files)]) };
+  },
+);
+
 /** Everything `npm run check:casc` reports about the plugin files beside `intentFile`, by file and line. */
 export function checkPluginFiles(intentFile: string): Problem[] {
   const files = pluginFilesBeside(intentFile);
-  const parsed = readPluginFiles(files);
-  if (!fs.existsSync(files.lock) || !fs.existsSync(files.intent)) return parsed.problems;
-  return sortProblems([...parsed.problems, ...checkLock(parsed, files)]);
+  return [...pluginFileProblems(files, readPluginTexts(files)).problems];
 }
 
 /** Closure, core, intent coverage and families of an already parsed lock. */

@@ -12,6 +12,7 @@
  */
 import { type Problem, problemAt } from '../jcasc/problem';
 import { SHA256_HEX } from '../patterns';
+import { rememberLast } from './remember-last';
 
 /** The three files' names, side by side in casc/ and a bundle's casc/: every reader takes them from here. */
 export const INTENT_FILE_NAME = 'plugins.txt';
@@ -184,7 +185,10 @@ function parseDetail(entry: MutableEntry, content: string, line: number): string
   return `'${content.trim()}' is not 'requires <artifactId> <minimum>', 'optional <artifactId> <minimum>' or 'core <version>'`;
 }
 
-export function parseLock(text: string, file: string): Parsed<LockEntry[]> {
+/** The lock's entries and problems; a lock whose text has not changed since the last call is not parsed again. */
+export const parseLock = rememberLast((text: string, file: string) => `${file}\0${text}`, parseLockText);
+
+function parseLockText(text: string, file: string): Parsed<LockEntry[]> {
   const entries: MutableEntry[] = [];
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
