@@ -4,14 +4,26 @@ import { JenkinsController, JenkinsControllerProps } from '../lib/constructs/jen
 import { Network } from '../lib/constructs/network';
 
 /**
- * A test App that skips esbuild bundling (Lambda code is tested on its own) and writes to a temp dir, and
- * skips aws-cdk-lib's CloudFormation rule check (seconds of engine loading per test file; the whole app's
- * template is checked against those rules in test/stack).
+ * Context every test App has: no esbuild bundling (Lambda code is tested on its own), and no construct
+ * stack traces. aws-cdk-lib records where each construct and metadata entry was made (cx-api
+ * DISABLE_CREATION_STACK_TRACES, DISABLE_METADATA_STACK_TRACE); under Jest each trace goes through the
+ * source maps, about an eighth of a synth, and no test reads them. `cdk synth` still records them.
+ */
+export const TEST_APP_CONTEXT: Record<string, unknown> = {
+  'aws:cdk:bundling-stacks': [],
+  'aws:cdk:disable-creation-stack-traces': true,
+  'aws:cdk:disable-stack-trace': true,
+};
+
+/**
+ * A test App with TEST_APP_CONTEXT that writes to a temp dir and skips aws-cdk-lib's CloudFormation rule
+ * check (seconds of engine loading per test file; the whole app's template is checked against those rules
+ * in test/stack).
  */
 export function testApp(context: Record<string, unknown> = {}): App {
   return new App({
     builtinCloudFormationValidation: false,
-    context: { 'aws:cdk:bundling-stacks': [], ...context },
+    context: { ...TEST_APP_CONTEXT, ...context },
   });
 }
 

@@ -17,6 +17,7 @@ import { UserInputError } from '../../lib/errors';
 import { formatProblem, isError } from '../../lib/jcasc/problem';
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { resolveSettings } from '../../lib/settings/validate-settings';
+import { TEST_APP_CONTEXT } from '../helpers';
 import { CDK_JSON_CONTEXT, repoCopy } from '../stack/app-helpers';
 import { edit, SHIPPED_FILE } from './helpers';
 
@@ -57,7 +58,7 @@ function writeCasc(files: Record<string, string | null>): void {
 }
 
 function buildStack(context: Record<string, unknown> = {}): JenkinsGpuStack {
-  const app = new App({ outdir: OUTDIR, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ outdir: OUTDIR, context: { ...TEST_APP_CONTEXT, ...context } });
   return new JenkinsGpuStack(app, 'JenkinsGpuTraining', { settings: resolveSettings({}), repoRoot: REPO });
 }
 

@@ -1,8 +1,9 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 
 import { CostGuard, CostGuardProps } from '../../lib/constructs/cost-guard';
+import { testApp } from '../helpers';
 
 const baseProps: CostGuardProps = {
   fleetTagValue: 'JenkinsGpuTraining',
@@ -12,7 +13,7 @@ const baseProps: CostGuardProps = {
 
 function synth(props: Partial<CostGuardProps> = {}): Template {
   // Skip esbuild: the handler is bundled in the real synth; here only the template matters.
-  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new Stack(app, 'Test');
   new CostGuard(stack, 'CostGuard', { ...baseProps, ...props });
   return Template.fromStack(stack);
@@ -226,10 +227,7 @@ describe('props validation', () => {
   });
 
   it('accepts a busy grace of exactly 10 minutes and exposes the effective value', () => {
-    const app = new App({
-      builtinCloudFormationValidation: false,
-      context: { 'aws:cdk:bundling-stacks': [] },
-    });
+    const app = testApp();
     const stack = new Stack(app, 'Test');
     expect(new CostGuard(stack, 'Ten', { ...baseProps, busyGraceMinutes: 10 }).busyGraceMinutes).toBe(10);
     expect(new CostGuard(stack, 'Default', baseProps).busyGraceMinutes).toBe(20);

@@ -1,4 +1,4 @@
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 
@@ -9,6 +9,7 @@ import {
   PLACEHOLDER_PREFIX,
   placeholderValue,
 } from '../../lib/credentials/catalog';
+import { testApp } from '../helpers';
 
 const STACK_NAME = 'JenkinsGpuTraining';
 
@@ -17,7 +18,7 @@ function synth(
   beforeSynth: (stack: Stack, credentials: JenkinsCredentials) => void = () => undefined,
 ): { stack: Stack; credentials: JenkinsCredentials; template: Template } {
   // No esbuild bundling in unit tests: the handler has its own tests.
-  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new Stack(app, STACK_NAME);
   const credentials = new JenkinsCredentials(stack, 'Credentials', props);
   beforeSynth(stack, credentials);

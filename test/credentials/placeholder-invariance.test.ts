@@ -1,8 +1,9 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
 import { JenkinsCredentials } from '../../lib/constructs/jenkins-credentials';
 import { CREDENTIALS } from '../../lib/credentials/catalog';
+import { testApp } from '../helpers';
 
 /**
  * What CloudFormation writes into a secret must never change once a stack exists. CloudFormation writes a
@@ -34,7 +35,7 @@ const FROZEN_GENERATED: Readonly<Record<string, unknown>> = {
 };
 
 function secrets(): Record<string, Record<string, unknown>> {
-  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new Stack(app, 'JenkinsGpuTraining');
   new JenkinsCredentials(stack, 'Credentials');
   const found = Template.fromStack(stack).findResources('AWS::SecretsManager::Secret');

@@ -4,6 +4,7 @@ import * as path from 'path';
 
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { settingsFromContext } from '../../lib/settings/validate-settings';
+import { TEST_APP_CONTEXT } from '../helpers';
 import { REPO, repoCopy, synthApp } from '../stack/app-helpers';
 import { call, ec2, instanceSession, resourceTags, runInstances } from './calls';
 import { evaluateCall } from './evaluate';
@@ -51,7 +52,7 @@ function factsOf(repoRoot?: string): StackFacts {
   >;
   const app = new App({
     builtinCloudFormationValidation: false,
-    context: { ...context, 'aws:cdk:bundling-stacks': [] },
+    context: { ...context, ...TEST_APP_CONTEXT },
   });
   const settings = settingsFromContext(app.node.getAllContext());
   const stack = new JenkinsGpuStack(app, settings.stackName, { settings, repoRoot });

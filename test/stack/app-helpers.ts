@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { createApp } from '../../lib/app';
+import { TEST_APP_CONTEXT } from '../helpers';
 
 export const REPO = path.resolve(__dirname, '../..');
 /** cdk.json's context: the feature flags and the CloudFormation rule switch `cdk synth` runs with. */
@@ -11,14 +12,15 @@ export const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(REPO, 'cdk.
   .context as Record<string, unknown>;
 
 /**
- * The real app as `cdk synth` builds it (cdk.json context), minus esbuild bundling and, unless `cfnRules`,
- * minus aws-cdk-lib's CloudFormation rule check: its engine takes seconds to load in every test file, and
- * only the tests of those rules need it (settings-combinations, jenkins-gpu-stack's gates, app-entry).
+ * The real app as `cdk synth` builds it (cdk.json context) with TEST_APP_CONTEXT (no esbuild bundling, no
+ * construct stack traces) and, unless `cfnRules`, without aws-cdk-lib's CloudFormation rule check: its
+ * engine takes seconds to load in every test file, and only the tests of those rules need it
+ * (settings-combinations, jenkins-gpu-stack's gates, app-entry).
  */
 export function synthApp(context: Record<string, unknown> = {}, { cfnRules = false } = {}) {
   const { app, stack } = createApp({
     builtinCloudFormationValidation: cfnRules,
-    context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context },
+    context: { ...CDK_JSON_CONTEXT, ...TEST_APP_CONTEXT, ...context },
   });
   return { app, stack };
 }

@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as load from '../../lib/jcasc/load';
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { resolveSettings } from '../../lib/settings/validate-settings';
+import { TEST_APP_CONTEXT } from '../helpers';
 import { REPO } from './app-helpers';
 
 // The real module object: the lib code calls `fs.readFileSync` through it.
@@ -18,7 +19,7 @@ it('loads casc/ once per stack build and reads each of its YAML files once', () 
   const loads = jest.spyOn(load, 'loadCascTree');
   const reads = jest.spyOn(realFs, 'readFileSync');
   try {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: TEST_APP_CONTEXT });
     new JenkinsGpuStack(app, 'JenkinsGpuTraining', { settings: resolveSettings({}), repoRoot: REPO });
     expect(loads.mock.calls).toEqual([[path.join(REPO, 'casc')]]);
     const cascYaml = reads.mock.calls

@@ -1,14 +1,14 @@
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as path from 'path';
 
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { resolveSettings } from '../../lib/settings/validate-settings';
+import { testApp } from '../helpers';
 import { editFile, repoCopy } from './app-helpers';
 
 /** The stack built from a repository copy with the given settings. */
 function stackFrom(settings: Record<string, unknown> = {}, repoRoot = repoCopy()): Template {
-  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   return Template.fromStack(
     new JenkinsGpuStack(app, 'JenkinsGpuTraining', { settings: resolveSettings(settings), repoRoot }),
   );

@@ -1,4 +1,4 @@
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as path from 'path';
@@ -6,11 +6,12 @@ import * as path from 'path';
 import { CascValidationError } from '../../lib/casc/synth-check';
 import { JenkinsGpuStack } from '../../lib/jenkins-gpu-stack';
 import { resolveSettings } from '../../lib/settings/validate-settings';
+import { testApp } from '../helpers';
 import { editFile, repoCopy, resourcesOfType, synthApp } from './app-helpers';
 
 /** The stack built from a repository copy (to edit casc/ or jobs/), with default settings. */
 function stackFrom(repoRoot: string, settings: Record<string, unknown> = {}): Template {
-  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new JenkinsGpuStack(app, 'JenkinsGpuTraining', {
     settings: resolveSettings(settings),
     repoRoot,
@@ -207,10 +208,7 @@ describe('IAM derived from the YAML', () => {
 describe('settings flow into the stack', () => {
   it('adds the HTTPS load balancer only in alb mode', () => {
     const arn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
-    const app = new App({
-      builtinCloudFormationValidation: false,
-      context: { 'aws:cdk:bundling-stacks': [] },
-    });
+    const app = testApp();
     const settings = resolveSettings({
       accessMode: 'alb',
       region: 'us-east-1',
