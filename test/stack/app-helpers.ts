@@ -15,7 +15,7 @@ export const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(REPO, 'cdk.
  * The real app as `cdk synth` builds it (cdk.json context) with TEST_APP_CONTEXT (no esbuild bundling, no
  * construct stack traces) and, unless `cfnRules`, without aws-cdk-lib's CloudFormation rule check: its
  * engine takes seconds to load in every test file, and only the tests of those rules need it
- * (settings-combinations, jenkins-gpu-stack's gates, app-entry).
+ * (settings-combinations, synth-agreement's largest values, app-entry).
  */
 export function synthApp(context: Record<string, unknown> = {}, { cfnRules = false } = {}) {
   const { app, stack } = createApp({

@@ -182,6 +182,17 @@ describe('the check above', () => {
     ]);
   });
 
+  it('counts a CloudFormation rule error, which fails synth (the gate is live)', () => {
+    const { app, stack } = synthApp({}, { cfnRules: true });
+    new CfnResource(stack, 'Broken', { type: 'AWS::SNS::Topic', properties: { NoSuchProperty: 1 } });
+    // One element: synth threw (a report that only listed it would read `[error] CloudFormation Validate …`).
+    expect(unacknowledged(app)).toEqual([
+      expect.stringMatching(
+        /^ERROR NoSuchProperty: Additional properties are not allowed [^\n]*\n\s+JenkinsGpuTraining\/Broken /,
+      ),
+    ]);
+  });
+
   it('counts a construct warning', () => {
     const { app, stack } = synthApp();
     Annotations.of(stack).addWarningV2('test:warning', 'a construct warning');
