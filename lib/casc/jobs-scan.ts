@@ -242,36 +242,40 @@ function findCredentials(file: string, text: string): CredentialUse[] {
   return [...uses.values()];
 }
 
+/** Where a string or a comment can start, in the order they are tried at one position. */
+const STRING_OR_COMMENT = /'''|"""|['"]|\/\/|\/\*/g;
+
 /** Replaces Groovy comments with spaces (newlines kept), leaving strings untouched. */
 function blankComments(text: string): string {
   const out: string[] = [];
   let copied = 0;
-  let i = 0;
   const blank = (from: number, to: number): void => {
     out.push(text.slice(copied, from), text.slice(from, to).replace(/[^\n]/g, ' '));
     copied = to;
   };
-  const rest = text.startsWith.bind(text);
-  while (i < text.length) {
-    if (rest("'''", i) || rest('"""', i)) {
-      const end = text.indexOf(text.slice(i, i + 3), i + 3);
-      i = end < 0 ? text.length : end + 3;
-    } else if (text[i] === "'" || text[i] === '"') {
-      const quote = text[i];
-      i++;
-      while (i < text.length && text[i] !== quote && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
-      i++;
-    } else if (rest('//', i)) {
+  const start = new RegExp(STRING_OR_COMMENT);
+  for (let m = start.exec(text); m !== null; m = start.exec(text)) {
+    const [token] = m;
+    const i = m.index;
+    let next: number;
+    if (token.length === 3) {
+      const end = text.indexOf(token, i + 3);
+      next = end < 0 ? text.length : end + 3;
+    } else if (token === "'" || token === '"') {
+      next = i + 1;
+      while (next < text.length && text[next] !== token && text[next] !== '\n')
+        next += text[next] === '\\' ? 2 : 1;
+      next++;
+    } else if (token === '//') {
       const end = text.indexOf('\n', i);
-      const stop = end < 0 ? text.length : end;
-      blank(i, stop);
-      i = stop;
-    } else if (rest('/*', i)) {
+      next = end < 0 ? text.length : end;
+      blank(i, next);
+    } else {
       const end = text.indexOf('*/', i + 2);
-      const stop = end < 0 ? text.length : end + 2;
-      blank(i, stop);
-      i = stop;
-    } else i++;
+      next = end < 0 ? text.length : end + 2;
+      blank(i, next);
+    }
+    start.lastIndex = next;
   }
   out.push(text.slice(copied));
   return out.join('');
