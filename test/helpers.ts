@@ -9,11 +9,11 @@ import { Network } from '../lib/constructs/network';
  * DISABLE_CREATION_STACK_TRACES, DISABLE_METADATA_STACK_TRACE); under Jest each trace goes through the
  * source maps, about an eighth of a synth, and no test reads them. `cdk synth` still records them.
  */
-export const TEST_APP_CONTEXT: Record<string, unknown> = {
-  'aws:cdk:bundling-stacks': [],
+export const TEST_APP_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({
+  'aws:cdk:bundling-stacks': Object.freeze([]),
   'aws:cdk:disable-creation-stack-traces': true,
   'aws:cdk:disable-stack-trace': true,
-};
+});
 
 /**
  * A test App with TEST_APP_CONTEXT that writes to a temp dir and skips aws-cdk-lib's CloudFormation rule

@@ -52,7 +52,7 @@ function at(file: string, line: number, message: string): Problem {
 
 export interface ParsedPluginFiles {
   readonly intent: IntentEntry[];
-  readonly lock: LockEntry[];
+  readonly lock: readonly LockEntry[];
   readonly core?: CorePin;
   readonly problems: Problem[];
 }

@@ -55,7 +55,7 @@ export interface CorePin {
 
 export interface Parsed<T> {
   readonly value: T;
-  readonly problems: Problem[];
+  readonly problems: readonly Problem[];
 }
 
 const ARTIFACT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -186,7 +186,10 @@ function parseDetail(entry: MutableEntry, content: string, line: number): string
 }
 
 /** The lock's entries and problems; a lock whose text has not changed since the last call is not parsed again. */
-export const parseLock = rememberLast((text: string, file: string) => `${file}\0${text}`, parseLockText);
+export const parseLock: (text: string, file: string) => Parsed<readonly LockEntry[]> = rememberLast(
+  (text: string, file: string) => `${file}\0${text}`,
+  parseLockText,
+);
 
 function parseLockText(text: string, file: string): Parsed<LockEntry[]> {
   const entries: MutableEntry[] = [];

@@ -26,12 +26,13 @@ describe('rememberLast', () => {
   });
 
   it('shares a frozen result: a caller that changes it throws instead of changing the next answer', () => {
+    // The types say readonly; this is what a caller that cast it away would meet.
     const lock = parseLock('a-plugin:1.0 sha256=' + 'a'.repeat(64) + ' source=intent\n', 'plugins.lock');
     expect(parseLock('a-plugin:1.0 sha256=' + 'a'.repeat(64) + ' source=intent\n', 'plugins.lock')).toBe(
       lock,
     );
-    expect(() => lock.value.push(lock.value[0])).toThrow(TypeError);
-    expect(() => lock.problems.push(lock.problems[0])).toThrow(TypeError);
+    expect(() => (lock.value as unknown[]).push(lock.value[0])).toThrow(TypeError);
+    expect(() => (lock.problems as unknown[]).push(lock.problems[0])).toThrow(TypeError);
   });
 });
 

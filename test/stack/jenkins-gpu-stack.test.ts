@@ -25,8 +25,9 @@ const shippedStack = () => (shipped ??= stackFrom(repoCopy()));
 
 /**
  * The default app with cdk-nag, built once: its synth is the first test's check, and its template (the
- * checks only read it) is what the tests that only read it read. The CloudFormation rules are checked on
- * it, and shown live, in test/stack/settings-combinations.test.ts, the one file that loads their engine.
+ * checks only read it) is what the tests that only read it read. This file does not load the CloudFormation
+ * rules' engine: test/stack/settings-combinations.test.ts checks the default app against the rules and
+ * shows the rules' gate live.
  */
 const gatedApp = synthApp();
 let defaultApp: Template | undefined;
