@@ -73,9 +73,8 @@ function readPluginTexts(files: PluginFiles): PluginTexts {
 /** Parses the three files; a missing file is one problem. */
 function parsePluginFiles(files: PluginFiles, texts: PluginTexts): ParsedPluginFiles {
   const problems: Problem[] = [];
-  const missing = (file: string, what: string): undefined => {
+  const missing = (file: string, what: string): void => {
     problems.push(at(file, 0, `not found: ${what}`));
-    return undefined;
   };
   if (texts.intent === undefined) missing(files.intent, 'the plugins we chose, artifactId:version per line');
   if (texts.lock === undefined) missing(files.lock, `the locked plugin closure; ${REGENERATE}`);

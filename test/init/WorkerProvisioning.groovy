@@ -63,6 +63,13 @@ NodeProvisioner.StrategyState round(Map c, String label, int queued, int connect
 
 String install(File hook) { new GroovyShell(this.class.classLoader).evaluate(hook) }
 
+/** controller() with the hook installed, as Jenkins runs it at start. */
+Map installed() {
+    Map c = controller()
+    install(hook)
+    c
+}
+
 /** The hook's log lines while `body` runs. */
 List<String> logged(Closure body) {
     List<String> lines = []
@@ -92,8 +99,7 @@ def check = { String name, Closure body ->
 }
 
 check('registers in the place of the plugin strategy, before the core one') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     def order = c.jenkins.getExtensionList(NodeProvisioner.Strategy).collect { it.class.simpleName }
     assert order == ['WorkerProvisioningStrategy', 'StandardStrategyImpl']
     assert install(hook) == 'already registered'
@@ -107,8 +113,7 @@ check('without the plugin strategy it registers nothing') {
 }
 
 check('starts a stopped worker of another zone and launches nothing') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     EC2AbstractSlave w = worker(c, 'i-b', [zone: 'us-east-1b'])
     round(c, 'tensorflow', 1)
     assert c.cloud.ec2.started == ['i-b']
@@ -118,8 +123,7 @@ check('starts a stopped worker of another zone and launches nothing') {
 }
 
 check('starts no more workers than the builds waiting') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     worker(c, 'i-a', [zone: 'us-east-1a'])
     worker(c, 'i-b')
     round(c, 'tensorflow', 1)
@@ -128,8 +132,7 @@ check('starts no more workers than the builds waiting') {
 }
 
 check('launches only what the stopped workers do not cover') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     worker(c, 'i-b')
     round(c, 'tensorflow', 3)
     assert c.cloud.ec2.started == ['i-b']
@@ -137,8 +140,7 @@ check('launches only what the stopped workers do not cover') {
 }
 
 check('a worker started in an earlier round (connecting) is not started again') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     EC2AbstractSlave w = worker(c, 'i-b')
     round(c, 'tensorflow', 1)
     round(c, 'tensorflow', 1, w.numExecutors)
@@ -147,8 +149,7 @@ check('a worker started in an earlier round (connecting) is not started again') 
 }
 
 check('without a stopped worker the plugin launches as before') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     worker(c, 'i-run', [state: 'running', computer: [offline: false, idle: false]])
     round(c, 'tensorflow', 1)
     assert c.cloud.ec2.started == []
@@ -156,8 +157,7 @@ check('without a stopped worker the plugin launches as before') {
 }
 
 check('logs "no stopped worker" once while the same demand waits, not every tick') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     List<String> lines = logged {
         c.cloud.labels = [] as Set // at the cap: the plugin plans nothing, the build keeps waiting
         3.times { round(c, 'tensorflow', 1) }
@@ -170,8 +170,7 @@ check('logs "no stopped worker" once while the same demand waits, not every tick
 }
 
 check('leaves alone workers of another label, marked offline by a person, stale or not stop-on-idle') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     worker(c, 'i-cpu', [labels: 'cpu'])
     worker(c, 'i-held', [computer: [temporarilyOffline: true]])
     worker(c, 'i-old', [ami: 'ami-0'])
@@ -183,8 +182,7 @@ check('leaves alone workers of another label, marked offline by a person, stale 
 }
 
 check('a failed StartInstances leaves the launch to the plugin') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     worker(c, 'i-a')
     worker(c, 'i-b')
     c.cloud.ec2.failStart = true
@@ -194,8 +192,7 @@ check('a failed StartInstances leaves the launch to the plugin') {
 }
 
 check('starts no stopped worker past the cloud cap, counting those it started this round') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     c.cloud.instanceCap = 2
     worker(c, 'i-run', [state: 'running', computer: [offline: false, idle: false]])
     worker(c, 'i-a')
@@ -205,8 +202,7 @@ check('starts no stopped worker past the cloud cap, counting those it started th
 }
 
 check('starts no stopped worker past the template cap') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     c.cloud.templates[0].instanceCap = 1
     worker(c, 'i-run', [state: 'running', computer: [offline: false, idle: false]])
     worker(c, 'i-b')
@@ -216,8 +212,7 @@ check('starts no stopped worker past the template cap') {
 }
 
 check('nothing happens when the demand is covered') {
-    Map c = controller()
-    install(hook)
+    Map c = installed()
     worker(c, 'i-b')
     round(c, 'tensorflow', 1, 1)
     assert c.cloud.ec2.started == []
