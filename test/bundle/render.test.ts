@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -277,7 +278,6 @@ describe('digestOfFiles', () => {
         ['a', 'a\n'],
       ]),
     );
-    const { createHash } = jest.requireActual('crypto') as typeof import('crypto');
     const h = (s: string) => createHash('sha256').update(s).digest('hex');
     expect(digest).toBe(h(`${h('a\n')}  a\n${h('b\n')}  b\n`));
   });

@@ -17,8 +17,6 @@ import {
 } from '../../lib/contracts';
 import { FakeAwsEndpoint, FakeDatum, FakeInstance } from './fake-aws-endpoint';
 
-jest.setTimeout(30_000);
-
 const REPO = resolve(__dirname, '../..');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

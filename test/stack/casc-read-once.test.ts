@@ -11,26 +11,38 @@ import { resolveSettings } from '../../lib/settings/validate-settings';
 import { TEST_APP_CONTEXT } from '../helpers';
 import { REPO } from './app-helpers';
 
-// The real module object: the lib code calls `fs.readFileSync` through it.
+// The real module objects: the lib code calls `fs.readFileSync` and yaml's `parseDocument` through them
+// (a property read at each call), so a spy on them sees every call. The lib's own exports cannot be spied
+// on: the esbuild loader defines them as getters.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const realFs = require('fs') as typeof import('fs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const realYaml = require('yaml') as typeof import('yaml');
 
-it('loads casc/ once per stack build and reads each of its YAML files once', () => {
-  const loads = jest.spyOn(load, 'loadCascTree');
+it('reads each YAML file of casc/ once per stack build and parses each once', () => {
+  const files = load.listCascFiles(path.join(REPO, 'casc'));
+  expect(files.length).toBeGreaterThan(1);
+  const fileOfText = new Map(files.map((f) => [realFs.readFileSync(f, 'utf8'), path.relative(REPO, f)]));
+  expect(fileOfText.size).toBe(files.length); // each text names one file
+
+  const parses = jest.spyOn(realYaml, 'parseDocument');
   const reads = jest.spyOn(realFs, 'readFileSync');
   try {
     const app = new App({ context: TEST_APP_CONTEXT });
     new JenkinsGpuStack(app, 'JenkinsGpuTraining', { settings: resolveSettings({}), repoRoot: REPO });
-    expect(loads.mock.calls).toEqual([[path.join(REPO, 'casc')]]);
     const cascYaml = reads.mock.calls
       .map(([file]) => path.relative(REPO, String(file)))
       .filter((rel) => /^casc[/\\].*\.ya?ml$/.test(rel))
       .sort();
-    const files = load.listCascFiles(path.join(REPO, 'casc')).map((f) => path.relative(REPO, f));
-    expect(files.length).toBeGreaterThan(1);
-    expect(cascYaml).toEqual(files);
+    const parsedCasc = parses.mock.calls
+      .map(([text]) => fileOfText.get(String(text)))
+      .filter((rel) => rel !== undefined)
+      .sort();
+    const expected = files.map((f) => path.relative(REPO, f)).sort();
+    expect(cascYaml).toEqual(expected);
+    expect(parsedCasc).toEqual(expected);
   } finally {
-    loads.mockRestore();
+    parses.mockRestore();
     reads.mockRestore();
   }
 });
