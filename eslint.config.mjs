@@ -26,6 +26,18 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The test runner's setup modules (test/jest/): they run in Node.js, with Jest's globals.
+    files: ['test/jest/*.mjs', 'test/jest/*.cjs'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        globalThis: 'readonly',
+      },
+    },
+  },
+  {
     // Import order (issue 15): packages first, then the project's modules, each group sorted, so a reader
     // finds a dependency at a glance and a merge does not reorder them. `npx eslint --fix` sorts them.
     plugins: { 'simple-import-sort': simpleImportSort },

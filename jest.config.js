@@ -1,5 +1,13 @@
 /**
- * `npm test`: Jest runs TypeScript through ts-jest without type checking (tsc --noEmit is its own gate).
+ * `npm test`: jest-light-runner runs each test file in a plain Node.js worker process: no vm sandbox per
+ * file, so aws-cdk-lib, cdk-nag and the CloudFormation rules' engine load once per worker, not once per
+ * file (the suite's CPU time was mostly those loads). TypeScript loads through bin/register-ts.cjs, the
+ * loader `cdk synth` uses, without type checking (tsc --noEmit is its own gate): test/jest/typescript.mjs.
+ * Every test and hook has a time limit: test/jest/timeouts.mjs (the runner reads no `testTimeout`).
+ *
+ * What a plain process means for a test: module state and spies are shared by the files a worker runs
+ * (restore what you change), and only jest.fn, jest.spyOn and the *AllMocks calls exist (no module mocks).
+ *
  * It needs Node.js and a shell only. Tests that need other tools (shellcheck, groovy, the EC2 plugin's
  * fixtures in ../shared) are named `*.lint.test.ts` and run by `npm run lint:all` (jest.lint.config.js).
  */
@@ -8,9 +16,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '\\.lint\\.test\\.ts$'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  runner: 'jest-light-runner/child-process',
+  transform: {},
+  setupFiles: ['<rootDir>/test/jest/typescript.mjs'],
+  setupFilesAfterEnv: ['<rootDir>/test/jest/timeouts.mjs'],
   maxWorkers: 2,
-  // Script and synth tests spawn processes: on a loaded 2-core machine one can take far longer than jest's
-  // 5 s default, so no test may depend on the machine's speed. Generous, not unbounded.
-  testTimeout: 120_000,
 };

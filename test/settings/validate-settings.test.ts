@@ -101,7 +101,7 @@ describe('resolveSettings', () => {
 
   it('types the access mode so that alb always carries its CIDRs and certificate, and ssm neither', () => {
     const arn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
-    // Checked by tsc --noEmit (npm run build, in .ci/run; ts-jest runs without diagnostics): each line below
+    // Checked by tsc --noEmit (npm run build, in .ci/run; the tests load TypeScript without type checking): each line below
     // is an error the type must report.
     // @ts-expect-error an alb access without its certificate is not an AccessSettings
     const albWithoutCertificate: AccessSettings = { accessMode: 'alb', allowedCidrs: ['198.51.100.0/24'] };
