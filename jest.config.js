@@ -4,6 +4,7 @@
  * file (the suite's CPU time was mostly those loads). TypeScript loads through bin/register-ts.cjs, the
  * loader `cdk synth` uses, without type checking (tsc --noEmit is its own gate): test/jest/typescript.mjs.
  * Every test and hook has a time limit: test/jest/timeouts.mjs (the runner reads no `testTimeout`).
+ * Temp files of a run live in one directory, removed at its end: test/jest/temp-root.cjs.
  *
  * What a plain process means for a test: module state and spies are shared by the files a worker runs
  * (restore what you change), and only jest.fn, jest.spyOn and the *AllMocks calls exist (no module mocks).
@@ -20,5 +21,7 @@ module.exports = {
   transform: {},
   setupFiles: ['<rootDir>/test/jest/typescript.mjs'],
   setupFilesAfterEnv: ['<rootDir>/test/jest/timeouts.mjs'],
+  globalSetup: '<rootDir>/test/jest/temp-root-setup.cjs',
+  globalTeardown: '<rootDir>/test/jest/temp-root-teardown.cjs',
   maxWorkers: 2,
 };

@@ -1,0 +1,2 @@
+// Jest globalTeardown: test/jest/temp-root.cjs.
+module.exports = require('./temp-root.cjs').teardown;
