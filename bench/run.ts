@@ -4,6 +4,9 @@
  * - synth: `npx cdk synth --quiet` of the whole app vs. a one-bucket app on the same aws-cdk-lib and CLI,
  *   median of N runs each; budget: ratio at most 2.0.
  * - tests: `npm test` wall time, one run, and its slowest test files; budget: 60 s on a 2-core machine.
+ * - process start: what one fork and exec of a small program costs on this machine (no budget). The script
+ *   tests run the real shell scripts, which start many thousands of processes, so this figure tells a slow
+ *   machine from a slow suite.
  *
  * Prints a table and writes bench/results/latest.json; exits 1 when a budget is exceeded or a command
  * fails (one line, no stack trace), 2 on a usage error.
@@ -27,6 +30,15 @@ const USAGE = `usage: npm run bench -- [--runs N] [--skip-tests]
 class BenchError extends Error {}
 
 const TEST_BUDGET_SECONDS = 60;
+const PROCESS_STARTS = 200;
+
+/** Milliseconds per process start: a POSIX shell runs `true` as a program (not its builtin) in a loop. */
+function processStartMs(): number {
+  const loop =
+    'T=/bin/true; [ -x "$T" ] || T=/usr/bin/true; i=0; ' +
+    `while [ "$i" -lt ${PROCESS_STARTS} ]; do "$T"; i=$((i + 1)); done`;
+  return (timeCommand('sh', ['-c', loop], ROOT) * 1000) / PROCESS_STARTS;
+}
 
 function timeCommand(cmd: string, args: string[], cwd: string): number {
   const start = process.hrtime.bigint();
@@ -45,13 +57,16 @@ function timeCommand(cmd: string, args: string[], cwd: string): number {
 
 /** `npm test` once: wall time and the slowest test files (from jest's --json report). */
 function timeTests(): { seconds: number; slowest: { file: string; seconds: number }[] } {
-  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-jest-')), 'report.json');
-  const seconds = timeCommand('npm', ['test', '--silent', '--', '--json', `--outputFile=${report}`], ROOT);
-  const results = (JSON.parse(fs.readFileSync(report, 'utf8')).testResults ?? []) as {
-    name: string;
-    startTime: number;
-    endTime: number;
-  }[];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-jest-'));
+  const report = path.join(dir, 'report.json');
+  let seconds: number;
+  let results: { name: string; startTime: number; endTime: number }[];
+  try {
+    seconds = timeCommand('npm', ['test', '--silent', '--', '--json', `--outputFile=${report}`], ROOT);
+    results = JSON.parse(fs.readFileSync(report, 'utf8')).testResults ?? [];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   const slowest = results
     .map((r) => ({ file: path.relative(ROOT, r.name), seconds: (r.endTime - r.startTime) / 1000 }))
     .sort((a, b) => b.seconds - a.seconds)
@@ -134,10 +149,12 @@ function run(options: { runs: number; skipTests: boolean }): number {
   const { app, baseline } = synthTimes(ROOT, baselineDir, runs);
   fs.rmSync(baselineDir, { recursive: true, force: true });
   const ratio = median(app) / median(baseline);
+  const startMs = processStartMs();
   const rows: [string, string, string, boolean][] = [
     ['synth, whole app (median s)', median(app).toFixed(2), '', true],
     ['synth, one-bucket app (median s)', median(baseline).toFixed(2), '', true],
     ['synth ratio', ratio.toFixed(2), '<= 2.00', ratio <= 2],
+    ['process start (ms)', startMs.toFixed(1), '', true],
   ];
   let tests: ReturnType<typeof timeTests> | undefined;
   if (!options.skipTests) {
@@ -162,7 +179,11 @@ function run(options: { runs: number; skipTests: boolean }): number {
   fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(
     path.join(ROOT, 'bench', 'results', 'latest.json'),
-    JSON.stringify({ cores: os.cpus().length, runs, app, baseline, ratio, tests }, null, 2),
+    JSON.stringify(
+      { cores: os.cpus().length, runs, app, baseline, ratio, processStartMs: startMs, tests },
+      null,
+      2,
+    ),
   );
   return rows.some(([, , , ok]) => !ok) ? 1 : 0;
 }
