@@ -50,6 +50,20 @@ export default tseslint.config(
     },
   },
   {
+    // Test files share a worker process (jest-light-runner): a test that replaces process.env cuts it off
+    // from the real environment, which os.tmpdir() and child processes read, for every file run after it.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "AssignmentExpression[left.object.name='process'][left.property.name='env']",
+          message: 'Set or delete process.env keys and restore them one by one; never replace process.env.',
+        },
+      ],
+    },
+  },
+  {
     // Function-length budget (issue 15): a function longer than this is a list of steps that wants
     // names. Tests are exempt: a describe() callback is long by nature.
     files: ['lib/**/*.ts', 'lambda/**/*.ts', 'bin/**/*.ts'],

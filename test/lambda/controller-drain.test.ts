@@ -50,6 +50,8 @@ const EXPECTED_COMPLETION = {
   LifecycleActionResult: 'CONTINUE',
 };
 
+// Restored key by key: replacing process.env would cut it off from the process's real environment (which
+// os.tmpdir() and child processes read) for every later test file this worker runs.
 const savedEnv = { ...process.env };
 beforeEach(() => {
   autoScaling.reset();
@@ -58,7 +60,10 @@ beforeEach(() => {
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 afterEach(() => {
-  process.env = { ...savedEnv };
+  for (const key of Object.keys(ENV)) {
+    if (savedEnv[key] === undefined) delete process.env[key];
+    else process.env[key] = savedEnv[key];
+  }
   jest.restoreAllMocks();
 });
 
