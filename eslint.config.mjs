@@ -58,7 +58,8 @@ export default tseslint.config(
         'error',
         {
           selector: "AssignmentExpression[left.object.name='process'][left.property.name='env']",
-          message: 'Set or delete process.env keys and restore them one by one; never replace process.env.',
+          message:
+            'Change process.env keys with setEnv (test/env.ts), which restores them; never replace process.env.',
         },
       ],
     },

@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { setEnv } from '../env';
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { PREFIX, setup, teardown } = require('./temp-root.cjs') as {
   PREFIX: string;
@@ -12,13 +14,11 @@ const { PREFIX, setup, teardown } = require('./temp-root.cjs') as {
 
 /** Runs `fn` with TMPDIR as given (undefined: unset), restoring this worker's own TMPDIR after. */
 function withTmpdir(value: string | undefined, fn: () => void): void {
-  const own = process.env.TMPDIR;
+  const restore = setEnv({ TMPDIR: value });
   try {
-    if (value === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = value;
     fn();
   } finally {
-    process.env.TMPDIR = own;
+    restore();
   }
 }
 

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 import { handler, LifecycleActionEvent, readDrainConfig } from '../../lambda/controller-drain/index';
 import { MAX_DRAIN_MINUTES, TERMINATE_ACTION_DETAIL_TYPE } from '../../lib/controller-replacement';
+import { setEnv } from '../env';
 
 const autoScaling = mockClient(AutoScalingClient);
 const ssm = mockClient(SSMClient);
@@ -50,20 +51,15 @@ const EXPECTED_COMPLETION = {
   LifecycleActionResult: 'CONTINUE',
 };
 
-// Restored key by key: replacing process.env would cut it off from the process's real environment (which
-// os.tmpdir() and child processes read) for every later test file this worker runs.
-const savedEnv = { ...process.env };
+let restoreEnv: () => void;
 beforeEach(() => {
   autoScaling.reset();
   ssm.reset();
-  Object.assign(process.env, ENV);
+  restoreEnv = setEnv(ENV);
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 afterEach(() => {
-  for (const key of Object.keys(ENV)) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  restoreEnv();
   jest.restoreAllMocks();
 });
 
